@@ -1,0 +1,434 @@
+//! The condition language: a small typed language over signals.
+//!
+//! A condition has two equivalent forms: readable text, parsed by
+//! [`Condition::parse`] and printed back by `Display`, and the structured
+//! [`Condition`] tree, which is also its serde form.
+//!
+//! # The text form
+//!
+//! | construct | example |
+//! | --- | --- |
+//! | comparison | `cart_adds >= 1`, `satisfaction < 5`, `plan == "pro"`, `is_member != true` |
+//! | arithmetic with `+ - * /` | `reviews_read + info_page_views >= 3` |
+//! | list | `plan in ["pro", "team"]`, `open_tickets in [1, 2]` |
+//! | range (inclusive) | `satisfaction between 0 and 4` |
+//! | flag alone | `is_member` (means `is_member == true`) |
+//! | missing values | `present(days_since_purchase)`, `missing(satisfaction)` |
+//! | connectives | `not`, `and`, `or`, binding in that order: `not a or b and c` is `(not a) or (b and c)` |
+//! | groups | `(a or b) and c`, `all(a, b)`, `any(a, b)`, `at_least(2, a, b, c)` |
+//! | constants | `true`, `false` |
+//!
+//! Numbers are decimal (`3`, `-0.5`, `1e3`); text is in double quotes with `\"`
+//! and `\\` as escapes. A comparison that reads a missing signal is false; see
+//! [the signal module](crate::Signals) for the full rules on missing values.
+//!
+//! # Types
+//!
+//! [`Condition::check`] checks a condition against a [`Schema`] before any
+//! evaluation: numbers and counts compare with numbers and take arithmetic,
+//! flags compare with `true`/`false` by `==`/`!=`, category signals compare
+//! with their declared labels by `==`, `!=` and `in`.
+
+mod check;
+mod interp;
+mod parse;
+mod print;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::limits::{Bound, Limits};
+use crate::signal::{Schema, Signals};
+
+pub(crate) use check::check_with_focus;
+pub(crate) use interp::evaluate_dense;
+pub(crate) use parse::column_of;
+
+/// A condition: the structured form of the condition language.
+///
+/// Its serde form is externally tagged with snake_case names:
+///
+/// ```
+/// use buyer_journey::Condition;
+///
+/// let text = Condition::parse("cart_adds >= 1 or checkout_starts >= 1")?;
+/// let tree: Condition = serde_json::from_str(r#"{"any": [
+///     {"compare": {"left": {"signal": "cart_adds"}, "op": ">=", "right": {"number": 1}}},
+///     {"compare": {"left": {"signal": "checkout_starts"}, "op": ">=", "right": {"number": 1}}}
+/// ]}"#).unwrap();
+/// assert_eq!(text, tree);
+/// assert_eq!(tree.to_string(), "cart_adds >= 1 or checkout_starts >= 1");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Condition {
+    /// A constant: `true` or `false`.
+    Bool(bool),
+    /// `left op right`; false when either side is missing.
+    Compare {
+        /// The left-hand value.
+        left: Expr,
+        /// The comparison.
+        op: CompareOp,
+        /// The right-hand value.
+        right: Expr,
+    },
+    /// `value in [list]`: true when the value equals an item of the list.
+    In {
+        /// The value looked up.
+        value: Expr,
+        /// Constants of the value's type.
+        list: Vec<Expr>,
+    },
+    /// `value between low and high`: `low <= value <= high`.
+    Between {
+        /// The value tested.
+        value: Expr,
+        /// The inclusive lower bound.
+        low: Expr,
+        /// The inclusive upper bound.
+        high: Expr,
+    },
+    /// `present(signal)`: the signal has a value.
+    Present(String),
+    /// `missing(signal)`: the signal has no value.
+    Missing(String),
+    /// `not condition`.
+    Not(Box<Condition>),
+    /// `a and b and ...`; true when empty.
+    All(Vec<Condition>),
+    /// `a or b or ...`; false when empty.
+    Any(Vec<Condition>),
+    /// `at_least(k, a, b, ...)`: at least `k` of the conditions hold.
+    AtLeast {
+        /// How many must hold, at most the number of conditions.
+        k: usize,
+        /// The conditions counted.
+        of: Vec<Condition>,
+    },
+}
+
+/// A value inside a condition: a signal, a constant, or arithmetic.
+///
+/// ```
+/// use buyer_journey::{ArithOp, Condition, CompareOp, Expr};
+///
+/// let sum = Expr::Binary {
+///     op: ArithOp::Add,
+///     left: Box::new(Expr::Signal("reviews_read".into())),
+///     right: Box::new(Expr::Signal("info_page_views".into())),
+/// };
+/// let condition = Condition::Compare { left: sum, op: CompareOp::Ge, right: Expr::Number(3.0) };
+/// assert_eq!(condition.to_string(), "reviews_read + info_page_views >= 3");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expr {
+    /// The value of a signal.
+    Signal(String),
+    /// A finite number.
+    Number(f64),
+    /// A label of a category signal.
+    Text(String),
+    /// `true` or `false`, compared with a flag.
+    Bool(bool),
+    /// `left op right`; missing when either side is missing or the result is
+    /// not finite.
+    Binary {
+        /// The operation.
+        op: ArithOp,
+        /// The left operand.
+        left: Box<Expr>,
+        /// The right operand.
+        right: Box<Expr>,
+    },
+}
+
+/// A comparison operator. Serde uses the symbols (`"<="`).
+///
+/// ```
+/// use buyer_journey::CompareOp;
+///
+/// assert_eq!(CompareOp::Ge.to_string(), ">=");
+/// assert_eq!(serde_json::to_string(&CompareOp::Ne).unwrap(), "\"!=\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CompareOp {
+    /// `<`
+    #[serde(rename = "<")]
+    Lt,
+    /// `<=`
+    #[serde(rename = "<=")]
+    Le,
+    /// `>`
+    #[serde(rename = ">")]
+    Gt,
+    /// `>=`
+    #[serde(rename = ">=")]
+    Ge,
+    /// `==`
+    #[serde(rename = "==")]
+    Eq,
+    /// `!=`
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl CompareOp {
+    /// The operator's symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+        }
+    }
+
+    /// Compares two present (non-NaN) numbers.
+    pub(crate) fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            CompareOp::Lt => left < right,
+            CompareOp::Le => left <= right,
+            CompareOp::Gt => left > right,
+            CompareOp::Ge => left >= right,
+            CompareOp::Eq => left == right,
+            CompareOp::Ne => left != right,
+        }
+    }
+}
+
+/// An arithmetic operator. Serde uses the symbols (`"+"`).
+///
+/// ```
+/// use buyer_journey::ArithOp;
+///
+/// assert_eq!(ArithOp::Div.to_string(), "/");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ArithOp {
+    /// `+`
+    #[serde(rename = "+")]
+    Add,
+    /// `-`
+    #[serde(rename = "-")]
+    Sub,
+    /// `*`
+    #[serde(rename = "*")]
+    Mul,
+    /// `/`
+    #[serde(rename = "/")]
+    Div,
+}
+
+impl ArithOp {
+    /// The operator's symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+
+    /// Applies the operation; a result that is not finite is missing (NaN).
+    pub(crate) fn apply(self, left: f64, right: f64) -> f64 {
+        let result = match self {
+            ArithOp::Add => left + right,
+            ArithOp::Sub => left - right,
+            ArithOp::Mul => left * right,
+            ArithOp::Div => left / right,
+        };
+        if result.is_finite() {
+            result
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+impl Condition {
+    /// Parses the text form under the default [`Limits`].
+    ///
+    /// Parsing checks the grammar only; [`check`](Condition::check) checks
+    /// names and types against a schema.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Syntax`] with the column where the text breaks the grammar,
+    /// and [`Error::Limit`] for text longer than
+    /// [`Limits::max_expression_len`], nested deeper than
+    /// [`Limits::max_depth`] or larger than [`Limits::max_condition_size`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::Condition;
+    ///
+    /// let condition = Condition::parse("not (reviews_read >= 1 or info_page_views >= 1)")?;
+    /// assert!(matches!(condition, Condition::Not(_)));
+    ///
+    /// let err = Condition::parse("reviews_read >= 1 and and").unwrap_err();
+    /// assert_eq!(err.to_string(), "column 23: expected a condition, found 'and'");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Condition, Error> {
+        Self::parse_with(text, &Limits::default())
+    }
+
+    /// Parses the text form under `limits`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Condition::parse`].
+    ///
+    /// ```
+    /// use buyer_journey::{Condition, Limits};
+    ///
+    /// let limits = Limits::default().max_depth(4);
+    /// assert!(Condition::parse_with("a > 1", &limits).is_ok());
+    /// assert!(Condition::parse_with("((((not not not not a))))", &limits).is_err());
+    /// ```
+    pub fn parse_with(text: &str, limits: &Limits) -> Result<Condition, Error> {
+        parse::parse(text, limits)
+    }
+
+    /// Checks names and types against `schema`, under the default [`Limits`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unknown`] for an undeclared signal (with the nearest name as a
+    /// suggestion), [`Error::UnknownLabel`] for a label the category does not
+    /// declare, [`Error::Type`] for values that cannot be compared or
+    /// computed with, and [`Error::Limit`] for a condition deeper or larger
+    /// than the limits allow.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, Condition};
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// Condition::parse("cart_adds >= 1")?.check(&schema)?;
+    ///
+    /// let err = Condition::parse("cart_add >= 1")?.check(&schema).unwrap_err();
+    /// assert_eq!(err.to_string(), "unknown signal 'cart_add', did you mean 'cart_adds'?");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn check(&self, schema: &Schema) -> Result<(), Error> {
+        self.check_with(schema, &Limits::default())
+    }
+
+    /// Checks names and types against `schema`, under `limits`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Condition::check`].
+    pub fn check_with(&self, schema: &Schema, limits: &Limits) -> Result<(), Error> {
+        check_with_focus(self, schema, limits).map_err(|focused| focused.0)
+    }
+
+    /// Evaluates the condition for one customer with the reference
+    /// tree-walking interpreter, the executable specification of the
+    /// language. The compiled [`Engine`](crate::Engine) is tested against it.
+    ///
+    /// Checks the condition first, so a condition that does not fit the
+    /// schema is an error, never a wrong answer. Allocates; the engine is the
+    /// fast way to evaluate many customers.
+    ///
+    /// # Errors
+    ///
+    /// As [`Condition::check`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, Condition};
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// let mut customer = schema.record();
+    /// customer.set("reviews_read", 2)?;
+    ///
+    /// let condition = Condition::parse("reviews_read + info_page_views >= 2")?;
+    /// // `info_page_views` is missing, so the sum is missing and the comparison false.
+    /// assert!(!condition.evaluate(&schema, &customer)?);
+    /// assert!(Condition::parse("missing(info_page_views)")?.evaluate(&schema, &customer)?);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn evaluate<S: Signals + ?Sized>(
+        &self,
+        schema: &Schema,
+        signals: &S,
+    ) -> Result<bool, Error> {
+        self.check(schema)?;
+        let mut values = vec![f64::NAN; schema.len()];
+        crate::signal::gather(schema, signals, &mut values);
+        Ok(evaluate_dense(self, schema, &values))
+    }
+
+    /// The nesting depth and the number of nodes, measured without recursion
+    /// so that even a tree built by hand far past the limits is safe to measure.
+    pub(crate) fn measure(&self) -> (usize, usize) {
+        enum Item<'a> {
+            Cond(&'a Condition),
+            Expr(&'a Expr),
+        }
+        let mut stack = vec![(Item::Cond(self), 1usize)];
+        let (mut depth, mut size) = (0, 0);
+        while let Some((item, level)) = stack.pop() {
+            depth = depth.max(level);
+            size += 1;
+            let below = level + 1;
+            match item {
+                Item::Cond(condition) => match condition {
+                    Condition::Bool(_) | Condition::Present(_) | Condition::Missing(_) => {}
+                    Condition::Compare { left, right, .. } => {
+                        stack.push((Item::Expr(left), below));
+                        stack.push((Item::Expr(right), below));
+                    }
+                    Condition::In { value, list } => {
+                        stack.push((Item::Expr(value), below));
+                        stack.extend(list.iter().map(|item| (Item::Expr(item), below)));
+                    }
+                    Condition::Between { value, low, high } => {
+                        for expr in [value, low, high] {
+                            stack.push((Item::Expr(expr), below));
+                        }
+                    }
+                    Condition::Not(inner) => stack.push((Item::Cond(inner), below)),
+                    Condition::All(items)
+                    | Condition::Any(items)
+                    | Condition::AtLeast { of: items, .. } => {
+                        stack.extend(items.iter().map(|item| (Item::Cond(item), below)));
+                    }
+                },
+                Item::Expr(Expr::Binary { left, right, .. }) => {
+                    stack.push((Item::Expr(left), below));
+                    stack.push((Item::Expr(right), below));
+                }
+                Item::Expr(_) => {}
+            }
+        }
+        (depth, size)
+    }
+
+    /// `Err(Error::Limit)` when the condition is deeper or larger than `limits`.
+    pub(crate) fn check_size(&self, limits: &Limits) -> Result<(), Error> {
+        let (depth, size) = self.measure();
+        limits.check(Bound::Depth, depth, Default::default)?;
+        limits.check(Bound::ConditionSize, size, Default::default)
+    }
+}
+
+impl std::str::FromStr for Condition {
+    type Err = Error;
+
+    /// As [`Condition::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Condition::parse(text)
+    }
+}

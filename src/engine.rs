@@ -1,0 +1,553 @@
+//! The engine: built once from a ruleset, then classifies customers without
+//! allocating.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::compile::Program;
+use crate::condition::evaluate_dense;
+use crate::error::Error;
+use crate::id::{RuleId, StageId};
+use crate::limits::Limits;
+use crate::score::{Evidence, RuleScorer, ScoreInput, StageScorer};
+use crate::signal::{gather, Schema, SignalRecord, Signals};
+use crate::spec::{HitPolicy, Rule, RuleKind, RulesetSpec};
+use crate::stage::{Stage, StageModel};
+
+/// Validates and compiles a ruleset into an [`Engine`].
+///
+/// ```
+/// use buyer_journey::{models, Engine, Limits};
+///
+/// let engine = Engine::builder(models::buying_process())
+///     .limits(Limits::default().max_rules(1_000))
+///     .scorer(|_: &buyer_journey::ScoreInput<'_>, _: &mut buyer_journey::Evidence<'_>| {})
+///     .build()?;
+/// assert_eq!(engine.model().len(), 5);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+pub struct EngineBuilder {
+    spec: RulesetSpec,
+    limits: Limits,
+    scorers: Vec<Box<dyn StageScorer>>,
+}
+
+impl fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("spec", &self.spec)
+            .field("limits", &self.limits)
+            .field("scorers", &self.scorers.len())
+            .finish()
+    }
+}
+
+impl EngineBuilder {
+    /// Uses `limits` instead of the defaults.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Registers a host scorer; scorers run in registration order, after the
+    /// built-in rule scorer.
+    pub fn scorer(mut self, scorer: impl StageScorer + 'static) -> Self {
+        self.scorers.push(Box::new(scorer));
+        self
+    }
+
+    /// Validates the ruleset and compiles it.
+    ///
+    /// # Errors
+    ///
+    /// Every error of validation, with its location in the ruleset: an invalid
+    /// schema or stage model, a duplicate or malformed rule id, a rule for an
+    /// unknown stage, non-finite points, condition text that does not parse
+    /// or check (with the column), and any exceeded [`Limits`].
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.stage_rules[0].when = "need_search >= 1".into();
+    /// let err = Engine::builder(spec).build().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "stage_rules[0].when, column 1: unknown signal 'need_search', did you mean \
+    ///      'need_searches'?",
+    /// );
+    /// ```
+    pub fn build(self) -> Result<Engine, Error> {
+        let validated = self.spec.validate(&self.limits)?;
+        let program = Program::compile(&validated.schema, &validated.rules);
+        let stage_rule_count = validated
+            .rules
+            .iter()
+            .take_while(|rule| matches!(rule.kind(), RuleKind::Stage { .. }))
+            .count();
+        let first_rank = first_ranks(&validated.rules[..stage_rule_count]);
+        let mut scorers: Vec<Box<dyn StageScorer>> = Vec::with_capacity(self.scorers.len() + 1);
+        scorers.push(Box::new(RuleScorer::new(&validated.rules)));
+        scorers.extend(self.scorers);
+        Ok(Engine {
+            schema: validated.schema,
+            model: validated.model,
+            hit_policy: validated.hit_policy,
+            rules: validated.rules,
+            stage_rule_count,
+            first_rank,
+            program,
+            scorers,
+        })
+    }
+}
+
+/// Each stage rule's rank under the `first` hit policy: higher priority, then
+/// earlier stage, then smaller rule id.
+fn first_ranks(stage_rules: &[Rule]) -> Vec<u32> {
+    let mut order: Vec<&Rule> = stage_rules.iter().collect();
+    order.sort_by(|a, b| {
+        let priority = |rule: &Rule| match rule.kind() {
+            RuleKind::Stage { priority } => priority,
+            RuleKind::Score { .. } => i32::MIN,
+        };
+        priority(b)
+            .cmp(&priority(a))
+            .then(a.stage().cmp(&b.stage()))
+            .then_with(|| a.id().cmp(b.id()))
+    });
+    let mut ranks = vec![0; stage_rules.len()];
+    for (rank, rule) in order.iter().enumerate() {
+        // Bounded by `Limits::max_rules`.
+        #[allow(clippy::cast_possible_truncation)]
+        let rank = rank as u32;
+        ranks[rule.rule_id().index()] = rank;
+    }
+    ranks
+}
+
+/// A compiled ruleset: immutable, `Send + Sync`, built once and shared (for
+/// example in an `Arc`) by every thread that classifies customers.
+///
+/// # Example
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut scratch = engine.scratch();
+/// let mut customer = engine.record();
+/// customer.set("comparisons", 2)?;
+/// customer.set("sales_contacts", 1)?;
+///
+/// let decision = engine.classify(&customer, &mut scratch);
+/// assert_eq!(decision.stage().id(), "evaluation");
+/// assert_eq!(decision.confidence(), 1.0);
+/// let fired: Vec<&str> = decision.fired().map(|rule| rule.id()).collect();
+/// assert_eq!(fired, ["evaluation.comparisons", "evaluation.sales_contact"]);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+pub struct Engine {
+    schema: Schema,
+    model: StageModel,
+    hit_policy: HitPolicy,
+    /// Stage rules, then score rules.
+    rules: Vec<Rule>,
+    stage_rule_count: usize,
+    /// Rank of each stage rule under [`HitPolicy::First`].
+    first_rank: Vec<u32>,
+    program: Program,
+    /// The built-in rule scorer, then the host's.
+    scorers: Vec<Box<dyn StageScorer>>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("signals", &self.schema.len())
+            .field("stages", &self.model.len())
+            .field("hit_policy", &self.hit_policy)
+            .field("rules", &self.rules.len())
+            .field("atoms", &self.program.atom_count())
+            .field("scorers", &self.scorers.len())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Starts building an engine from `spec`.
+    pub fn builder(spec: RulesetSpec) -> EngineBuilder {
+        EngineBuilder {
+            spec,
+            limits: Limits::default(),
+            scorers: Vec::new(),
+        }
+    }
+
+    /// The schema of the signals the engine reads.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The stage model.
+    pub fn model(&self) -> &StageModel {
+        &self.model
+    }
+
+    /// The hit policy.
+    pub fn hit_policy(&self) -> HitPolicy {
+        self.hit_policy
+    }
+
+    /// Every rule: the stage rules in ruleset order, then the score rules.
+    pub fn rules(&self) -> impl ExactSizeIterator<Item = &Rule> + '_ {
+        self.rules.iter()
+    }
+
+    /// The rule with id `id`, if this engine issued it.
+    pub fn rule(&self, id: RuleId) -> Option<&Rule> {
+        self.rules.get(id.index())
+    }
+
+    /// How many distinct comparisons the rules compile to: identical
+    /// comparisons in different rules are evaluated once per customer.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, StageRuleSpec};
+    ///
+    /// let mut spec = models::buying_process();
+    /// let before = Engine::builder(spec.clone()).build()?.atom_count();
+    /// spec.stage_rules.push(StageRuleSpec::new("again", "purchase_decision", "cart_adds >= 1"));
+    /// assert_eq!(Engine::builder(spec).build()?.atom_count(), before);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn atom_count(&self) -> usize {
+        self.program.atom_count()
+    }
+
+    /// An empty [`SignalRecord`] for the engine's schema.
+    pub fn record(&self) -> SignalRecord {
+        self.schema.record()
+    }
+
+    /// Buffers for [`classify`](Engine::classify), sized for this engine.
+    /// Allocates; keep one per thread and reuse it.
+    pub fn scratch(&self) -> Scratch {
+        let mut scratch = Scratch {
+            values: Vec::new(),
+            bits: Vec::new(),
+            stack: Vec::new(),
+            fired: Vec::new(),
+            evidence: Vec::new(),
+            stage: self.model.entry().stage_id(),
+            confidence: 0.0,
+        };
+        scratch.fit(self);
+        scratch
+    }
+
+    /// Classifies one customer: the stage, the confidence, the evidence per
+    /// stage and the rules that fired.
+    ///
+    /// Reads each signal once, evaluates each distinct comparison once, then
+    /// the rules, the scorers and the hit policy. Does not allocate when
+    /// `scratch` came from [`Engine::scratch`] of this engine (a scratch of
+    /// another engine is resized first) and the scorers do not allocate. Cost
+    /// grows linearly with the number of signals, distinct comparisons and
+    /// rules.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    ///
+    /// let nobody = engine.record();
+    /// let decision = engine.classify(&nobody, &mut scratch);
+    /// assert_eq!(decision.stage().id(), "need_recognition");
+    /// assert_eq!(decision.confidence(), 0.0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn classify<'a, S: Signals + ?Sized>(
+        &'a self,
+        signals: &S,
+        scratch: &'a mut Scratch,
+    ) -> Decision<'a> {
+        scratch.fit(self);
+        gather(&self.schema, signals, &mut scratch.values);
+        self.program.eval_atoms(&scratch.values, &mut scratch.bits);
+        scratch.fired.clear();
+        for rule in 0..self.rules.len() {
+            if self
+                .program
+                .eval_rule(rule, &scratch.bits, &mut scratch.stack)
+            {
+                scratch.fired.push(RuleId::new(rule));
+            }
+        }
+        self.score_and_decide(scratch);
+        Decision {
+            engine: self,
+            scratch,
+        }
+    }
+
+    /// Classifies one customer with the reference interpreter instead of the
+    /// compiled program: the executable specification that
+    /// [`classify`](Engine::classify) is tested against. Same answer, slower,
+    /// and it allocates.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// assert_eq!(
+    ///     engine.classify_interpreted(&customer),
+    ///     engine.classify(&customer, &mut scratch).to_classification(),
+    /// );
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn classify_interpreted<S: Signals + ?Sized>(&self, signals: &S) -> Classification {
+        let mut scratch = self.scratch();
+        gather(&self.schema, signals, &mut scratch.values);
+        scratch.fired.clear();
+        for rule in &self.rules {
+            if evaluate_dense(rule.condition(), &self.schema, &scratch.values) {
+                scratch.fired.push(rule.rule_id());
+            }
+        }
+        self.score_and_decide(&mut scratch);
+        Decision {
+            engine: self,
+            scratch: &scratch,
+        }
+        .to_classification()
+    }
+
+    /// From the fired rules in `scratch`: evidence, then the stage.
+    fn score_and_decide(&self, scratch: &mut Scratch) {
+        scratch.evidence.fill(0.0);
+        let input = ScoreInput {
+            schema: &self.schema,
+            model: &self.model,
+            values: &scratch.values,
+            fired: &scratch.fired,
+        };
+        let mut evidence = Evidence {
+            points: &mut scratch.evidence,
+        };
+        for scorer in &self.scorers {
+            scorer.score(&input, &mut evidence);
+        }
+        let chosen = self.choose(&scratch.fired, &scratch.evidence);
+        let (stage, confidence) = match chosen {
+            Some(stage) => (stage, confidence(&scratch.evidence, stage)),
+            None => (self.model.entry().stage_id(), 0.0),
+        };
+        scratch.stage = stage;
+        scratch.confidence = confidence;
+    }
+
+    /// The stage the hit policy picks, or `None` without evidence.
+    fn choose(&self, fired: &[RuleId], evidence: &[f64]) -> Option<StageId> {
+        let fired_stage_rules = fired
+            .iter()
+            .take_while(|rule| rule.index() < self.stage_rule_count);
+        match self.hit_policy {
+            HitPolicy::First => fired_stage_rules
+                .min_by_key(|rule| self.first_rank[rule.index()])
+                .map(|rule| self.rules[rule.index()].stage()),
+            HitPolicy::Furthest => fired_stage_rules
+                .map(|rule| self.rules[rule.index()].stage())
+                .max(),
+            HitPolicy::HighestScore => {
+                let mut best: Option<(usize, f64)> = None;
+                for (stage, &points) in evidence.iter().enumerate() {
+                    // Strictly greater: ties go to the earlier stage.
+                    if points > 0.0 && best.is_none_or(|(_, most)| points > most) {
+                        best = Some((stage, points));
+                    }
+                }
+                best.map(|(stage, _)| StageId::new(stage))
+            }
+        }
+    }
+}
+
+/// The share of the positive evidence that supports `chosen`: 1 when all of
+/// it points at the chosen stage, 0 when none does.
+fn confidence(evidence: &[f64], chosen: StageId) -> f64 {
+    let most = evidence.iter().fold(0.0_f64, |most, &e| most.max(e));
+    if most <= 0.0 {
+        return 0.0;
+    }
+    // Dividing by the largest first keeps the sum finite at any magnitude.
+    let total: f64 = evidence.iter().map(|&e| e.max(0.0) / most).sum();
+    let own = evidence
+        .get(chosen.index())
+        .copied()
+        .unwrap_or(0.0)
+        .max(0.0)
+        / most;
+    (own / total).clamp(0.0, 1.0)
+}
+
+/// Caller-owned buffers for [`Engine::classify`], so classification does not
+/// allocate. Make one per thread with [`Engine::scratch`] and reuse it.
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut scratch = engine.scratch();
+/// for reviews in 0..3 {
+///     let mut customer = engine.record();
+///     customer.set("reviews_read", reviews)?;
+///     engine.classify(&customer, &mut scratch);
+/// }
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    values: Vec<f64>,
+    bits: Vec<u64>,
+    stack: Vec<bool>,
+    fired: Vec<RuleId>,
+    evidence: Vec<f64>,
+    stage: StageId,
+    confidence: f64,
+}
+
+impl Scratch {
+    /// Sizes the buffers for `engine`; allocates only when they do not fit.
+    fn fit(&mut self, engine: &Engine) {
+        self.values.resize(engine.schema.len(), f64::NAN);
+        self.bits
+            .resize(engine.program.atom_count().div_ceil(64), 0);
+        self.evidence.resize(engine.model.len(), 0.0);
+        let rules = engine.rules.len();
+        if self.fired.capacity() < rules {
+            self.fired.reserve(rules - self.fired.len());
+        }
+        let depth = engine.program.stack_depth();
+        if self.stack.capacity() < depth {
+            self.stack.reserve(depth - self.stack.len());
+        }
+    }
+}
+
+/// The result of [`Engine::classify`]: borrowed from the scratch buffers, so
+/// reading it allocates nothing. [`to_classification`](Decision::to_classification)
+/// makes an owned, serializable copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    engine: &'a Engine,
+    scratch: &'a Scratch,
+}
+
+impl<'a> Decision<'a> {
+    /// The stage the customer is in.
+    pub fn stage(&self) -> &'a Stage {
+        // `Scratch::stage` always comes from this engine's model.
+        self.engine
+            .model
+            .stage(self.scratch.stage)
+            .unwrap_or_else(|| self.engine.model.entry())
+    }
+
+    /// How sure the decision is, in [0, 1]: the share of the positive evidence
+    /// (over all stages) that supports the chosen stage. 1 means every piece
+    /// of evidence points at this stage; 0.5 means half of it points
+    /// elsewhere; 0 means there was no evidence and the customer is in the
+    /// entry stage by default.
+    pub fn confidence(&self) -> f64 {
+        self.scratch.confidence
+    }
+
+    /// The evidence for each stage, in model order: one point per stage rule
+    /// that fired, the points of the score rules that fired, and what the
+    /// host's scorers added.
+    pub fn evidence(&self) -> impl ExactSizeIterator<Item = (&'a Stage, f64)> + 'a {
+        self.engine
+            .model
+            .iter()
+            .zip(self.scratch.evidence.iter().copied())
+    }
+
+    /// The evidence for stage `stage`.
+    pub fn evidence_for(&self, stage: StageId) -> f64 {
+        self.scratch
+            .evidence
+            .get(stage.index())
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// The rules that fired, in rule order.
+    pub fn fired(&self) -> impl ExactSizeIterator<Item = &'a Rule> + 'a {
+        let rules = &self.engine.rules;
+        self.scratch.fired.iter().map(move |id| &rules[id.index()])
+    }
+
+    /// The ids of the rules that fired, in rule order.
+    pub fn fired_ids(&self) -> &'a [RuleId] {
+        &self.scratch.fired
+    }
+
+    /// An owned copy with names instead of ids, for output. Allocates.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 3)?;
+    /// let mut scratch = engine.scratch();
+    /// let classification = engine.classify(&customer, &mut scratch).to_classification();
+    /// assert_eq!(classification.stage, "information_search");
+    /// assert_eq!(classification.evidence["information_search"], 1.0);
+    /// assert_eq!(classification.fired, ["information_search.reviews"]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn to_classification(&self) -> Classification {
+        Classification {
+            stage: self.stage().id().to_owned(),
+            confidence: self.confidence(),
+            evidence: self
+                .evidence()
+                .map(|(stage, points)| (stage.id().to_owned(), points))
+                .collect(),
+            fired: self.fired().map(|rule| rule.id().to_owned()).collect(),
+        }
+    }
+}
+
+/// An owned classification with names: what [`Decision::to_classification`]
+/// and [`Engine::classify_interpreted`] return, ready for serde.
+///
+/// ```
+/// use buyer_journey::Classification;
+///
+/// let json = r#"{"stage": "evaluation", "confidence": 1.0,
+///                "evidence": {"evaluation": 2.0}, "fired": ["evaluation.comparisons"]}"#;
+/// let classification: Classification = serde_json::from_str(json).unwrap();
+/// assert_eq!(classification.stage, "evaluation");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    /// The id of the stage.
+    pub stage: String,
+    /// The confidence in [0, 1]; see [`Decision::confidence`].
+    pub confidence: f64,
+    /// The evidence per stage id, in model order.
+    pub evidence: IndexMap<String, f64>,
+    /// The ids of the rules that fired, in rule order.
+    pub fired: Vec<String>,
+}

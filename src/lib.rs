@@ -1,0 +1,102 @@
+//! `buyer-journey` classifies customers into the stages of the customer buying
+//! process and explains why, fast enough to run on every event.
+//!
+//! The host application owns the data (signals about a customer) and the side
+//! effects; the library owns the decision. A ruleset is data: a schema of
+//! typed signals, an ordered stage model, stage rules and score rules written
+//! in a small condition language, and a hit policy. It is validated and
+//! compiled once into an [`Engine`], which then classifies each customer
+//! without allocating.
+//!
+//! The built-in model, [`models::buying_process`], follows the five stages
+//! every buying-process model shares: need recognition, information search,
+//! evaluation of options, purchase decision and post-purchase.
+//!
+//! # Quickstart
+//!
+//! ```
+//! use buyer_journey::{models, Engine};
+//!
+//! // Validate and compile once; share the engine between threads.
+//! let engine = Engine::builder(models::buying_process()).build()?;
+//!
+//! // Per thread: reusable buffers. Per customer: a record of signals.
+//! let mut scratch = engine.scratch();
+//! let mut customer = engine.record();
+//! customer.set("reviews_read", 3)?;
+//! customer.set("info_page_views", 5)?;
+//!
+//! let decision = engine.classify(&customer, &mut scratch);
+//! assert_eq!(decision.stage().id(), "information_search");
+//! assert_eq!(decision.confidence(), 1.0);
+//! for rule in decision.fired() {
+//!     println!("{}: {}", rule.id(), rule.condition());
+//! }
+//!
+//! // Bad input is an error that names the problem, never a panic.
+//! let err = customer.set("reviews_read", "many").unwrap_err();
+//! assert_eq!(err.to_string(), "signal 'reviews_read' is a count, got a label");
+//! # Ok::<(), buyer_journey::Error>(())
+//! ```
+//!
+//! # Writing a ruleset
+//!
+//! A [`RulesetSpec`] is plain serde data, so rulesets can live in JSON files
+//! and be edited without recompiling the host. Conditions are written as text
+//! (`cart_adds >= 1 or checkout_starts >= 1`) or as a structured
+//! [`Condition`]; the [`condition`] module documents the language and
+//! [`Signals`] the rules for missing values. Errors point at the place:
+//! `stage_rules[3].when, column 17: unknown signal 'cart_add', did you mean
+//! 'cart_adds'?`.
+//!
+//! # Plugging in
+//!
+//! - **Signals.** Fill a [`SignalRecord`] by name (checked), or implement
+//!   [`Signals`] on the host's own customer type (read once per evaluation).
+//! - **Evidence.** Implement [`StageScorer`] (or pass a closure) to add the
+//!   host's own evidence per stage: an ML propensity, a CRM score. The
+//!   built-in score rules are one such scorer; under
+//!   [`HitPolicy::HighestScore`] the evidence decides the stage.
+//!
+//! # Limits and untrusted input
+//!
+//! Rulesets and condition text may come from people other than the host's
+//! developers, so every input is bounded by [`Limits`]: the number of
+//! signals, labels, stages and rules, the length of condition text, the
+//! nesting depth and the size of a condition. Exceeding one is an
+//! [`Error::Limit`]. The parser and every walk over a condition are bounded by
+//! the depth limit, so no input can exhaust the stack, and no input (ruleset,
+//! condition text, signal value) makes the library panic: bad input gets an
+//! [`Error`] and leaves what it was applied to unchanged. Deserializing a
+//! structured condition relies on the serde format's own recursion limit
+//! (`serde_json` stops at 128 levels); the depth limit is then enforced when
+//! the engine is built. The crate has no `unsafe` code.
+//!
+//! # Determinism
+//!
+//! The same engine and the same signals always give the same decision: ties
+//! break by model order and rule id (see [`HitPolicy`]), the fired rules are
+//! reported in rule order, and the library reads no clock, no randomness and
+//! no global state.
+
+mod compile;
+pub mod condition;
+mod engine;
+mod error;
+mod id;
+mod limits;
+pub mod models;
+mod score;
+mod signal;
+mod spec;
+mod stage;
+
+pub use condition::{ArithOp, CompareOp, Condition, Expr};
+pub use engine::{Classification, Decision, Engine, EngineBuilder, Scratch};
+pub use error::{Error, Location};
+pub use id::{RuleId, SignalId, StageId};
+pub use limits::Limits;
+pub use score::{Evidence, ScoreInput, StageScorer};
+pub use signal::{Schema, Signal, SignalKind, SignalRecord, SignalSpec, Signals, Value};
+pub use spec::{HitPolicy, Rule, RuleKind, RulesetSpec, ScoreRuleSpec, StageRuleSpec, When};
+pub use stage::{Stage, StageModel, StageSpec};

@@ -1,0 +1,207 @@
+//! Every bound the library enforces on its input, with documented defaults.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location};
+
+/// Bounds on the size of a ruleset and of its conditions.
+///
+/// Every input the library accepts is bounded by one of these, so a hostile
+/// ruleset or expression string gets an [`Error::Limit`] instead of exhausting
+/// memory or the stack. Each setter takes and returns `self`, so they chain.
+///
+/// | bound | default |
+/// | --- | --- |
+/// | [`max_signals`](Limits::max_signals) | 1,024 |
+/// | [`max_labels`](Limits::max_labels) | 1,024 |
+/// | [`max_stages`](Limits::max_stages) | 64 |
+/// | [`max_rules`](Limits::max_rules) | 100,000 |
+/// | [`max_expression_len`](Limits::max_expression_len) | 4,096 bytes |
+/// | [`max_depth`](Limits::max_depth) | 32 |
+/// | [`max_condition_size`](Limits::max_condition_size) | 1,024 nodes |
+///
+/// # Example
+///
+/// ```
+/// use buyer_journey::{models, Engine, Limits};
+///
+/// let limits = Limits::default().max_rules(5);
+/// let err = Engine::builder(models::buying_process()).limits(limits).build().unwrap_err();
+/// assert!(err.is_limit());
+/// assert_eq!(
+///     err.to_string(),
+///     "stage_rules: the number of rules is 14, over the limit of 5 (see `Limits::max_rules`)",
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    signals: usize,
+    labels: usize,
+    stages: usize,
+    rules: usize,
+    expression_len: usize,
+    depth: usize,
+    condition_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            signals: 1_024,
+            labels: 1_024,
+            stages: 64,
+            rules: 100_000,
+            expression_len: 4_096,
+            depth: 32,
+            condition_size: 1_024,
+        }
+    }
+}
+
+impl Limits {
+    /// The most signals a schema may declare. Default 1,024.
+    ///
+    /// ```
+    /// use buyer_journey::{Limits, Schema, SignalSpec};
+    ///
+    /// let specs = [SignalSpec::count("a"), SignalSpec::count("b")];
+    /// let err = Schema::with_limits(&specs, &Limits::default().max_signals(1)).unwrap_err();
+    /// assert!(err.is_limit());
+    /// ```
+    pub fn max_signals(mut self, max: usize) -> Self {
+        self.signals = max;
+        self
+    }
+
+    /// The most labels one category signal may declare. Default 1,024.
+    ///
+    /// ```
+    /// use buyer_journey::{Limits, Schema, SignalSpec};
+    ///
+    /// let specs = [SignalSpec::category("plan", ["free", "pro", "team"])];
+    /// let err = Schema::with_limits(&specs, &Limits::default().max_labels(2)).unwrap_err();
+    /// assert!(err.is_limit());
+    /// ```
+    pub fn max_labels(mut self, max: usize) -> Self {
+        self.labels = max;
+        self
+    }
+
+    /// The most stages a stage model may have. Default 64.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Limits};
+    ///
+    /// let limits = Limits::default().max_stages(3);
+    /// let err = Engine::builder(models::buying_process()).limits(limits).build().unwrap_err();
+    /// assert!(err.is_limit());
+    /// ```
+    pub fn max_stages(mut self, max: usize) -> Self {
+        self.stages = max;
+        self
+    }
+
+    /// The most rules (stage rules and score rules, counted separately) a
+    /// ruleset may have. Default 100,000.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Limits};
+    ///
+    /// let limits = Limits::default().max_rules(3);
+    /// assert!(Engine::builder(models::buying_process()).limits(limits).build().is_err());
+    /// ```
+    pub fn max_rules(mut self, max: usize) -> Self {
+        self.rules = max;
+        self
+    }
+
+    /// The longest condition text, in bytes. Default 4,096.
+    ///
+    /// ```
+    /// use buyer_journey::{Condition, Limits};
+    ///
+    /// let limits = Limits::default().max_expression_len(10);
+    /// assert!(Condition::parse_with("cart_adds >= 1", &limits).unwrap_err().is_limit());
+    /// ```
+    pub fn max_expression_len(mut self, max: usize) -> Self {
+        self.expression_len = max;
+        self
+    }
+
+    /// The deepest nesting of a condition: parentheses, `not`, `all`/`any`/
+    /// `at_least` and arithmetic each add a level. Default 32.
+    ///
+    /// ```
+    /// use buyer_journey::{Condition, Limits};
+    ///
+    /// let limits = Limits::default().max_depth(3);
+    /// assert!(Condition::parse_with("not not not not a", &limits).unwrap_err().is_limit());
+    /// ```
+    pub fn max_depth(mut self, max: usize) -> Self {
+        self.depth = max;
+        self
+    }
+
+    /// The most nodes (comparisons, connectives, values, list items) one
+    /// condition may have. Default 1,024.
+    ///
+    /// ```
+    /// use buyer_journey::{Condition, Limits};
+    ///
+    /// let limits = Limits::default().max_condition_size(4);
+    /// assert!(Condition::parse_with("a in [1, 2, 3, 4, 5]", &limits).unwrap_err().is_limit());
+    /// ```
+    pub fn max_condition_size(mut self, max: usize) -> Self {
+        self.condition_size = max;
+        self
+    }
+
+    /// `Err(Error::Limit)` when `found` exceeds `bound`.
+    pub(crate) fn check(
+        &self,
+        bound: Bound,
+        found: usize,
+        location: impl FnOnce() -> Location,
+    ) -> Result<(), Error> {
+        let (limit, what, setter) = match bound {
+            Bound::Signals => (self.signals, "the number of signals", "max_signals"),
+            Bound::Labels => (self.labels, "the number of labels", "max_labels"),
+            Bound::Stages => (self.stages, "the number of stages", "max_stages"),
+            Bound::Rules => (self.rules, "the number of rules", "max_rules"),
+            Bound::ExpressionLen => (
+                self.expression_len,
+                "the length of the condition in bytes",
+                "max_expression_len",
+            ),
+            Bound::Depth => (self.depth, "the nesting depth", "max_depth"),
+            Bound::ConditionSize => (
+                self.condition_size,
+                "the number of nodes in the condition",
+                "max_condition_size",
+            ),
+        };
+        if found > limit {
+            return Err(Error::Limit {
+                location: location(),
+                what,
+                setter,
+                limit,
+                found,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One of the bounds of [`Limits`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Bound {
+    Signals,
+    Labels,
+    Stages,
+    Rules,
+    ExpressionLen,
+    Depth,
+    ConditionSize,
+}

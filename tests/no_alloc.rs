@@ -1,0 +1,2 @@
+//! Allocation test.
+fn main() {}
