@@ -79,6 +79,8 @@
 //! reported in rule order, and the library reads no clock, no randomness and
 //! no global state.
 
+#![forbid(unsafe_code)]
+
 mod compile;
 pub mod condition;
 mod engine;
