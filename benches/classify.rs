@@ -1,1 +1,161 @@
-fn main() {}
+//! `Engine::classify` on the built-in buying-process model, beside a
+//! hand-written Rust function of the same rules: the ratio between the two is
+//! the engine's distance from the hand-written limit.
+//!
+//! Run with `cargo bench --bench classify`.
+
+use std::hint::black_box;
+
+use buyer_journey::{models, Engine, SignalRecord};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+const CUSTOMERS: usize = 4_096;
+
+/// The built-in schema's signals, in declaration order.
+const SIGNALS: [&str; 16] = [
+    "need_searches",
+    "category_views",
+    "info_page_views",
+    "reviews_read",
+    "recommendations_sought",
+    "brochures_downloaded",
+    "comparisons",
+    "sales_contacts",
+    "quote_requests",
+    "cart_adds",
+    "checkout_starts",
+    "purchases",
+    "days_since_purchase",
+    "open_tickets",
+    "open_complaints",
+    "satisfaction",
+];
+
+/// A small deterministic generator, so every run sees the same customers.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// Varied customers as dense values (NaN = missing): each signal is missing
+/// about half the time, and counts are mostly small with many zeros, so every
+/// stage and every rule is exercised.
+fn customers() -> Vec<[f64; 16]> {
+    let mut random = XorShift(0x9E37_79B9_7F4A_7C15);
+    (0..CUSTOMERS)
+        .map(|_| {
+            let mut values = [f64::NAN; 16];
+            for (i, value) in values.iter_mut().enumerate() {
+                if random.next() % 8 < 3 {
+                    continue;
+                }
+                let roll = (random.next() % 10) as f64;
+                *value = match SIGNALS[i] {
+                    "days_since_purchase" => roll * 17.0,
+                    "satisfaction" => roll,
+                    _ if roll < 6.0 => 0.0,
+                    _ => roll - 5.0,
+                };
+            }
+            values
+        })
+        .collect()
+}
+
+fn record(engine: &Engine, values: &[f64; 16]) -> SignalRecord {
+    let mut record = engine.record();
+    for (name, value) in SIGNALS.iter().zip(values) {
+        if !value.is_nan() {
+            record
+                .set(name, *value)
+                .expect("generated values fit the schema");
+        }
+    }
+    record
+}
+
+/// The built-in model's rules written by hand: evidence per stage (one point
+/// per rule that holds), the furthest stage with evidence, and the share of
+/// evidence that supports it.
+fn baseline(c: &[f64; 16]) -> (usize, f64) {
+    let at_least_one = |i: usize| u8::from(c[i] >= 1.0);
+    let need = at_least_one(0) + at_least_one(1);
+    let research = at_least_one(2) + at_least_one(3) + at_least_one(4) + at_least_one(5);
+    let weighing = at_least_one(6) + at_least_one(7) + at_least_one(8);
+    let buying = at_least_one(9) + at_least_one(10);
+    let active = need + research + weighing + buying > 0;
+    let bought = c[11] >= 1.0;
+    let owning = u8::from(bought && !active)
+        + u8::from(bought && c[14] >= 1.0)
+        + u8::from(bought && c[13] >= 1.0);
+    let evidence = [need, research, weighing, buying, owning];
+    let total: u8 = evidence.iter().sum();
+    match evidence.iter().rposition(|&points| points > 0) {
+        Some(stage) => (stage, f64::from(evidence[stage]) / f64::from(total)),
+        None => (0, 0.0),
+    }
+}
+
+fn bench_default_model(c: &mut Criterion) {
+    let engine = Engine::builder(models::buying_process())
+        .build()
+        .expect("the built-in model is valid");
+    let dense = customers();
+    let records: Vec<SignalRecord> = dense.iter().map(|values| record(&engine, values)).collect();
+    let mut scratch = engine.scratch();
+
+    // The benchmark is only meaningful if both sides compute the same thing.
+    for (values, record) in dense.iter().zip(&records) {
+        let decision = engine.classify(record, &mut scratch);
+        let (stage, confidence) = baseline(values);
+        assert_eq!(decision.stage().stage_id().index(), stage, "{values:?}");
+        assert!(
+            (decision.confidence() - confidence).abs() < 1e-12,
+            "{values:?}"
+        );
+    }
+
+    let mut group = c.benchmark_group("classify/default_model");
+    group.throughput(Throughput::Elements(CUSTOMERS as u64));
+    group.bench_function("engine", |b| {
+        b.iter(|| {
+            let mut stages = 0;
+            for record in &records {
+                stages += engine
+                    .classify(black_box(record), &mut scratch)
+                    .stage()
+                    .stage_id()
+                    .index();
+            }
+            stages
+        })
+    });
+    group.bench_function("baseline", |b| {
+        b.iter(|| {
+            let mut stages = 0;
+            for values in &dense {
+                stages += baseline(black_box(values)).0;
+            }
+            stages
+        })
+    });
+    group.bench_function("interpreter", |b| {
+        b.iter(|| {
+            let mut fired = 0;
+            for record in &records {
+                fired += engine.classify_interpreted(black_box(record)).fired.len();
+            }
+            fired
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_default_model);
+criterion_main!(benches);

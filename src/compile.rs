@@ -188,13 +188,12 @@ impl Program {
     /// Evaluates every atom into `bits`, which holds `atom_count()` bits.
     #[inline]
     pub(crate) fn eval_atoms(&self, values: &[f64], bits: &mut [u64]) {
-        bits.fill(0);
-        for (i, atom) in self.atoms.iter().enumerate() {
-            if atom.eval(values) {
-                if let Some(word) = bits.get_mut(i / 64) {
-                    *word |= 1 << (i % 64);
-                }
-            }
+        // Whether an atom holds is data-dependent and unpredictable: OR it in
+        // without a branch.
+        for (word, atoms) in bits.iter_mut().zip(self.atoms.chunks(64)) {
+            *word = atoms.iter().enumerate().fold(0, |word, (i, atom)| {
+                word | (u64::from(atom.eval(values)) << i)
+            });
         }
     }
 

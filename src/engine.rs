@@ -280,15 +280,20 @@ impl Engine {
         scratch.fit(self);
         gather(&self.schema, signals, &mut scratch.values);
         self.program.eval_atoms(&scratch.values, &mut scratch.bits);
-        scratch.fired.clear();
-        for rule in 0..self.rules.len() {
-            if self
+        // Whether a rule fires is unpredictable: write every id and advance
+        // past the ones that fired, without a branch. Within capacity, so
+        // no allocation.
+        let rules = self.rules.len();
+        scratch.fired.resize(rules, RuleId::new(0));
+        let mut fired = 0;
+        for rule in 0..rules {
+            let hit = self
                 .program
-                .eval_rule(rule, &scratch.bits, &mut scratch.stack)
-            {
-                scratch.fired.push(RuleId::new(rule));
-            }
+                .eval_rule(rule, &scratch.bits, &mut scratch.stack);
+            scratch.fired[fired] = RuleId::new(rule);
+            fired += usize::from(hit);
         }
+        scratch.fired.truncate(fired);
         self.score_and_decide(scratch);
         Decision {
             engine: self,

@@ -655,11 +655,42 @@ impl<'a> From<&'a String> for Value<'a> {
 pub trait Signals {
     /// The value of `signal` for this customer, or `None` when it is missing.
     fn value(&self, signal: &Signal) -> Option<Value<'_>>;
+
+    /// Reads every signal at once. The default asks [`value`](Signals::value)
+    /// for each; [`SignalRecord`], already in the engine's layout, copies.
+    /// There is nothing to gain from overriding it outside this crate.
+    #[doc(hidden)]
+    fn gather_into(&self, gather: &mut Gather<'_>) {
+        gather.each(self);
+    }
+}
+
+/// Where [`Signals::gather_into`] writes: the dense values of one evaluation.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Gather<'a> {
+    schema: &'a Schema,
+    out: &'a mut [f64],
+}
+
+impl Gather<'_> {
+    fn each<S: Signals + ?Sized>(&mut self, signals: &S) {
+        for (slot, signal) in self.out.iter_mut().zip(self.schema.iter()) {
+            *slot = signals
+                .value(signal)
+                .and_then(|value| signal.encode(value).ok())
+                .unwrap_or(f64::NAN);
+        }
+    }
 }
 
 impl<S: Signals + ?Sized> Signals for &S {
     fn value(&self, signal: &Signal) -> Option<Value<'_>> {
         (**self).value(signal)
+    }
+
+    fn gather_into(&self, gather: &mut Gather<'_>) {
+        (**self).gather_into(gather);
     }
 }
 
@@ -667,17 +698,16 @@ impl<S: Signals + ?Sized> Signals for Box<S> {
     fn value(&self, signal: &Signal) -> Option<Value<'_>> {
         (**self).value(signal)
     }
+
+    fn gather_into(&self, gather: &mut Gather<'_>) {
+        (**self).gather_into(gather);
+    }
 }
 
 /// Reads every signal of `schema` from `signals` into `out` (NaN = missing).
 /// Allocation-free.
 pub(crate) fn gather<S: Signals + ?Sized>(schema: &Schema, signals: &S, out: &mut [f64]) {
-    for (slot, signal) in out.iter_mut().zip(schema.iter()) {
-        *slot = signals
-            .value(signal)
-            .and_then(|value| signal.encode(value).ok())
-            .unwrap_or(f64::NAN);
-    }
+    signals.gather_into(&mut Gather { schema, out });
 }
 
 /// A customer's signals in the library's dense layout, filled by name and
@@ -838,6 +868,16 @@ impl Signals for SignalRecord {
         match self.schema.signal(signal.id()) {
             Some(own) if std::ptr::eq(own, signal) => own.decode(self.values[signal.id().index()]),
             _ => self.get(signal.name()),
+        }
+    }
+
+    fn gather_into(&self, gather: &mut Gather<'_>) {
+        if Arc::ptr_eq(&self.schema.signals, &gather.schema.signals)
+            && gather.out.len() == self.values.len()
+        {
+            gather.out.copy_from_slice(&self.values);
+        } else {
+            gather.each(self);
         }
     }
 }
