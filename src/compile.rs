@@ -84,18 +84,21 @@ fn compare(left: f64, op: CompareOp, right: f64) -> bool {
 }
 
 impl Atom {
-    #[inline]
-    fn eval(&self, values: &[f64]) -> bool {
+    /// The signal and constant of a `signal op constant` atom with operator `op`.
+    fn as_simple(&self, op: CompareOp) -> Option<(u32, f64)> {
         match self {
             Atom::SignalConst {
                 signal,
-                op,
-                value: Num::Const(c),
-            } => compare(
-                values.get(*signal as usize).copied().unwrap_or(f64::NAN),
-                *op,
-                *c,
-            ),
+                op: atom_op,
+                value: Num::Const(value),
+            } if *atom_op == op => Some((*signal, *value)),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn eval(&self, values: &[f64]) -> bool {
+        match self {
             Atom::SignalConst { signal, op, value } => compare(
                 values.get(*signal as usize).copied().unwrap_or(f64::NAN),
                 *op,
@@ -142,10 +145,18 @@ enum Op {
 /// All rules compiled: the deduplicated atoms and one formula per rule.
 #[derive(Debug, Clone)]
 pub(crate) struct Program {
+    /// `signal op constant` atoms, grouped by operator so each group runs in
+    /// a tight loop without dispatch: they have the first atom ids, group by
+    /// group in the order of [`OPS`].
+    simple: [Vec<(u32, f64)>; 6],
+    /// The other atoms, with the ids after the simple ones.
     atoms: Vec<Atom>,
-    /// The formulas of all rules, back to back; `bounds[r]..bounds[r + 1]` is rule `r`.
+    /// How each rule is evaluated, indexed by rule.
+    formulas: Vec<Formula>,
+    /// The masks of the [`Formula::All`] and [`Formula::Any`] formulas.
+    masks: Vec<Mask>,
+    /// The postfix steps of the [`Formula::Postfix`] formulas.
     ops: Vec<Op>,
-    bounds: Vec<usize>,
     /// The deepest evaluation stack any formula needs.
     stack_depth: usize,
 }
@@ -168,17 +179,78 @@ impl Program {
             .map(|w| stack_depth(&compiler.ops[w[0]..w[1]]))
             .max()
             .unwrap_or(0);
+
+        // Renumber the atoms: the simple ones first, grouped by operator,
+        // then the others.
+        let atoms: Vec<Atom> = compiler.atoms.into_iter().collect();
+        let mut simple: [Vec<(u32, f64)>; 6] = Default::default();
+        let mut new_ids = vec![0; atoms.len()];
+        let mut next = 0u32;
+        for (group, op) in simple.iter_mut().zip(OPS) {
+            for (old, atom) in atoms.iter().enumerate() {
+                if let Some((signal, value)) = atom.as_simple(op) {
+                    group.push((signal, value));
+                    new_ids[old] = next;
+                    next += 1;
+                }
+            }
+        }
+        let mut others = Vec::new();
+        for (old, atom) in atoms.into_iter().enumerate() {
+            if OPS.iter().all(|op| atom.as_simple(*op).is_none()) {
+                others.push(atom);
+                new_ids[old] = next;
+                next += 1;
+            }
+        }
+        let mut ops = compiler.ops;
+        for op in &mut ops {
+            if let Op::Atom(id) = op {
+                *id = new_ids[*id as usize];
+            }
+        }
+
+        // Rules that are an `and` or an `or` of atoms and negated atoms (most
+        // rules) become bit masks; the rest keep their postfix steps.
+        let mut formulas = Vec::with_capacity(rules.len());
+        let mut masks = Vec::new();
+        let mut postfix = Vec::new();
+        for bound in bounds.windows(2) {
+            let rule_ops = &ops[bound[0]..bound[1]];
+            let start = masks.len();
+            formulas.push(match literals(rule_ops) {
+                Some(Sym::Lit(atom, positive)) => {
+                    masks.extend(to_masks(&[(atom, positive)]));
+                    Formula::All(start, masks.len())
+                }
+                Some(Sym::All(literals)) => {
+                    masks.extend(to_masks(&literals));
+                    Formula::All(start, masks.len())
+                }
+                Some(Sym::Any(literals)) => {
+                    masks.extend(to_masks(&literals));
+                    Formula::Any(start, masks.len())
+                }
+                _ => {
+                    let start = postfix.len();
+                    postfix.extend_from_slice(rule_ops);
+                    Formula::Postfix(start, postfix.len())
+                }
+            });
+        }
         Program {
-            atoms: compiler.atoms.into_iter().collect(),
-            ops: compiler.ops,
-            bounds,
+            simple,
+            atoms: others,
+            formulas,
+            masks,
+            ops: postfix,
             stack_depth,
         }
     }
 
     /// The number of distinct atoms.
     pub(crate) fn atom_count(&self) -> usize {
-        self.atoms.len()
+        self.simple.iter().map(Vec::len).sum::<usize>() + self.atoms.len()
     }
 
     pub(crate) fn stack_depth(&self) -> usize {
@@ -188,12 +260,20 @@ impl Program {
     /// Evaluates every atom into `bits`, which holds `atom_count()` bits.
     #[inline]
     pub(crate) fn eval_atoms(&self, values: &[f64], bits: &mut [u64]) {
+        bits.fill(0);
         // Whether an atom holds is data-dependent and unpredictable: OR it in
-        // without a branch.
-        for (word, atoms) in bits.iter_mut().zip(self.atoms.chunks(64)) {
-            *word = atoms.iter().enumerate().fold(0, |word, (i, atom)| {
-                word | (u64::from(atom.eval(values)) << i)
-            });
+        // without a branch. The loops are monomorphic per operator.
+        let mut id = 0;
+        let groups = &self.simple;
+        id = eval_group(&groups[0], values, bits, id, |a, b| a < b);
+        id = eval_group(&groups[1], values, bits, id, |a, b| a <= b);
+        id = eval_group(&groups[2], values, bits, id, |a, b| a > b);
+        id = eval_group(&groups[3], values, bits, id, |a, b| a >= b);
+        id = eval_group(&groups[4], values, bits, id, |a, b| a == b);
+        id = eval_group(&groups[5], values, bits, id, |a, b| !a.is_nan() && a != b);
+        for atom in &self.atoms {
+            set_bit(bits, id, atom.eval(values));
+            id += 1;
         }
     }
 
@@ -201,13 +281,24 @@ impl Program {
     /// capacity for `stack_depth()` so this does not allocate.
     #[inline]
     pub(crate) fn eval_rule(&self, rule: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
-        let (Some(&start), Some(&end)) = (self.bounds.get(rule), self.bounds.get(rule + 1)) else {
-            return false;
+        let word = |index: u32| bits.get(index as usize).copied().unwrap_or(0);
+        let (start, end) = match self.formulas.get(rule) {
+            Some(&Formula::All(start, end)) => {
+                return self.masks[start..end].iter().all(|mask| {
+                    let bits = word(mask.word);
+                    bits & mask.set == mask.set && bits & mask.clear == 0
+                })
+            }
+            Some(&Formula::Any(start, end)) => {
+                return self.masks[start..end].iter().any(|mask| {
+                    let bits = word(mask.word);
+                    bits & mask.set != 0 || !bits & mask.clear != 0
+                })
+            }
+            Some(&Formula::Postfix(start, end)) => (start, end),
+            None => return false,
         };
         let ops = &self.ops[start..end];
-        if let [Op::Atom(atom)] = ops {
-            return bit(bits, *atom);
-        }
         stack.clear();
         for op in ops {
             let value = match *op {
@@ -223,6 +314,41 @@ impl Program {
             stack.push(value);
         }
         stack.pop().unwrap_or(false)
+    }
+}
+
+/// The operators of [`Program::simple`]'s groups, in order.
+const OPS: [CompareOp; 6] = [
+    CompareOp::Lt,
+    CompareOp::Le,
+    CompareOp::Gt,
+    CompareOp::Ge,
+    CompareOp::Eq,
+    CompareOp::Ne,
+];
+
+/// Evaluates `signal op constant` atoms with ids from `first`; returns the
+/// next id. `holds` sees the signal's value (NaN when missing; only `!=` needs
+/// to test for that, the other comparisons are false with NaN anyway).
+#[inline(always)]
+fn eval_group(
+    group: &[(u32, f64)],
+    values: &[f64],
+    bits: &mut [u64],
+    first: usize,
+    holds: impl Fn(f64, f64) -> bool,
+) -> usize {
+    for (offset, &(signal, constant)) in group.iter().enumerate() {
+        let value = values.get(signal as usize).copied().unwrap_or(f64::NAN);
+        set_bit(bits, first + offset, holds(value, constant));
+    }
+    first + group.len()
+}
+
+#[inline(always)]
+fn set_bit(bits: &mut [u64], id: usize, on: bool) {
+    if let Some(word) = bits.get_mut(id / 64) {
+        *word |= u64::from(on) << (id % 64);
     }
 }
 
@@ -380,4 +506,115 @@ fn flip(op: CompareOp) -> CompareOp {
         CompareOp::Ge => CompareOp::Le,
         CompareOp::Eq | CompareOp::Ne => op,
     }
+}
+
+/// How one rule is evaluated; ranges index [`Program::masks`] or [`Program::ops`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Formula {
+    /// Every literal of the masks holds.
+    All(usize, usize),
+    /// Some literal of the masks holds.
+    Any(usize, usize),
+    /// Anything else: postfix steps over a stack.
+    Postfix(usize, usize),
+}
+
+/// Literals within one 64-bit word of atom bits: atoms that must be set, and
+/// atoms that must be clear.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Mask {
+    word: u32,
+    set: u64,
+    clear: u64,
+}
+
+/// What a postfix formula computes, if it is simple enough for masks.
+#[derive(Debug, Clone, PartialEq)]
+enum Sym {
+    /// An atom, or its negation (`false`).
+    Lit(u32, bool),
+    /// All of the literals (`true` when empty).
+    All(Vec<(u32, bool)>),
+    /// Any of the literals (`false` when empty).
+    Any(Vec<(u32, bool)>),
+    /// Something else.
+    Other,
+}
+
+/// Runs the postfix steps symbolically.
+fn literals(ops: &[Op]) -> Option<Sym> {
+    let mut stack: Vec<Sym> = Vec::new();
+    for op in ops {
+        let sym = match *op {
+            Op::Atom(atom) => Sym::Lit(atom, true),
+            Op::Const(true) => Sym::All(Vec::new()),
+            Op::Const(false) => Sym::Any(Vec::new()),
+            Op::Not => match stack.pop()? {
+                Sym::Lit(atom, positive) => Sym::Lit(atom, !positive),
+                // De Morgan: the negation of an `and` is an `or` of negations.
+                Sym::All(literals) => Sym::Any(negate(literals)),
+                Sym::Any(literals) => Sym::All(negate(literals)),
+                Sym::Other => Sym::Other,
+            },
+            Op::All(n) => combine(&mut stack, n, true)?,
+            Op::Any(n) => combine(&mut stack, n, false)?,
+            Op::AtLeast { n, .. } => {
+                stack.truncate(stack.len().checked_sub(n as usize)?);
+                Sym::Other
+            }
+        };
+        stack.push(sym);
+    }
+    stack.pop()
+}
+
+fn negate(literals: Vec<(u32, bool)>) -> Vec<(u32, bool)> {
+    literals
+        .into_iter()
+        .map(|(atom, positive)| (atom, !positive))
+        .collect()
+}
+
+/// Merges the top `n` symbols into one `and` (`all`) or `or`.
+fn combine(stack: &mut Vec<Sym>, n: u32, all: bool) -> Option<Sym> {
+    let items = stack.split_off(stack.len().checked_sub(n as usize)?);
+    let mut literals = Vec::new();
+    for item in items {
+        match (item, all) {
+            (Sym::Lit(atom, positive), _) => literals.push((atom, positive)),
+            (Sym::All(more), true) | (Sym::Any(more), false) => literals.extend(more),
+            _ => return Some(Sym::Other),
+        }
+    }
+    Some(if all {
+        Sym::All(literals)
+    } else {
+        Sym::Any(literals)
+    })
+}
+
+/// Groups literals by the word of atom bits they are in.
+fn to_masks(literals: &[(u32, bool)]) -> Vec<Mask> {
+    let mut masks: Vec<Mask> = Vec::new();
+    for &(atom, positive) in literals {
+        let word = atom / 64;
+        let bit = 1u64 << (atom % 64);
+        let index = match masks.iter().position(|mask| mask.word == word) {
+            Some(index) => index,
+            None => {
+                masks.push(Mask {
+                    word,
+                    set: 0,
+                    clear: 0,
+                });
+                masks.len() - 1
+            }
+        };
+        if positive {
+            masks[index].set |= bit;
+        } else {
+            masks[index].clear |= bit;
+        }
+    }
+    masks
 }

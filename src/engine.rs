@@ -389,19 +389,18 @@ impl Engine {
 /// The share of the positive evidence that supports `chosen`: 1 when all of
 /// it points at the chosen stage, 0 when none does.
 fn confidence(evidence: &[f64], chosen: StageId) -> f64 {
-    let most = evidence.iter().fold(0.0_f64, |most, &e| most.max(e));
-    if most <= 0.0 {
+    let own = evidence.get(chosen.index()).copied().unwrap_or(0.0).max(0.0);
+    let total: f64 = evidence.iter().map(|&e| e.max(0.0)).sum();
+    if total <= 0.0 {
         return 0.0;
     }
-    // Dividing by the largest first keeps the sum finite at any magnitude.
+    if total.is_finite() {
+        return own / total;
+    }
+    // Evidence near `f64::MAX` overflows the sum: scale by the largest first.
+    let most = evidence.iter().fold(0.0_f64, |most, &e| most.max(e));
     let total: f64 = evidence.iter().map(|&e| e.max(0.0) / most).sum();
-    let own = evidence
-        .get(chosen.index())
-        .copied()
-        .unwrap_or(0.0)
-        .max(0.0)
-        / most;
-    (own / total).clamp(0.0, 1.0)
+    (own / most / total).clamp(0.0, 1.0)
 }
 
 /// Caller-owned buffers for [`Engine::classify`], so classification does not
