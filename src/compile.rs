@@ -270,10 +270,9 @@ impl Program {
         id = eval_group(&groups[2], values, bits, id, |a, b| a > b);
         id = eval_group(&groups[3], values, bits, id, |a, b| a >= b);
         id = eval_group(&groups[4], values, bits, id, |a, b| a == b);
-        id = eval_group(&groups[5], values, bits, id, |a, b| !a.is_nan() && a != b);
-        for atom in &self.atoms {
-            set_bit(bits, id, atom.eval(values));
-            id += 1;
+        let id = eval_group(&groups[5], values, bits, id, |a, b| !a.is_nan() && a != b);
+        for (offset, atom) in self.atoms.iter().enumerate() {
+            set_bit(bits, id + offset, atom.eval(values));
         }
     }
 
