@@ -1,1 +1,381 @@
-//! TODO
+//! Tests of the `classify` example (`examples/classify.rs`), which turns
+//! NDJSON customers into NDJSON decisions: the example's code is included here
+//! as a module and its `run` function driven with in-memory input.
+//!
+//! Run with `cargo test --test integration classify_example`.
+
+#[allow(dead_code)] // `main` is only for the example binary
+#[path = "../examples/classify.rs"]
+mod classify;
+
+use buyer_journey::{
+    models, Classification, Engine, HitPolicy, RulesetSpec, SignalSpec, StageRuleSpec, StageSpec,
+};
+
+fn engine() -> Engine {
+    Engine::builder(models::buying_process())
+        .build()
+        .expect("the built-in model builds")
+}
+
+/// What `run` made of `input`: whether every line was good, the output lines
+/// and the error lines.
+struct Run {
+    all_good: bool,
+    output: Vec<String>,
+    errors: Vec<String>,
+}
+
+fn run(engine: &Engine, input: &str) -> Run {
+    run_bytes(engine, input.as_bytes())
+}
+
+fn run_bytes(engine: &Engine, input: &[u8]) -> Run {
+    let mut output = Vec::new();
+    let mut errors = Vec::new();
+    let all_good = classify::run(engine, input, &mut output, &mut errors)
+        .expect("in-memory I/O does not fail");
+    let lines = |bytes: Vec<u8>| -> Vec<String> {
+        let text = String::from_utf8(bytes).expect("output is UTF-8");
+        assert!(
+            text.is_empty() || text.ends_with('\n'),
+            "every line ends with a newline: {text:?}"
+        );
+        text.lines().map(str::to_owned).collect()
+    };
+    Run {
+        all_good,
+        output: lines(output),
+        errors: lines(errors),
+    }
+}
+
+/// An output line as JSON, checking that `id` is its first field.
+fn parse(line: &str) -> (String, Classification) {
+    assert!(line.starts_with(r#"{"id":"#), "id comes first: {line}");
+    let json: serde_json::Value = serde_json::from_str(line).expect("an output line is JSON");
+    let id = json["id"].as_str().expect("id is a string").to_owned();
+    let classification = serde_json::from_str(line).expect("an output line is a classification");
+    (id, classification)
+}
+
+fn ids(output: &[String]) -> Vec<String> {
+    output.iter().map(|line| parse(line).0).collect()
+}
+
+/// The sample customers as NDJSON input lines, in order.
+fn sample_input() -> String {
+    let mut input = String::new();
+    for sample in models::sample_customers() {
+        let signals: serde_json::Map<String, serde_json::Value> = sample
+            .signals
+            .iter()
+            .map(|&(name, value)| (name.to_owned(), serde_json::to_value(value).unwrap()))
+            .collect();
+        let line = serde_json::json!({"id": sample.id, "signals": signals});
+        input.push_str(&line.to_string());
+        input.push('\n');
+    }
+    input
+}
+
+#[test]
+fn good_input_is_classified_line_by_line() {
+    let engine = engine();
+    let input = concat!(
+        r#"{"id": "c1", "signals": {"reviews_read": 3, "info_page_views": 5}}"#,
+        "\n",
+        r#"{"id": "c2", "signals": {"reviews_read": 4, "comparisons": 3}}"#,
+        "\n",
+        r#"{"id": "c3", "signals": {}}"#,
+        "\n",
+        r#"{"signals": {"purchases": 1, "satisfaction": 9.5, "open_tickets": null}, "id": "c4"}"#,
+        "\n",
+    );
+    let run = run(&engine, input);
+    assert!(run.all_good);
+    assert_eq!(run.errors, Vec::<String>::new());
+    assert_eq!(run.output.len(), 4);
+
+    let model_order: Vec<&str> = engine.model().iter().map(|stage| stage.id()).collect();
+    // id, stage, confidence, evidence in model order, fired rules.
+    let expected = [
+        (
+            "c1",
+            "information_search",
+            1.0,
+            [0.0, 2.0, 0.0, 0.0, 0.0],
+            &["information_search.reviews", "information_search.guides"][..],
+        ),
+        (
+            "c2",
+            "evaluation",
+            0.5,
+            [0.0, 1.0, 1.0, 0.0, 0.0],
+            &["information_search.reviews", "evaluation.comparisons"][..],
+        ),
+        ("c3", "need_recognition", 0.0, [0.0; 5], &[][..]),
+        (
+            "c4",
+            "post_purchase",
+            1.0,
+            [0.0, 0.0, 0.0, 0.0, 1.0],
+            &["post_purchase.settled"][..],
+        ),
+    ];
+    for (line, (id, stage, confidence, evidence, fired)) in run.output.iter().zip(expected) {
+        let (got_id, classification) = parse(line);
+        assert_eq!(got_id, id);
+        assert_eq!(classification.stage, stage, "{line}");
+        assert_eq!(classification.confidence, confidence, "{line}");
+        let stages: Vec<&str> = classification.evidence.keys().map(String::as_str).collect();
+        assert_eq!(stages, model_order, "evidence in model order: {line}");
+        let points: Vec<f64> = classification.evidence.values().copied().collect();
+        assert_eq!(points, evidence, "{line}");
+        assert_eq!(classification.fired, fired, "{line}");
+    }
+}
+
+#[test]
+fn output_agrees_with_the_engine_called_directly() {
+    let engine = engine();
+    let run = run(&engine, &sample_input());
+    assert!(run.all_good, "{:?}", run.errors);
+    let samples = models::sample_customers();
+    assert_eq!(run.output.len(), samples.len());
+
+    let mut scratch = engine.scratch();
+    for (line, sample) in run.output.iter().zip(&samples) {
+        let record = sample.record(engine.schema()).unwrap();
+        let direct = engine.classify(&record, &mut scratch).to_classification();
+        assert_eq!(direct.stage, sample.expected_stage);
+
+        // Byte for byte: the id, then the engine's own classification.
+        let direct_json = serde_json::to_string(&direct).unwrap();
+        let expected = format!(
+            r#"{{"id":{},{}"#,
+            serde_json::to_string(sample.id).unwrap(),
+            &direct_json[1..]
+        );
+        assert_eq!(*line, expected);
+
+        let (id, parsed) = parse(line);
+        assert_eq!(id, sample.id);
+        assert_eq!(parsed.stage, direct.stage);
+        assert_eq!(parsed.fired, direct.fired);
+        assert!((parsed.confidence - direct.confidence).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn bad_lines_are_reported_with_their_number_and_skipped() {
+    let engine = engine();
+    let input = [
+        r#"{"id": "good1", "signals": {"cart_adds": 1}}"#,
+        r#"{"id": "broken", "signals": {"#,
+        "",
+        r#"{"id": "typo", "signals": {"cart_add": 1}}"#,
+        r#"{"id": "good2", "signals": {"comparisons": 2}}"#,
+        r#"{"id": "kind", "signals": {"reviews_read": true}}"#,
+        r#"{"id": "negative", "signals": {"cart_adds": -2}}"#,
+        r#"{"id": "good3"}"#,
+    ]
+    .join("\n");
+    let run = run(&engine, &input);
+
+    assert!(!run.all_good);
+    assert_eq!(
+        run.errors,
+        [
+            "line 2: invalid JSON at column 29: EOF while parsing an object",
+            "line 4: unknown signal 'cart_add', did you mean 'cart_adds'?",
+            "line 6: signal 'reviews_read' is a count, got a flag",
+            "line 7: signal 'cart_adds' is a count, so -2 is not allowed: counts are whole \
+             numbers >= 0",
+        ]
+    );
+    assert_eq!(ids(&run.output), ["good1", "good2", "good3"]);
+    let stages: Vec<String> = run.output.iter().map(|l| parse(l).1.stage).collect();
+    assert_eq!(
+        stages,
+        ["purchase_decision", "evaluation", "need_recognition"]
+    );
+}
+
+#[test]
+fn every_kind_of_bad_line_has_a_clear_reason() {
+    let engine = engine();
+    let cases = [
+        ("not json", "invalid JSON at column 2: expected ident"),
+        (
+            r#"{"id": "a"} {"id": "b"}"#,
+            "invalid JSON at column 13: trailing characters",
+        ),
+        (r#"["a"]"#, "expected a JSON object, got an array"),
+        (r#"{"signals": {}}"#, r#"missing "id""#),
+        (r#"{"id": 7}"#, r#""id" must be a string, got a number"#),
+        (r#"{"id": null}"#, r#""id" must be a string, got null"#),
+        (
+            r#"{"id": "a", "signals": [1]}"#,
+            r#""signals" must be an object, got an array"#,
+        ),
+        (
+            r#"{"id": "a", "signals": null}"#,
+            r#""signals" must be an object, got null"#,
+        ),
+        (
+            r#"{"id": "a", "signal": {"cart_adds": 1}}"#,
+            r#"unknown field 'signal', expected "id" or "signals""#,
+        ),
+        (
+            r#"{"id": "a", "signals": {"cart_adds": 1.5}}"#,
+            "signal 'cart_adds' is a count, so 1.5 is not allowed: counts are whole numbers >= 0",
+        ),
+        (
+            r#"{"id": "a", "signals": {"satisfaction": "high"}}"#,
+            "signal 'satisfaction' is a number, got a label",
+        ),
+        (
+            r#"{"id": "a", "signals": {"satisfaction": [9]}}"#,
+            "signal 'satisfaction' must be a number, true, false, a label or null, got an array",
+        ),
+        (
+            r#"{"id": "a", "signals": {"satisfactoin": {}}}"#,
+            "unknown signal 'satisfactoin', did you mean 'satisfaction'?",
+        ),
+        (
+            r#"{"id": "a", "signals": {"purchaces": null}}"#,
+            "unknown signal 'purchaces', did you mean 'purchases'?",
+        ),
+        (
+            r#"{"id": "a", "signals": {"cart_adds": 1e400}}"#,
+            "invalid JSON at column 42: number out of range",
+        ),
+    ];
+    for (line, reason) in cases {
+        let run = run(&engine, line);
+        assert!(!run.all_good, "{line}");
+        assert_eq!(run.output, Vec::<String>::new(), "{line}");
+        assert_eq!(run.errors, [format!("line 1: {reason}")], "{line}");
+    }
+}
+
+#[test]
+fn invalid_utf8_is_a_bad_line_not_an_io_error() {
+    let run = run_bytes(
+        &engine(),
+        b"{\"id\": \"a\"}\n{\"id\": \"\xff\"}\n{\"id\": \"b\"}\n",
+    );
+    assert!(!run.all_good);
+    assert_eq!(
+        run.errors,
+        ["line 2: invalid JSON at column 9: invalid unicode code point"]
+    );
+    assert_eq!(ids(&run.output), ["a", "b"]);
+}
+
+#[test]
+fn blank_lines_are_ignored_but_counted() {
+    let engine = engine();
+    let only_blank = run(&engine, "\n \n\r\n\t\n");
+    assert!(only_blank.all_good);
+    assert!(only_blank.output.is_empty());
+    assert!(only_blank.errors.is_empty());
+
+    let input =
+        "\n   \n\t\r\n{\"id\": \"a\", \"signals\": {\"reviews_read\": 1}}\r\n\n{\"id\": 1}\n  \n";
+    let mixed = run(&engine, input);
+    assert!(!mixed.all_good);
+    assert_eq!(ids(&mixed.output), ["a"]);
+    assert_eq!(
+        mixed.errors,
+        [r#"line 6: "id" must be a string, got a number"#]
+    );
+}
+
+#[test]
+fn empty_input_is_all_good_and_writes_nothing() {
+    let run = run(&engine(), "");
+    assert!(run.all_good);
+    assert!(run.output.is_empty());
+    assert!(run.errors.is_empty());
+}
+
+#[test]
+fn the_last_line_needs_no_newline() {
+    let run = run(&engine(), "{\"id\": \"a\"}\n{\"id\": \"b\"}");
+    assert!(run.all_good);
+    assert_eq!(ids(&run.output), ["a", "b"]);
+}
+
+#[test]
+fn signals_do_not_leak_from_one_line_to_the_next() {
+    let engine = engine();
+    let input = concat!(
+        r#"{"id": "a", "signals": {"cart_adds": 3, "purchases": 1}}"#,
+        "\n",
+        r#"{"id": "b", "signals": {"cart_adds": -1}}"#,
+        "\n",
+        r#"{"id": "c", "signals": {"purchases": 1}}"#,
+    );
+    let run = run(&engine, input);
+    let stages: Vec<String> = run.output.iter().map(|l| parse(l).1.stage).collect();
+    assert_eq!(stages, ["purchase_decision", "post_purchase"]);
+    assert_eq!(ids(&run.output), ["a", "c"]);
+}
+
+#[test]
+fn flags_and_labels_map_to_their_signal_kinds() {
+    let spec = RulesetSpec {
+        signals: vec![
+            SignalSpec::count("visits"),
+            SignalSpec::flag("is_member"),
+            SignalSpec::category("plan", ["free", "pro"]),
+        ],
+        stages: vec![
+            StageSpec::new("visitor", "Visitor", "has visited"),
+            StageSpec::new("member", "Member", "has signed up"),
+            StageSpec::new("paying", "Paying", "pays"),
+        ],
+        hit_policy: HitPolicy::Furthest,
+        stage_rules: vec![
+            StageRuleSpec::new("visited", "visitor", "visits >= 1"),
+            StageRuleSpec::new("joined", "member", "is_member"),
+            StageRuleSpec::new("pays", "paying", r#"plan == "pro""#),
+        ],
+        score_rules: Vec::new(),
+    };
+    let engine = Engine::builder(spec).build().unwrap();
+    let input = [
+        r#"{"id": "a", "signals": {"visits": 2, "is_member": false, "plan": "free"}}"#,
+        r#"{"id": "b", "signals": {"is_member": true, "plan": null}}"#,
+        r#"{"id": "c", "signals": {"plan": "pro"}}"#,
+        r#"{"id": "d", "signals": {"plan": "por"}}"#,
+        r#"{"id": "e", "signals": {"is_member": 1}}"#,
+    ]
+    .join("\n");
+    let run = run(&engine, &input);
+    let decided: Vec<(String, String)> = run
+        .output
+        .iter()
+        .map(|line| {
+            let (id, classification) = parse(line);
+            (id, classification.stage)
+        })
+        .collect();
+    assert_eq!(
+        decided,
+        [
+            ("a".to_owned(), "visitor".to_owned()),
+            ("b".to_owned(), "member".to_owned()),
+            ("c".to_owned(), "paying".to_owned()),
+        ]
+    );
+    assert_eq!(
+        run.errors,
+        [
+            "line 4: unknown label 'por' for signal 'plan', did you mean 'pro'?",
+            "line 5: signal 'is_member' is a flag, got a number",
+        ]
+    );
+}

@@ -1,0 +1,204 @@
+//! Classify customers read as NDJSON (one JSON object per line) with the
+//! built-in buying-process model and write one NDJSON decision per customer.
+//!
+//! Run it on a file, or on standard input when no file is given:
+//!
+//! ```text
+//! cargo run --example classify -- customers.ndjson
+//! echo '{"id":"a","signals":{"cart_adds":1}}' | cargo run --example classify
+//! ```
+//!
+//! Each input line is a customer:
+//!
+//! ```text
+//! {"id": "c1", "signals": {"reviews_read": 3, "info_page_views": 5}}
+//! ```
+//!
+//! `id` is a string and required. `signals` maps signal names to values:
+//! JSON numbers for `number` and `count` signals, `true`/`false` for flags,
+//! strings for the labels of `category` signals; `null` or an absent signal
+//! means missing, and an absent `signals` means that nothing is known. Each
+//! output line is the customer's id followed by
+//! [`Classification`](buyer_journey::Classification):
+//!
+//! ```text
+//! {"id":"c1","stage":"information_search","confidence":1.0,"evidence":{"need_recognition":0.0,...},"fired":["information_search.reviews","information_search.guides"]}
+//! ```
+//!
+//! A bad line (malformed JSON, a missing or non-string `id`, `signals` that is
+//! not an object, an unknown field or signal, a value of the wrong kind, a
+//! negative count, ...) is reported on standard error as `line N: <reason>`
+//! and skipped; blank lines are ignored; every other line is still
+//! classified. The exit status is 0 when every line was good, 2 when some
+//! line was bad, and 1 when the input cannot be opened or read or the output
+//! cannot be written.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::process::ExitCode;
+
+use buyer_journey::{models, Classification, Engine, SignalRecord, Value};
+use serde::Serialize;
+use serde_json::Value as Json;
+
+fn main() -> ExitCode {
+    let engine = match Engine::builder(models::buying_process()).build() {
+        Ok(engine) => engine,
+        Err(err) => {
+            eprintln!("classify: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let input: Box<dyn BufRead> = match std::env::args_os().nth(1) {
+        None => Box::new(io::stdin().lock()),
+        Some(path) => match File::open(&path) {
+            Ok(file) => Box::new(BufReader::new(file)),
+            Err(err) => {
+                eprintln!("classify: cannot open {}: {err}", path.to_string_lossy());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let mut output = BufWriter::new(io::stdout().lock());
+    let result = run(&engine, input, &mut output, &mut io::stderr().lock());
+    match result.and_then(|all_good| output.flush().map(|()| all_good)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        Err(err) => {
+            eprintln!("classify: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Classifies every customer in the NDJSON `input` with `engine`, writing one
+/// NDJSON line per good line to `output` and `line N: <reason>` per bad line
+/// to `errors`.
+///
+/// Returns whether every non-blank line was good.
+///
+/// # Errors
+///
+/// Only the I/O errors of reading `input` or writing `output` and `errors`;
+/// a bad line is reported and skipped, never an error.
+pub(crate) fn run(
+    engine: &Engine,
+    mut input: impl BufRead,
+    output: &mut impl Write,
+    errors: &mut impl Write,
+) -> io::Result<bool> {
+    let mut record = engine.record();
+    let mut scratch = engine.scratch();
+    let mut line = Vec::new();
+    let mut all_good = true;
+    for number in 1_u64.. {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        // Keep leading spaces so that JSON error columns match the line.
+        let text = line.trim_ascii_end();
+        if text.is_empty() {
+            continue;
+        }
+        record.clear();
+        match read_customer(text, &mut record) {
+            Ok(id) => {
+                let classification = engine.classify(&record, &mut scratch).to_classification();
+                serde_json::to_writer(
+                    &mut *output,
+                    &Output {
+                        id: &id,
+                        classification,
+                    },
+                )?;
+                output.write_all(b"\n")?;
+            }
+            Err(reason) => {
+                all_good = false;
+                writeln!(errors, "line {number}: {reason}")?;
+            }
+        }
+    }
+    Ok(all_good)
+}
+
+/// One output line: the id first, then the classification's fields.
+#[derive(Serialize)]
+struct Output<'a> {
+    id: &'a str,
+    #[serde(flatten)]
+    classification: Classification,
+}
+
+/// Parses one customer into `record` (which starts empty) and returns its id,
+/// or the reason the line is bad.
+fn read_customer(line: &[u8], record: &mut SignalRecord) -> Result<String, String> {
+    let json: Json = serde_json::from_slice(line).map_err(|err| json_error(&err))?;
+    let Json::Object(mut customer) = json else {
+        return Err(format!("expected a JSON object, got {}", kind(&json)));
+    };
+    let id = match customer.remove("id") {
+        Some(Json::String(id)) => id,
+        Some(other) => return Err(format!("\"id\" must be a string, got {}", kind(&other))),
+        None => return Err("missing \"id\"".to_owned()),
+    };
+    let signals = match customer.remove("signals") {
+        Some(Json::Object(signals)) => signals,
+        Some(other) => {
+            return Err(format!(
+                "\"signals\" must be an object, got {}",
+                kind(&other)
+            ))
+        }
+        None => serde_json::Map::new(),
+    };
+    if let Some(field) = customer.keys().next() {
+        return Err(format!(
+            "unknown field '{field}', expected \"id\" or \"signals\""
+        ));
+    }
+    for (name, value) in &signals {
+        let result = match value {
+            Json::Null => record.unset(name),
+            Json::Bool(flag) => record.set(name, *flag),
+            Json::String(label) => record.set(name, Value::Label(label)),
+            Json::Number(number) => match number.as_f64() {
+                Some(number) => record.set(name, number),
+                None => return Err(format!("signal '{name}': {number} is not a usable number")),
+            },
+            Json::Array(_) | Json::Object(_) => {
+                // Still report an unknown name before the shape of its value.
+                record.unset(name).map_err(|err| err.to_string())?;
+                return Err(format!(
+                    "signal '{name}' must be a number, true, false, a label or null, got {}",
+                    kind(value)
+                ));
+            }
+        };
+        result.map_err(|err| err.to_string())?;
+    }
+    Ok(id)
+}
+
+/// A JSON syntax error, placed by column: the line number is the input's.
+fn json_error(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    match message.strip_suffix(&position) {
+        Some(message) => format!("invalid JSON at column {}: {message}", err.column()),
+        None => format!("invalid JSON: {message}"),
+    }
+}
+
+/// What a JSON value is, for messages.
+fn kind(value: &Json) -> &'static str {
+    match value {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
