@@ -105,7 +105,7 @@ impl EngineBuilder {
 }
 
 /// Each stage rule's rank under the `first` hit policy: higher priority, then
-/// earlier stage, then smaller rule id.
+/// earlier stage (then rule id, which keeps the ranks a total order).
 fn first_ranks(stage_rules: &[Rule]) -> Vec<u32> {
     let mut order: Vec<&Rule> = stage_rules.iter().collect();
     order.sort_by(|a, b| {

@@ -264,13 +264,24 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
 }
 
 /// The known name nearest to `name`, if it is close enough to be a likely typo.
+/// A typo within a few edits, or else a known name that the given one starts
+/// (`reviews` for `reviews_read`).
 pub(crate) fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let budget = (name.chars().count() / 3).max(2);
-    known
-        .into_iter()
-        .map(|candidate| (edit_distance(name, candidate), candidate))
+    let known: Vec<&str> = known.into_iter().collect();
+    let typo = known
+        .iter()
+        .map(|candidate| (edit_distance(name, candidate), *candidate))
         .filter(|(distance, _)| *distance <= budget)
-        .min_by_key(|(distance, _)| *distance)
+        .min_by_key(|(distance, _)| *distance);
+    let prefix = || {
+        known
+            .iter()
+            .filter(|candidate| name.len() >= 3 && candidate.starts_with(name))
+            .min_by_key(|candidate| candidate.len())
+            .map(|candidate| (0, *candidate))
+    };
+    typo.or_else(prefix)
         .map(|(_, candidate)| candidate.to_owned())
 }
 
@@ -300,6 +311,11 @@ mod tests {
         assert_eq!(suggest("cart_add", known).as_deref(), Some("cart_adds"));
         assert_eq!(suggest("comparsons", known).as_deref(), Some("comparisons"));
         assert_eq!(suggest("zzz", known), None);
+        assert_eq!(
+            suggest("checkout", known).as_deref(),
+            Some("checkout_starts")
+        );
+        assert_eq!(suggest("ca", known), None);
     }
 
     #[test]

@@ -78,8 +78,8 @@ pub struct RulesetSpec {
 #[serde(rename_all = "snake_case")]
 pub enum HitPolicy {
     /// The stage of the first stage rule that holds, in priority order:
-    /// higher `priority` first, then the earlier stage in the model, then the
-    /// smaller rule id (compared as text).
+    /// higher `priority` first and, among equal priorities, the earlier stage
+    /// in the model.
     First,
     /// The furthest stage, in model order, with a stage rule that holds.
     #[default]

@@ -23,7 +23,7 @@ impl Type<'_> {
         match self {
             Type::Number => "a number".into(),
             Type::Flag => "a flag".into(),
-            Type::Category(signal) => format!("category '{}'", signal.name()),
+            Type::Category(_) => "a category".into(),
             Type::Text => "text".into(),
         }
     }
@@ -209,6 +209,7 @@ fn hint(left: Type<'_>, right: Type<'_>) -> &'static str {
             ": compare a category with one of its labels in double quotes"
         }
         (Type::Flag, _) | (_, Type::Flag) => ": compare a flag with true or false",
+        (Type::Text, _) | (_, Type::Text) => ": text is compared only with category signals",
         _ => "",
     }
 }
