@@ -389,7 +389,11 @@ impl Engine {
 /// The share of the positive evidence that supports `chosen`: 1 when all of
 /// it points at the chosen stage, 0 when none does.
 fn confidence(evidence: &[f64], chosen: StageId) -> f64 {
-    let own = evidence.get(chosen.index()).copied().unwrap_or(0.0).max(0.0);
+    let own = evidence
+        .get(chosen.index())
+        .copied()
+        .unwrap_or(0.0)
+        .max(0.0);
     let total: f64 = evidence.iter().map(|&e| e.max(0.0)).sum();
     if total <= 0.0 {
         return 0.0;

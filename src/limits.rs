@@ -102,8 +102,8 @@ impl Limits {
         self
     }
 
-    /// The most rules (stage rules and score rules, counted separately) a
-    /// ruleset may have. Default 100,000.
+    /// The most rules a ruleset may have, stage rules and score rules
+    /// together. Default 100,000.
     ///
     /// ```
     /// use buyer_journey::{models, Engine, Limits};
@@ -131,6 +131,10 @@ impl Limits {
 
     /// The deepest nesting of a condition: parentheses, `not`, `all`/`any`/
     /// `at_least` and arithmetic each add a level. Default 32.
+    ///
+    /// Parsing takes a few KiB of stack per level (more in debug builds), so
+    /// raise this only as far as the threads that build engines can take:
+    /// a few hundred levels fit a 2 MiB thread stack in release builds.
     ///
     /// ```
     /// use buyer_journey::{Condition, Limits};

@@ -1,1 +1,483 @@
-//! TODO
+//! Property tests: the text form round-trips, generated conditions are well
+//! typed, and the compiled engine agrees with the reference interpreter.
+
+use buyer_journey::{
+    ArithOp, CompareOp, Condition, Engine, Expr, HitPolicy, Limits, RulesetSpec, Schema,
+    ScoreRuleSpec, SignalRecord, SignalSpec, StageRuleSpec, StageSpec, When,
+};
+use proptest::prelude::*;
+
+const COUNTS: [&str; 3] = ["visits", "orders", "tickets"];
+const NUMBER: &str = "score";
+const FLAG: &str = "member";
+const CATEGORY: &str = "plan";
+/// A second category that shares labels with the first at other positions,
+/// so a label encoded against the wrong signal would show.
+const TIER: &str = "tier";
+/// Labels with a space, escapes and a non-ASCII character, to exercise the
+/// printing and lexing of text.
+const LABELS: [&str; 3] = ["free", "pro team", "a\"b\\c é"];
+const TIER_LABELS: [&str; 3] = ["pro team", "gold", "free"];
+const STAGES: [&str; 3] = ["first_stage", "second_stage", "third_stage"];
+
+fn signals() -> Vec<SignalSpec> {
+    let mut signals: Vec<SignalSpec> = COUNTS.iter().map(|name| SignalSpec::count(name)).collect();
+    signals.push(SignalSpec::number(NUMBER));
+    signals.push(SignalSpec::flag(FLAG));
+    signals.push(SignalSpec::category(CATEGORY, LABELS));
+    signals.push(SignalSpec::category(TIER, TIER_LABELS));
+    signals
+}
+
+fn schema() -> Schema {
+    Schema::new(&signals()).unwrap()
+}
+
+fn all_signal_names() -> Vec<&'static str> {
+    let mut names = COUNTS.to_vec();
+    names.extend([NUMBER, FLAG, CATEGORY, TIER]);
+    names
+}
+
+// ---------------------------------------------------------------------------
+// Strategies
+// ---------------------------------------------------------------------------
+
+/// Constants that matter: zero, signs, fractions, the edges of exact integers
+/// and large magnitudes.
+const SPECIAL: [f64; 16] = [
+    0.0,
+    -0.0,
+    1.0,
+    2.0,
+    3.0,
+    -1.0,
+    0.5,
+    -2.5,
+    0.1,
+    1.0 / 3.0,
+    1e15,
+    -1e15,
+    9_007_199_254_740_992.0,
+    1e300,
+    -1e-300,
+    f64::MAX,
+];
+
+fn constant() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        3 => proptest::sample::select(SPECIAL.to_vec()),
+        3 => (-5i32..=5).prop_map(f64::from),
+        1 => -1000.0f64..1000.0,
+        1 => any::<f64>().prop_filter("finite", |n| n.is_finite()),
+    ]
+}
+
+fn compare_op() -> impl Strategy<Value = CompareOp> {
+    proptest::sample::select(vec![
+        CompareOp::Lt,
+        CompareOp::Le,
+        CompareOp::Gt,
+        CompareOp::Ge,
+        CompareOp::Eq,
+        CompareOp::Ne,
+    ])
+}
+
+fn equality_op() -> impl Strategy<Value = CompareOp> {
+    proptest::sample::select(vec![CompareOp::Eq, CompareOp::Ne])
+}
+
+fn arith_op() -> impl Strategy<Value = ArithOp> {
+    proptest::sample::select(vec![ArithOp::Add, ArithOp::Sub, ArithOp::Mul, ArithOp::Div])
+}
+
+fn numeric_signal() -> impl Strategy<Value = Expr> {
+    let mut names = COUNTS.to_vec();
+    names.push(NUMBER);
+    proptest::sample::select(names).prop_map(|name| Expr::Signal(name.into()))
+}
+
+/// A numeric value: signals, constants and arithmetic on them.
+fn num_expr() -> BoxedStrategy<Expr> {
+    let leaf = prop_oneof![numeric_signal(), constant().prop_map(Expr::Number),];
+    leaf.prop_recursive(3, 12, 2, |inner| {
+        (arith_op(), inner.clone(), inner).prop_map(|(op, left, right)| Expr::Binary {
+            op,
+            left: Box::new(left),
+            right: Box::new(right),
+        })
+    })
+    .boxed()
+}
+
+fn flag_side() -> impl Strategy<Value = Expr> {
+    prop_oneof![
+        2 => Just(Expr::Signal(FLAG.into())),
+        1 => any::<bool>().prop_map(Expr::Bool),
+    ]
+}
+
+/// A category signal and one of its labels.
+fn category_and_label() -> impl Strategy<Value = (Expr, Expr)> {
+    let pick = |name: &'static str, labels: [&'static str; 3]| {
+        proptest::sample::select(labels.to_vec())
+            .prop_map(move |label| (Expr::Signal(name.into()), Expr::Text(label.into())))
+    };
+    prop_oneof![pick(CATEGORY, LABELS), pick(TIER, TIER_LABELS)]
+}
+
+/// A category signal and a list of its labels.
+fn category_and_labels() -> impl Strategy<Value = (Expr, Vec<Expr>)> {
+    let pick = |name: &'static str, labels: [&'static str; 3]| {
+        proptest::collection::vec(proptest::sample::select(labels.to_vec()), 0..4).prop_map(
+            move |list| {
+                let list = list.into_iter().map(|l| Expr::Text(l.into())).collect();
+                (Expr::Signal(name.into()), list)
+            },
+        )
+    };
+    prop_oneof![pick(CATEGORY, LABELS), pick(TIER, TIER_LABELS)]
+}
+
+/// A condition without connectives.
+fn atom() -> BoxedStrategy<Condition> {
+    prop_oneof![
+        4 => (num_expr(), compare_op(), num_expr())
+            .prop_map(|(left, op, right)| Condition::Compare { left, op, right }),
+        1 => (num_expr(), proptest::collection::vec(constant().prop_map(Expr::Number), 0..4))
+            .prop_map(|(value, list)| Condition::In { value, list }),
+        1 => (num_expr(), num_expr(), num_expr())
+            .prop_map(|(value, low, high)| Condition::Between { value, low, high }),
+        1 => proptest::sample::select(all_signal_names())
+            .prop_map(|name| Condition::Present(name.into())),
+        1 => proptest::sample::select(all_signal_names())
+            .prop_map(|name| Condition::Missing(name.into())),
+        // The bare flag, printed as just its name.
+        1 => Just(Condition::Compare {
+            left: Expr::Signal(FLAG.into()),
+            op: CompareOp::Eq,
+            right: Expr::Bool(true),
+        }),
+        1 => (flag_side(), equality_op(), flag_side())
+            .prop_map(|(left, op, right)| Condition::Compare { left, op, right }),
+        1 => (flag_side(), proptest::collection::vec(any::<bool>().prop_map(Expr::Bool), 0..3))
+            .prop_map(|(value, list)| Condition::In { value, list }),
+        1 => (equality_op(), category_and_label(), any::<bool>()).prop_map(
+            |(op, (category, label), flipped)| {
+                let (left, right) = if flipped {
+                    (label, category)
+                } else {
+                    (category, label)
+                };
+                Condition::Compare { left, op, right }
+            }
+        ),
+        1 => category_and_labels().prop_map(|(value, list)| Condition::In { value, list }),
+        1 => any::<bool>().prop_map(Condition::Bool),
+    ]
+    .boxed()
+}
+
+/// Well-typed conditions over the schema, well within the default limits.
+fn condition() -> BoxedStrategy<Condition> {
+    atom()
+        .prop_recursive(6, 64, 4, |inner| {
+            prop_oneof![
+                1 => inner.clone().prop_map(|c| Condition::Not(Box::new(c))),
+                1 => proptest::collection::vec(inner.clone(), 0..4).prop_map(Condition::All),
+                1 => proptest::collection::vec(inner.clone(), 0..4).prop_map(Condition::Any),
+                1 => proptest::collection::vec(inner, 0..4)
+                    .prop_flat_map(|of| (0..=of.len(), Just(of)))
+                    .prop_map(|(k, of)| Condition::AtLeast { k, of }),
+            ]
+        })
+        .boxed()
+}
+
+/// One signal value of a customer, or `None` for missing.
+#[derive(Debug, Clone)]
+enum Val {
+    Number(f64),
+    Flag(bool),
+    Label(&'static str),
+}
+
+fn count_value() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        3 => (0u32..6).prop_map(f64::from),
+        1 => proptest::sample::select(vec![-0.0, 1e15, 9_007_199_254_740_992.0, 1e300, f64::MAX]),
+    ]
+}
+
+/// A customer: each signal of the schema missing or a valid value, drawn
+/// from the same constants the conditions use so that equalities hit.
+fn customer() -> impl Strategy<Value = Vec<Option<Val>>> {
+    let counts = proptest::collection::vec(
+        proptest::option::weighted(0.8, count_value().prop_map(Val::Number)),
+        COUNTS.len(),
+    );
+    let number = proptest::option::weighted(0.8, constant().prop_map(Val::Number));
+    let flag = proptest::option::weighted(0.8, any::<bool>().prop_map(Val::Flag));
+    let category = |labels: [&'static str; 3]| {
+        proptest::option::weighted(
+            0.8,
+            proptest::sample::select(labels.to_vec()).prop_map(Val::Label),
+        )
+    };
+    (
+        counts,
+        number,
+        flag,
+        category(LABELS),
+        category(TIER_LABELS),
+    )
+        .prop_map(|(mut values, number, flag, plan, tier)| {
+            values.extend([number, flag, plan, tier]);
+            values
+        })
+}
+
+fn record(schema: &Schema, values: &[Option<Val>]) -> SignalRecord {
+    let mut record = schema.record();
+    for (name, value) in all_signal_names().into_iter().zip(values) {
+        match value {
+            None => {}
+            Some(Val::Number(n)) => record.set(name, *n).unwrap(),
+            Some(Val::Flag(b)) => record.set(name, *b).unwrap(),
+            Some(Val::Label(label)) => record.set(name, *label).unwrap(),
+        }
+    }
+    record
+}
+
+/// A ruleset over the schema whose rules hold the generated conditions.
+#[derive(Debug, Clone)]
+struct Ruleset {
+    /// `(stage, priority, condition)`
+    stage_rules: Vec<(usize, i32, Condition)>,
+    /// `(stage, points, condition)`
+    score_rules: Vec<(usize, f64, Condition)>,
+}
+
+impl Ruleset {
+    fn spec(&self, hit_policy: HitPolicy) -> RulesetSpec {
+        RulesetSpec {
+            signals: signals(),
+            stages: STAGES
+                .iter()
+                .map(|id| StageSpec::new(id, &id.replace('_', " "), ""))
+                .collect(),
+            hit_policy,
+            stage_rules: self
+                .stage_rules
+                .iter()
+                .enumerate()
+                .map(|(i, (stage, priority, condition))| {
+                    StageRuleSpec::new(&format!("rule.{i}"), STAGES[*stage], condition.clone())
+                        .priority(*priority)
+                })
+                .collect(),
+            score_rules: self
+                .score_rules
+                .iter()
+                .enumerate()
+                .map(|(i, (stage, points, condition))| {
+                    ScoreRuleSpec::new(
+                        &format!("score.{i}"),
+                        STAGES[*stage],
+                        condition.clone(),
+                        *points,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn conditions(&self) -> impl Iterator<Item = (String, &Condition)> + '_ {
+        let stage = self
+            .stage_rules
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, c))| (format!("rule.{i}"), c));
+        let score = self
+            .score_rules
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, c))| (format!("score.{i}"), c));
+        stage.chain(score)
+    }
+}
+
+fn ruleset() -> impl Strategy<Value = Ruleset> {
+    let stage_rules = proptest::collection::vec((0..STAGES.len(), -2i32..=2, condition()), 2..7);
+    let points = proptest::sample::select(vec![-2.0, -0.5, 1.0, 3.0, 1e15]);
+    let score_rules = proptest::collection::vec((0..STAGES.len(), points, condition()), 0..4);
+    (stage_rules, score_rules).prop_map(|(mut stage_rules, score_rules)| {
+        // The same conditions again, and negated, in other rules: atoms are
+        // shared between rules.
+        let again = stage_rules[1].clone();
+        let negated = Condition::Not(Box::new(stage_rules[0].2.clone()));
+        stage_rules.push((again.0, 0, again.2));
+        stage_rules.push((2, 1, negated));
+        Ruleset {
+            stage_rules,
+            score_rules,
+        }
+    })
+}
+
+/// Parses without the text-length bound: very large or very small numbers
+/// print as every digit, and this test is about the tree, not the length.
+fn parse_long(text: &str) -> Result<Condition, buyer_journey::Error> {
+    Condition::parse_with(text, &Limits::default().max_expression_len(usize::MAX))
+}
+
+// ---------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn printing_then_parsing_gives_the_same_tree(c in condition()) {
+        let text = c.to_string();
+        let parsed = parse_long(&text);
+        prop_assert_eq!(parsed.as_ref(), Ok(&c), "text: {}", text);
+        // Printing is a fixed point.
+        prop_assert_eq!(parsed.unwrap().to_string(), text);
+    }
+
+    #[test]
+    fn short_texts_round_trip_under_the_default_limits(c in condition()) {
+        let text = c.to_string();
+        prop_assume!(text.len() <= 4_096);
+        prop_assert_eq!(Condition::parse(&text), Ok(c), "text: {}", text);
+    }
+
+    #[test]
+    fn generated_conditions_are_well_typed(c in condition()) {
+        let schema = schema();
+        prop_assert_eq!(c.check(&schema), Ok(()), "condition: {}", c);
+    }
+
+    #[test]
+    fn the_json_form_round_trips(c in condition()) {
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Condition = serde_json::from_str(&json).unwrap();
+        // Exact, with serde_json's `float_roundtrip` feature (a dev-dependency
+        // setting; hosts reading rulesets from JSON want it too).
+        prop_assert_eq!(&back, &c, "json: {}", json);
+        // And inside a rule, as `When`.
+        let when: When = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(when, When::Tree(c));
+    }
+
+    /// A condition within some limits prints as text that parses within the
+    /// same limits (the text length aside), so a tree accepted in the
+    /// structured form can always be stored as text.
+    #[test]
+    fn the_text_of_a_condition_parses_under_the_limits_it_fits(c in condition()) {
+        let schema = schema();
+        let base = Limits::default().max_expression_len(usize::MAX);
+        // The tightest depth and size bounds the tree passes.
+        let depth = (1..=32)
+            .find(|&d| c.check_with(&schema, &base.max_depth(d)).is_ok())
+            .unwrap();
+        let size = (1..=1_024)
+            .find(|&s| c.check_with(&schema, &base.max_condition_size(s)).is_ok())
+            .unwrap();
+        let limits = base.max_depth(depth).max_condition_size(size);
+        let text = c.to_string();
+        prop_assert_eq!(
+            Condition::parse_with(&text, &limits),
+            Ok(c),
+            "text: {} (depth {}, size {})",
+            text,
+            depth,
+            size
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// The key property: the compiled engine and the reference interpreter
+    /// agree on every ruleset, customer and hit policy, and each rule fires
+    /// exactly when `Condition::evaluate` says its condition holds.
+    #[test]
+    fn the_engine_agrees_with_the_interpreter(
+        rules in ruleset(),
+        customers in proptest::collection::vec(customer(), 1..8),
+    ) {
+        let schema = schema();
+        for policy in [HitPolicy::First, HitPolicy::Furthest, HitPolicy::HighestScore] {
+            let engine = Engine::builder(rules.spec(policy)).build();
+            prop_assert!(engine.is_ok(), "build failed: {:?}", engine.err());
+            let engine = engine.unwrap();
+            let mut scratch = engine.scratch();
+            for values in &customers {
+                // A record of the engine's own schema, read by position.
+                let customer = record(engine.schema(), values);
+                let compiled = engine.classify(&customer, &mut scratch).to_classification();
+                let interpreted = engine.classify_interpreted(&customer);
+                prop_assert_eq!(&compiled, &interpreted, "customer: {:?}", values);
+                for (id, condition) in rules.conditions() {
+                    let holds = condition.evaluate(&schema, &customer).unwrap();
+                    let fired = compiled.fired.contains(&id);
+                    prop_assert_eq!(
+                        holds,
+                        fired,
+                        "rule {}: {} for {:?}",
+                        id,
+                        condition,
+                        values
+                    );
+                }
+            }
+        }
+    }
+
+    /// The same ruleset written as text compiles to an engine that decides
+    /// the same way as the structured one.
+    #[test]
+    fn text_and_tree_rules_decide_alike(
+        rules in ruleset(),
+        customers in proptest::collection::vec(customer(), 1..4),
+    ) {
+        let schema = schema();
+        let tree = rules.spec(HitPolicy::First);
+        let mut text = tree.clone();
+        for rule in &mut text.stage_rules {
+            if let When::Tree(c) = &rule.when {
+                rule.when = When::Text(c.to_string());
+            }
+        }
+        for rule in &mut text.score_rules {
+            if let When::Tree(c) = &rule.when {
+                rule.when = When::Text(c.to_string());
+            }
+        }
+        let limits = Limits::default().max_expression_len(usize::MAX);
+        let tree = Engine::builder(tree).limits(limits).build().unwrap();
+        let text = Engine::builder(text).limits(limits).build().unwrap();
+        let (mut a, mut b) = (tree.scratch(), text.scratch());
+        for values in &customers {
+            let customer = record(&schema, values);
+            prop_assert_eq!(
+                tree.classify(&customer, &mut a).to_classification(),
+                text.classify(&customer, &mut b).to_classification()
+            );
+        }
+    }
+}

@@ -9,8 +9,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use buyer_journey::{
-    models, Engine, Evidence, HitPolicy, ScoreInput, ScoreRuleSpec, Signal, SignalRecord,
-    Signals, Value,
+    models, Engine, Evidence, HitPolicy, ScoreInput, ScoreRuleSpec, Signal, SignalRecord, Signals,
+    Value,
 };
 
 struct Counting;
@@ -136,9 +136,10 @@ fn classify_with_host_signals_and_scorers_does_not_allocate() {
     ));
     let engine = Engine::builder(spec)
         .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
-            if let (Some(reviews), Some(stage)) =
-                (input.number("reviews_read"), input.stage_id("information_search"))
-            {
+            if let (Some(reviews), Some(stage)) = (
+                input.number("reviews_read"),
+                input.stage_id("information_search"),
+            ) {
                 evidence.add(stage, reviews / 10.0);
             }
         })

@@ -334,12 +334,14 @@ impl<'a> Parser<'_, 'a> {
     }
 
     /// Builds a node, enforcing the depth and size limits as the tree grows.
+    ///
+    /// Depth and size are counted as `Condition::measure` counts them, so the
+    /// text of any tree within the limits parses within them.
     fn node(&mut self, column: usize, kind: Kind) -> Result<Node, Error> {
         let children_depth = match &kind {
-            Kind::Or(items) | Kind::And(items) | Kind::In(_, items) | Kind::Call(_, items)
-                if items.is_empty() =>
-            {
-                0
+            Kind::Call(Function::Present | Function::Missing, _) => 0,
+            Kind::Call(Function::AtLeast, items) => {
+                items.iter().skip(1).map(|n| n.depth).max().unwrap_or(0)
             }
             Kind::Or(items) | Kind::And(items) | Kind::Call(_, items) => {
                 items.iter().map(|n| n.depth).max().unwrap_or(0)
@@ -354,7 +356,23 @@ impl<'a> Parser<'_, 'a> {
         let depth = children_depth + 1;
         self.limits
             .check(Bound::Depth, depth, || Location::column_only(column))?;
-        self.nodes += 1;
+        // Parentheses are not nodes of the tree, and `present(x)` and
+        // `at_least(k, ...)` were counted with their name and their `k`.
+        let new_node = match &kind {
+            Kind::Group(_) => false,
+            Kind::Call(Function::Present | Function::Missing, args) => args.is_empty(),
+            Kind::Call(Function::AtLeast, args) => !matches!(
+                args.first(),
+                Some(Node {
+                    kind: Kind::Number(_),
+                    ..
+                })
+            ),
+            _ => true,
+        };
+        if new_node {
+            self.nodes += 1;
+        }
         self.limits.check(Bound::ConditionSize, self.nodes, || {
             Location::column_only(column)
         })?;

@@ -108,6 +108,9 @@ impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Expr::Signal(name) => f.write_str(name),
+            // Shortest round-trip form; exponents for very large or small
+            // magnitudes, so `1e300` does not print as 301 digits.
+            Expr::Number(n) if *n != 0.0 && !(1e-6..1e16).contains(&n.abs()) => write!(f, "{n:e}"),
             Expr::Number(n) => write!(f, "{n}"),
             Expr::Bool(b) => write!(f, "{b}"),
             Expr::Text(text) => {
