@@ -282,16 +282,18 @@ impl Program {
     pub(crate) fn eval_rule(&self, rule: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
         let word = |index: u32| bits.get(index as usize).copied().unwrap_or(0);
         let (start, end) = match self.formulas.get(rule) {
+            // `&` and `|`, not `&&` and `||`: the outcome is unpredictable, so
+            // evaluating every mask beats branching on each.
             Some(&Formula::All(start, end)) => {
-                return self.masks[start..end].iter().all(|mask| {
+                return self.masks[start..end].iter().fold(true, |holds, mask| {
                     let bits = word(mask.word);
-                    bits & mask.set == mask.set && bits & mask.clear == 0
+                    holds & (bits & mask.set == mask.set) & (bits & mask.clear == 0)
                 })
             }
             Some(&Formula::Any(start, end)) => {
-                return self.masks[start..end].iter().any(|mask| {
+                return self.masks[start..end].iter().fold(false, |holds, mask| {
                     let bits = word(mask.word);
-                    bits & mask.set != 0 || !bits & mask.clear != 0
+                    holds | (bits & mask.set != 0) | (!bits & mask.clear != 0)
                 })
             }
             Some(&Formula::Postfix(start, end)) => (start, end),
@@ -337,11 +339,27 @@ fn eval_group(
     first: usize,
     holds: impl Fn(f64, f64) -> bool,
 ) -> usize {
-    for (offset, &(signal, constant)) in group.iter().enumerate() {
+    // Collect the bits of a word in a register and store the word once.
+    let mut id = first;
+    let mut word = bits.get(id / 64).copied().unwrap_or(0);
+    for &(signal, constant) in group {
         let value = values.get(signal as usize).copied().unwrap_or(f64::NAN);
-        set_bit(bits, first + offset, holds(value, constant));
+        word |= u64::from(holds(value, constant)) << (id % 64);
+        id += 1;
+        if id % 64 == 0 {
+            store(bits, id / 64 - 1, word);
+            word = bits.get(id / 64).copied().unwrap_or(0);
+        }
     }
-    first + group.len()
+    store(bits, id / 64, word);
+    id
+}
+
+#[inline(always)]
+fn store(bits: &mut [u64], index: usize, word: u64) {
+    if let Some(slot) = bits.get_mut(index) {
+        *slot = word;
+    }
 }
 
 #[inline(always)]

@@ -481,3 +481,47 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    // Each case builds three engines of up to 80 rules: fewer cases.
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Large rulesets, whose atoms fill several 64-bit words of the bitset
+    /// and whose rules mix mask formulas with stack formulas, agree too.
+    #[test]
+    fn large_rulesets_agree_with_the_interpreter(
+        conditions in proptest::collection::vec((0..STAGES.len(), condition()), 10..40),
+        customers in proptest::collection::vec(customer(), 1..6),
+    ) {
+        // Seventy distinct comparisons guarantee more than one word of atoms.
+        let thresholds = (0..70i32).map(|i| {
+            let c = Condition::parse(&format!("visits >= {i} or score < {}", -i)).unwrap();
+            (i as usize % STAGES.len(), 0, c)
+        });
+        let rules = Ruleset {
+            stage_rules: thresholds
+                .chain(conditions.into_iter().map(|(stage, c)| (stage, 0, c)))
+                .collect(),
+            score_rules: Vec::new(),
+        };
+        for policy in [HitPolicy::First, HitPolicy::Furthest, HitPolicy::HighestScore] {
+            let engine = Engine::builder(rules.spec(policy)).build().unwrap();
+            let mut scratch = engine.scratch();
+            for values in &customers {
+                let customer = record(engine.schema(), values);
+                prop_assert_eq!(
+                    engine.classify(&customer, &mut scratch).to_classification(),
+                    engine.classify_interpreted(&customer),
+                    "customer: {:?}, {} atoms",
+                    values,
+                    engine.atom_count()
+                );
+                prop_assert!(engine.atom_count() > 128, "{} atoms", engine.atom_count());
+            }
+        }
+    }
+}
