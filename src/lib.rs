@@ -49,6 +49,10 @@
 //! `stage_rules[3].when, column 17: unknown signal 'cart_add', did you mean
 //! 'cart_adds'?`.
 //!
+//! When reading rulesets with `serde_json`, enable its `float_roundtrip`
+//! feature: without it a constant can be read back one unit in the last
+//! place off, and a threshold such as `0.1` may then compare differently.
+//!
 //! # Plugging in
 //!
 //! - **Signals.** Fill a [`SignalRecord`] by name (checked), or implement
