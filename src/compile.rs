@@ -2,8 +2,9 @@
 //!
 //! An *atom* is one comparison (`cart_adds >= 1`, `plan in ["pro"]`,
 //! `present(x)`). Identical atoms across all rules are compiled once, so each
-//! is evaluated once per customer into a bitset; each rule becomes a postfix
-//! formula over atom bits.
+//! is evaluated once per customer into a bitset. Each rule becomes bit masks
+//! when it is an `and` or an `or` of atoms and negated atoms, and a postfix
+//! formula over the atom bits otherwise.
 
 use std::hash::{Hash, Hasher};
 
@@ -53,12 +54,8 @@ impl Hash for Num {
 /// One predicate, evaluated once per customer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Atom {
-    /// `signal op constant`: the common case, kept flat for speed.
-    SignalConst {
-        signal: u32,
-        op: CompareOp,
-        value: Num,
-    },
+    /// `signal op constant` (the common case, see [`Atom::as_simple`]) or any
+    /// other comparison.
     Compare {
         left: Num,
         op: CompareOp,
@@ -87,10 +84,10 @@ impl Atom {
     /// The signal and constant of a `signal op constant` atom with operator `op`.
     fn as_simple(&self, op: CompareOp) -> Option<(u32, f64)> {
         match self {
-            Atom::SignalConst {
-                signal,
+            Atom::Compare {
+                left: Num::Signal(signal),
                 op: atom_op,
-                value: Num::Const(value),
+                right: Num::Const(value),
             } if *atom_op == op => Some((*signal, *value)),
             _ => None,
         }
@@ -99,11 +96,6 @@ impl Atom {
     #[inline]
     fn eval(&self, values: &[f64]) -> bool {
         match self {
-            Atom::SignalConst { signal, op, value } => compare(
-                values.get(*signal as usize).copied().unwrap_or(f64::NAN),
-                *op,
-                value.eval(values),
-            ),
             Atom::Compare { left, op, right } => {
                 compare(left.eval(values), *op, right.eval(values))
             }
@@ -501,14 +493,14 @@ impl Compiler<'_> {
     }
 }
 
-/// Puts `signal op constant` in its flat form, flipping `constant op signal`.
+/// Puts `constant op signal` as `signal op' constant`, so both spellings are
+/// one atom and take the fast path.
 fn compare_atom(left: Num, op: CompareOp, right: Num) -> Atom {
     match (left, right) {
-        (Num::Signal(signal), value @ Num::Const(_)) => Atom::SignalConst { signal, op, value },
-        (value @ Num::Const(_), Num::Signal(signal)) => Atom::SignalConst {
-            signal,
+        (constant @ Num::Const(_), signal @ Num::Signal(_)) => Atom::Compare {
+            left: signal,
             op: flip(op),
-            value,
+            right: constant,
         },
         (left, right) => Atom::Compare { left, op, right },
     }

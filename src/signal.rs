@@ -268,6 +268,12 @@ impl Signal {
         })
     }
 
+    /// As [`Signal::encode`], with a full error for the checked record.
+    fn encode_checked(&self, value: Value<'_>) -> Result<f64, Error> {
+        self.encode(value)
+            .map_err(|misfit| self.misfit_error(misfit, value))
+    }
+
     #[cold]
     fn misfit_error(&self, misfit: Misfit, value: Value<'_>) -> Error {
         match misfit {
@@ -752,11 +758,7 @@ impl SignalRecord {
     /// unchanged on error.
     pub fn set<'v>(&mut self, name: &str, value: impl Into<Value<'v>>) -> Result<(), Error> {
         let signal = self.schema.resolve(name)?;
-        let value = value.into();
-        let encoded = signal
-            .encode(value)
-            .map_err(|misfit| signal.misfit_error(misfit, value))?;
-        self.values[signal.id().index()] = encoded;
+        self.values[signal.id().index()] = signal.encode_checked(value.into())?;
         Ok(())
     }
 
@@ -782,11 +784,7 @@ impl SignalRecord {
             name: id.index().to_string(),
             suggestion: None,
         })?;
-        let value = value.into();
-        let encoded = signal
-            .encode(value)
-            .map_err(|misfit| signal.misfit_error(misfit, value))?;
-        self.values[id.index()] = encoded;
+        self.values[id.index()] = signal.encode_checked(value.into())?;
         Ok(())
     }
 

@@ -400,30 +400,46 @@ impl RulesetSpec {
             || Location::new("score_rules"),
         )?;
 
+        let stage_rules = self
+            .stage_rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| Written {
+                path: format!("stage_rules[{i}]"),
+                id: &rule.id,
+                stage: &rule.stage,
+                when: &rule.when,
+                description: &rule.description,
+                kind: RuleKind::Stage {
+                    priority: rule.priority,
+                },
+            });
+        let score_rules = self
+            .score_rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| Written {
+                path: format!("score_rules[{i}]"),
+                id: &rule.id,
+                stage: &rule.stage,
+                when: &rule.when,
+                description: &rule.description,
+                kind: RuleKind::Score {
+                    points: rule.points,
+                },
+            });
         let mut rules = Vec::with_capacity(self.stage_rules.len() + self.score_rules.len());
         let mut seen = std::collections::HashMap::new();
-        let stage_rules = self.stage_rules.iter().enumerate().map(|(i, rule)| {
-            let kind = RuleKind::Stage {
-                priority: rule.priority,
-            };
-            (format!("stage_rules[{i}]"), rule_parts(rule), kind)
-        });
-        let score_rules = self.score_rules.iter().enumerate().map(|(i, rule)| {
-            let kind = RuleKind::Score {
-                points: rule.points,
-            };
-            let parts = (&rule.id, &rule.stage, &rule.when, &rule.description);
-            (format!("score_rules[{i}]"), parts, kind)
-        });
-        for (path, (id, stage, when, description), kind) in stage_rules.chain(score_rules) {
-            check_rule_id(id).map_err(|e| e.at(&format!("{path}.id")))?;
-            if let Some(first) = seen.insert(id.clone(), path.clone()) {
+        for written in stage_rules.chain(score_rules) {
+            let path = &written.path;
+            check_rule_id(written.id).map_err(|e| e.at(&format!("{path}.id")))?;
+            if let Some(first) = seen.insert(written.id, path.clone()) {
                 return Err(Error::Invalid {
                     location: Location::new(format!("{path}.id")),
-                    message: format!("rule id '{id}' is already used by {first}"),
+                    message: format!("rule id '{}' is already used by {first}", written.id),
                 });
             }
-            if let RuleKind::Score { points } = kind {
+            if let RuleKind::Score { points } = written.kind {
                 if !points.is_finite() {
                     return Err(Error::Invalid {
                         location: Location::new(format!("{path}.points")),
@@ -432,19 +448,20 @@ impl RulesetSpec {
                 }
             }
             let stage = model
-                .resolve(stage)
+                .resolve(written.stage)
                 .map_err(|e| e.at(&format!("{path}.stage")))?
                 .stage_id();
-            let condition = when
+            let condition = written
+                .when
                 .compile(&schema, limits)
                 .map_err(|e| e.at(&format!("{path}.when")))?;
             rules.push(Rule {
                 rule_id: RuleId::new(rules.len()),
-                id: id.clone(),
+                id: written.id.to_owned(),
                 stage,
-                kind,
+                kind: written.kind,
                 condition,
-                description: description.clone(),
+                description: written.description.clone(),
             });
         }
         Ok(Validated {
@@ -456,10 +473,14 @@ impl RulesetSpec {
     }
 }
 
-type RuleParts<'a> = (&'a String, &'a String, &'a When, &'a Option<String>);
-
-fn rule_parts(rule: &StageRuleSpec) -> RuleParts<'_> {
-    (&rule.id, &rule.stage, &rule.when, &rule.description)
+/// A stage rule or a score rule as written, with its place in the ruleset.
+struct Written<'a> {
+    path: String,
+    id: &'a str,
+    stage: &'a str,
+    when: &'a When,
+    description: &'a Option<String>,
+    kind: RuleKind,
 }
 
 /// Rule ids are reported in output and logs: keep them short and plain.
