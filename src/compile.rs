@@ -1,4 +1,5 @@
-//! Validated rules → a program over atom bits.
+//! Validated conditions (of rules, tags and actions) → a program over atom
+//! bits, with one formula per condition.
 //!
 //! An *atom* is one comparison (`cart_adds >= 1`, `plan in ["pro"]`,
 //! `present(x)`). Identical atoms across all rules are compiled once, so each
@@ -12,7 +13,6 @@ use indexmap::IndexSet;
 
 use crate::condition::{ArithOp, CompareOp, Condition, Expr};
 use crate::signal::{Schema, SignalKind};
-use crate::spec::Rule;
 
 /// A numeric value over the dense signal values; NaN is missing.
 #[derive(Debug, Clone, PartialEq)]
@@ -134,7 +134,8 @@ enum Op {
     AtLeast { k: u32, n: u32 },
 }
 
-/// All rules compiled: the deduplicated atoms and one formula per rule.
+/// All conditions compiled: the deduplicated atoms and one formula per
+/// condition, in the order they were given.
 #[derive(Debug, Clone)]
 pub(crate) struct Program {
     /// `signal op constant` atoms, grouped by operator so each group runs in
@@ -154,16 +155,16 @@ pub(crate) struct Program {
 }
 
 impl Program {
-    pub(crate) fn compile(schema: &Schema, rules: &[Rule]) -> Program {
+    pub(crate) fn compile(schema: &Schema, conditions: &[&Condition]) -> Program {
         let mut compiler = Compiler {
             schema,
             atoms: IndexSet::new(),
             ops: Vec::new(),
         };
-        let mut bounds = Vec::with_capacity(rules.len() + 1);
+        let mut bounds = Vec::with_capacity(conditions.len() + 1);
         bounds.push(0);
-        for rule in rules {
-            compiler.condition(rule.condition());
+        for condition in conditions {
+            compiler.condition(condition);
             bounds.push(compiler.ops.len());
         }
         let stack_depth = bounds
@@ -204,7 +205,7 @@ impl Program {
 
         // Rules that are an `and` or an `or` of atoms and negated atoms (most
         // rules) become bit masks; the rest keep their postfix steps.
-        let mut formulas = Vec::with_capacity(rules.len());
+        let mut formulas = Vec::with_capacity(conditions.len());
         let mut masks = Vec::new();
         let mut postfix = Vec::new();
         for bound in bounds.windows(2) {
@@ -268,10 +269,10 @@ impl Program {
         }
     }
 
-    /// Evaluates rule `rule`'s formula over the atom bits. `stack` must have
+    /// Evaluates formula `rule` (the `rule`th condition compiled) over the atom bits. `stack` must have
     /// capacity for `stack_depth()` so this does not allocate.
     #[inline]
-    pub(crate) fn eval_rule(&self, rule: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
+    pub(crate) fn eval_formula(&self, rule: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
         let word = |index: u32| bits.get(index as usize).copied().unwrap_or(0);
         let (start, end) = match self.formulas.get(rule) {
             // `&` and `|`, not `&&` and `||`: the outcome is unpredictable, so

@@ -6,15 +6,19 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::action::rank::{rank, Catalog, Customer, RankBuffers};
+use crate::action::{Action, ActionScorer, ContactHistory, SuggestedAction, Suggestion};
 use crate::compile::Program;
-use crate::condition::evaluate_dense;
+use crate::condition::{evaluate_dense, Condition};
 use crate::error::Error;
-use crate::id::{RuleId, StageId};
+use crate::id::{RuleId, StageId, TagId};
 use crate::limits::Limits;
 use crate::score::{Evidence, RuleScorer, ScoreInput, StageScorer};
 use crate::signal::{gather, Schema, SignalRecord, Signals};
 use crate::spec::{HitPolicy, Rule, RuleKind, RulesetSpec};
 use crate::stage::{Stage, StageModel};
+use crate::tag::Tag;
+use crate::time::Timestamp;
 
 /// Validates and compiles a ruleset into an [`Engine`].
 ///
@@ -32,6 +36,7 @@ pub struct EngineBuilder {
     spec: RulesetSpec,
     limits: Limits,
     scorers: Vec<Box<dyn StageScorer>>,
+    action_scorer: Option<Box<dyn ActionScorer>>,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -40,6 +45,7 @@ impl fmt::Debug for EngineBuilder {
             .field("spec", &self.spec)
             .field("limits", &self.limits)
             .field("scorers", &self.scorers.len())
+            .field("action_scorer", &self.action_scorer.is_some())
             .finish()
     }
 }
@@ -58,6 +64,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Uses the host's propensity model for the actions instead of their
+    /// built-in propensities; a second call replaces the first. See
+    /// [`ActionScorer`].
+    pub fn action_scorer(mut self, scorer: impl ActionScorer + 'static) -> Self {
+        self.action_scorer = Some(Box::new(scorer));
+        self
+    }
+
     /// Validates the ruleset and compiles it.
     ///
     /// # Errors
@@ -65,7 +79,9 @@ impl EngineBuilder {
     /// Every error of validation, with its location in the ruleset: an invalid
     /// schema or stage model, a duplicate or malformed rule id, a rule for an
     /// unknown stage, non-finite points, condition text that does not parse
-    /// or check (with the column), and any exceeded [`Limits`].
+    /// or check (with the column), a tag or action that names an unknown
+    /// stage or tag, a value, weight or propensity out of range, and any
+    /// exceeded [`Limits`].
     ///
     /// ```
     /// use buyer_journey::{models, Engine};
@@ -81,7 +97,25 @@ impl EngineBuilder {
     /// ```
     pub fn build(self) -> Result<Engine, Error> {
         let validated = self.spec.validate(&self.limits)?;
-        let program = Program::compile(&validated.schema, &validated.rules);
+        // One program for every condition, so a comparison shared by a rule,
+        // a tag and an action is evaluated once: the rules' formulas, then
+        // the tags', then each action's condition followed by its
+        // propensity rules'.
+        let mut conditions: Vec<&Condition> = Vec::new();
+        conditions.extend(validated.rules.iter().map(Rule::condition));
+        conditions.extend(validated.tags.iter().map(Tag::condition));
+        for action in &validated.actions {
+            conditions.push(action.condition());
+            conditions.extend(
+                action
+                    .propensity_rules()
+                    .iter()
+                    .map(|rule| rule.condition()),
+            );
+        }
+        let program = Program::compile(&validated.schema, &conditions);
+        drop(conditions);
+        let first_action_formula = validated.rules.len() + validated.tags.len();
         let stage_rule_count = validated
             .rules
             .iter()
@@ -91,6 +125,13 @@ impl EngineBuilder {
         let mut scorers: Vec<Box<dyn StageScorer>> = Vec::with_capacity(self.scorers.len() + 1);
         scorers.push(Box::new(RuleScorer::new(&validated.rules)));
         scorers.extend(self.scorers);
+        let catalog = Catalog::new(
+            validated.actions,
+            validated.model.len(),
+            validated.groups,
+            validated.arbitration,
+            first_action_formula,
+        );
         Ok(Engine {
             schema: validated.schema,
             model: validated.model,
@@ -98,8 +139,11 @@ impl EngineBuilder {
             rules: validated.rules,
             stage_rule_count,
             first_rank,
+            tags: validated.tags,
+            catalog,
             program,
             scorers,
+            action_scorer: self.action_scorer,
         })
     }
 }
@@ -158,9 +202,13 @@ pub struct Engine {
     stage_rule_count: usize,
     /// Rank of each stage rule under [`HitPolicy::First`].
     first_rank: Vec<u32>,
+    tags: Vec<Tag>,
+    catalog: Catalog,
+    /// Formulas: the rules', the tags', then the actions' (see `build`).
     program: Program,
     /// The built-in rule scorer, then the host's.
     scorers: Vec<Box<dyn StageScorer>>,
+    action_scorer: Option<Box<dyn ActionScorer>>,
 }
 
 impl fmt::Debug for Engine {
@@ -170,8 +218,11 @@ impl fmt::Debug for Engine {
             .field("stages", &self.model.len())
             .field("hit_policy", &self.hit_policy)
             .field("rules", &self.rules.len())
+            .field("tags", &self.tags.len())
+            .field("actions", &self.catalog.actions.len())
             .field("atoms", &self.program.atom_count())
             .field("scorers", &self.scorers.len())
+            .field("action_scorer", &self.action_scorer.is_some())
             .finish()
     }
 }
@@ -183,6 +234,7 @@ impl Engine {
             spec,
             limits: Limits::default(),
             scorers: Vec::new(),
+            action_scorer: None,
         }
     }
 
@@ -211,8 +263,29 @@ impl Engine {
         self.rules.get(id.index())
     }
 
-    /// How many distinct comparisons the rules compile to: identical
-    /// comparisons in different rules are evaluated once per customer.
+    /// The tags, in declaration order.
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = &Tag> + '_ {
+        self.tags.iter()
+    }
+
+    /// The tag with id `id`.
+    pub fn tag(&self, id: &str) -> Option<&Tag> {
+        self.tags.iter().find(|tag| tag.id() == id)
+    }
+
+    /// The action catalog, in declaration order.
+    pub fn actions(&self) -> impl ExactSizeIterator<Item = &Action> + '_ {
+        self.catalog.actions.iter()
+    }
+
+    /// The action with id `id`.
+    pub fn action(&self, id: &str) -> Option<&Action> {
+        self.catalog.actions.iter().find(|action| action.id() == id)
+    }
+
+    /// How many distinct comparisons the conditions (of rules, tags and
+    /// actions) compile to: identical comparisons in different conditions
+    /// are evaluated once per customer.
     ///
     /// ```
     /// use buyer_journey::{models, Engine, StageRuleSpec};
@@ -243,20 +316,23 @@ impl Engine {
             evidence: Vec::new(),
             stage: self.model.entry().stage_id(),
             confidence: 0.0,
+            tags: Vec::new(),
+            ranking: RankBuffers::default(),
         };
         scratch.fit(self);
         scratch
     }
 
     /// Classifies one customer: the stage, the confidence, the evidence per
-    /// stage and the rules that fired.
+    /// stage, the rules that fired and the customer's tags. Ranks no actions
+    /// ([`Decision::actions`] is empty): [`decide`](Engine::decide) does.
     ///
     /// Reads each signal once, evaluates each distinct comparison once, then
-    /// the rules, the scorers and the hit policy. Does not allocate when
-    /// `scratch` came from [`Engine::scratch`] of this engine (a scratch of
-    /// another engine is resized first) and the scorers do not allocate. Cost
-    /// grows linearly with the number of signals, distinct comparisons and
-    /// rules.
+    /// the rules, the scorers, the hit policy and the tags. Does not allocate
+    /// when `scratch` came from [`Engine::scratch`] of this engine (a scratch
+    /// of another engine is resized first) and the scorers do not allocate.
+    /// Cost grows linearly with the number of signals, distinct comparisons,
+    /// rules and tags.
     ///
     /// # Example
     ///
@@ -277,6 +353,103 @@ impl Engine {
         signals: &S,
         scratch: &'a mut Scratch,
     ) -> Decision<'a> {
+        self.classify_into(signals, scratch);
+        scratch.ranking.picks.clear();
+        Decision {
+            engine: self,
+            scratch,
+        }
+    }
+
+    /// Decides for one customer: everything [`classify`](Engine::classify)
+    /// gives, and the next-best-actions, best first.
+    ///
+    /// The actions are those of the customer's stage whose required tags
+    /// the customer has, whose excluded tags the customer lacks, whose
+    /// condition holds and whose contact policy allows them at `now`, given
+    /// the customer's contact `history`. Each gets a priority of propensity ×
+    /// value × weight (an action with priority 0 is never suggested); the
+    /// suggestions are the highest priorities, at most
+    /// [`Arbitration::max_suggestions`](crate::Arbitration) of them and at most
+    /// `max_per_group` of one group. Equal priorities go to the action
+    /// declared first, so the same input always gives the same suggestions.
+    ///
+    /// Does not allocate under the same conditions as `classify`, provided
+    /// the history and the action scorer do not allocate either.
+    /// [`explain`](Engine::explain) says why each action was or was not
+    /// suggested.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 2)?;
+    ///
+    /// let now = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let decision = engine.decide(&customer, &ContactLog::new(), now, &mut scratch);
+    /// assert_eq!(decision.stage().id(), "evaluation");
+    /// let kinds: Vec<&str> = decision.actions().map(|a| a.kind()).collect();
+    /// assert!(kinds.contains(&"consultation"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn decide<'a, S, H>(
+        &'a self,
+        signals: &S,
+        history: &H,
+        now: Timestamp,
+        scratch: &'a mut Scratch,
+    ) -> Decision<'a>
+    where
+        S: Signals + ?Sized,
+        H: ContactHistory + ?Sized,
+    {
+        self.classify_into(signals, scratch);
+        let Scratch {
+            values,
+            bits,
+            stack,
+            fired,
+            stage,
+            tags,
+            ranking,
+            ..
+        } = scratch;
+        let signals = ScoreInput {
+            schema: &self.schema,
+            model: &self.model,
+            values,
+            fired,
+        };
+        let customer = Customer {
+            signals: &signals,
+            stage: self.stage_of(*stage),
+            tags,
+            all_tags: &self.tags,
+            program: &self.program,
+            bits,
+        };
+        rank(
+            &self.catalog,
+            self.action_scorer.as_deref(),
+            &customer,
+            history,
+            now,
+            stack,
+            ranking,
+        );
+        Decision {
+            engine: self,
+            scratch,
+        }
+    }
+
+    /// Classifies into `scratch`: values, atoms, fired rules, evidence,
+    /// stage, tags.
+    fn classify_into<S: Signals + ?Sized>(&self, signals: &S, scratch: &mut Scratch) {
         scratch.fit(self);
         gather(&self.schema, signals, &mut scratch.values);
         self.program.eval_atoms(&scratch.values, &mut scratch.bits);
@@ -289,16 +462,23 @@ impl Engine {
         for rule in 0..rules {
             let hit = self
                 .program
-                .eval_rule(rule, &scratch.bits, &mut scratch.stack);
+                .eval_formula(rule, &scratch.bits, &mut scratch.stack);
             scratch.fired[fired] = RuleId::new(rule);
             fired += usize::from(hit);
         }
         scratch.fired.truncate(fired);
         self.score_and_decide(scratch);
-        Decision {
-            engine: self,
-            scratch,
+        // The same for the tags, whose formulas follow the rules'.
+        scratch.tags.resize(self.tags.len(), TagId::new(0));
+        let mut tagged = 0;
+        for tag in 0..self.tags.len() {
+            let hit = self
+                .program
+                .eval_formula(rules + tag, &scratch.bits, &mut scratch.stack);
+            scratch.tags[tagged] = TagId::new(tag);
+            tagged += usize::from(hit);
         }
+        scratch.tags.truncate(tagged);
     }
 
     /// Classifies one customer with the reference interpreter instead of the
@@ -320,6 +500,11 @@ impl Engine {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn classify_interpreted<S: Signals + ?Sized>(&self, signals: &S) -> Classification {
+        self.interpret(signals).view(self).to_classification()
+    }
+
+    /// Classifies with the reference interpreter into a fresh scratch.
+    pub(crate) fn interpret<S: Signals + ?Sized>(&self, signals: &S) -> Scratch {
         let mut scratch = self.scratch();
         gather(&self.schema, signals, &mut scratch.values);
         scratch.fired.clear();
@@ -329,11 +514,13 @@ impl Engine {
             }
         }
         self.score_and_decide(&mut scratch);
-        Decision {
-            engine: self,
-            scratch: &scratch,
+        scratch.tags.clear();
+        for tag in &self.tags {
+            if evaluate_dense(tag.condition(), &self.schema, &scratch.values) {
+                scratch.tags.push(tag.tag_id());
+            }
         }
-        .to_classification()
+        scratch
     }
 
     /// From the fired rules in `scratch`: evidence, then the stage.
@@ -358,6 +545,26 @@ impl Engine {
         };
         scratch.stage = stage;
         scratch.confidence = confidence;
+    }
+
+    /// The stage with dense id `id`; the entry stage for an id of another model.
+    pub(crate) fn stage_of(&self, id: StageId) -> &Stage {
+        self.model.stage(id).unwrap_or_else(|| self.model.entry())
+    }
+
+    /// The tags table, indexed by [`TagId`].
+    pub(crate) fn tag_table(&self) -> &[Tag] {
+        &self.tags
+    }
+
+    /// The compiled catalog.
+    pub(crate) fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The host's action scorer, if one is registered.
+    pub(crate) fn action_scorer(&self) -> Option<&dyn ActionScorer> {
+        self.action_scorer.as_deref()
     }
 
     /// The stage the hit policy picks, or `None` without evidence.
@@ -407,8 +614,8 @@ fn confidence(evidence: &[f64], chosen: StageId) -> f64 {
     (own / most / total).clamp(0.0, 1.0)
 }
 
-/// Caller-owned buffers for [`Engine::classify`], so classification does not
-/// allocate. Make one per thread with [`Engine::scratch`] and reuse it.
+/// Caller-owned buffers for [`Engine::classify`] and [`Engine::decide`], so
+/// they do not allocate. Make one per thread with [`Engine::scratch`] and reuse it.
 ///
 /// ```
 /// use buyer_journey::{models, Engine};
@@ -431,9 +638,30 @@ pub struct Scratch {
     evidence: Vec<f64>,
     stage: StageId,
     confidence: f64,
+    /// The customer's tags, in order.
+    tags: Vec<TagId>,
+    ranking: RankBuffers,
 }
 
 impl Scratch {
+    /// The decision these buffers hold, as `engine` made it.
+    pub(crate) fn view<'a>(&'a self, engine: &'a Engine) -> Decision<'a> {
+        Decision {
+            engine,
+            scratch: self,
+        }
+    }
+
+    /// The gathered signal values.
+    pub(crate) fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// The customer's tags, in order.
+    pub(crate) fn tag_ids(&self) -> &[TagId] {
+        &self.tags
+    }
+
     /// Sizes the buffers for `engine`; allocates only when they do not fit.
     fn fit(&mut self, engine: &Engine) {
         self.values.resize(engine.schema.len(), f64::NAN);
@@ -448,6 +676,11 @@ impl Scratch {
         if self.stack.capacity() < depth {
             self.stack.reserve(depth - self.stack.len());
         }
+        let tags = engine.tags.len();
+        if self.tags.capacity() < tags {
+            self.tags.reserve(tags - self.tags.len());
+        }
+        self.ranking.fit(&engine.catalog);
     }
 }
 
@@ -463,11 +696,7 @@ pub struct Decision<'a> {
 impl<'a> Decision<'a> {
     /// The stage the customer is in.
     pub fn stage(&self) -> &'a Stage {
-        // `Scratch::stage` always comes from this engine's model.
-        self.engine
-            .model
-            .stage(self.scratch.stage)
-            .unwrap_or_else(|| self.engine.model.entry())
+        self.engine.stage_of(self.scratch.stage)
     }
 
     /// How sure the decision is, in [0, 1]: the share of the positive evidence
@@ -509,6 +738,50 @@ impl<'a> Decision<'a> {
         &self.scratch.fired
     }
 
+    /// The customer's tags, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 1)?;
+    /// customer.set("open_complaints", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert!(decision.has_tag("complaining"));
+    /// assert!(decision.tags().any(|tag| tag.id() == "complaining"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = &'a Tag> + 'a {
+        let all = &self.engine.tags;
+        self.scratch.tags.iter().map(move |id| &all[id.index()])
+    }
+
+    /// Whether the customer has the tag with id `id`.
+    pub fn has_tag(&self, id: &str) -> bool {
+        self.tags().any(|tag| tag.id() == id)
+    }
+
+    /// The suggested actions, best first; empty after
+    /// [`classify`](Engine::classify), which ranks none.
+    pub fn actions(&self) -> impl ExactSizeIterator<Item = Suggestion<'a>> + 'a {
+        let engine = self.engine;
+        let stage = self.stage();
+        self.scratch
+            .ranking
+            .picks
+            .iter()
+            .enumerate()
+            .map(move |(i, pick)| Suggestion {
+                action: &engine.catalog.actions[pick.action.index()],
+                pick: *pick,
+                rank: i + 1,
+                stage,
+                all_tags: &engine.tags,
+            })
+    }
+
     /// An owned copy with names instead of ids, for output. Allocates.
     ///
     /// ```
@@ -533,12 +806,17 @@ impl<'a> Decision<'a> {
                 .map(|(stage, points)| (stage.id().to_owned(), points))
                 .collect(),
             fired: self.fired().map(|rule| rule.id().to_owned()).collect(),
+            tags: self.tags().map(|tag| tag.id().to_owned()).collect(),
+            actions: self
+                .actions()
+                .map(|suggestion| suggestion.to_owned_action())
+                .collect(),
         }
     }
 }
 
-/// An owned classification with names: what [`Decision::to_classification`]
-/// and [`Engine::classify_interpreted`] return, ready for serde.
+/// An owned decision with names: what [`Decision::to_classification`] and
+/// [`Engine::classify_interpreted`] return, ready for serde.
 ///
 /// ```
 /// use buyer_journey::Classification;
@@ -558,4 +836,10 @@ pub struct Classification {
     pub evidence: IndexMap<String, f64>,
     /// The ids of the rules that fired, in rule order.
     pub fired: Vec<String>,
+    /// The ids of the customer's tags, in declaration order.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The suggested actions, best first; empty when only classified.
+    #[serde(default)]
+    pub actions: Vec<SuggestedAction>,
 }

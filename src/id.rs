@@ -67,3 +67,32 @@ dense_id! {
     /// ```
     RuleId
 }
+
+dense_id! {
+    /// A tag of an [`Engine`](crate::Engine), in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let first = engine.tags().next().unwrap();
+    /// assert_eq!(first.tag_id().index(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    TagId
+}
+
+dense_id! {
+    /// An action of an [`Engine`](crate::Engine)'s catalog, in declaration
+    /// order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let first = engine.actions().next().unwrap();
+    /// assert_eq!(first.action_id().index(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ActionId
+}

@@ -85,10 +85,12 @@
 
 #![forbid(unsafe_code)]
 
+mod action;
 mod compile;
 pub mod condition;
 mod engine;
 mod error;
+mod explain;
 mod id;
 mod limits;
 pub mod models;
@@ -96,13 +98,23 @@ mod score;
 mod signal;
 mod spec;
 mod stage;
+mod tag;
+mod time;
 
+pub use action::{
+    Action, ActionInput, ActionScorer, ActionSpec, Arbitration, ContactHistory, ContactLog,
+    ContactPolicy, FrequencyCap, PropensityRule, PropensityRuleSpec, SuggestedAction, Suggestion,
+    Why,
+};
 pub use condition::{ArithOp, CompareOp, Condition, Expr};
 pub use engine::{Classification, Decision, Engine, EngineBuilder, Scratch};
 pub use error::{Error, Location};
-pub use id::{RuleId, SignalId, StageId};
+pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
+pub use id::{ActionId, RuleId, SignalId, StageId, TagId};
 pub use limits::Limits;
 pub use score::{Evidence, ScoreInput, StageScorer};
 pub use signal::{Schema, Signal, SignalKind, SignalRecord, SignalSpec, Signals, Value};
 pub use spec::{HitPolicy, Rule, RuleKind, RulesetSpec, ScoreRuleSpec, StageRuleSpec, When};
 pub use stage::{Stage, StageModel, StageSpec};
+pub use tag::{Tag, TagSpec};
+pub use time::{Span, Timestamp};

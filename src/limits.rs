@@ -16,6 +16,8 @@ use crate::error::{Error, Location};
 /// | [`max_labels`](Limits::max_labels) | 1,024 |
 /// | [`max_stages`](Limits::max_stages) | 64 |
 /// | [`max_rules`](Limits::max_rules) | 100,000 |
+/// | [`max_tags`](Limits::max_tags) | 1,024 |
+/// | [`max_actions`](Limits::max_actions) | 10,000 |
 /// | [`max_expression_len`](Limits::max_expression_len) | 4,096 bytes |
 /// | [`max_depth`](Limits::max_depth) | 32 |
 /// | [`max_condition_size`](Limits::max_condition_size) | 1,024 nodes |
@@ -40,6 +42,8 @@ pub struct Limits {
     labels: usize,
     stages: usize,
     rules: usize,
+    tags: usize,
+    actions: usize,
     expression_len: usize,
     depth: usize,
     condition_size: usize,
@@ -52,6 +56,8 @@ impl Default for Limits {
             labels: 1_024,
             stages: 64,
             rules: 100_000,
+            tags: 1_024,
+            actions: 10_000,
             expression_len: 4_096,
             depth: 32,
             condition_size: 1_024,
@@ -102,8 +108,8 @@ impl Limits {
         self
     }
 
-    /// The most rules a ruleset may have, stage rules and score rules
-    /// together. Default 100,000.
+    /// The most rules a ruleset may have: stage rules, score rules and the
+    /// actions' propensity rules together. Default 100,000.
     ///
     /// ```
     /// use buyer_journey::{models, Engine, Limits};
@@ -113,6 +119,34 @@ impl Limits {
     /// ```
     pub fn max_rules(mut self, max: usize) -> Self {
         self.rules = max;
+        self
+    }
+
+    /// The most tags a ruleset may declare. Default 1,024.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Limits};
+    ///
+    /// let limits = Limits::default().max_tags(2);
+    /// let err = Engine::builder(models::buying_process()).limits(limits).build().unwrap_err();
+    /// assert!(err.is_limit());
+    /// ```
+    pub fn max_tags(mut self, max: usize) -> Self {
+        self.tags = max;
+        self
+    }
+
+    /// The most actions a catalog may have. Default 10,000.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Limits};
+    ///
+    /// let limits = Limits::default().max_actions(2);
+    /// let err = Engine::builder(models::buying_process()).limits(limits).build().unwrap_err();
+    /// assert!(err.is_limit());
+    /// ```
+    pub fn max_actions(mut self, max: usize) -> Self {
+        self.actions = max;
         self
     }
 
@@ -173,6 +207,8 @@ impl Limits {
             Bound::Labels => (self.labels, "the number of labels", "max_labels"),
             Bound::Stages => (self.stages, "the number of stages", "max_stages"),
             Bound::Rules => (self.rules, "the number of rules", "max_rules"),
+            Bound::Tags => (self.tags, "the number of tags", "max_tags"),
+            Bound::Actions => (self.actions, "the number of actions", "max_actions"),
             Bound::ExpressionLen => (
                 self.expression_len,
                 "the length of the condition in bytes",
@@ -205,6 +241,8 @@ pub(crate) enum Bound {
     Labels,
     Stages,
     Rules,
+    Tags,
+    Actions,
     ExpressionLen,
     Depth,
     ConditionSize,

@@ -5,14 +5,21 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::condition::{check_with_focus, column_of, Condition};
-use crate::error::{Error, Location};
-use crate::id::{RuleId, StageId};
-use crate::limits::{Bound, Limits};
-use crate::signal::{Schema, SignalSpec};
-use crate::stage::{StageModel, StageSpec};
+use std::collections::HashMap;
 
-/// A whole ruleset as data: signals, stages, rules and the hit policy.
+use indexmap::IndexSet;
+
+use crate::action::{Action, ActionSpec, Arbitration, Resolver};
+use crate::condition::{check_with_focus, column_of, Condition};
+use crate::error::{suggest, Error, Location};
+use crate::id::{RuleId, StageId, TagId};
+use crate::limits::{Bound, Limits};
+use crate::signal::{check_name, Schema, SignalSpec};
+use crate::stage::{Stage, StageModel, StageSpec};
+use crate::tag::{Tag, TagSpec};
+
+/// A whole ruleset as data: signals, stages, rules and the hit policy, and
+/// the tags and action catalog that next-best-actions are chosen from.
 ///
 /// Deserialize it from JSON (or any serde format) or build it in Rust; the
 /// [`EngineBuilder`](crate::EngineBuilder) validates and compiles it.
@@ -43,7 +50,7 @@ use crate::stage::{StageModel, StageSpec};
 /// assert_eq!(engine.classify(&customer, &mut scratch).stage().id(), "customer");
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RulesetSpec {
     /// The signals the rules read.
@@ -59,6 +66,15 @@ pub struct RulesetSpec {
     /// Rules that give points, positive or negative, to a stage.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub score_rules: Vec<ScoreRuleSpec>,
+    /// The types of customer that actions are chosen by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagSpec>,
+    /// The action catalog, in order: earlier actions win ties.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionSpec>,
+    /// How many actions to suggest, and how many of one group.
+    #[serde(default)]
+    pub arbitration: Arbitration,
 }
 
 /// How the evidence for the stages becomes one stage.
@@ -260,7 +276,7 @@ impl<'de> Deserialize<'de> for When {
 impl When {
     /// The condition, parsed and checked against `schema`; errors point at
     /// the column of the text where they can.
-    fn compile(&self, schema: &Schema, limits: &Limits) -> Result<Condition, Error> {
+    pub(crate) fn compile(&self, schema: &Schema, limits: &Limits) -> Result<Condition, Error> {
         match self {
             When::Text(text) => {
                 let condition = Condition::parse_with(text, limits)?;
@@ -366,6 +382,11 @@ pub(crate) struct Validated {
     pub(crate) hit_policy: HitPolicy,
     /// Stage rules first, then score rules; `rules[i].rule_id().index() == i`.
     pub(crate) rules: Vec<Rule>,
+    pub(crate) tags: Vec<Tag>,
+    pub(crate) actions: Vec<Action>,
+    /// How many distinct groups the actions have.
+    pub(crate) groups: usize,
+    pub(crate) arbitration: Arbitration,
 }
 
 impl RulesetSpec {
@@ -399,6 +420,21 @@ impl RulesetSpec {
             self.stage_rules.len() + self.score_rules.len(),
             || Location::new("score_rules"),
         )?;
+        limits.check(Bound::Tags, self.tags.len(), || Location::new("tags"))?;
+        limits.check(Bound::Actions, self.actions.len(), || {
+            Location::new("actions")
+        })?;
+        limits.check(
+            Bound::Rules,
+            self.stage_rules.len()
+                + self.score_rules.len()
+                + self
+                    .actions
+                    .iter()
+                    .map(|action| action.propensity_rules.len())
+                    .sum::<usize>(),
+            || Location::new("actions"),
+        )?;
 
         let stage_rules = self
             .stage_rules
@@ -429,10 +465,10 @@ impl RulesetSpec {
                 },
             });
         let mut rules = Vec::with_capacity(self.stage_rules.len() + self.score_rules.len());
-        let mut seen = std::collections::HashMap::new();
+        let mut seen = HashMap::new();
         for written in stage_rules.chain(score_rules) {
             let path = &written.path;
-            check_rule_id(written.id).map_err(|e| e.at(&format!("{path}.id")))?;
+            check_rule_id(written.id, "rule").map_err(|e| e.at(&format!("{path}.id")))?;
             if let Some(first) = seen.insert(written.id, path.clone()) {
                 return Err(Error::Invalid {
                     location: Location::new(format!("{path}.id")),
@@ -464,12 +500,92 @@ impl RulesetSpec {
                 description: written.description.clone(),
             });
         }
+        let tags = self.validate_tags(&schema, limits)?;
+        let (actions, groups) = self.validate_actions(&schema, &model, &tags, limits)?;
+        self.arbitration.validate()?;
         Ok(Validated {
             schema,
             model,
             hit_policy: self.hit_policy,
             rules,
+            tags,
+            actions,
+            groups,
+            arbitration: self.arbitration,
         })
+    }
+
+    fn validate_tags(&self, schema: &Schema, limits: &Limits) -> Result<Vec<Tag>, Error> {
+        let mut tags: Vec<Tag> = Vec::with_capacity(self.tags.len());
+        for (i, spec) in self.tags.iter().enumerate() {
+            let path = format!("tags[{i}]");
+            check_name(&spec.id).map_err(|e| e.at(&format!("{path}.id")))?;
+            if let Some(first) = tags.iter().position(|tag| tag.id == spec.id) {
+                return Err(Error::Invalid {
+                    location: Location::new(format!("{path}.id")),
+                    message: format!("tag '{}' is already declared by tags[{first}]", spec.id),
+                });
+            }
+            let condition = spec
+                .when
+                .compile(schema, limits)
+                .map_err(|e| e.at(&format!("{path}.when")))?;
+            tags.push(Tag {
+                tag_id: TagId::new(i),
+                id: spec.id.clone(),
+                condition,
+                description: spec.description.clone(),
+            });
+        }
+        Ok(tags)
+    }
+
+    /// The actions, and how many distinct groups they have.
+    fn validate_actions(
+        &self,
+        schema: &Schema,
+        model: &StageModel,
+        tags: &[Tag],
+        limits: &Limits,
+    ) -> Result<(Vec<Action>, usize), Error> {
+        let stage = |id: &str| model.resolve(id).map(Stage::stage_id);
+        let tag = |id: &str| {
+            tags.iter()
+                .find(|tag| tag.id == id)
+                .map(|tag| tag.tag_id)
+                .ok_or_else(|| Error::Unknown {
+                    location: Location::default(),
+                    what: "tag",
+                    name: id.to_owned(),
+                    suggestion: suggest(id, tags.iter().map(|tag| tag.id.as_str())),
+                })
+        };
+        let condition = |when: &When| when.compile(schema, limits);
+        let resolver = Resolver {
+            stage: &stage,
+            tag: &tag,
+            condition: &condition,
+        };
+        let mut groups: IndexSet<String> = IndexSet::new();
+        let mut ids = HashMap::new();
+        let mut actions = Vec::with_capacity(self.actions.len());
+        for (i, spec) in self.actions.iter().enumerate() {
+            let path = format!("actions[{i}]");
+            if let Some(first) = ids.insert(spec.id.as_str(), i) {
+                return Err(Error::Invalid {
+                    location: Location::new(format!("{path}.id")),
+                    message: format!(
+                        "action id '{}' is already used by actions[{first}]",
+                        spec.id
+                    ),
+                });
+            }
+            let action = spec.validate(&path, i, &resolver, &mut |group| {
+                groups.insert_full(group.to_owned()).0
+            })?;
+            actions.push(action);
+        }
+        Ok((actions, groups.len()))
     }
 }
 
@@ -483,8 +599,9 @@ struct Written<'a> {
     kind: RuleKind,
 }
 
-/// Rule ids are reported in output and logs: keep them short and plain.
-fn check_rule_id(id: &str) -> Result<(), Error> {
+/// Rule, action and group ids are reported in output and logs: keep them
+/// short and plain. `what` names the id in the message.
+pub(crate) fn check_rule_id(id: &str, what: &str) -> Result<(), Error> {
     let plain = !id.is_empty()
         && id.len() <= 128
         && id
@@ -496,7 +613,7 @@ fn check_rule_id(id: &str) -> Result<(), Error> {
     Err(Error::Invalid {
         location: Location::default(),
         message: format!(
-            "rule id '{id}' must be 1 to 128 characters of letters, digits and '_', '.', '-', \
+            "{what} id '{id}' must be 1 to 128 characters of letters, digits and '_', '.', '-', \
              ':', '/'"
         ),
     })

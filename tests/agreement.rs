@@ -291,6 +291,7 @@ impl Ruleset {
                     )
                 })
                 .collect(),
+            ..Default::default()
         }
     }
 

@@ -344,6 +344,7 @@ fn flags_and_labels_map_to_their_signal_kinds() {
             StageRuleSpec::new("pays", "paying", r#"plan == "pro""#),
         ],
         score_rules: Vec::new(),
+        ..Default::default()
     };
     let engine = Engine::builder(spec).build().unwrap();
     let input = [

@@ -59,6 +59,7 @@ fn small_spec(conditions: impl IntoIterator<Item = When>) -> RulesetSpec {
             .map(|(i, when)| StageRuleSpec::new(&format!("r{i}"), "late", when))
             .collect(),
         score_rules: Vec::new(),
+        ..Default::default()
     }
 }
 
@@ -123,7 +124,10 @@ fn max_stages_is_enforced_at_its_bound() {
 #[test]
 fn max_rules_is_enforced_at_its_bound() {
     let spec = models::buying_process();
-    let n = spec.stage_rules.len();
+    // Stage rules, score rules and the actions' propensity rules count.
+    let propensity_rules: usize = spec.actions.iter().map(|a| a.propensity_rules.len()).sum();
+    assert!(propensity_rules > 0);
+    let n = spec.stage_rules.len() + propensity_rules;
     assert!(spec.score_rules.is_empty());
     assert!(build(spec.clone(), Limits::default().max_rules(n)).is_ok());
     assert_limit(
@@ -132,7 +136,7 @@ fn max_rules_is_enforced_at_its_bound() {
     );
 
     // With score rules too: a bound that covers every rule is accepted, and
-    // one below the stage rules alone is not.
+    // one below the rules without them is not.
     let mut scored = spec;
     scored.score_rules = vec![
         ScoreRuleSpec::new("score.cart", "purchase_decision", "cart_adds >= 2", 1.5),

@@ -30,6 +30,7 @@ fn aida(
         hit_policy,
         stage_rules,
         score_rules,
+        ..Default::default()
     }
 }
 
@@ -669,6 +670,7 @@ fn host_values_that_do_not_fit_count_as_missing() {
         hit_policy: HitPolicy::HighestScore,
         stage_rules,
         score_rules: vec![],
+        ..Default::default()
     });
     let good: [(&str, Value<'static>); 4] = [
         ("visits", Value::Number(3.0)),
@@ -771,10 +773,16 @@ fn identical_comparisons_compile_once() {
     let got = classify(&shared, &record(&shared, &[("b", 2.0)]));
     assert!(got.fired.is_empty(), "{:?}", got.fired);
 
-    // The built-in model: 11 activity counts, purchases, complaints and
-    // tickets, each compared with `>= 1`; the settled rule reuses all of them.
-    let builtin = build(models::buying_process());
-    assert_eq!(builtin.atom_count(), 14);
+    // The built-in model's rules: 11 activity counts, purchases, complaints
+    // and tickets, each compared with `>= 1`; the settled rule reuses all of
+    // them.
+    let mut rules_only = models::buying_process();
+    rules_only.tags.clear();
+    rules_only.actions.clear();
+    assert_eq!(build(rules_only).atom_count(), 14);
+    // Tags and actions reuse those and add 11 of their own (`purchases ==
+    // 1`, `satisfaction >= 8`, `reviews_read >= 3`, ...).
+    assert_eq!(build(models::buying_process()).atom_count(), 25);
 }
 
 #[test]

@@ -1,9 +1,12 @@
 //! The five-stage customer buying process of the seed texts.
 
+use crate::action::{ActionSpec, Arbitration};
 use crate::error::Error;
 use crate::signal::{Schema, SignalRecord, SignalSpec, Value};
 use crate::spec::{HitPolicy, RulesetSpec, StageRuleSpec};
 use crate::stage::StageSpec;
+use crate::tag::TagSpec;
+use crate::time::Span;
 
 /// Every count of the current buying cycle: activity since the last purchase.
 const CYCLE_ACTIVITY: [&str; 11] = [
@@ -257,7 +260,378 @@ pub fn buying_process() -> RulesetSpec {
             ),
         ],
         score_rules: Vec::new(),
+        tags: tags(),
+        actions: catalog(),
+        arbitration: Arbitration::default(),
     }
+}
+
+/// The types of customer the seed texts ask service staff to tell apart.
+fn tags() -> Vec<TagSpec> {
+    let tag = |id: &str, when: &str, meaning: &str| TagSpec::new(id, when).describe(meaning);
+    vec![
+        tag("prospect", "not (purchases >= 1)", "has not bought yet"),
+        tag("new", "purchases == 1", "has bought once"),
+        tag("returning", "purchases >= 2", "has bought more than once"),
+        tag(
+            "loyal",
+            "purchases >= 5 or (purchases >= 3 and satisfaction >= 8)",
+            "buys again and again, or often and gladly",
+        ),
+        tag(
+            "at_risk",
+            "purchases >= 1 and (satisfaction <= 4 or days_since_purchase >= 180)",
+            "has bought but is unhappy or has been away long",
+        ),
+        tag(
+            "complaining",
+            "open_complaints >= 1",
+            "has a complaint open",
+        ),
+        tag(
+            "has_question",
+            "open_tickets >= 1",
+            "has a support question open",
+        ),
+        tag(
+            "satisfied",
+            "satisfaction >= 8",
+            "rates the seller 8 or more",
+        ),
+    ]
+}
+
+/// The next-best-actions of each stage, as the seed texts describe them.
+///
+/// Priorities are set so that the seed texts' rules hold for every customer
+/// with an empty contact history: no sales pitch while a need is only being
+/// recognised, a consultation leads in evaluation, checkout help leads in
+/// the purchase decision, an open complaint is handled first, and after a
+/// purchase the relationship actions follow the customer's tags.
+fn catalog() -> Vec<ActionSpec> {
+    let action = |id: &str, kind: &str, stage: &str, value: f64, name: &str, meaning: &str| {
+        ActionSpec::new(id, kind, &[stage], value)
+            .name(name)
+            .describe(meaning)
+    };
+    vec![
+        // Need recognition: what products exist and how they meet the need;
+        // no sales pitch.
+        action(
+            "need_recognition.product_overview",
+            "education",
+            "need_recognition",
+            20.0,
+            "What products exist",
+            "Show the kinds of products that meet the need and how each meets it.",
+        )
+        .propensity(0.6)
+        .propensity_rule("category_views >= 3", 0.75)
+        .cooldown(Span::days(1)),
+        action(
+            "need_recognition.needs_guide",
+            "content",
+            "need_recognition",
+            15.0,
+            "Working out what you need",
+            "A guide that helps to name the need before choosing a product.",
+        )
+        .propensity(0.5)
+        .propensity_rule("need_searches >= 1", 0.7)
+        .cooldown(Span::days(2)),
+        action(
+            "need_recognition.customer_stories",
+            "social_proof",
+            "need_recognition",
+            10.0,
+            "People with the same need",
+            "Stories of customers who had the same need and how they met it; not a pitch.",
+        )
+        .propensity(0.4)
+        .cooldown(Span::days(3)),
+        // Information search: be found with reviews, recommendations,
+        // guides, brochures and comparisons.
+        action(
+            "information_search.reviews",
+            "social_proof",
+            "information_search",
+            25.0,
+            "Reviews and testimonials",
+            "Reviews and testimonials of other customers.",
+        )
+        .propensity(0.6)
+        .propensity_rule("reviews_read >= 3", 0.8)
+        .cooldown(Span::days(1)),
+        action(
+            "information_search.recommend_a_friend",
+            "social_proof",
+            "information_search",
+            25.0,
+            "Ask someone who bought",
+            "Put the customer in touch with a customer who can recommend.",
+        )
+        .propensity(0.3)
+        .propensity_rule("recommendations_sought >= 1", 0.85)
+        .cooldown(Span::days(7)),
+        action(
+            "information_search.buying_guide",
+            "content",
+            "information_search",
+            20.0,
+            "Buying guide",
+            "An independent guide to the options and what to look for.",
+        )
+        .propensity(0.6)
+        .propensity_rule("info_page_views >= 3", 0.75)
+        .cooldown(Span::days(2)),
+        action(
+            "information_search.brochure",
+            "content",
+            "information_search",
+            15.0,
+            "Brochure",
+            "The product brochure, for customers who have not got it yet.",
+        )
+        .when("not (brochures_downloaded >= 1)")
+        .propensity(0.5)
+        .cooldown(Span::days(7)),
+        action(
+            "information_search.comparison_chart",
+            "value_proposition",
+            "information_search",
+            20.0,
+            "Comparison chart",
+            "How the offer compares with the alternatives the customer is reading about.",
+        )
+        .propensity(0.4)
+        .cooldown(Span::days(3)),
+        // Evaluation: sales and service staff listen, ask clarifying
+        // questions, show the value of the offer, build a connection.
+        action(
+            "evaluation.advisor_call",
+            "consultation",
+            "evaluation",
+            60.0,
+            "Talk to an advisor",
+            "A sales or service person who listens to the customer and asks clarifying \
+             questions.",
+        )
+        .propensity(0.5)
+        .propensity_rule("sales_contacts >= 1 or quote_requests >= 1", 0.7)
+        .cooldown(Span::days(2))
+        .max_dismissals(2),
+        action(
+            "evaluation.value_comparison",
+            "value_proposition",
+            "evaluation",
+            40.0,
+            "Why this offer",
+            "Show the value of the offer against the alternatives the customer weighs.",
+        )
+        .propensity(0.5)
+        .propensity_rule("comparisons >= 2", 0.7)
+        .cooldown(Span::days(2)),
+        action(
+            "evaluation.demo",
+            "demo",
+            "evaluation",
+            45.0,
+            "Demo, trial or sample",
+            "Let the customer try the product: a demo, a trial, a sample or a quote.",
+        )
+        .propensity(0.4)
+        .propensity_rule("comparisons >= 1", 0.6)
+        .cooldown(Span::days(3))
+        .max_dismissals(2),
+        action(
+            "evaluation.testimonials",
+            "social_proof",
+            "evaluation",
+            20.0,
+            "Customers like you",
+            "Testimonials of customers who chose among the same options.",
+        )
+        .propensity(0.5)
+        .cooldown(Span::days(3)),
+        action(
+            "evaluation.offer",
+            "sales_pitch",
+            "evaluation",
+            50.0,
+            "Limited offer",
+            "A time-limited offer for customers ready to be convinced.",
+        )
+        .excludes(&["complaining"])
+        .propensity(0.2)
+        .cooldown(Span::days(7))
+        .max_dismissals(1),
+        // Purchase decision: customer-service support helps them complete.
+        action(
+            "purchase_decision.checkout_help",
+            "checkout_assist",
+            "purchase_decision",
+            80.0,
+            "Help with checkout",
+            "Offer help to complete the purchase: payment, delivery, questions at checkout.",
+        )
+        .propensity(0.6)
+        .propensity_rule("checkout_starts >= 1", 0.8)
+        .cap(2, Span::days(1)),
+        action(
+            "purchase_decision.cart_reminder",
+            "checkout_assist",
+            "purchase_decision",
+            30.0,
+            "Your cart is waiting",
+            "Remind the customer of the products in the cart.",
+        )
+        .when("cart_adds >= 1 and not (checkout_starts >= 1)")
+        .propensity(0.5)
+        .cooldown(Span::days(1))
+        .cap(3, Span::days(14)),
+        action(
+            "purchase_decision.live_support",
+            "support",
+            "purchase_decision",
+            40.0,
+            "Questions before buying",
+            "A service person answers the last questions before the purchase.",
+        )
+        .propensity(0.5),
+        action(
+            "purchase_decision.guarantee",
+            "value_proposition",
+            "purchase_decision",
+            30.0,
+            "Guarantee and returns",
+            "Show the guarantee and the return policy that make the decision safe.",
+        )
+        .propensity(0.5)
+        .cooldown(Span::days(2)),
+        action(
+            "purchase_decision.bundle",
+            "sales_pitch",
+            "purchase_decision",
+            35.0,
+            "Complete the set",
+            "Suggest products that go with the ones in the cart.",
+        )
+        .excludes(&["complaining"])
+        .propensity(0.3)
+        .cooldown(Span::days(3))
+        .max_dismissals(1),
+        // Post-purchase: know the type of customer, handle complaints and
+        // questions, give support that is hard to find at a competitor.
+        action(
+            "post_purchase.resolve_complaint",
+            "complaint_resolution",
+            "post_purchase",
+            100.0,
+            "Resolve the complaint",
+            "A service person takes up the open complaint and resolves it.",
+        )
+        .requires(&["complaining"])
+        .propensity(0.9),
+        action(
+            "post_purchase.answer_question",
+            "support",
+            "post_purchase",
+            70.0,
+            "Answer the question",
+            "Answer the open support question.",
+        )
+        .requires(&["has_question"])
+        .propensity(0.9),
+        action(
+            "post_purchase.check_in",
+            "support",
+            "post_purchase",
+            55.0,
+            "Check in",
+            "A service call to ask how the product serves the customer.",
+        )
+        .requires(&["at_risk"])
+        .excludes(&["complaining"])
+        .propensity(0.5)
+        .cooldown(Span::days(14)),
+        action(
+            "post_purchase.onboarding",
+            "onboarding",
+            "post_purchase",
+            50.0,
+            "Getting started",
+            "Help a first-time buyer get started with the product.",
+        )
+        .requires(&["new"])
+        .excludes(&["complaining"])
+        .propensity(0.7)
+        .cooldown(Span::days(7))
+        .cap(3, Span::days(30))
+        .max_dismissals(2),
+        action(
+            "post_purchase.loyalty_program",
+            "loyalty",
+            "post_purchase",
+            60.0,
+            "Loyalty programme",
+            "Invite a loyal customer to the loyalty programme and its benefits.",
+        )
+        .requires(&["loyal"])
+        .excludes(&["complaining"])
+        .propensity(0.6)
+        .cooldown(Span::days(14))
+        .max_dismissals(2),
+        action(
+            "post_purchase.cross_sell",
+            "cross_sell",
+            "post_purchase",
+            45.0,
+            "More for returning customers",
+            "Products that go with what a returning customer bought before.",
+        )
+        .requires(&["returning"])
+        .excludes(&["complaining", "at_risk"])
+        .propensity(0.4)
+        .propensity_rule("satisfaction >= 8", 0.6)
+        .cooldown(Span::days(7))
+        .max_dismissals(2),
+        action(
+            "post_purchase.accessories",
+            "cross_sell",
+            "post_purchase",
+            30.0,
+            "Accessories",
+            "Accessories for the product a first-time buyer bought.",
+        )
+        .requires(&["new"])
+        .excludes(&["complaining", "at_risk"])
+        .propensity(0.3)
+        .cooldown(Span::days(7))
+        .max_dismissals(2),
+        action(
+            "post_purchase.review_request",
+            "social_proof",
+            "post_purchase",
+            20.0,
+            "Share your experience",
+            "Ask a satisfied customer for a review or a recommendation.",
+        )
+        .requires(&["satisfied"])
+        .excludes(&["complaining"])
+        .propensity(0.5)
+        .cooldown(Span::days(30))
+        .max_dismissals(1),
+        action(
+            "post_purchase.care_tips",
+            "content",
+            "post_purchase",
+            15.0,
+            "Getting the most out of it",
+            "Tips on using and caring for the product.",
+        )
+        .propensity(0.5)
+        .cooldown(Span::days(7)),
+    ]
 }
 
 /// A built-in example customer of the buying-process model.

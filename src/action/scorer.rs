@@ -1,0 +1,141 @@
+//! The propensity of an action for a customer: built in, or from the host.
+
+use std::fmt;
+
+use crate::action::{Action, PropensityRule};
+use crate::id::TagId;
+use crate::score::ScoreInput;
+use crate::stage::Stage;
+use crate::tag::Tag;
+
+/// The host's propensity model: how likely a customer is to respond to an
+/// action, in [0, 1].
+///
+/// Without one, the engine uses each action's built-in propensity: the
+/// first of its propensity rules that holds, else its base propensity. A
+/// registered scorer replaces that and can still read it through
+/// [`ActionInput::built_in`]. The engine calls the scorer once per action
+/// that passed the stage, tags, eligibility condition and contact policy.
+/// A result outside [0, 1] is clamped into it, and NaN counts as 0.
+///
+/// The trait is object-safe, and any `Fn(&ActionInput) -> f64 + Send + Sync`
+/// closure implements it. To keep decisions allocation-free a scorer should
+/// not allocate.
+///
+/// # Example
+///
+/// ```
+/// use buyer_journey::{models, ActionInput, ActionScorer, ContactLog, Engine, Timestamp};
+///
+/// /// Customers who read many reviews respond to social proof.
+/// struct ReviewReaders;
+///
+/// impl ActionScorer for ReviewReaders {
+///     fn propensity(&self, input: &ActionInput<'_>) -> f64 {
+///         let reviews = input.signals().number("reviews_read").unwrap_or(0.0);
+///         if input.action().kind() == "social_proof" && reviews >= 5.0 {
+///             0.9
+///         } else {
+///             input.built_in()
+///         }
+///     }
+/// }
+///
+/// let engine = Engine::builder(models::buying_process()).action_scorer(ReviewReaders).build()?;
+/// let mut customer = engine.record();
+/// customer.set("reviews_read", 8)?;
+/// let mut scratch = engine.scratch();
+/// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+/// let social_proof = decision.actions().find(|a| a.action().kind() == "social_proof").unwrap();
+/// assert_eq!(social_proof.propensity(), 0.9);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an action scorer",
+    note = "implement `ActionScorer` for it, or pass a closure \
+            `|input: &ActionInput<'_>| -> f64` that is Send + Sync"
+)]
+pub trait ActionScorer: Send + Sync {
+    /// The propensity of `input.action()` for the customer, in [0, 1].
+    fn propensity(&self, input: &ActionInput<'_>) -> f64;
+}
+
+impl<F> ActionScorer for F
+where
+    F: Fn(&ActionInput<'_>) -> f64 + Send + Sync,
+{
+    fn propensity(&self, input: &ActionInput<'_>) -> f64 {
+        self(input)
+    }
+}
+
+/// What an [`ActionScorer`] sees: the customer, their stage and tags, the
+/// action, and its built-in propensity. Every method is allocation-free.
+pub struct ActionInput<'a> {
+    pub(crate) signals: &'a ScoreInput<'a>,
+    pub(crate) stage: &'a Stage,
+    pub(crate) tags: &'a [TagId],
+    pub(crate) all_tags: &'a [Tag],
+    pub(crate) action: &'a Action,
+    pub(crate) rule: Option<usize>,
+}
+
+impl fmt::Debug for ActionInput<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActionInput")
+            .field("stage", &self.stage.id())
+            .field("action", &self.action.id())
+            .field("built_in", &self.built_in())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ActionInput<'a> {
+    /// The customer's signals and the rules that fired.
+    pub fn signals(&self) -> &'a ScoreInput<'a> {
+        self.signals
+    }
+
+    /// The customer's stage.
+    pub fn stage(&self) -> &'a Stage {
+        self.stage
+    }
+
+    /// Whether the customer has the tag with id `id`.
+    pub fn has_tag(&self, id: &str) -> bool {
+        self.tags().any(|tag| tag.id() == id)
+    }
+
+    /// The customer's tags, in declaration order.
+    pub fn tags(&self) -> impl Iterator<Item = &'a Tag> + 'a {
+        let all = self.all_tags;
+        self.tags.iter().filter_map(move |id| all.get(id.index()))
+    }
+
+    /// The action being scored.
+    pub fn action(&self) -> &'a Action {
+        self.action
+    }
+
+    /// The action's built-in propensity for this customer: that of the first
+    /// propensity rule that holds, else the action's base propensity.
+    pub fn built_in(&self) -> f64 {
+        self.propensity_rule()
+            .map_or(self.action.propensity(), PropensityRule::propensity)
+    }
+
+    /// The propensity rule that gives the built-in propensity, if one holds.
+    pub fn propensity_rule(&self) -> Option<&'a PropensityRule> {
+        self.rule
+            .and_then(|index| self.action.propensity_rules().get(index))
+    }
+}
+
+/// A propensity as the arbitration uses it: in [0, 1], NaN as 0.
+pub(crate) fn clamp_propensity(propensity: f64) -> f64 {
+    if propensity.is_nan() {
+        0.0
+    } else {
+        propensity.clamp(0.0, 1.0)
+    }
+}

@@ -1,0 +1,171 @@
+//! A suggested action as the host reads it from a decision.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::rank::Pick;
+use crate::action::{Action, PropensityRule};
+use crate::stage::Stage;
+use crate::tag::Tag;
+
+/// One suggested action of a [`Decision`](crate::Decision), best first:
+/// the action, its priority and the three factors of the priority, and why
+/// it was eligible. Reading it allocates nothing.
+///
+/// ```
+/// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("cart_adds", 1)?;
+/// let mut scratch = engine.scratch();
+/// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+/// for suggestion in decision.actions() {
+///     assert_eq!(
+///         suggestion.priority(),
+///         suggestion.propensity() * suggestion.value() * suggestion.weight(),
+///     );
+///     println!("{}. {}: {}", suggestion.rank(), suggestion.id(), suggestion.why());
+/// }
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Suggestion<'a> {
+    pub(crate) action: &'a Action,
+    pub(crate) pick: Pick,
+    pub(crate) rank: usize,
+    pub(crate) stage: &'a Stage,
+    pub(crate) all_tags: &'a [Tag],
+}
+
+impl<'a> Suggestion<'a> {
+    /// The action suggested.
+    pub fn action(&self) -> &'a Action {
+        self.action
+    }
+
+    /// The action's id.
+    pub fn id(&self) -> &'a str {
+        self.action.id()
+    }
+
+    /// The action's kind.
+    pub fn kind(&self) -> &'a str {
+        self.action.kind()
+    }
+
+    /// The place among the suggestions: 1 is the best.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// propensity × value × weight.
+    pub fn priority(&self) -> f64 {
+        self.pick.priority
+    }
+
+    /// How likely the customer is to respond, in [0, 1].
+    pub fn propensity(&self) -> f64 {
+        self.pick.propensity
+    }
+
+    /// The action's business value.
+    pub fn value(&self) -> f64 {
+        self.action.value()
+    }
+
+    /// The action's weight.
+    pub fn weight(&self) -> f64 {
+        self.action.weight()
+    }
+
+    /// The propensity rule that gave the built-in propensity, if one held.
+    /// (A host [`ActionScorer`](crate::ActionScorer) may have overridden it.)
+    pub fn propensity_rule(&self) -> Option<&'a PropensityRule> {
+        self.pick
+            .rule
+            .and_then(|rule| self.action.propensity_rules().get(rule as usize))
+    }
+
+    /// Why the action was eligible, printable for a person: its stage, its
+    /// condition, its tags and its contact policy.
+    pub fn why(&self) -> Why<'a> {
+        Why {
+            action: self.action,
+            stage: self.stage,
+            all_tags: self.all_tags,
+        }
+    }
+
+    /// An owned copy for output.
+    pub fn to_owned_action(&self) -> SuggestedAction {
+        SuggestedAction {
+            id: self.id().to_owned(),
+            kind: self.kind().to_owned(),
+            priority: self.priority(),
+            propensity: self.propensity(),
+            value: self.value(),
+            weight: self.weight(),
+        }
+    }
+}
+
+/// Why a suggested action was eligible; see [`Suggestion::why`].
+///
+/// Prints as `applies in evaluation; comparisons >= 1 holds; has tag
+/// returning; lacks tag complaining; contact policy allows`, leaving out the
+/// parts the action does not set.
+#[derive(Debug, Clone, Copy)]
+pub struct Why<'a> {
+    action: &'a Action,
+    stage: &'a Stage,
+    all_tags: &'a [Tag],
+}
+
+impl fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "applies in {}", self.stage.id())?;
+        let condition = self.action.condition();
+        if *condition != crate::Condition::Bool(true) {
+            write!(f, "; {condition} holds")?;
+        }
+        let name = |id: &crate::TagId| self.all_tags.get(id.index()).map_or("?", Tag::id);
+        for tag in self.action.requires() {
+            write!(f, "; has tag {}", name(tag))?;
+        }
+        for tag in self.action.excludes() {
+            write!(f, "; lacks tag {}", name(tag))?;
+        }
+        if !self.action.contact().is_unlimited() {
+            f.write_str("; contact policy allows")?;
+        }
+        Ok(())
+    }
+}
+
+/// An owned suggested action, as in [`Classification::actions`](crate::Classification::actions).
+///
+/// ```
+/// use buyer_journey::SuggestedAction;
+///
+/// let json = r#"{"id": "checkout_help", "kind": "checkout_assist", "priority": 45.0,
+///                "propensity": 0.9, "value": 50.0, "weight": 1.0}"#;
+/// let action: SuggestedAction = serde_json::from_str(json).unwrap();
+/// assert_eq!(action.priority, action.propensity * action.value * action.weight);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuggestedAction {
+    /// The action's id.
+    pub id: String,
+    /// The action's kind.
+    pub kind: String,
+    /// propensity × value × weight.
+    pub priority: f64,
+    /// How likely the customer is to respond, in [0, 1].
+    pub propensity: f64,
+    /// The action's business value.
+    pub value: f64,
+    /// The action's weight.
+    pub weight: f64,
+}

@@ -1,0 +1,541 @@
+//! Why a customer got their stage, tags and actions: a full trace for
+//! people, computed off the hot path with the reference interpreter.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::rank::{applies_in, contact_blocks, priority, ContactBlock};
+use crate::action::scorer::clamp_propensity;
+use crate::action::{ActionInput, ContactHistory};
+use crate::condition::{evaluate_dense, Condition};
+use crate::engine::Engine;
+use crate::score::ScoreInput;
+use crate::signal::Signals;
+use crate::time::{Span, Timestamp};
+
+/// Everything behind one decision: every rule with whether it held, every
+/// tag, and for every action of the catalog whether it was suggested and
+/// why or why not. Made by [`Engine::explain`]; prints as text for a person
+/// and serializes for tools.
+///
+/// ```
+/// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("need_searches", 2)?;
+/// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+/// assert_eq!(explanation.stage, "need_recognition");
+/// // The seed texts: no sales pitch while the customer only recognises a need.
+/// let pitch = explanation.actions.iter().find(|a| a.kind == "sales_pitch").unwrap();
+/// assert!(pitch.rank().is_none());
+/// println!("{explanation}");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The id of the customer's stage.
+    pub stage: String,
+    /// The confidence in the stage, as [`Decision::confidence`](crate::Decision::confidence).
+    pub confidence: f64,
+    /// Every stage and score rule, in rule order.
+    pub rules: Vec<RuleTrace>,
+    /// Every tag, in declaration order.
+    pub tags: Vec<TagTrace>,
+    /// Every action of the catalog, in catalog order.
+    pub actions: Vec<ActionTrace>,
+}
+
+/// One rule and whether it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleTrace {
+    /// The rule's id.
+    pub id: String,
+    /// The stage it gives evidence for.
+    pub stage: String,
+    /// Its condition, as text.
+    pub condition: String,
+    /// Whether it held for the customer.
+    pub held: bool,
+}
+
+/// One tag and whether the customer has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagTrace {
+    /// The tag's id.
+    pub id: String,
+    /// Its condition, as text.
+    pub condition: String,
+    /// Whether the customer has the tag.
+    pub held: bool,
+}
+
+/// One action: its priority if it was eligible, and whether it was
+/// suggested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionTrace {
+    /// The action's id.
+    pub id: String,
+    /// The action's kind.
+    pub kind: String,
+    /// The action's group.
+    pub group: String,
+    /// Its priority and the factors of it, when the action passed the
+    /// stage, tags, condition and contact policy.
+    pub priority: Option<Priority>,
+    /// Whether it was suggested, and why or why not.
+    pub outcome: Outcome,
+}
+
+impl ActionTrace {
+    /// The action's place among the suggestions (1 is the best), if it was
+    /// suggested.
+    pub fn rank(&self) -> Option<usize> {
+        match self.outcome {
+            Outcome::Suggested { rank } => Some(rank),
+            Outcome::NotSuggested { .. } => None,
+        }
+    }
+}
+
+/// An action's priority and its factors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Priority {
+    /// propensity × value × weight.
+    pub priority: f64,
+    /// How likely the customer is to respond, in [0, 1].
+    pub propensity: f64,
+    /// The action's business value.
+    pub value: f64,
+    /// The action's weight.
+    pub weight: f64,
+    /// The condition of the propensity rule that gave the built-in
+    /// propensity, if one held.
+    pub propensity_rule: Option<String>,
+}
+
+/// Whether an action was suggested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Suggested at `rank` (1 is the best).
+    Suggested {
+        /// The place among the suggestions.
+        rank: usize,
+    },
+    /// Not suggested, for every one of these reasons.
+    NotSuggested {
+        /// Why not; never empty.
+        reasons: Vec<Reason>,
+    },
+}
+
+/// Why an action was not suggested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    /// The action is for other stages.
+    OtherStage {
+        /// The stages it applies to.
+        stages: Vec<String>,
+    },
+    /// The customer lacks a tag the action requires.
+    MissingTag {
+        /// The tag.
+        tag: String,
+    },
+    /// The customer has a tag the action excludes.
+    ExcludedTag {
+        /// The tag.
+        tag: String,
+    },
+    /// The action's condition does not hold.
+    ConditionFalse {
+        /// The condition, as text.
+        condition: String,
+    },
+    /// Shown too recently.
+    Cooldown {
+        /// When it was last shown.
+        last_shown: Timestamp,
+        /// When the cooldown ends.
+        until: Timestamp,
+    },
+    /// Shown as often as the cap allows within its window.
+    Capped {
+        /// How often it was shown within the window.
+        shown: u32,
+        /// How often the cap allows.
+        times: u32,
+        /// The window.
+        window: Span,
+    },
+    /// Dismissed as often as the policy allows.
+    Dismissed {
+        /// How often the customer dismissed it.
+        dismissals: u32,
+        /// The most dismissals the policy allows.
+        max: u32,
+    },
+    /// Its priority is 0 (a propensity, value or weight of 0).
+    ZeroPriority,
+    /// Eligible, but its group already has its share of suggestions.
+    GroupFull {
+        /// The group.
+        group: String,
+        /// How many of one group are suggested at most.
+        max_per_group: usize,
+    },
+    /// Eligible, but the suggestions were full with higher priorities.
+    Outranked {
+        /// How many actions are suggested at most.
+        max_suggestions: usize,
+    },
+}
+
+impl From<ContactBlock> for Reason {
+    fn from(block: ContactBlock) -> Reason {
+        match block {
+            ContactBlock::Cooldown { last_shown, until } => Reason::Cooldown { last_shown, until },
+            ContactBlock::Cap {
+                shown,
+                times,
+                window,
+            } => Reason::Capped {
+                shown,
+                times,
+                window,
+            },
+            ContactBlock::Dismissed { dismissals, max } => Reason::Dismissed { dismissals, max },
+        }
+    }
+}
+
+impl Engine {
+    /// Explains the decision [`decide`](Engine::decide) makes for this
+    /// customer at `now`: every rule, every tag, and for every action of the
+    /// catalog its priority and why it was or was not suggested.
+    ///
+    /// Uses the reference interpreter, not the compiled program, so it also
+    /// serves as the specification `decide` is tested against: both suggest
+    /// the same actions in the same order. Off the hot path: it allocates.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Outcome, Reason, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+    /// let onboarding = explanation.actions.iter().find(|a| a.kind == "onboarding").unwrap();
+    /// let Outcome::NotSuggested { reasons } = &onboarding.outcome else { panic!() };
+    /// assert!(matches!(reasons[0], Reason::OtherStage { .. }));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn explain<S, H>(&self, signals: &S, history: &H, now: Timestamp) -> Explanation
+    where
+        S: Signals + ?Sized,
+        H: ContactHistory + ?Sized,
+    {
+        let scratch = self.interpret(signals);
+        let decision = scratch.view(self);
+        let stage = decision.stage();
+        let values = scratch.values();
+        let holds = |condition: &Condition| evaluate_dense(condition, self.schema(), values);
+
+        let rules = self
+            .rules()
+            .map(|rule| RuleTrace {
+                id: rule.id().to_owned(),
+                stage: self.stage_of(rule.stage()).id().to_owned(),
+                condition: rule.condition().to_string(),
+                held: decision.fired_ids().contains(&rule.rule_id()),
+            })
+            .collect();
+        let tags = self
+            .tags()
+            .map(|tag| TagTrace {
+                id: tag.id().to_owned(),
+                condition: tag.condition().to_string(),
+                held: decision.has_tag(tag.id()),
+            })
+            .collect();
+
+        let signals = ScoreInput {
+            schema: self.schema(),
+            model: self.model(),
+            values,
+            fired: decision.fired_ids(),
+        };
+        let customer_tags = scratch.tag_ids();
+        let has = |tag: &crate::TagId| customer_tags.contains(tag);
+        let tag_name = |tag: &crate::TagId| self.tag_table()[tag.index()].id().to_owned();
+        let mut actions: Vec<ActionTrace> = Vec::with_capacity(self.actions().len());
+        for action in self.actions() {
+            let mut reasons = Vec::new();
+            if !applies_in(action, stage.stage_id()) {
+                reasons.push(Reason::OtherStage {
+                    stages: action
+                        .stages()
+                        .iter()
+                        .map(|id| self.stage_of(*id).id().to_owned())
+                        .collect(),
+                });
+            } else {
+                for tag in action.requires().iter().filter(|tag| !has(tag)) {
+                    reasons.push(Reason::MissingTag { tag: tag_name(tag) });
+                }
+                for tag in action.excludes().iter().filter(|tag| has(tag)) {
+                    reasons.push(Reason::ExcludedTag { tag: tag_name(tag) });
+                }
+                if !holds(action.condition()) {
+                    reasons.push(Reason::ConditionFalse {
+                        condition: action.condition().to_string(),
+                    });
+                }
+                reasons.extend(
+                    contact_blocks(action, history, now)
+                        .into_iter()
+                        .flatten()
+                        .map(Reason::from),
+                );
+            }
+            let priority = reasons.is_empty().then(|| {
+                let rule = action
+                    .propensity_rules()
+                    .iter()
+                    .position(|rule| holds(rule.condition()));
+                let input = ActionInput {
+                    signals: &signals,
+                    stage,
+                    tags: customer_tags,
+                    all_tags: self.tag_table(),
+                    action,
+                    rule,
+                };
+                let propensity = clamp_propensity(match self.action_scorer() {
+                    Some(scorer) => scorer.propensity(&input),
+                    None => input.built_in(),
+                });
+                Priority {
+                    priority: priority(propensity, action),
+                    propensity,
+                    value: action.value(),
+                    weight: action.weight(),
+                    propensity_rule: input
+                        .propensity_rule()
+                        .map(|rule| rule.condition().to_string()),
+                }
+            });
+            if priority.as_ref().is_some_and(|p| p.priority <= 0.0) {
+                reasons.push(Reason::ZeroPriority);
+            }
+            actions.push(ActionTrace {
+                id: action.id().to_owned(),
+                kind: action.kind().to_owned(),
+                group: action.group().to_owned(),
+                priority,
+                outcome: Outcome::NotSuggested { reasons },
+            });
+        }
+        self.arbitrate(&mut actions);
+        Explanation {
+            stage: stage.id().to_owned(),
+            confidence: decision.confidence(),
+            rules,
+            tags,
+            actions,
+        }
+    }
+
+    /// The arbitration, written plainly: the eligible actions by priority
+    /// (a stable sort keeps catalog order among equals), then the first
+    /// `max_suggestions` whose group has room.
+    fn arbitrate(&self, actions: &mut [ActionTrace]) {
+        let arbitration = self.catalog().arbitration;
+        let mut eligible: Vec<usize> = (0..actions.len())
+            .filter(|&i| {
+                actions[i].outcome
+                    == Outcome::NotSuggested {
+                        reasons: Vec::new(),
+                    }
+            })
+            .collect();
+        let priority = |i: usize| actions[i].priority.as_ref().map_or(0.0, |p| p.priority);
+        eligible.sort_by(|&a, &b| priority(b).total_cmp(&priority(a)));
+        let mut per_group: HashMap<String, usize> = HashMap::new();
+        let mut suggested = 0;
+        for i in eligible {
+            let trace = &mut actions[i];
+            let in_group = per_group.entry(trace.group.clone()).or_default();
+            trace.outcome = if suggested == arbitration.max_suggestions {
+                Outcome::NotSuggested {
+                    reasons: vec![Reason::Outranked {
+                        max_suggestions: arbitration.max_suggestions,
+                    }],
+                }
+            } else if *in_group == arbitration.max_per_group {
+                Outcome::NotSuggested {
+                    reasons: vec![Reason::GroupFull {
+                        group: trace.group.clone(),
+                        max_per_group: arbitration.max_per_group,
+                    }],
+                }
+            } else {
+                *in_group += 1;
+                suggested += 1;
+                Outcome::Suggested { rank: suggested }
+            };
+        }
+    }
+}
+
+impl Explanation {
+    /// The suggested actions, best first.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("checkout_starts", 1)?;
+    /// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let fast: Vec<&str> = decision.actions().map(|a| a.id()).collect();
+    /// let explained: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
+    /// assert_eq!(fast, explained);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn suggested(&self) -> impl Iterator<Item = &ActionTrace> + '_ {
+        let mut ranked: Vec<&ActionTrace> =
+            self.actions.iter().filter(|a| a.rank().is_some()).collect();
+        ranked.sort_by_key(|a| a.rank());
+        ranked.into_iter()
+    }
+}
+
+impl fmt::Display for Explanation {
+    /// Several lines: the stage, the rules that held, the tags, the
+    /// suggested actions with their priorities, and every other action with
+    /// the reasons it was not suggested.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "stage {} (confidence {:.2})",
+            self.stage, self.confidence
+        )?;
+        writeln!(f, "rules that held:")?;
+        let mut any = false;
+        for rule in self.rules.iter().filter(|rule| rule.held) {
+            writeln!(f, "  {} → {}: {}", rule.id, rule.stage, rule.condition)?;
+            any = true;
+        }
+        if !any {
+            writeln!(f, "  none")?;
+        }
+        let tags: Vec<&str> = self
+            .tags
+            .iter()
+            .filter(|tag| tag.held)
+            .map(|tag| tag.id.as_str())
+            .collect();
+        if tags.is_empty() {
+            writeln!(f, "tags: none")?;
+        } else {
+            writeln!(f, "tags: {}", tags.join(", "))?;
+        }
+        writeln!(f, "suggested:")?;
+        let mut any = false;
+        for action in self.suggested() {
+            write!(
+                f,
+                "  {}. {} ({})",
+                action.rank().unwrap_or(0),
+                action.id,
+                action.kind
+            )?;
+            if let Some(p) = &action.priority {
+                write!(f, ": {p}")?;
+            }
+            writeln!(f)?;
+            any = true;
+        }
+        if !any {
+            writeln!(f, "  none")?;
+        }
+        writeln!(f, "not suggested:")?;
+        for action in &self.actions {
+            let Outcome::NotSuggested { reasons } = &action.outcome else {
+                continue;
+            };
+            write!(f, "  {} ({}): ", action.id, action.kind)?;
+            for (i, reason) in reasons.iter().enumerate() {
+                if i > 0 {
+                    f.write_str("; ")?;
+                }
+                write!(f, "{reason}")?;
+            }
+            if let Some(p) = &action.priority {
+                write!(f, " (priority {p})")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Priority {
+    /// `priority 27 = propensity 0.9 × value 30 × weight 1`, and the
+    /// propensity rule when one gave the propensity.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "priority {} = propensity {} × value {} × weight {}",
+            self.priority, self.propensity, self.value, self.weight
+        )?;
+        if let Some(rule) = &self.propensity_rule {
+            write!(f, " (propensity because {rule})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::OtherStage { stages } => {
+                write!(f, "only for stage {}", stages.join(", "))
+            }
+            Reason::MissingTag { tag } => write!(f, "needs tag {tag}"),
+            Reason::ExcludedTag { tag } => write!(f, "not for tag {tag}"),
+            Reason::ConditionFalse { condition } => write!(f, "{condition} does not hold"),
+            Reason::Cooldown { last_shown, until } => {
+                write!(f, "shown at {last_shown}, cooling down until {until}")
+            }
+            Reason::Capped {
+                shown,
+                times,
+                window,
+            } => write!(
+                f,
+                "shown {shown} times in the last {window}, the cap is {times}"
+            ),
+            Reason::Dismissed { dismissals, max } => {
+                write!(f, "dismissed {dismissals} times, the limit is {max}")
+            }
+            Reason::ZeroPriority => f.write_str("priority 0"),
+            Reason::GroupFull {
+                group,
+                max_per_group,
+            } => write!(f, "group {group} already has {max_per_group} suggested"),
+            Reason::Outranked { max_suggestions } => write!(
+                f,
+                "outranked: the {max_suggestions} suggestions went to actions ranked higher"
+            ),
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Time as the host gives it: the library never reads a clock.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, Location};
+
+/// A point in time: whole seconds since the Unix epoch (UTC).
+///
+/// Every call that needs the time takes it from the host as a `Timestamp`,
+/// so decisions are reproducible: the same input at the same `now` gives the
+/// same answer. Its serde form is the integer number of seconds.
+///
+/// ```
+/// use buyer_journey::{Span, Timestamp};
+///
+/// let shown = Timestamp::from_unix_seconds(1_700_000_000);
+/// let now = shown + Span::days(2);
+/// assert_eq!(now.since(shown), Span::hours(48));
+/// // Time does not run backwards: an earlier `now` is no time at all.
+/// assert_eq!(shown.since(now), Span::ZERO);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The Unix epoch, 1970-01-01T00:00:00Z.
+    pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// The time `seconds` after the Unix epoch (before it when negative).
+    pub fn from_unix_seconds(seconds: i64) -> Self {
+        Timestamp(seconds)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(self) -> i64 {
+        self.0
+    }
+
+    /// The time that passed from `earlier` to `self`; zero when `earlier`
+    /// is not earlier.
+    pub fn since(self, earlier: Timestamp) -> Span {
+        Span(self.0.saturating_sub(earlier.0).max(0).unsigned_abs())
+    }
+
+    /// `self` minus `span`, saturating at the earliest representable time.
+    ///
+    /// ```
+    /// use buyer_journey::{Span, Timestamp};
+    ///
+    /// let now = Timestamp::from_unix_seconds(100);
+    /// assert_eq!(now.before(Span::seconds(30)), Timestamp::from_unix_seconds(70));
+    /// ```
+    pub fn before(self, span: Span) -> Timestamp {
+        Timestamp(self.0.saturating_sub_unsigned(span.0))
+    }
+}
+
+impl std::ops::Add<Span> for Timestamp {
+    type Output = Timestamp;
+
+    /// Saturates at the latest representable time.
+    fn add(self, span: Span) -> Timestamp {
+        Timestamp(self.0.saturating_add_unsigned(span.0))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// `@<seconds since the epoch>`: the library has no calendar.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "@{}", self.0)
+    }
+}
+
+/// A length of time in whole seconds, never negative.
+///
+/// Its serde form is readable text: a number with a unit, or several
+/// (`"90s"`, `"15m"`, `"12h"`, `"7d"`, `"1d12h"`); a bare integer is
+/// seconds. It is printed in the largest units that are exact.
+///
+/// ```
+/// use buyer_journey::Span;
+///
+/// let cooldown: Span = serde_json::from_str("\"1d12h\"").unwrap();
+/// assert_eq!(cooldown, Span::hours(36));
+/// assert_eq!(cooldown.to_string(), "1d12h");
+/// assert_eq!(serde_json::from_str::<Span>("90").unwrap(), Span::seconds(90));
+/// assert!("3 weeks".parse::<Span>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span(u64);
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 60 * MINUTE;
+const DAY: u64 = 24 * HOUR;
+
+impl Span {
+    /// No time.
+    pub const ZERO: Span = Span(0);
+
+    /// `n` seconds.
+    pub const fn seconds(n: u64) -> Span {
+        Span(n)
+    }
+
+    /// `n` minutes, saturating.
+    pub const fn minutes(n: u64) -> Span {
+        Span(n.saturating_mul(MINUTE))
+    }
+
+    /// `n` hours, saturating.
+    pub const fn hours(n: u64) -> Span {
+        Span(n.saturating_mul(HOUR))
+    }
+
+    /// `n` days of 24 hours, saturating.
+    pub const fn days(n: u64) -> Span {
+        Span(n.saturating_mul(DAY))
+    }
+
+    /// The length in seconds.
+    pub const fn as_seconds(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0 {
+            return f.write_str("0s");
+        }
+        let mut rest = self.0;
+        for (unit, symbol) in [(DAY, 'd'), (HOUR, 'h'), (MINUTE, 'm'), (1, 's')] {
+            if rest >= unit {
+                write!(f, "{}{symbol}", rest / unit)?;
+                rest %= unit;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Span {
+    type Err = Error;
+
+    /// Parses `"7d"`, `"1d12h"`, `"90s"`, or a bare number of seconds.
+    fn from_str(text: &str) -> Result<Span, Error> {
+        let invalid = || Error::Invalid {
+            location: Location::default(),
+            message: format!(
+                "'{text}' is not a span of time: write a number with a unit d, h, m or s, \
+                 such as \"7d\" or \"1d12h\""
+            ),
+        };
+        if let Ok(seconds) = text.parse::<u64>() {
+            return Ok(Span(seconds));
+        }
+        let mut total: u64 = 0;
+        let mut number: Option<u64> = None;
+        for c in text.chars() {
+            if let Some(digit) = c.to_digit(10) {
+                let n = number.unwrap_or(0);
+                number = Some(
+                    n.checked_mul(10)
+                        .and_then(|n| n.checked_add(u64::from(digit)))
+                        .ok_or_else(invalid)?,
+                );
+                continue;
+            }
+            let unit = match c {
+                'd' => DAY,
+                'h' => HOUR,
+                'm' => MINUTE,
+                's' => 1,
+                _ => return Err(invalid()),
+            };
+            let n = number.take().ok_or_else(invalid)?;
+            total = n
+                .checked_mul(unit)
+                .and_then(|part| total.checked_add(part))
+                .ok_or_else(invalid)?;
+        }
+        if number.is_some() || text.is_empty() {
+            return Err(invalid());
+        }
+        Ok(Span(total))
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SpanVisitor;
+
+        impl Visitor<'_> for SpanVisitor {
+            type Value = Span;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a span of time such as \"7d\", or a whole number of seconds")
+            }
+
+            fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<Span, E> {
+                Ok(Span(seconds))
+            }
+
+            fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<Span, E> {
+                u64::try_from(seconds)
+                    .map(Span)
+                    .map_err(|_| E::custom(format!("a span cannot be negative, found {seconds}")))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Span, E> {
+                text.parse().map_err(E::custom)
+            }
+        }
+
+        deserializer.deserialize_any(SpanVisitor)
+    }
+}
