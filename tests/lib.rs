@@ -1,8 +1,11 @@
 //! The integration tests, in one binary (`cargo test --test integration`).
 
+mod action_properties;
+mod actions;
 mod agreement;
 mod classify_example;
 mod errors;
 mod limits;
 mod policies;
 mod principles;
+mod seed_actions;
