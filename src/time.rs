@@ -90,6 +90,7 @@ impl fmt::Display for Timestamp {
 /// assert_eq!(cooldown.to_string(), "1d12h");
 /// assert_eq!(serde_json::from_str::<Span>("90").unwrap(), Span::seconds(90));
 /// assert!("3 weeks".parse::<Span>().is_err());
+/// assert!("12h1d".parse::<Span>().is_err()); // largest unit first, each once
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span(u64);
@@ -152,8 +153,8 @@ impl FromStr for Span {
         let invalid = || Error::Invalid {
             location: Location::default(),
             message: format!(
-                "'{text}' is not a span of time: write a number with a unit d, h, m or s, \
-                 such as \"7d\" or \"1d12h\""
+                "'{text}' is not a span of time: write numbers with the units d, h, m, s \
+                 in that order, such as \"7d\" or \"1d12h\""
             ),
         };
         if let Ok(seconds) = text.parse::<u64>() {
@@ -161,6 +162,8 @@ impl FromStr for Span {
         }
         let mut total: u64 = 0;
         let mut number: Option<u64> = None;
+        // Units from the largest down, each once: "1d12h", not "12h1d" or "1d1d".
+        let mut smallest_so_far = u64::MAX;
         for c in text.chars() {
             if let Some(digit) = c.to_digit(10) {
                 let n = number.unwrap_or(0);
@@ -178,6 +181,10 @@ impl FromStr for Span {
                 's' => 1,
                 _ => return Err(invalid()),
             };
+            if unit >= smallest_so_far {
+                return Err(invalid());
+            }
+            smallest_so_far = unit;
             let n = number.take().ok_or_else(invalid)?;
             total = n
                 .checked_mul(unit)
