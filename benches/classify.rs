@@ -1,12 +1,15 @@
 //! `Engine::classify` on the built-in buying-process model, beside a
 //! hand-written Rust function of the same rules: the ratio between the two is
-//! the engine's distance from the hand-written limit.
+//! the engine's distance from the hand-written limit. Then `Engine::decide`
+//! (classify and rank the top three actions) beside `classify` alone, with an
+//! empty and a small contact history: the difference is the cost of the
+//! actions.
 //!
 //! Run with `cargo bench --bench classify`.
 
 use std::hint::black_box;
 
-use buyer_journey::{models, Engine, SignalRecord};
+use buyer_journey::{models, ContactLog, Engine, SignalRecord, Span, Timestamp};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const CUSTOMERS: usize = 4_096;
@@ -157,5 +160,95 @@ fn bench_default_model(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_default_model);
+/// A small contact history over the built-in catalog, as a host might keep
+/// for a customer: a few recent showings (some still cooling down, one
+/// action at its cap) and a few dismissals.
+fn small_history(now: Timestamp) -> ContactLog {
+    let mut log = ContactLog::new();
+    log.record_shown(
+        "need_recognition.product_overview",
+        now.before(Span::hours(2)),
+    );
+    log.record_shown("information_search.reviews", now.before(Span::days(3)));
+    log.record_shown(
+        "information_search.buying_guide",
+        now.before(Span::hours(30)),
+    );
+    log.record_shown("evaluation.advisor_call", now.before(Span::days(1)));
+    log.record_dismissed("evaluation.advisor_call");
+    log.record_shown(
+        "purchase_decision.checkout_help",
+        now.before(Span::hours(20)),
+    );
+    log.record_shown(
+        "purchase_decision.checkout_help",
+        now.before(Span::hours(3)),
+    );
+    log.record_shown("purchase_decision.cart_reminder", now.before(Span::days(5)));
+    log.record_dismissed("purchase_decision.bundle");
+    log.record_dismissed("post_purchase.onboarding");
+    log.record_dismissed("post_purchase.onboarding");
+    log.record_shown("post_purchase.care_tips", now.before(Span::days(2)));
+    log
+}
+
+fn bench_decide(c: &mut Criterion) {
+    let engine = Engine::builder(models::buying_process())
+        .build()
+        .expect("the built-in model is valid");
+    let records: Vec<SignalRecord> = customers()
+        .iter()
+        .map(|values| record(&engine, values))
+        .collect();
+    let mut scratch = engine.scratch();
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let histories = [("empty", ContactLog::new()), ("small", small_history(now))];
+
+    // The interpreter is the specification: `decide` must suggest what
+    // `explain` does, in the same order, for every customer.
+    let mut suggested = [0; 2];
+    for ((_, history), count) in histories.iter().zip(&mut suggested) {
+        for record in &records {
+            let decision = engine.decide(record, history, now, &mut scratch);
+            let decided: Vec<&str> = decision.actions().map(|a| a.id()).collect();
+            let explanation = engine.explain(record, history, now);
+            let explained: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
+            assert_eq!(decided, explained, "{record:?} with {history:?}");
+            *count += decided.len();
+        }
+    }
+    // The small history holds some actions back, so it changes the answer.
+    assert!(suggested[1] < suggested[0], "{suggested:?}");
+
+    let mut group = c.benchmark_group("decide/default_model");
+    group.throughput(Throughput::Elements(CUSTOMERS as u64));
+    group.bench_function("classify", |b| {
+        b.iter(|| {
+            let mut stages = 0;
+            for record in &records {
+                stages += engine
+                    .classify(black_box(record), &mut scratch)
+                    .stage()
+                    .stage_id()
+                    .index();
+            }
+            stages
+        })
+    });
+    for (name, history) in &histories {
+        group.bench_function(format!("decide/{name}_history"), |b| {
+            b.iter(|| {
+                let mut actions = 0;
+                for record in &records {
+                    let decision = engine.decide(black_box(record), history, now, &mut scratch);
+                    actions += decision.actions().len() + decision.stage().stage_id().index();
+                }
+                actions
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_default_model, bench_decide);
 criterion_main!(benches);

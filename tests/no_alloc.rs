@@ -1,5 +1,6 @@
-//! `Engine::classify` does not allocate: a counting global allocator around
-//! the hot path. Its own binary, because a global allocator is process-wide.
+//! `Engine::classify` and `Engine::decide` do not allocate, nor does reading
+//! their decisions: a counting global allocator around the hot path. Its own
+//! binary, because a global allocator is process-wide.
 
 // A global allocator can only be written with `unsafe`; the library itself
 // forbids it.
@@ -7,10 +8,12 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::fmt::Write;
 
 use buyer_journey::{
-    models, Engine, Evidence, HitPolicy, ScoreInput, ScoreRuleSpec, Signal, SignalRecord, Signals,
-    Value,
+    models, ActionInput, ActionSpec, Arbitration, ContactLog, Decision, Engine, Evidence,
+    HitPolicy, Outcome, Reason, RulesetSpec, ScoreInput, ScoreRuleSpec, Scratch, Signal,
+    SignalRecord, SignalSpec, Signals, Span, StageRuleSpec, StageSpec, TagSpec, Timestamp, Value,
 };
 
 struct Counting;
@@ -171,4 +174,404 @@ fn the_counter_sees_allocations() {
         assert_eq!(*boxed, 7);
     });
     assert_eq!(count, 1);
+}
+
+// --- decide ------------------------------------------------------------------
+
+/// The moment every decision below is made at.
+fn now() -> Timestamp {
+    Timestamp::from_unix_seconds(1_700_000_000)
+}
+
+/// A small deterministic generator, so every run sees the same customers.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n`.
+    fn below(&mut self, n: u64) -> f64 {
+        (self.next() % n) as f64
+    }
+}
+
+/// `count` generated customers of `engine`'s schema: each signal missing
+/// about a third of the time, counts mostly small with many zeros.
+fn generated(engine: &Engine, count: usize, seed: u64) -> Vec<SignalRecord> {
+    let mut random = XorShift(seed);
+    (0..count)
+        .map(|_| {
+            let mut record = engine.record();
+            for signal in engine.schema().iter() {
+                if random.next() % 3 == 0 {
+                    continue;
+                }
+                let value = match signal.name() {
+                    "days_since_purchase" => random.below(20) * 17.0,
+                    "satisfaction" => random.below(11),
+                    _ => (random.below(12) - 5.0).max(0.0),
+                };
+                record.set(signal.name(), value).unwrap();
+            }
+            record
+        })
+        .collect()
+}
+
+/// Contact histories over `engine`'s catalog: none; a light one (every third
+/// action shown three days ago and dismissed once); a heavy one (showings
+/// hours ago, several inside the short cap windows, up to two dismissals,
+/// and old showings outside most windows). Both also hold an id outside the
+/// catalog.
+fn histories(engine: &Engine) -> Vec<ContactLog> {
+    let mut light = ContactLog::new();
+    let mut heavy = ContactLog::new();
+    for (i, action) in engine.actions().enumerate() {
+        let id = action.id();
+        if i % 3 == 0 {
+            light.record_shown(id, now().before(Span::days(3)));
+            light.record_dismissed(id);
+        }
+        let i = i as u64;
+        for j in 0..(i / 4) % 4 {
+            heavy.record_shown(id, now().before(Span::hours(1 + 5 * j + i % 7)));
+        }
+        for _ in 0..i % 3 {
+            heavy.record_dismissed(id);
+        }
+        heavy.record_shown(id, now().before(Span::days(20 + i)));
+    }
+    light.record_shown("not.in.the.catalog", now());
+    heavy.record_dismissed("not.in.the.catalog");
+    vec![ContactLog::new(), light, heavy]
+}
+
+/// Reads every part of the decision: stage, tags and each suggestion with
+/// every accessor, its explanation written into `why`, whose capacity must
+/// suffice.
+fn read(decision: &Decision<'_>, why: &mut String) -> f64 {
+    let mut sum = decision.confidence() + decision.stage().id().len() as f64;
+    for tag in decision.tags() {
+        sum += tag.id().len() as f64;
+    }
+    sum += f64::from(u8::from(decision.has_tag("new")));
+    for (i, suggestion) in decision.actions().enumerate() {
+        assert_eq!(suggestion.rank(), i + 1);
+        sum += suggestion.priority()
+            + suggestion.propensity()
+            + suggestion.value()
+            + suggestion.weight()
+            + (suggestion.id().len() + suggestion.kind().len()) as f64
+            + suggestion.action().name().len() as f64;
+        if let Some(rule) = suggestion.propensity_rule() {
+            sum += rule.propensity();
+        }
+        why.clear();
+        write!(
+            why,
+            "{}. {}: {}",
+            suggestion.rank(),
+            suggestion.id(),
+            suggestion.why()
+        )
+        .unwrap();
+        sum += why.len() as f64;
+    }
+    sum
+}
+
+/// What the decisions of `engine` looked like, off the counted path.
+#[derive(Debug, Default)]
+struct Seen {
+    suggestions: usize,
+    cooldowns: usize,
+    caps: usize,
+    dismissals: usize,
+}
+
+/// Checks `decide` against `explain` (ids, order) for every customer and
+/// history, and counts what the explanations saw. Allocates; not counted.
+fn check_against_explain(
+    engine: &Engine,
+    customers: &[SignalRecord],
+    histories: &[ContactLog],
+) -> Seen {
+    let mut scratch = engine.scratch();
+    let mut seen = Seen::default();
+    for history in histories {
+        for customer in customers {
+            let decision = engine.decide(customer, history, now(), &mut scratch);
+            let decided: Vec<&str> = decision.actions().map(|s| s.id()).collect();
+            let explanation = engine.explain(customer, history, now());
+            let explained: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
+            assert_eq!(decided, explained, "{customer:?} with {history:?}");
+            seen.suggestions += decided.len();
+            for action in &explanation.actions {
+                if let Outcome::NotSuggested { reasons } = &action.outcome {
+                    for reason in reasons {
+                        match reason {
+                            Reason::Cooldown { .. } => seen.cooldowns += 1,
+                            Reason::Capped { .. } => seen.caps += 1,
+                            Reason::Dismissed { .. } => seen.dismissals += 1,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    seen
+}
+
+/// How many allocations deciding for every customer with every history
+/// makes, reading each decision. The scratch is fresh from
+/// [`Engine::scratch`] and counted from its first call: it needs no warm-up.
+fn decide_all(engine: &Engine, customers: &[SignalRecord], histories: &[ContactLog]) -> usize {
+    let mut scratch = engine.scratch();
+    let mut why = String::with_capacity(4096);
+    let capacity = why.capacity();
+    let mut checksum = 0.0;
+    let count = allocations(|| {
+        for history in histories {
+            for (i, customer) in customers.iter().enumerate() {
+                let at = now() + Span::minutes(i as u64 % 90);
+                let decision = engine.decide(customer, history, at, &mut scratch);
+                checksum += read(&decision, &mut why);
+            }
+        }
+    });
+    assert!(checksum > 0.0);
+    assert_eq!(why.capacity(), capacity);
+    count
+}
+
+#[test]
+fn decide_on_the_built_in_model_does_not_allocate() {
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    let mut records = customers(&engine);
+    records.extend(generated(&engine, 600, 0x9E37_79B9_7F4A_7C15));
+    let histories = histories(&engine);
+    let seen = check_against_explain(&engine, &records, &histories);
+    // The histories hold actions back on every path of the contact policy.
+    assert!(seen.suggestions > records.len(), "{seen:?}");
+    assert!(
+        seen.cooldowns > 0 && seen.caps > 0 && seen.dismissals > 0,
+        "{seen:?}"
+    );
+
+    let count = decide_all(&engine, &records, &histories);
+    assert_eq!(count, 0, "decide allocated {count} times");
+}
+
+#[test]
+fn decide_with_a_host_action_scorer_does_not_allocate() {
+    let engine = Engine::builder(models::buying_process())
+        .action_scorer(|input: &ActionInput<'_>| {
+            let reviews = input.signals().number("reviews_read").unwrap_or(0.0);
+            let regular = input.has_tag("new") || input.tags().any(|tag| tag.id() == "loyal");
+            match input.action().kind() {
+                // Above 1 for keen readers: clamped.
+                "social_proof" => reviews / 3.0,
+                // NaN counts as 0, so never suggested.
+                "content" if input.stage().id() == "need_recognition" => f64::NAN,
+                _ if input.propensity_rule().is_some() => input.built_in() - 0.1,
+                _ => input.built_in() + if regular { 0.2 } else { 0.0 },
+            }
+        })
+        .build()
+        .unwrap();
+    let mut records = customers(&engine);
+    records.extend(generated(&engine, 600, 0x2545_F491_4F6C_DD1D));
+    let histories = histories(&engine);
+    let seen = check_against_explain(&engine, &records, &histories);
+    assert!(seen.suggestions > records.len(), "{seen:?}");
+
+    let count = decide_all(&engine, &records, &histories);
+    assert_eq!(count, 0, "decide allocated {count} times");
+}
+
+/// Actions per stage of [`wide`].
+const WIDE: usize = 20;
+
+/// Groups of [`wide`]: its first `GROUPS` actions of each stage, one per
+/// group, are always eligible.
+const GROUPS: usize = 8;
+
+/// Three stages over counts `a`, `b`, `c`, each with `WIDE` actions in
+/// `GROUPS` groups: the first `GROUPS` always eligible, the rest with
+/// conditions, propensity rules, tags and contact policies.
+fn wide(arbitration: Arbitration) -> RulesetSpec {
+    let stages = ["first", "second", "third"];
+    let mut actions = Vec::new();
+    for stage in stages {
+        for i in 0..WIDE {
+            let kind = if i % 2 == 0 { "even" } else { "odd" };
+            let mut action =
+                ActionSpec::new(&format!("{stage}.a{i}"), kind, &[stage], 10.0 + i as f64)
+                    .group(&format!("g{}", i % GROUPS))
+                    .propensity(0.1 + 0.04 * i as f64);
+            if i >= GROUPS {
+                action = action
+                    .when(format!("a + b >= {}", i % 5))
+                    .propensity_rule(format!("c >= {}", i % 3 + 1), 0.95);
+                action = match i % 4 {
+                    0 => action.cooldown(Span::days(2)),
+                    1 => action.cap(2, Span::days(1)),
+                    2 => action.max_dismissals(1),
+                    _ => action.requires(&["busy"]).excludes(&["quiet"]),
+                };
+            }
+            actions.push(action);
+        }
+    }
+    actions.push(
+        ActionSpec::new("late.everywhere", "late", &["second", "third"], 12.0)
+            .when("c >= 2")
+            .cooldown(Span::hours(12)),
+    );
+    RulesetSpec {
+        signals: ["a", "b", "c"].into_iter().map(SignalSpec::count).collect(),
+        stages: stages
+            .iter()
+            .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
+            .collect(),
+        stage_rules: vec![
+            StageRuleSpec::new("second.a", "second", "a >= 2"),
+            StageRuleSpec::new("third.b", "third", "b >= 3"),
+        ],
+        tags: vec![
+            TagSpec::new("busy", "a + b + c >= 4"),
+            TagSpec::new("quiet", "c == 0"),
+        ],
+        actions,
+        arbitration,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn decide_with_every_number_of_suggestions_does_not_allocate() {
+    for k in 1..=GROUPS {
+        let max_per_group = 1 + k % 3;
+        let engine = Engine::builder(wide(Arbitration {
+            max_suggestions: k,
+            max_per_group,
+        }))
+        .build()
+        .unwrap();
+        let records = generated(&engine, 200, 0x1234_5678 + k as u64);
+        let histories = histories(&engine);
+        let seen = check_against_explain(&engine, &records, &histories);
+        assert!(
+            seen.cooldowns > 0 && seen.caps > 0 && seen.dismissals > 0,
+            "{seen:?}"
+        );
+
+        // Every decision fills all `k` places, within the group limit.
+        let mut scratch = engine.scratch();
+        for history in &histories {
+            for record in &records {
+                let decision = engine.decide(record, history, now(), &mut scratch);
+                assert_eq!(decision.actions().len(), k, "{record:?}");
+                let mut per_group = [0; GROUPS + 1];
+                for suggestion in decision.actions() {
+                    let group = suggestion.action().group();
+                    let g = group[1..].parse::<usize>().unwrap_or(GROUPS);
+                    per_group[g] += 1;
+                }
+                assert!(per_group.iter().all(|&n| n <= max_per_group));
+            }
+        }
+
+        let count = decide_all(&engine, &records, &histories);
+        assert_eq!(count, 0, "decide with k = {k} allocated {count} times");
+    }
+}
+
+/// The ids `engine` suggests for each customer and history, with `scratch`.
+fn suggested_ids(
+    engine: &Engine,
+    customers: &[SignalRecord],
+    histories: &[ContactLog],
+    scratch: &mut Scratch,
+) -> Vec<Vec<String>> {
+    let mut ids = Vec::new();
+    for history in histories {
+        for customer in customers {
+            let decision = engine.decide(customer, history, now(), scratch);
+            ids.push(decision.actions().map(|s| s.id().to_owned()).collect());
+        }
+    }
+    ids
+}
+
+#[test]
+fn a_scratch_of_another_engine_is_resized_once() {
+    let built_in = Engine::builder(models::buying_process()).build().unwrap();
+    let wide = Engine::builder(wide(Arbitration {
+        max_suggestions: GROUPS,
+        max_per_group: 2,
+    }))
+    .build()
+    .unwrap();
+    // Each engine has something bigger than the other: the built-in model
+    // more signals, rules and tags; the wide one more actions per stage and
+    // more suggestions.
+    for (from, to) in [(&wide, &built_in), (&built_in, &wide)] {
+        let records = generated(to, 300, 0xDEAD_BEEF);
+        let histories = histories(to);
+        let mut why = String::with_capacity(4096);
+        let mut scratch = from.scratch();
+        let first = allocations(|| {
+            let decision = to.decide(&records[0], &histories[2], now(), &mut scratch);
+            read(&decision, &mut why);
+        });
+        assert!(
+            first > 0,
+            "a scratch of a smaller engine fits without growing?"
+        );
+        let mut checksum = 0.0;
+        let count = allocations(|| {
+            for history in &histories {
+                for record in &records {
+                    checksum += read(&to.decide(record, history, now(), &mut scratch), &mut why);
+                }
+            }
+        });
+        assert!(checksum > 0.0);
+        assert_eq!(count, 0, "decide allocated {count} times after resizing");
+        // The resized scratch decides as a fresh one does.
+        assert_eq!(
+            suggested_ids(to, &records, &histories, &mut scratch),
+            suggested_ids(to, &records, &histories, &mut to.scratch()),
+        );
+    }
+
+    // A scratch that has served both engines serves either without growing.
+    let records = generated(&built_in, 100, 7);
+    let wide_records = generated(&wide, 100, 8);
+    let log = &histories(&built_in)[2];
+    let wide_log = &histories(&wide)[2];
+    let mut scratch = wide.scratch();
+    built_in.decide(&records[0], log, now(), &mut scratch);
+    let mut checksum = 0.0;
+    let count = allocations(|| {
+        for (record, wide_record) in records.iter().zip(&wide_records) {
+            checksum += built_in
+                .decide(record, log, now(), &mut scratch)
+                .confidence();
+            checksum += wide
+                .decide(wide_record, wide_log, now(), &mut scratch)
+                .actions()
+                .len() as f64;
+            checksum += built_in.classify(record, &mut scratch).confidence();
+        }
+    });
+    assert!(checksum > 0.0);
+    assert_eq!(count, 0, "alternating engines allocated {count} times");
 }
