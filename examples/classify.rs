@@ -18,12 +18,23 @@
 //! JSON numbers for `number` and `count` signals, `true`/`false` for flags,
 //! strings for the labels of `category` signals; `null` or an absent signal
 //! means missing, and an absent `signals` means that nothing is known. Each
-//! output line is the customer's id followed by
-//! [`Classification`](buyer_journey::Classification):
+//! output line is the customer's id followed by the
+//! [`Classification`](buyer_journey::Classification) of
+//! [`Engine::decide`](buyer_journey::Engine::decide): the stage, the
+//! confidence, the evidence per stage, the rules that fired, the customer's
+//! `tags` and the suggested `actions`, best first, each with its id, kind,
+//! priority and the three factors of the priority (priority = propensity ×
+//! value × weight):
 //!
 //! ```text
-//! {"id":"c1","stage":"information_search","confidence":1.0,"evidence":{"need_recognition":0.0,...},"fired":["information_search.reviews","information_search.guides"]}
+//! {"id":"c1","stage":"information_search","confidence":1.0,"evidence":{"need_recognition":0.0,...},"fired":["information_search.reviews","information_search.guides"],"tags":["prospect"],"actions":[{"id":"information_search.reviews","kind":"social_proof","priority":20.0,"propensity":0.8,"value":25.0,"weight":1.0},...]}
 //! ```
+//!
+//! The input carries no contact history, so every customer is decided with
+//! an empty [`ContactLog`] at [`Timestamp::EPOCH`]: as if nothing had been
+//! shown to anyone yet, so no cooldown, cap or dismissal limit holds an
+//! action back (and with an empty history the time does not matter). The
+//! `contact_policy` example shows how a history changes the suggestions.
 //!
 //! A bad line (malformed JSON, a missing or non-string `id`, `signals` that is
 //! not an object, an unknown field or signal, a value of the wrong kind, a
@@ -37,7 +48,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::process::ExitCode;
 
-use buyer_journey::{models, Classification, Engine, SignalRecord, Value};
+use buyer_journey::{models, Classification, ContactLog, Engine, SignalRecord, Timestamp, Value};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -71,9 +82,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Classifies every customer in the NDJSON `input` with `engine`, writing one
-/// NDJSON line per good line to `output` and `line N: <reason>` per bad line
-/// to `errors`.
+/// Decides for every customer in the NDJSON `input` with `engine` (an empty
+/// contact history, at [`Timestamp::EPOCH`]), writing one NDJSON line per
+/// good line to `output` and `line N: <reason>` per bad line to `errors`.
 ///
 /// Returns whether every non-blank line was good.
 ///
@@ -89,6 +100,10 @@ pub(crate) fn run(
 ) -> io::Result<bool> {
     let mut record = engine.record();
     let mut scratch = engine.scratch();
+    // A customer in a file has no contact history here: nothing was shown,
+    // so no contact policy holds an action back, and `now` does not matter.
+    let history = ContactLog::new();
+    let now = Timestamp::EPOCH;
     let mut line = Vec::new();
     let mut all_good = true;
     for number in 1_u64.. {
@@ -104,7 +119,9 @@ pub(crate) fn run(
         record.clear();
         match read_customer(text, &mut record) {
             Ok(id) => {
-                let classification = engine.classify(&record, &mut scratch).to_classification();
+                let classification = engine
+                    .decide(&record, &history, now, &mut scratch)
+                    .to_classification();
                 serde_json::to_writer(
                     &mut *output,
                     &Output {

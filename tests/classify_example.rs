@@ -1,6 +1,7 @@
 //! Tests of the `classify` example (`examples/classify.rs`), which turns
-//! NDJSON customers into NDJSON decisions: the example's code is included here
-//! as a module and its `run` function driven with in-memory input.
+//! NDJSON customers into NDJSON decisions (stage, evidence, fired rules, tags
+//! and suggested actions): the example's code is included here as a module
+//! and its `run` function driven with in-memory input.
 //!
 //! Run with `cargo test --test integration classify_example`.
 
@@ -8,8 +9,11 @@
 #[path = "../examples/classify.rs"]
 mod classify;
 
+use std::collections::HashSet;
+
 use buyer_journey::{
-    models, Classification, Engine, HitPolicy, RulesetSpec, SignalSpec, StageRuleSpec, StageSpec,
+    models, Classification, ContactLog, Engine, HitPolicy, RulesetSpec, SignalSpec, StageRuleSpec,
+    StageSpec, Timestamp,
 };
 
 fn engine() -> Engine {
@@ -98,7 +102,7 @@ fn good_input_is_classified_line_by_line() {
     assert_eq!(run.output.len(), 4);
 
     let model_order: Vec<&str> = engine.model().iter().map(|stage| stage.id()).collect();
-    // id, stage, confidence, evidence in model order, fired rules.
+    // id, stage, confidence, evidence in model order, fired rules, tags.
     let expected = [
         (
             "c1",
@@ -106,6 +110,7 @@ fn good_input_is_classified_line_by_line() {
             1.0,
             [0.0, 2.0, 0.0, 0.0, 0.0],
             &["information_search.reviews", "information_search.guides"][..],
+            &["prospect"][..],
         ),
         (
             "c2",
@@ -113,17 +118,27 @@ fn good_input_is_classified_line_by_line() {
             0.5,
             [0.0, 1.0, 1.0, 0.0, 0.0],
             &["information_search.reviews", "evaluation.comparisons"][..],
+            &["prospect"][..],
         ),
-        ("c3", "need_recognition", 0.0, [0.0; 5], &[][..]),
+        (
+            "c3",
+            "need_recognition",
+            0.0,
+            [0.0; 5],
+            &[][..],
+            &["prospect"][..],
+        ),
         (
             "c4",
             "post_purchase",
             1.0,
             [0.0, 0.0, 0.0, 0.0, 1.0],
             &["post_purchase.settled"][..],
+            // One purchase and a rating of 9.5.
+            &["new", "satisfied"][..],
         ),
     ];
-    for (line, (id, stage, confidence, evidence, fired)) in run.output.iter().zip(expected) {
+    for (line, (id, stage, confidence, evidence, fired, tags)) in run.output.iter().zip(expected) {
         let (got_id, classification) = parse(line);
         assert_eq!(got_id, id);
         assert_eq!(classification.stage, stage, "{line}");
@@ -133,6 +148,72 @@ fn good_input_is_classified_line_by_line() {
         let points: Vec<f64> = classification.evidence.values().copied().collect();
         assert_eq!(points, evidence, "{line}");
         assert_eq!(classification.fired, fired, "{line}");
+        assert_eq!(classification.tags, tags, "{line}");
+    }
+
+    // The actions, best first: (id, kind, propensity, value) from the
+    // built-in catalog, the propensity from the first propensity rule that
+    // holds (or the base propensity); every weight is 1.
+    let expected_actions: [&[(&str, &str, f64, f64)]; 4] = [
+        &[
+            // reviews_read >= 3
+            ("information_search.reviews", "social_proof", 0.8, 25.0),
+            // info_page_views >= 3
+            ("information_search.buying_guide", "content", 0.75, 20.0),
+            (
+                "information_search.comparison_chart",
+                "value_proposition",
+                0.4,
+                20.0,
+            ),
+        ],
+        &[
+            ("evaluation.advisor_call", "consultation", 0.5, 60.0),
+            // comparisons >= 2
+            (
+                "evaluation.value_comparison",
+                "value_proposition",
+                0.7,
+                40.0,
+            ),
+            // comparisons >= 1
+            ("evaluation.demo", "demo", 0.6, 45.0),
+        ],
+        &[
+            ("need_recognition.product_overview", "education", 0.6, 20.0),
+            ("need_recognition.needs_guide", "content", 0.5, 15.0),
+            (
+                "need_recognition.customer_stories",
+                "social_proof",
+                0.4,
+                10.0,
+            ),
+        ],
+        &[
+            ("post_purchase.onboarding", "onboarding", 0.7, 50.0),
+            ("post_purchase.review_request", "social_proof", 0.5, 20.0),
+            ("post_purchase.accessories", "cross_sell", 0.3, 30.0),
+        ],
+    ];
+    for (line, expected) in run.output.iter().zip(expected_actions) {
+        let (_, classification) = parse(line);
+        let ids: Vec<&str> = classification
+            .actions
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        let expected_ids: Vec<&str> = expected.iter().map(|a| a.0).collect();
+        assert_eq!(ids, expected_ids, "{line}");
+        for (action, &(_, kind, propensity, value)) in classification.actions.iter().zip(expected) {
+            assert_eq!(action.kind, kind, "{line}");
+            assert_eq!(action.propensity, propensity, "{line}");
+            assert_eq!(action.value, value, "{line}");
+            assert_eq!(action.weight, 1.0, "{line}");
+            assert!(
+                (action.priority - propensity * value).abs() < 1e-9,
+                "priority = propensity × value × weight: {line}"
+            );
+        }
     }
 }
 
@@ -145,10 +226,17 @@ fn output_agrees_with_the_engine_called_directly() {
     assert_eq!(run.output.len(), samples.len());
 
     let mut scratch = engine.scratch();
+    let history = ContactLog::new();
     for (line, sample) in run.output.iter().zip(&samples) {
         let record = sample.record(engine.schema()).unwrap();
-        let direct = engine.classify(&record, &mut scratch).to_classification();
+        let direct = engine
+            .decide(&record, &history, Timestamp::EPOCH, &mut scratch)
+            .to_classification();
         assert_eq!(direct.stage, sample.expected_stage);
+        assert!(
+            !direct.actions.is_empty(),
+            "every sample customer gets a suggestion: {line}"
+        );
 
         // Byte for byte: the id, then the engine's own classification.
         let direct_json = serde_json::to_string(&direct).unwrap();
@@ -164,7 +252,132 @@ fn output_agrees_with_the_engine_called_directly() {
         assert_eq!(parsed.stage, direct.stage);
         assert_eq!(parsed.fired, direct.fired);
         assert!((parsed.confidence - direct.confidence).abs() < 1e-12);
+        assert_eq!(parsed.tags, direct.tags);
+        assert_eq!(parsed.actions, direct.actions);
+
+        // The reference explanation suggests the same actions in the same
+        // order, and gives the same tags.
+        let explanation = engine.explain(&record, &history, Timestamp::EPOCH);
+        let explained: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
+        let ids: Vec<&str> = parsed.actions.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, explained, "{line}");
+        let held: Vec<&str> = explanation
+            .tags
+            .iter()
+            .filter(|tag| tag.held)
+            .map(|tag| tag.id.as_str())
+            .collect();
+        assert_eq!(parsed.tags, held, "{line}");
     }
+}
+
+#[test]
+fn actions_are_ranked_and_arbitrated() {
+    let engine = engine();
+    let run = run(&engine, &sample_input());
+    assert!(run.all_good, "{:?}", run.errors);
+    for line in &run.output {
+        let (_, classification) = parse(line);
+        let actions = &classification.actions;
+        assert!(
+            !actions.is_empty(),
+            "every sample gets a suggestion: {line}"
+        );
+        let stage = engine
+            .model()
+            .iter()
+            .find(|stage| stage.id() == classification.stage)
+            .expect("a stage of the model")
+            .stage_id();
+        assert!(actions.len() <= 3, "at most three suggestions: {line}");
+        let mut groups = HashSet::new();
+        for action in actions {
+            let spec = engine.action(&action.id).expect("a catalog action");
+            assert_eq!(action.kind, spec.kind(), "{line}");
+            assert_eq!(action.value, spec.value(), "{line}");
+            assert_eq!(action.weight, spec.weight(), "{line}");
+            assert!(
+                spec.stages().contains(&stage),
+                "{} applies in {}: {line}",
+                action.id,
+                classification.stage
+            );
+            assert!(action.priority > 0.0, "{line}");
+            assert_eq!(
+                action.priority,
+                action.propensity * action.value * action.weight,
+                "{line}"
+            );
+            assert!(
+                groups.insert(spec.group()),
+                "at most one action of group {}: {line}",
+                spec.group()
+            );
+        }
+        assert!(
+            actions.windows(2).all(|w| w[0].priority >= w[1].priority),
+            "best first: {line}"
+        );
+    }
+}
+
+#[test]
+fn actions_follow_the_stage_and_the_type_of_customer() {
+    let engine = engine();
+    let input = [
+        // Evaluation: a consultation leads, no matter the tags.
+        r#"{"id": "weighs", "signals": {"comparisons": 1}}"#,
+        r#"{"id": "weighs_again", "signals": {"purchases": 2, "comparisons": 2}}"#,
+        // Only recognising a need: no sales pitch.
+        r#"{"id": "needs", "signals": {"need_searches": 2}}"#,
+        // A buyer with a complaint open: the complaint first, no cross-sell.
+        r#"{"id": "complains", "signals": {"purchases": 3, "open_complaints": 1}}"#,
+        // A loyal, happy buyer: invited to the loyalty programme.
+        r#"{"id": "loyal", "signals": {"purchases": 4, "satisfaction": 9}}"#,
+    ]
+    .join("\n");
+    let run = run(&engine, &input);
+    assert!(run.all_good, "{:?}", run.errors);
+    let decided: Vec<Classification> = run.output.iter().map(|line| parse(line).1).collect();
+    let kinds =
+        |c: &Classification| -> Vec<String> { c.actions.iter().map(|a| a.kind.clone()).collect() };
+    let [weighs, weighs_again, needs, complains, loyal] = &decided[..] else {
+        panic!("five lines: {:?}", run.output);
+    };
+
+    assert_eq!(weighs.stage, "evaluation");
+    assert_eq!(weighs.tags, ["prospect"]);
+    assert_eq!(weighs.actions[0].kind, "consultation", "{weighs:?}");
+    assert_eq!(weighs.actions[0].id, "evaluation.advisor_call");
+
+    assert_eq!(weighs_again.stage, "evaluation");
+    assert_eq!(weighs_again.tags, ["returning"]);
+    assert!(kinds(weighs_again).contains(&"consultation".to_owned()));
+
+    assert_eq!(needs.stage, "need_recognition");
+    assert!(!needs.actions.is_empty());
+    assert!(
+        !kinds(needs).contains(&"sales_pitch".to_owned()),
+        "{needs:?}"
+    );
+
+    assert_eq!(complains.stage, "post_purchase");
+    assert_eq!(complains.tags, ["returning", "complaining"]);
+    assert_eq!(complains.actions[0].id, "post_purchase.resolve_complaint");
+    assert!(
+        !kinds(complains).contains(&"cross_sell".to_owned()),
+        "{complains:?}"
+    );
+
+    assert_eq!(loyal.stage, "post_purchase");
+    assert_eq!(loyal.tags, ["returning", "loyal", "satisfied"]);
+    assert!(
+        loyal
+            .actions
+            .iter()
+            .any(|a| a.id == "post_purchase.loyalty_program"),
+        "{loyal:?}"
+    );
 }
 
 #[test]
@@ -356,6 +569,10 @@ fn flags_and_labels_map_to_their_signal_kinds() {
     ]
     .join("\n");
     let run = run(&engine, &input);
+    for line in &run.output {
+        // A ruleset without tags or actions suggests nothing.
+        assert!(line.ends_with(r#","tags":[],"actions":[]}"#), "{line}");
+    }
     let decided: Vec<(String, String)> = run
         .output
         .iter()
