@@ -269,32 +269,39 @@ impl Program {
         }
     }
 
-    /// Evaluates formula `rule` (the `rule`th condition compiled) over the atom bits. `stack` must have
-    /// capacity for `stack_depth()` so this does not allocate.
-    #[inline]
-    pub(crate) fn eval_formula(&self, rule: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
+    /// Evaluates formula `formula` (of the condition compiled at that
+    /// position) over the atom bits. `stack` must have capacity for
+    /// `stack_depth()` so this does not allocate.
+    // Inlined into each caller's loop: the mask formulas are a few
+    // instructions, and a call per rule costs as much as evaluating it.
+    #[inline(always)]
+    pub(crate) fn eval_formula(&self, formula: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
         let word = |index: u32| bits.get(index as usize).copied().unwrap_or(0);
-        let (start, end) = match self.formulas.get(rule) {
+        match self.formulas.get(formula) {
             // `&` and `|`, not `&&` and `||`: the outcome is unpredictable, so
             // evaluating every mask beats branching on each.
             Some(&Formula::All(start, end)) => {
-                return self.masks[start..end].iter().fold(true, |holds, mask| {
+                self.masks[start..end].iter().fold(true, |holds, mask| {
                     let bits = word(mask.word);
                     holds & (bits & mask.set == mask.set) & (bits & mask.clear == 0)
                 })
             }
             Some(&Formula::Any(start, end)) => {
-                return self.masks[start..end].iter().fold(false, |holds, mask| {
+                self.masks[start..end].iter().fold(false, |holds, mask| {
                     let bits = word(mask.word);
                     holds | (bits & mask.set != 0) | (!bits & mask.clear != 0)
                 })
             }
-            Some(&Formula::Postfix(start, end)) => (start, end),
-            None => return false,
-        };
-        let ops = &self.ops[start..end];
+            Some(&Formula::Postfix(start, end)) => self.eval_postfix(start, end, bits, stack),
+            None => false,
+        }
+    }
+
+    /// Evaluates the postfix steps `ops[start..end]` on `stack`.
+    #[inline(never)]
+    fn eval_postfix(&self, start: usize, end: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
         stack.clear();
-        for op in ops {
+        for op in &self.ops[start..end] {
             let value = match *op {
                 Op::Atom(atom) => bit(bits, atom),
                 Op::Const(b) => b,
