@@ -1,9 +1,9 @@
 //! `Engine::classify` on the built-in buying-process model, beside a
-//! hand-written Rust function of the same rules: the ratio between the two is
-//! the engine's distance from the hand-written limit. Then `Engine::decide`
-//! (classify and rank the top three actions) beside `classify` alone, with an
-//! empty and a small contact history: the difference is the cost of the
-//! actions.
+//! hand-written Rust function of the same rules and tags: the ratio between
+//! the two is the engine's distance from the hand-written limit. Then
+//! `Engine::decide` (classify and rank the top three actions) beside
+//! `classify` alone, with an empty and a small contact history: the
+//! difference is the cost of the actions.
 //!
 //! Run with `cargo bench --bench classify`.
 
@@ -83,10 +83,11 @@ fn record(engine: &Engine, values: &[f64; 16]) -> SignalRecord {
     record
 }
 
-/// The built-in model's rules written by hand: evidence per stage (one point
-/// per rule that holds), the furthest stage with evidence, and the share of
-/// evidence that supports it.
-fn baseline(c: &[f64; 16]) -> (usize, f64) {
+/// The built-in model's rules and tags written by hand: evidence per stage
+/// (one point per rule that holds), the furthest stage with evidence, the
+/// share of evidence that supports it, and the tags as bits in declaration
+/// order. A comparison with a missing value (NaN) is false, as in the engine.
+fn baseline(c: &[f64; 16]) -> (usize, f64, u8) {
     let at_least_one = |i: usize| u8::from(c[i] >= 1.0);
     let need = at_least_one(0) + at_least_one(1);
     let research = at_least_one(2) + at_least_one(3) + at_least_one(4) + at_least_one(5);
@@ -97,11 +98,25 @@ fn baseline(c: &[f64; 16]) -> (usize, f64) {
     let owning = u8::from(bought && !active)
         + u8::from(bought && c[14] >= 1.0)
         + u8::from(bought && c[13] >= 1.0);
+    let (purchases, days, satisfaction) = (c[11], c[12], c[15]);
+    let tags = [
+        !bought,
+        purchases == 1.0,
+        purchases >= 2.0,
+        purchases >= 5.0 || (purchases >= 3.0 && satisfaction >= 8.0),
+        bought && (satisfaction <= 4.0 || days >= 180.0),
+        c[14] >= 1.0,
+        c[13] >= 1.0,
+        satisfaction >= 8.0,
+    ]
+    .iter()
+    .enumerate()
+    .fold(0u8, |bits, (i, &has)| bits | (u8::from(has) << i));
     let evidence = [need, research, weighing, buying, owning];
     let total: u8 = evidence.iter().sum();
     match evidence.iter().rposition(|&points| points > 0) {
-        Some(stage) => (stage, f64::from(evidence[stage]) / f64::from(total)),
-        None => (0, 0.0),
+        Some(stage) => (stage, f64::from(evidence[stage]) / f64::from(total), tags),
+        None => (0, 0.0, tags),
     }
 }
 
@@ -116,8 +131,12 @@ fn bench_default_model(c: &mut Criterion) {
     // The benchmark is only meaningful if both sides compute the same thing.
     for (values, record) in dense.iter().zip(&records) {
         let decision = engine.classify(record, &mut scratch);
-        let (stage, confidence) = baseline(values);
+        let (stage, confidence, tags) = baseline(values);
         assert_eq!(decision.stage().stage_id().index(), stage, "{values:?}");
+        let engine_tags = decision
+            .tags()
+            .fold(0u8, |bits, tag| bits | (1 << tag.tag_id().index()));
+        assert_eq!(engine_tags, tags, "{values:?}");
         assert!(
             (decision.confidence() - confidence).abs() < 1e-12,
             "{values:?}"
@@ -143,7 +162,8 @@ fn bench_default_model(c: &mut Criterion) {
         b.iter(|| {
             let mut stages = 0;
             for values in &dense {
-                stages += baseline(black_box(values)).0;
+                let (stage, _, tags) = baseline(black_box(values));
+                stages += stage + usize::from(tags);
             }
             stages
         })

@@ -10,12 +10,14 @@
 //!
 //! The built-in model, [`models::buying_process`], follows the five stages
 //! every buying-process model shares: need recognition, information search,
-//! evaluation of options, purchase decision and post-purchase.
+//! evaluation of options, purchase decision and post-purchase, with the
+//! types of customer (tags) and the catalog of actions the seed texts
+//! describe for each stage.
 //!
 //! # Quickstart
 //!
 //! ```
-//! use buyer_journey::{models, Engine};
+//! use buyer_journey::{models, ContactLog, Engine, Timestamp};
 //!
 //! // Validate and compile once; share the engine between threads.
 //! let engine = Engine::builder(models::buying_process()).build()?;
@@ -32,6 +34,16 @@
 //! for rule in decision.fired() {
 //!     println!("{}: {}", rule.id(), rule.condition());
 //! }
+//!
+//! // Next-best-actions need the customer's contact history and the time,
+//! // which the host supplies: the library reads no clock.
+//! let history = ContactLog::new();
+//! let now = Timestamp::from_unix_seconds(1_700_000_000);
+//! let decision = engine.decide(&customer, &history, now, &mut scratch);
+//! for action in decision.actions() {
+//!     println!("{}. {} ({}): priority {}", action.rank(), action.id(), action.kind(), action.priority());
+//! }
+//! assert_eq!(decision.actions().next().unwrap().kind(), "social_proof");
 //!
 //! // Bad input is an error that names the problem, never a panic.
 //! let err = customer.set("reviews_read", "many").unwrap_err();
@@ -53,6 +65,29 @@
 //! feature: without it a constant can be read back one unit in the last
 //! place off, and a threshold such as `0.1` may then compare differently.
 //!
+//! # Next-best-actions
+//!
+//! A ruleset may declare [tags](TagSpec) (types of customer: `new`,
+//! `loyal`, `complaining`, ...) and a catalog of [actions](ActionSpec).
+//! [`Engine::decide`] classifies the customer and then ranks the actions:
+//!
+//! 1. **Filter.** An action is a candidate when it applies in the
+//!    customer's stage, the customer has every tag it requires and none it
+//!    excludes, its condition holds, and its [`ContactPolicy`] (cooldown,
+//!    cap per window, dismissals) allows it at `now` given the customer's
+//!    [`ContactHistory`].
+//! 2. **Score.** priority = propensity × value × weight. The propensity is
+//!    the action's built-in one (the first of its propensity rules that
+//!    holds, else its base propensity) or the host's [`ActionScorer`].
+//! 3. **Arbitrate.** The highest priorities win, at most
+//!    [`Arbitration::max_suggestions`] of them and at most
+//!    [`Arbitration::max_per_group`] of one group; equal priorities go to the
+//!    action declared first.
+//!
+//! Each [`Suggestion`] carries its priority, the three factors and why it
+//! was eligible; [`Engine::explain`] says for every action why it was or was
+//! not suggested.
+//!
 //! # Plugging in
 //!
 //! - **Signals.** Fill a [`SignalRecord`] by name (checked), or implement
@@ -61,12 +96,17 @@
 //!   host's own evidence per stage: an ML propensity, a CRM score. The
 //!   built-in score rules are one such scorer; under
 //!   [`HitPolicy::HighestScore`] the evidence decides the stage.
+//! - **Propensity.** Implement [`ActionScorer`] (or pass a closure) to give
+//!   each action the host's own propensity for the customer.
+//! - **Contact history.** Implement [`ContactHistory`] on the host's store
+//!   of what each customer was shown and dismissed, or keep a [`ContactLog`]
+//!   (serde) per customer.
 //!
 //! # Limits and untrusted input
 //!
 //! Rulesets and condition text may come from people other than the host's
 //! developers, so every input is bounded by [`Limits`]: the number of
-//! signals, labels, stages and rules, the length of condition text, the
+//! signals, labels, stages, rules, tags and actions, the length of condition text, the
 //! nesting depth and the size of a condition. Exceeding one is an
 //! [`Error::Limit`]. The parser and every walk over a condition are bounded by
 //! the depth limit, so no input can exhaust the stack, and no input (ruleset,
@@ -78,10 +118,11 @@
 //!
 //! # Determinism
 //!
-//! The same engine and the same signals always give the same decision: ties
-//! break by model order and rule id (see [`HitPolicy`]), the fired rules are
-//! reported in rule order, and the library reads no clock, no randomness and
-//! no global state.
+//! The same engine, signals, contact history and `now` always give the same
+//! decision: stage ties break by model order and rule id (see
+//! [`HitPolicy`]), action ties by catalog order, the fired rules are reported
+//! in rule order, and the library reads no clock, no randomness and no
+//! global state. Time comes from the host as a [`Timestamp`].
 
 #![forbid(unsafe_code)]
 
