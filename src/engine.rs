@@ -264,6 +264,16 @@ impl Engine {
     }
 
     /// The tags, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let ids: Vec<&str> = engine.tags().map(|tag| tag.id()).collect();
+    /// assert_eq!(ids[..3], ["prospect", "new", "returning"]);
+    /// assert_eq!(engine.tag("loyal").unwrap().tag_id().index(), 3);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn tags(&self) -> impl ExactSizeIterator<Item = &Tag> + '_ {
         self.tags.iter()
     }
@@ -274,6 +284,22 @@ impl Engine {
     }
 
     /// The action catalog, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let evaluation = engine.model().id("evaluation").unwrap();
+    /// let kinds: Vec<&str> = engine
+    ///     .actions()
+    ///     .filter(|action| action.stages().contains(&evaluation))
+    ///     .map(|action| action.kind())
+    ///     .collect();
+    /// assert!(kinds.contains(&"consultation"));
+    /// let call = engine.action("evaluation.advisor_call").unwrap();
+    /// assert_eq!(call.name(), "Talk to an advisor");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn actions(&self) -> impl ExactSizeIterator<Item = &Action> + '_ {
         self.catalog.actions.iter()
     }

@@ -420,8 +420,9 @@ impl Explanation {
 
 impl fmt::Display for Explanation {
     /// Several lines: the stage, the rules that held, the tags, the
-    /// suggested actions with their priorities, and every other action with
-    /// the reasons it was not suggested.
+    /// suggested actions with their priorities, and every other action of
+    /// the customer's stage with the reasons it was not suggested, then the
+    /// actions of other stages on one line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
@@ -468,10 +469,16 @@ impl fmt::Display for Explanation {
             writeln!(f, "  none")?;
         }
         writeln!(f, "not suggested:")?;
+        let mut other_stages: Vec<&str> = Vec::new();
         for action in &self.actions {
             let Outcome::NotSuggested { reasons } = &action.outcome else {
                 continue;
             };
+            // Actions of other stages are many and say little: one line.
+            if let [Reason::OtherStage { .. }] = reasons.as_slice() {
+                other_stages.push(&action.id);
+                continue;
+            }
             write!(f, "  {} ({}): ", action.id, action.kind)?;
             for (i, reason) in reasons.iter().enumerate() {
                 if i > 0 {
@@ -480,9 +487,12 @@ impl fmt::Display for Explanation {
                 write!(f, "{reason}")?;
             }
             if let Some(p) = &action.priority {
-                write!(f, " (priority {p})")?;
+                write!(f, " ({p})")?;
             }
             writeln!(f)?;
+        }
+        if !other_stages.is_empty() {
+            writeln!(f, "  for other stages: {}", other_stages.join(", "))?;
         }
         Ok(())
     }

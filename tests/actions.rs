@@ -1781,10 +1781,7 @@ fn an_explanation_serializes_and_reads_back() {
         ),
         "{printed}"
     );
-    assert!(
-        printed.contains("  z (web): only for stage buy\n"),
-        "{printed}"
-    );
+    assert!(printed.contains("  for other stages: z\n"), "{printed}");
 }
 
 #[test]
