@@ -146,8 +146,12 @@ pub(crate) struct Program {
     atoms: Vec<Atom>,
     /// How each rule is evaluated, indexed by rule.
     formulas: Vec<Formula>,
-    /// The masks of the [`Formula::All`] and [`Formula::Any`] formulas.
+    /// The masks of the [`Formula::All`] and [`Formula::Any`] formulas, and
+    /// of the clauses of the two-level ones.
     masks: Vec<Mask>,
+    /// The clauses of the [`Formula::AllOfAny`] and [`Formula::AnyOfAll`]
+    /// formulas: ranges of `masks`.
+    clauses: Vec<(usize, usize)>,
     /// The postfix steps of the [`Formula::Postfix`] formulas.
     ops: Vec<Op>,
     /// The deepest evaluation stack any formula needs.
@@ -203,14 +207,25 @@ impl Program {
             }
         }
 
-        // Rules that are an `and` or an `or` of atoms and negated atoms (most
-        // rules) become bit masks; the rest keep their postfix steps.
+        // Conditions that are an `and` or an `or` of atoms and negated atoms
+        // (most of them), or one of those of the other, become bit masks;
+        // the rest keep their postfix steps.
         let mut formulas = Vec::with_capacity(conditions.len());
         let mut masks = Vec::new();
+        let mut clauses = Vec::new();
         let mut postfix = Vec::new();
         for bound in bounds.windows(2) {
             let rule_ops = &ops[bound[0]..bound[1]];
             let start = masks.len();
+            let mut two_level = |groups: Vec<Vec<Lit>>, masks: &mut Vec<Mask>| {
+                let first = clauses.len();
+                for group in groups {
+                    let start = masks.len();
+                    masks.extend(to_masks(&group));
+                    clauses.push((start, masks.len()));
+                }
+                (first, clauses.len())
+            };
             formulas.push(match literals(rule_ops) {
                 Some(Sym::Lit(atom, positive)) => {
                     masks.extend(to_masks(&[(atom, positive)]));
@@ -224,7 +239,15 @@ impl Program {
                     masks.extend(to_masks(&literals));
                     Formula::Any(start, masks.len())
                 }
-                _ => {
+                Some(Sym::AllOfAny(groups)) => {
+                    let (first, end) = two_level(groups, &mut masks);
+                    Formula::AllOfAny(first, end)
+                }
+                Some(Sym::AnyOfAll(groups)) => {
+                    let (first, end) = two_level(groups, &mut masks);
+                    Formula::AnyOfAll(first, end)
+                }
+                Some(Sym::Other) | None => {
                     let start = postfix.len();
                     postfix.extend_from_slice(rule_ops);
                     Formula::Postfix(start, postfix.len())
@@ -236,6 +259,7 @@ impl Program {
             atoms: others,
             formulas,
             masks,
+            clauses,
             ops: postfix,
             stack_depth,
         }
@@ -276,25 +300,43 @@ impl Program {
     // instructions, and a call per rule costs as much as evaluating it.
     #[inline(always)]
     pub(crate) fn eval_formula(&self, formula: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
-        let word = |index: u32| bits.get(index as usize).copied().unwrap_or(0);
         match self.formulas.get(formula) {
-            // `&` and `|`, not `&&` and `||`: the outcome is unpredictable, so
-            // evaluating every mask beats branching on each.
-            Some(&Formula::All(start, end)) => {
-                self.masks[start..end].iter().fold(true, |holds, mask| {
-                    let bits = word(mask.word);
-                    holds & (bits & mask.set == mask.set) & (bits & mask.clear == 0)
-                })
-            }
-            Some(&Formula::Any(start, end)) => {
-                self.masks[start..end].iter().fold(false, |holds, mask| {
-                    let bits = word(mask.word);
-                    holds | (bits & mask.set != 0) | (!bits & mask.clear != 0)
-                })
-            }
+            Some(&Formula::All(start, end)) => self.all_of(start, end, bits),
+            Some(&Formula::Any(start, end)) => self.any_of(start, end, bits),
+            Some(&Formula::AllOfAny(start, end)) => self.clauses[start..end]
+                .iter()
+                .fold(true, |holds, &(first, last)| {
+                    holds & self.any_of(first, last, bits)
+                }),
+            Some(&Formula::AnyOfAll(start, end)) => self.clauses[start..end]
+                .iter()
+                .fold(false, |holds, &(first, last)| {
+                    holds | self.all_of(first, last, bits)
+                }),
             Some(&Formula::Postfix(start, end)) => self.eval_postfix(start, end, bits, stack),
             None => false,
         }
+    }
+
+    // `&` and `|`, not `&&` and `||`: the outcome is unpredictable, so
+    // evaluating every mask beats branching on each.
+
+    /// Whether every literal of `masks[start..end]` holds.
+    #[inline(always)]
+    fn all_of(&self, start: usize, end: usize, bits: &[u64]) -> bool {
+        self.masks[start..end].iter().fold(true, |holds, mask| {
+            let bits = word(bits, mask.word);
+            holds & (bits & mask.set == mask.set) & (bits & mask.clear == 0)
+        })
+    }
+
+    /// Whether some literal of `masks[start..end]` holds.
+    #[inline(always)]
+    fn any_of(&self, start: usize, end: usize, bits: &[u64]) -> bool {
+        self.masks[start..end].iter().fold(false, |holds, mask| {
+            let bits = word(bits, mask.word);
+            holds | (bits & mask.set != 0) | (!bits & mask.clear != 0)
+        })
     }
 
     /// Evaluates the postfix steps `ops[start..end]` on `stack`.
@@ -367,6 +409,11 @@ fn set_bit(bits: &mut [u64], id: usize, on: bool) {
     if let Some(word) = bits.get_mut(id / 64) {
         *word |= u64::from(on) << (id % 64);
     }
+}
+
+#[inline(always)]
+fn word(bits: &[u64], index: u32) -> u64 {
+    bits.get(index as usize).copied().unwrap_or(0)
 }
 
 #[inline]
@@ -532,6 +579,12 @@ enum Formula {
     All(usize, usize),
     /// Some literal of the masks holds.
     Any(usize, usize),
+    /// Every clause holds: some literal of each clause's masks holds.
+    /// Indexes [`Program::clauses`].
+    AllOfAny(usize, usize),
+    /// Some clause holds: every literal of one clause's masks holds.
+    /// Indexes [`Program::clauses`].
+    AnyOfAll(usize, usize),
     /// Anything else: postfix steps over a stack.
     Postfix(usize, usize),
 }
@@ -545,15 +598,22 @@ struct Mask {
     clear: u64,
 }
 
+/// An atom, and whether it must hold (`true`) or not hold (`false`).
+type Lit = (u32, bool);
+
 /// What a postfix formula computes, if it is simple enough for masks.
 #[derive(Debug, Clone, PartialEq)]
 enum Sym {
     /// An atom, or its negation (`false`).
     Lit(u32, bool),
     /// All of the literals (`true` when empty).
-    All(Vec<(u32, bool)>),
+    All(Vec<Lit>),
     /// Any of the literals (`false` when empty).
-    Any(Vec<(u32, bool)>),
+    Any(Vec<Lit>),
+    /// All of the groups, each an `or` of its literals.
+    AllOfAny(Vec<Vec<Lit>>),
+    /// Any of the groups, each an `and` of its literals.
+    AnyOfAll(Vec<Vec<Lit>>),
     /// Something else.
     Other,
 }
@@ -566,11 +626,13 @@ fn literals(ops: &[Op]) -> Option<Sym> {
             Op::Atom(atom) => Sym::Lit(atom, true),
             Op::Const(true) => Sym::All(Vec::new()),
             Op::Const(false) => Sym::Any(Vec::new()),
+            // De Morgan: the negation of an `and` is an `or` of negations.
             Op::Not => match stack.pop()? {
                 Sym::Lit(atom, positive) => Sym::Lit(atom, !positive),
-                // De Morgan: the negation of an `and` is an `or` of negations.
                 Sym::All(literals) => Sym::Any(negate(literals)),
                 Sym::Any(literals) => Sym::All(negate(literals)),
+                Sym::AllOfAny(groups) => Sym::AnyOfAll(groups.into_iter().map(negate).collect()),
+                Sym::AnyOfAll(groups) => Sym::AllOfAny(groups.into_iter().map(negate).collect()),
                 Sym::Other => Sym::Other,
             },
             Op::All(n) => combine(&mut stack, n, true)?,
@@ -585,33 +647,47 @@ fn literals(ops: &[Op]) -> Option<Sym> {
     stack.pop()
 }
 
-fn negate(literals: Vec<(u32, bool)>) -> Vec<(u32, bool)> {
+fn negate(literals: Vec<Lit>) -> Vec<Lit> {
     literals
         .into_iter()
         .map(|(atom, positive)| (atom, !positive))
         .collect()
 }
 
-/// Merges the top `n` symbols into one `and` (`all`) or `or`.
+/// Merges the top `n` symbols into one `and` (`all`) or `or`: flat when
+/// every item is a literal or of the same connective, two-level when some
+/// items are of the other connective.
 fn combine(stack: &mut Vec<Sym>, n: u32, all: bool) -> Option<Sym> {
     let items = stack.split_off(stack.len().checked_sub(n as usize)?);
-    let mut literals = Vec::new();
+    // Each group is one literal, or an item of the other connective.
+    let mut groups: Vec<Vec<Lit>> = Vec::new();
     for item in items {
         match (item, all) {
-            (Sym::Lit(atom, positive), _) => literals.push((atom, positive)),
-            (Sym::All(more), true) | (Sym::Any(more), false) => literals.extend(more),
+            (Sym::Lit(atom, positive), _) => groups.push(vec![(atom, positive)]),
+            (Sym::All(more), true) | (Sym::Any(more), false) => {
+                groups.extend(more.into_iter().map(|literal| vec![literal]));
+            }
+            (Sym::Any(group), true) | (Sym::All(group), false) => groups.push(group),
+            (Sym::AllOfAny(more), true) | (Sym::AnyOfAll(more), false) => groups.extend(more),
             _ => return Some(Sym::Other),
         }
     }
-    Some(if all {
-        Sym::All(literals)
+    Some(if groups.iter().all(|group| group.len() == 1) {
+        let literals = groups.into_iter().flatten().collect();
+        if all {
+            Sym::All(literals)
+        } else {
+            Sym::Any(literals)
+        }
+    } else if all {
+        Sym::AllOfAny(groups)
     } else {
-        Sym::Any(literals)
+        Sym::AnyOfAll(groups)
     })
 }
 
 /// Groups literals by the word of atom bits they are in.
-fn to_masks(literals: &[(u32, bool)]) -> Vec<Mask> {
+fn to_masks(literals: &[Lit]) -> Vec<Mask> {
     let mut masks: Vec<Mask> = Vec::new();
     for &(atom, positive) in literals {
         let word = atom / 64;
