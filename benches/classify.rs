@@ -12,7 +12,7 @@
 
 use std::hint::black_box;
 
-use buyer_journey::{models, ContactLog, Engine, SignalRecord, Span, Timestamp};
+use buyer_journey::{models, ContactLog, Engine, Scratch, SignalRecord, Span, Timestamp};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const CUSTOMERS: usize = 4_096;
@@ -294,6 +294,20 @@ fn baseline_decide(c: &[f64; 16]) -> (usize, [(u8, f64); 3], usize) {
     (stage, top, count)
 }
 
+/// `Engine::classify` over every record, consuming each stage.
+fn classify_all(engine: &Engine, records: &[SignalRecord], scratch: &mut Scratch) -> usize {
+    records
+        .iter()
+        .map(|record| {
+            engine
+                .classify(black_box(record), scratch)
+                .stage()
+                .stage_id()
+                .index()
+        })
+        .sum()
+}
+
 fn bench_default_model(c: &mut Criterion) {
     let engine = Engine::builder(models::buying_process())
         .build()
@@ -320,17 +334,7 @@ fn bench_default_model(c: &mut Criterion) {
     let mut group = c.benchmark_group("classify/default_model");
     group.throughput(Throughput::Elements(CUSTOMERS as u64));
     group.bench_function("engine", |b| {
-        b.iter(|| {
-            let mut stages = 0;
-            for record in &records {
-                stages += engine
-                    .classify(black_box(record), &mut scratch)
-                    .stage()
-                    .stage_id()
-                    .index();
-            }
-            stages
-        })
+        b.iter(|| classify_all(&engine, &records, &mut scratch))
     });
     group.bench_function("baseline", |b| {
         b.iter(|| {
@@ -443,17 +447,7 @@ fn bench_decide(c: &mut Criterion) {
     let mut group = c.benchmark_group("decide/default_model");
     group.throughput(Throughput::Elements(CUSTOMERS as u64));
     group.bench_function("classify", |b| {
-        b.iter(|| {
-            let mut stages = 0;
-            for record in &records {
-                stages += engine
-                    .classify(black_box(record), &mut scratch)
-                    .stage()
-                    .stage_id()
-                    .index();
-            }
-            stages
-        })
+        b.iter(|| classify_all(&engine, &records, &mut scratch))
     });
     for (name, history) in &histories {
         group.bench_function(format!("decide/{name}_history"), |b| {

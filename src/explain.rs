@@ -49,6 +49,19 @@ pub struct Explanation {
 }
 
 /// One rule and whether it held.
+///
+/// ```
+/// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("cart_adds", 1)?;
+/// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+/// let held: Vec<&str> = explanation.rules.iter().filter(|r| r.held).map(|r| r.id.as_str()).collect();
+/// assert_eq!(held, ["purchase_decision.cart"]);
+/// assert_eq!(explanation.rules.len(), engine.rules().len());
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleTrace {
     /// The rule's id.
@@ -62,6 +75,19 @@ pub struct RuleTrace {
 }
 
 /// One tag and whether the customer has it.
+///
+/// ```
+/// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("purchases", 6)?;
+/// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+/// let loyal = explanation.tags.iter().find(|t| t.id == "loyal").unwrap();
+/// assert!(loyal.held);
+/// assert_eq!(loyal.condition, "purchases >= 5 or purchases >= 3 and satisfaction >= 8");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagTrace {
     /// The tag's id.
@@ -74,6 +100,22 @@ pub struct TagTrace {
 
 /// One action: its priority if it was eligible, and whether it was
 /// suggested.
+///
+/// ```
+/// use buyer_journey::{models, ContactLog, Engine, Outcome, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("checkout_starts", 1)?;
+/// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+/// let help = explanation.actions.iter().find(|a| a.id == "purchase_decision.checkout_help").unwrap();
+/// assert_eq!(help.outcome, Outcome::Suggested { rank: 1 });
+/// assert_eq!(help.rank(), Some(1));
+/// let priority = help.priority.as_ref().unwrap();
+/// assert_eq!(priority.priority, priority.propensity * priority.value * priority.weight);
+/// assert_eq!(priority.propensity_rule.as_deref(), Some("checkout_starts >= 1"));
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionTrace {
     /// The action's id.
@@ -100,7 +142,24 @@ impl ActionTrace {
     }
 }
 
-/// An action's priority and its factors.
+/// An action's priority and its factors; prints as `priority 27 =
+/// propensity 0.9 × value 30 × weight 1`.
+///
+/// ```
+/// use buyer_journey::Priority;
+///
+/// let priority = Priority {
+///     priority: 27.0,
+///     propensity: 0.9,
+///     value: 30.0,
+///     weight: 1.0,
+///     propensity_rule: Some("reviews_read >= 3".into()),
+/// };
+/// assert_eq!(
+///     priority.to_string(),
+///     "priority 27 = propensity 0.9 × value 30 × weight 1 (propensity because reviews_read >= 3)",
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Priority {
     /// propensity × value × weight.
@@ -116,7 +175,7 @@ pub struct Priority {
     pub propensity_rule: Option<String>,
 }
 
-/// Whether an action was suggested.
+/// Whether an action was suggested. See [`ActionTrace`] for an example.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -132,7 +191,28 @@ pub enum Outcome {
     },
 }
 
-/// Why an action was not suggested.
+/// Why an action was not suggested; prints as a short phrase for people.
+///
+/// ```
+/// use buyer_journey::{models, ContactLog, Engine, Outcome, Reason, Span, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("comparisons", 1)?;
+/// let now = Timestamp::from_unix_seconds(1_700_000_000);
+/// let mut history = ContactLog::new();
+/// history.record_shown("evaluation.advisor_call", now.before(Span::days(1)));
+///
+/// let explanation = engine.explain(&customer, &history, now);
+/// let call = explanation.actions.iter().find(|a| a.id == "evaluation.advisor_call").unwrap();
+/// let Outcome::NotSuggested { reasons } = &call.outcome else { panic!("still suggested") };
+/// assert_eq!(reasons[0], Reason::Cooldown {
+///     last_shown: now.before(Span::days(1)),
+///     until: now + Span::days(1),
+/// });
+/// assert_eq!(reasons[0].to_string(), "shown at @1699913600, cooling down until @1700086400");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

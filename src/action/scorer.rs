@@ -71,6 +71,24 @@ where
 
 /// What an [`ActionScorer`] sees: the customer, their stage and tags, the
 /// action, and its built-in propensity. Every method is allocation-free.
+///
+/// ```
+/// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+///
+/// // Loyal customers in post-purchase respond twice as well as the catalog says.
+/// let scorer = |input: &ActionInput<'_>| {
+///     let boost = if input.has_tag("loyal") && input.stage().id() == "post_purchase" { 2.0 } else { 1.0 };
+///     input.built_in() * boost
+/// };
+/// let engine = Engine::builder(models::buying_process()).action_scorer(scorer).build()?;
+/// let mut customer = engine.record();
+/// customer.set("purchases", 6)?;
+/// let mut scratch = engine.scratch();
+/// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+/// let loyalty = decision.actions().find(|a| a.kind() == "loyalty").unwrap();
+/// assert_eq!(loyalty.propensity(), 1.0); // 0.6 × 2, clamped to 1
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
 pub struct ActionInput<'a> {
     pub(crate) signals: &'a ScoreInput<'a>,
     pub(crate) stage: &'a Stage,
