@@ -371,7 +371,7 @@ impl Schema {
         let mut signals = IndexMap::with_capacity(specs.len());
         for (i, spec) in specs.iter().enumerate() {
             let at = |field: &str| Location::new(format!("signals[{i}]{field}"));
-            check_name(&spec.name).map_err(|e| e.at(&format!("signals[{i}].name")))?;
+            check_name(&spec.name, "signal").map_err(|e| e.at(&format!("signals[{i}].name")))?;
             if signals.contains_key(&spec.name) {
                 return Err(invalid(
                     at(".name"),
@@ -486,8 +486,9 @@ fn invalid(location: Location, message: String) -> Error {
     Error::Invalid { location, message }
 }
 
-/// Checks that `name` is snake_case and not a keyword.
-pub(crate) fn check_name(name: &str) -> Result<(), Error> {
+/// Checks that `name` is snake_case and not a keyword; `what` says what it
+/// names (`"signal"`, `"stage"`, ...) in the message.
+pub(crate) fn check_name(name: &str, what: &str) -> Result<(), Error> {
     let mut chars = name.chars();
     let snake = chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
@@ -503,7 +504,7 @@ pub(crate) fn check_name(name: &str) -> Result<(), Error> {
     if KEYWORDS.contains(&name) {
         return Err(invalid(
             Location::default(),
-            format!("'{name}' is a keyword of the condition language and cannot name a signal"),
+            format!("'{name}' is a keyword of the condition language and cannot name a {what}"),
         ));
     }
     Ok(())

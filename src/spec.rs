@@ -519,7 +519,7 @@ impl RulesetSpec {
         let mut tags: Vec<Tag> = Vec::with_capacity(self.tags.len());
         for (i, spec) in self.tags.iter().enumerate() {
             let path = format!("tags[{i}]");
-            check_name(&spec.id).map_err(|e| e.at(&format!("{path}.id")))?;
+            check_name(&spec.id, "tag").map_err(|e| e.at(&format!("{path}.id")))?;
             if let Some(first) = tags.iter().position(|tag| tag.id == spec.id) {
                 return Err(Error::Invalid {
                     location: Location::new(format!("{path}.id")),

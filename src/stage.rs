@@ -143,7 +143,7 @@ impl StageModel {
         }
         let mut stages = IndexMap::with_capacity(specs.len());
         for (i, spec) in specs.iter().enumerate() {
-            check_name(&spec.id).map_err(|e| e.at(&format!("stages[{i}].id")))?;
+            check_name(&spec.id, "stage").map_err(|e| e.at(&format!("stages[{i}].id")))?;
             if spec.name.trim().is_empty() {
                 return Err(Error::Invalid {
                     location: Location::new(format!("stages[{i}].name")),

@@ -1288,6 +1288,20 @@ fn duplicate_ids_are_rejected() {
 }
 
 #[test]
+fn keyword_ids_are_rejected_naming_what_they_would_name() {
+    let mut spec = ruleset(Vec::new());
+    spec.tags.push(TagSpec::new("and", "b >= 2"));
+    assert_eq!(
+        build_error(spec),
+        "tags[3].id: 'and' is a keyword of the condition language and cannot name a tag"
+    );
+    assert_eq!(
+        build_error(ruleset(vec![ActionSpec::new("x", "not", &["buy"], 1.0)])),
+        "actions[0].kind: 'not' is a keyword of the condition language and cannot name a kind"
+    );
+}
+
+#[test]
 fn values_and_weights_must_be_finite_and_not_negative() {
     assert_eq!(
         build_error(one_action(ActionSpec::new("x", "mail", &["browse"], -1.0))),

@@ -460,7 +460,7 @@ impl ActionSpec {
     ) -> Result<Action, Error> {
         let at = |field: &str| format!("{path}.{field}");
         crate::spec::check_rule_id(&self.id, "action").map_err(|e| e.at(&at("id")))?;
-        crate::signal::check_name(&self.kind).map_err(|e| e.at(&at("kind")))?;
+        crate::signal::check_name(&self.kind, "kind").map_err(|e| e.at(&at("kind")))?;
         if self.stages.is_empty() {
             return Err(invalid(
                 at("stages"),
