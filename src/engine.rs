@@ -6,7 +6,7 @@ use std::fmt;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::action::rank::{rank, Catalog, Customer, RankBuffers};
+use crate::action::rank::{rank, reserve, Catalog, Customer, RankBuffers};
 use crate::action::{Action, ActionScorer, ContactHistory, SuggestedAction, Suggestion};
 use crate::compile::Program;
 use crate::condition::{evaluate_dense, Condition};
@@ -694,18 +694,9 @@ impl Scratch {
         self.bits
             .resize(engine.program.atom_count().div_ceil(64), 0);
         self.evidence.resize(engine.model.len(), 0.0);
-        let rules = engine.rules.len();
-        if self.fired.capacity() < rules {
-            self.fired.reserve(rules - self.fired.len());
-        }
-        let depth = engine.program.stack_depth();
-        if self.stack.capacity() < depth {
-            self.stack.reserve(depth - self.stack.len());
-        }
-        let tags = engine.tags.len();
-        if self.tags.capacity() < tags {
-            self.tags.reserve(tags - self.tags.len());
-        }
+        reserve(&mut self.fired, engine.rules.len());
+        reserve(&mut self.stack, engine.program.stack_depth());
+        reserve(&mut self.tags, engine.tags.len());
         self.ranking.fit(&engine.catalog);
     }
 }

@@ -102,7 +102,7 @@ impl RankBuffers {
     }
 }
 
-fn reserve<T>(buffer: &mut Vec<T>, capacity: usize) {
+pub(crate) fn reserve<T>(buffer: &mut Vec<T>, capacity: usize) {
     if buffer.capacity() < capacity {
         buffer.reserve(capacity - buffer.len());
     }
