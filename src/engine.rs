@@ -782,6 +782,23 @@ impl<'a> Decision<'a> {
 
     /// The suggested actions, best first; empty after
     /// [`classify`](Engine::classify), which ranks none.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 1)?;
+    /// customer.set("open_complaints", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let first = decision.actions().next().unwrap();
+    /// assert_eq!((first.rank(), first.kind()), (1, "complaint_resolution"));
+    ///
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert_eq!(decision.actions().len(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn actions(&self) -> impl ExactSizeIterator<Item = Suggestion<'a>> + 'a {
         let engine = self.engine;
         let stage = self.stage();

@@ -102,6 +102,8 @@ impl RankBuffers {
     }
 }
 
+/// Makes room for `capacity` items in `buffer`; allocates only when it has
+/// less.
 pub(crate) fn reserve<T>(buffer: &mut Vec<T>, capacity: usize) {
     if buffer.capacity() < capacity {
         buffer.reserve(capacity - buffer.len());
