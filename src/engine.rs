@@ -10,8 +10,9 @@ use crate::action::rank::{rank, reserve, Catalog, Customer, RankBuffers};
 use crate::action::{Action, ActionScorer, ContactHistory, SuggestedAction, Suggestion};
 use crate::compile::Program;
 use crate::condition::{evaluate_dense, Condition};
-use crate::error::Error;
+use crate::error::{suggest, Error, Location};
 use crate::id::{RuleId, StageId, TagId};
+use crate::journey::{JourneyState, Machine, Step, Transition, TransitionRule};
 use crate::limits::Limits;
 use crate::score::{Evidence, RuleScorer, ScoreInput, StageScorer};
 use crate::signal::{gather, Schema, SignalRecord, Signals};
@@ -125,6 +126,12 @@ impl EngineBuilder {
         let mut scorers: Vec<Box<dyn StageScorer>> = Vec::with_capacity(self.scorers.len() + 1);
         scorers.push(Box::new(RuleScorer::new(&validated.rules)));
         scorers.extend(self.scorers);
+        let machine = Machine::new(
+            validated.transition_schema,
+            validated.schema.len(),
+            validated.transitions,
+            &validated.model,
+        );
         let catalog = Catalog::new(
             validated.actions,
             validated.model.len(),
@@ -144,6 +151,7 @@ impl EngineBuilder {
             program,
             scorers,
             action_scorer: self.action_scorer,
+            machine,
         })
     }
 }
@@ -209,6 +217,8 @@ pub struct Engine {
     /// The built-in rule scorer, then the host's.
     scorers: Vec<Box<dyn StageScorer>>,
     action_scorer: Option<Box<dyn ActionScorer>>,
+    /// The transition rules.
+    machine: Machine,
 }
 
 impl fmt::Debug for Engine {
@@ -223,6 +233,7 @@ impl fmt::Debug for Engine {
             .field("atoms", &self.program.atom_count())
             .field("scorers", &self.scorers.len())
             .field("action_scorer", &self.action_scorer.is_some())
+            .field("transitions", &self.machine.rules().len())
             .finish()
     }
 }
@@ -344,6 +355,8 @@ impl Engine {
             confidence: 0.0,
             tags: Vec::new(),
             ranking: RankBuffers::default(),
+            journey_values: Vec::new(),
+            journey_bits: Vec::new(),
         };
         scratch.fit(self);
         scratch
@@ -471,6 +484,144 @@ impl Engine {
             engine: self,
             scratch,
         }
+    }
+
+    /// Moves a customer along their journey: from the stored `state`, the
+    /// customer's `signals` and the time `now`, the state to store next and
+    /// the move, if there was one.
+    ///
+    /// - **A new customer** ([`JourneyState::new`], no stage yet) is placed
+    ///   in the stage the stage rules and the hit policy classify them into,
+    ///   as [`classify`](Engine::classify) would; the transition record has
+    ///   no `from` and no rule.
+    /// - **A placed customer** moves only by a transition rule. The rules
+    ///   that may fire are those whose `from` has the customer's stage, whose
+    ///   `min_dwell` has passed since the customer entered it, and whose
+    ///   condition holds; the condition may read `stage` (the stage the
+    ///   customer is in) and `days_in_stage` besides the signals. Of those,
+    ///   the rule with the highest priority wins, then the one declared
+    ///   first. A rule without `back` or `new_cycle` never moves a customer
+    ///   to an earlier stage. If no rule fires the state is returned
+    ///   unchanged and there is no transition.
+    ///
+    /// **Which wins, a transition rule or the classification:** the
+    /// transition rule. Once a customer has a stage, the stateless
+    /// classification is not consulted: a rule that fires moves the customer
+    /// even where [`classify`](Engine::classify) names another stage, and
+    /// with no rule firing the customer stays even where it names another.
+    /// So put every move the journey should make in a transition rule; the
+    /// built-in model's forward rules use the stage rules' conditions, so
+    /// its journeys move forward as its classification does, with hysteresis
+    /// on top.
+    ///
+    /// Does not allocate under the same conditions as `classify`: the new
+    /// state and the transition share their stage and rule ids with the
+    /// engine instead of copying them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unknown`] when the state names a stage the model does not
+    /// have (for example one removed from the model since the state was
+    /// stored); the state is left as it was.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let day = |n| Timestamp::from_unix_seconds(1_700_000_000) + Span::days(n);
+    ///
+    /// // Bought on day 0, and settled.
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 1)?;
+    /// let step = engine.advance(&JourneyState::new(), &customer, day(0), &mut scratch)?;
+    /// assert_eq!(step.state.stage(), Some("post_purchase"));
+    ///
+    /// // One page view on day 1 starts no new cycle: post_purchase has a
+    /// // minimum dwell.
+    /// customer.set("reviews_read", 1)?;
+    /// let early = engine.advance(&step.state, &customer, day(1), &mut scratch)?;
+    /// assert!(!early.moved());
+    ///
+    /// // Researching again two weeks later does.
+    /// let later = engine.advance(&step.state, &customer, day(14), &mut scratch)?;
+    /// assert_eq!(later.state.stage(), Some("information_search"));
+    /// assert_eq!(later.state.previous(), Some("post_purchase"));
+    /// assert_eq!(later.state.cycles(), 1);
+    /// assert_eq!(later.transition.unwrap().rule(), Some("new_cycle.information_search"));
+    ///
+    /// let unknown = JourneyState::in_stage("checkout", day(0));
+    /// let err = engine.advance(&unknown, &customer, day(1), &mut scratch).unwrap_err();
+    /// assert_eq!(err.to_string(), "state.stage: unknown stage 'checkout'");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn advance<S: Signals + ?Sized>(
+        &self,
+        state: &JourneyState,
+        signals: &S,
+        now: Timestamp,
+        scratch: &mut Scratch,
+    ) -> Result<Step, Error> {
+        let Some(name) = state.stage_name() else {
+            self.classify_into(signals, scratch);
+            let to = self.machine.stage_name(scratch.stage);
+            return Ok(Step {
+                state: state.moved(to, now, false),
+                transition: Some(Transition::placed(to, now)),
+            });
+        };
+        let stage = self.model.id(name).ok_or_else(|| Error::Unknown {
+            location: Location::new("state.stage"),
+            what: "stage",
+            name: name.to_string(),
+            suggestion: suggest(name, self.model.iter().map(Stage::id)),
+        })?;
+        if !self.machine.has_candidates(stage) {
+            return Ok(unchanged(state));
+        }
+        scratch.fit(self);
+        let in_stage = state.time_in_stage(now);
+        let values = &mut scratch.journey_values;
+        gather(&self.schema, signals, &mut values[..self.schema.len()]);
+        self.machine.set_journey_values(values, stage, in_stage);
+        let fired = self.machine.fire(
+            stage,
+            in_stage,
+            values,
+            &mut scratch.journey_bits,
+            &mut scratch.stack,
+        );
+        Ok(match fired {
+            Some(rule) => {
+                let to = self.machine.stage_name(rule.to());
+                Step {
+                    state: state.moved(to, now, rule.new_cycle()),
+                    transition: Some(Transition::by_rule(state, to, &rule.id, now)),
+                }
+            }
+            None => unchanged(state),
+        })
+    }
+
+    /// The transition rules, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let first = engine.transitions().next().unwrap();
+    /// assert_eq!(first.id(), "forward.information_search");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn transitions(&self) -> impl ExactSizeIterator<Item = &TransitionRule> + '_ {
+        self.machine.rules().iter()
+    }
+
+    /// The transition rule with id `id`.
+    pub fn transition(&self, id: &str) -> Option<&TransitionRule> {
+        self.machine.rules().iter().find(|rule| rule.id() == id)
     }
 
     /// Classifies into `scratch`: values, atoms, fired rules, evidence,
@@ -619,6 +770,14 @@ impl Engine {
     }
 }
 
+/// The step of a customer who stays where they are.
+fn unchanged(state: &JourneyState) -> Step {
+    Step {
+        state: state.clone(),
+        transition: None,
+    }
+}
+
 /// The share of the positive evidence that supports `chosen`: 1 when all of
 /// it points at the chosen stage, 0 when none does.
 fn confidence(evidence: &[f64], chosen: StageId) -> f64 {
@@ -667,6 +826,10 @@ pub struct Scratch {
     /// The customer's tags, in order.
     tags: Vec<TagId>,
     ranking: RankBuffers,
+    /// The signals, then the stage and the days in it: what transition
+    /// conditions read.
+    journey_values: Vec<f64>,
+    journey_bits: Vec<u64>,
 }
 
 impl Scratch {
@@ -695,7 +858,15 @@ impl Scratch {
             .resize(engine.program.atom_count().div_ceil(64), 0);
         self.evidence.resize(engine.model.len(), 0.0);
         reserve(&mut self.fired, engine.rules.len());
-        reserve(&mut self.stack, engine.program.stack_depth());
+        let machine = engine.machine.program();
+        reserve(
+            &mut self.stack,
+            engine.program.stack_depth().max(machine.stack_depth()),
+        );
+        self.journey_values
+            .resize(engine.machine.schema().len(), f64::NAN);
+        self.journey_bits
+            .resize(machine.atom_count().div_ceil(64), 0);
         reserve(&mut self.tags, engine.tags.len());
         self.ranking.fit(&engine.catalog);
     }

@@ -13,6 +13,7 @@ use crate::action::{Action, ActionSpec, Arbitration, Resolver};
 use crate::condition::{check_with_focus, column_of, Condition};
 use crate::error::{suggest, Error, Location};
 use crate::id::{RuleId, StageId, TagId};
+use crate::journey::{self, TransitionRule, TransitionSpec};
 use crate::limits::{Bound, Limits};
 use crate::signal::{check_name, Schema, SignalSpec};
 use crate::stage::{Stage, StageModel, StageSpec};
@@ -75,6 +76,10 @@ pub struct RulesetSpec {
     /// How many actions to suggest, and how many of one group.
     #[serde(default)]
     pub arbitration: Arbitration,
+    /// The rules that move a customer with a stored stage: see
+    /// [`Engine::advance`](crate::Engine::advance).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<TransitionSpec>,
 }
 
 /// How the evidence for the stages becomes one stage.
@@ -387,6 +392,10 @@ pub(crate) struct Validated {
     /// How many distinct groups the actions have.
     pub(crate) groups: usize,
     pub(crate) arbitration: Arbitration,
+    /// The host's signals, then `stage` and `days_in_stage`: what transition
+    /// conditions read.
+    pub(crate) transition_schema: Schema,
+    pub(crate) transitions: Vec<TransitionRule>,
 }
 
 impl RulesetSpec {
@@ -424,16 +433,19 @@ impl RulesetSpec {
         limits.check(Bound::Actions, self.actions.len(), || {
             Location::new("actions")
         })?;
+        let propensity_rules: usize = self
+            .actions
+            .iter()
+            .map(|action| action.propensity_rules.len())
+            .sum();
+        let rules = self.stage_rules.len() + self.score_rules.len();
+        limits.check(Bound::Rules, rules + propensity_rules, || {
+            Location::new("actions")
+        })?;
         limits.check(
             Bound::Rules,
-            self.stage_rules.len()
-                + self.score_rules.len()
-                + self
-                    .actions
-                    .iter()
-                    .map(|action| action.propensity_rules.len())
-                    .sum::<usize>(),
-            || Location::new("actions"),
+            rules + propensity_rules + self.transitions.len(),
+            || Location::new("transitions"),
         )?;
 
         let stage_rules = self
@@ -503,6 +515,12 @@ impl RulesetSpec {
         let tags = self.validate_tags(&schema, limits)?;
         let (actions, groups) = self.validate_actions(&schema, &model, &tags, limits)?;
         self.arbitration.validate()?;
+        let transition_schema = if self.transitions.is_empty() {
+            schema.clone()
+        } else {
+            journey::transition_schema(&self.signals, &model)?
+        };
+        let transitions = journey::validate(&self.transitions, &model, &transition_schema, limits)?;
         Ok(Validated {
             schema,
             model,
@@ -512,6 +530,8 @@ impl RulesetSpec {
             actions,
             groups,
             arbitration: self.arbitration,
+            transition_schema,
+            transitions,
         })
     }
 

@@ -12,7 +12,8 @@ use crate::error::{Error, Location};
 ///
 /// Every call that needs the time takes it from the host as a `Timestamp`,
 /// so decisions are reproducible: the same input at the same `now` gives the
-/// same answer. Its serde form is the integer number of seconds.
+/// same answer. Its serde form is the integer number of seconds. The
+/// default is the [epoch](Timestamp::EPOCH).
 ///
 /// ```
 /// use buyer_journey::{Span, Timestamp};
@@ -23,7 +24,9 @@ use crate::error::{Error, Location};
 /// // Time does not run backwards: an earlier `now` is no time at all.
 /// assert_eq!(shown.since(now), Span::ZERO);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Timestamp(i64);
 

@@ -124,10 +124,11 @@ fn max_stages_is_enforced_at_its_bound() {
 #[test]
 fn max_rules_is_enforced_at_its_bound() {
     let spec = models::buying_process();
-    // Stage rules, score rules and the actions' propensity rules count.
+    // Stage rules, score rules, the actions' propensity rules and the
+    // transition rules count.
     let propensity_rules: usize = spec.actions.iter().map(|a| a.propensity_rules.len()).sum();
-    assert!(propensity_rules > 0);
-    let n = spec.stage_rules.len() + propensity_rules;
+    assert!(propensity_rules > 0 && !spec.transitions.is_empty());
+    let n = spec.stage_rules.len() + propensity_rules + spec.transitions.len();
     assert!(spec.score_rules.is_empty());
     assert!(build(spec.clone(), Limits::default().max_rules(n)).is_ok());
     assert_limit(
@@ -168,23 +169,27 @@ fn max_expression_len_is_enforced_at_its_bound() {
         "max_expression_len",
     );
 
-    // Through the engine: the longest rule text of the built-in model.
+    // Through the engine: the longest condition text of the built-in model,
+    // a transition's.
     let spec = models::buying_process();
+    let text_len = |when: &When| match when {
+        When::Text(text) => text.len(),
+        When::Tree(_) => 0,
+    };
+    let rules = spec.stage_rules.iter().map(|rule| text_len(&rule.when));
     let (longest, at) = spec
-        .stage_rules
+        .transitions
         .iter()
         .enumerate()
-        .filter_map(|(i, rule)| match &rule.when {
-            When::Text(text) => Some((text.len(), i)),
-            When::Tree(_) => None,
-        })
+        .map(|(i, rule)| (text_len(&rule.when), i))
         .max()
         .unwrap();
+    assert!(rules.max().unwrap() < longest);
     assert!(build(spec.clone(), Limits::default().max_expression_len(longest)).is_ok());
     let err = build(spec, Limits::default().max_expression_len(longest - 1)).unwrap_err();
     assert_eq!(
         err.location().unwrap().path(),
-        format!("stage_rules[{at}].when")
+        format!("transitions[{at}].when")
     );
     assert_limit(Err::<(), _>(err), "max_expression_len");
 

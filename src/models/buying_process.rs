@@ -2,8 +2,9 @@
 
 use crate::action::{ActionSpec, Arbitration};
 use crate::error::Error;
+use crate::journey::TransitionSpec;
 use crate::signal::{Schema, SignalRecord, SignalSpec, Value};
-use crate::spec::{HitPolicy, RulesetSpec, StageRuleSpec};
+use crate::spec::{HitPolicy, RulesetSpec, StageRuleSpec, When};
 use crate::stage::StageSpec;
 use crate::tag::TagSpec;
 use crate::time::Span;
@@ -79,15 +80,7 @@ const CYCLE_ACTIVITY: [&str; 11] = [
 pub fn buying_process() -> RulesetSpec {
     let count = |name: &str, meaning: &str| SignalSpec::count(name).describe(meaning);
     let number = |name: &str, meaning: &str| SignalSpec::number(name).describe(meaning);
-    let rule = |id: &str, stage: &str, when: &str, meaning: &str| {
-        StageRuleSpec::new(id, stage, when).describe(meaning)
-    };
-    let no_cycle_activity = CYCLE_ACTIVITY
-        .iter()
-        .map(|name| format!("{name} >= 1"))
-        .collect::<Vec<_>>()
-        .join(" or ");
-
+    let stage_rules = stage_rules();
     RulesetSpec {
         signals: vec![
             count(
@@ -173,98 +166,171 @@ pub fn buying_process() -> RulesetSpec {
             ),
         ],
         hit_policy: HitPolicy::Furthest,
-        stage_rules: vec![
-            rule(
-                "need_recognition.need_search",
-                "need_recognition",
-                "need_searches >= 1",
-                "searches for a need or problem, not yet for a product",
-            ),
-            rule(
-                "need_recognition.category_browsing",
-                "need_recognition",
-                "category_views >= 1",
-                "looks at what kinds of products exist",
-            ),
-            rule(
-                "information_search.reviews",
-                "information_search",
-                "reviews_read >= 1",
-                "reads reviews or testimonials",
-            ),
-            rule(
-                "information_search.guides",
-                "information_search",
-                "info_page_views >= 1",
-                "does own research: guides, articles, specifications",
-            ),
-            rule(
-                "information_search.recommendations",
-                "information_search",
-                "recommendations_sought >= 1",
-                "asks others for opinions and recommendations",
-            ),
-            rule(
-                "information_search.brochures",
-                "information_search",
-                "brochures_downloaded >= 1",
-                "gathers promotional material",
-            ),
-            rule(
-                "evaluation.comparisons",
-                "evaluation",
-                "comparisons >= 1",
-                "weighs options side by side",
-            ),
-            rule(
-                "evaluation.sales_contact",
-                "evaluation",
-                "sales_contacts >= 1",
-                "talks to sales or service staff",
-            ),
-            rule(
-                "evaluation.quote_request",
-                "evaluation",
-                "quote_requests >= 1",
-                "asks for a demo, quote, trial or sample",
-            ),
-            rule(
-                "purchase_decision.cart",
-                "purchase_decision",
-                "cart_adds >= 1",
-                "has put products in a cart",
-            ),
-            rule(
-                "purchase_decision.checkout",
-                "purchase_decision",
-                "checkout_starts >= 1",
-                "has started a checkout",
-            ),
-            rule(
-                "post_purchase.settled",
-                "post_purchase",
-                &format!("purchases >= 1 and not ({no_cycle_activity})"),
-                "has bought and shown no activity since",
-            ),
-            rule(
-                "post_purchase.open_complaint",
-                "post_purchase",
-                "purchases >= 1 and open_complaints >= 1",
-                "has bought and has a complaint open: handle it first",
-            ),
-            rule(
-                "post_purchase.open_ticket",
-                "post_purchase",
-                "purchases >= 1 and open_tickets >= 1",
-                "has bought and has a question open: support comes first",
-            ),
-        ],
+        transitions: transitions(&stage_rules),
+        stage_rules,
         score_rules: Vec::new(),
         tags: tags(),
         actions: catalog(),
         arbitration: Arbitration::default(),
     }
 }
+
+/// The evidence for each stage: the rules of the `furthest` hit policy.
+fn stage_rules() -> Vec<StageRuleSpec> {
+    let rule = |id: &str, stage: &str, when: &str, meaning: &str| {
+        StageRuleSpec::new(id, stage, when).describe(meaning)
+    };
+    let no_cycle_activity = CYCLE_ACTIVITY
+        .iter()
+        .map(|name| format!("{name} >= 1"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    vec![
+        rule(
+            "need_recognition.need_search",
+            "need_recognition",
+            "need_searches >= 1",
+            "searches for a need or problem, not yet for a product",
+        ),
+        rule(
+            "need_recognition.category_browsing",
+            "need_recognition",
+            "category_views >= 1",
+            "looks at what kinds of products exist",
+        ),
+        rule(
+            "information_search.reviews",
+            "information_search",
+            "reviews_read >= 1",
+            "reads reviews or testimonials",
+        ),
+        rule(
+            "information_search.guides",
+            "information_search",
+            "info_page_views >= 1",
+            "does own research: guides, articles, specifications",
+        ),
+        rule(
+            "information_search.recommendations",
+            "information_search",
+            "recommendations_sought >= 1",
+            "asks others for opinions and recommendations",
+        ),
+        rule(
+            "information_search.brochures",
+            "information_search",
+            "brochures_downloaded >= 1",
+            "gathers promotional material",
+        ),
+        rule(
+            "evaluation.comparisons",
+            "evaluation",
+            "comparisons >= 1",
+            "weighs options side by side",
+        ),
+        rule(
+            "evaluation.sales_contact",
+            "evaluation",
+            "sales_contacts >= 1",
+            "talks to sales or service staff",
+        ),
+        rule(
+            "evaluation.quote_request",
+            "evaluation",
+            "quote_requests >= 1",
+            "asks for a demo, quote, trial or sample",
+        ),
+        rule(
+            "purchase_decision.cart",
+            "purchase_decision",
+            "cart_adds >= 1",
+            "has put products in a cart",
+        ),
+        rule(
+            "purchase_decision.checkout",
+            "purchase_decision",
+            "checkout_starts >= 1",
+            "has started a checkout",
+        ),
+        rule(
+            "post_purchase.settled",
+            "post_purchase",
+            &format!("purchases >= 1 and not ({no_cycle_activity})"),
+            "has bought and shown no activity since",
+        ),
+        rule(
+            "post_purchase.open_complaint",
+            "post_purchase",
+            "purchases >= 1 and open_complaints >= 1",
+            "has bought and has a complaint open: handle it first",
+        ),
+        rule(
+            "post_purchase.open_ticket",
+            "post_purchase",
+            "purchases >= 1 and open_tickets >= 1",
+            "has bought and has a question open: support comes first",
+        ),
+    ]
+}
+
+/// The journey: forward as evidence for a later stage appears, and from
+/// `post_purchase` a new cycle when the customer shows a new need or starts
+/// researching again, after a minimum dwell so one stray page view after a
+/// purchase does not start one.
+///
+/// A forward rule to a stage holds when one of that stage's stage rules
+/// does, and later stages have higher priority, so a journey moves as the
+/// `furthest` classification does, never back. A new cycle waits while a
+/// complaint or question is open: support comes first.
+fn transitions(stage_rules: &[StageRuleSpec]) -> Vec<TransitionSpec> {
+    let stages = [
+        "need_recognition",
+        "information_search",
+        "evaluation",
+        "purchase_decision",
+        "post_purchase",
+    ];
+    let evidence = |stage: &str| {
+        stage_rules
+            .iter()
+            .filter(|rule| rule.stage == stage)
+            .map(|rule| match &rule.when {
+                When::Text(text) => format!("({text})"),
+                When::Tree(condition) => format!("({condition})"),
+            })
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let mut transitions = Vec::new();
+    for (priority, stage) in (1..).zip(&stages[1..]) {
+        transitions.push(
+            TransitionSpec::new(&format!("forward.{stage}"), stage, evidence(stage))
+                .priority(priority)
+                .describe("evidence for a later stage"),
+        );
+    }
+    for (priority, stage) in (0..).zip(&stages[..4]) {
+        transitions.push(
+            TransitionSpec::new(
+                &format!("new_cycle.{stage}"),
+                stage,
+                format!(
+                    "({}) and not (open_complaints >= 1 or open_tickets >= 1)",
+                    evidence(stage)
+                ),
+            )
+            .from(&["post_purchase"])
+            .min_dwell(POST_PURCHASE_DWELL)
+            .new_cycle()
+            .priority(priority)
+            .describe("activity since the purchase: a new buying cycle"),
+        );
+    }
+    transitions
+}
+
+/// The time after a purchase before activity starts a new buying cycle.
+const POST_PURCHASE_DWELL: Span = Span::days(7);
 
 /// The types of customer the seed texts ask service staff to tell apart.
 fn tags() -> Vec<TagSpec> {

@@ -1,0 +1,130 @@
+//! The compiled transition rules: which rule, if any, moves a customer.
+
+use std::sync::Arc;
+
+use crate::compile::Program;
+use crate::condition::Condition;
+use crate::id::StageId;
+use crate::signal::Schema;
+use crate::stage::StageModel;
+use crate::time::Span;
+
+use super::rule::TransitionRule;
+
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// The transition rules of an engine, compiled for
+/// [`Engine::advance`](crate::Engine::advance).
+#[derive(Debug, Clone)]
+pub(crate) struct Machine {
+    /// The host's signals, then `stage` and `days_in_stage` (when there are
+    /// rules).
+    schema: Schema,
+    /// How many of the schema's signals are the host's.
+    host_signals: usize,
+    rules: Vec<TransitionRule>,
+    /// One formula per rule, in rule order.
+    program: Program,
+    /// For each stage, the rules that may fire from it, best first:
+    /// `candidates[starts[s]..starts[s + 1]]`.
+    candidates: Vec<u32>,
+    starts: Vec<usize>,
+    /// Each stage's id, shared into the states that name it.
+    stage_names: Vec<Arc<str>>,
+}
+
+impl Machine {
+    pub(crate) fn new(
+        schema: Schema,
+        host_signals: usize,
+        rules: Vec<TransitionRule>,
+        model: &StageModel,
+    ) -> Self {
+        let conditions: Vec<&Condition> = rules.iter().map(TransitionRule::condition).collect();
+        let program = Program::compile(&schema, &conditions);
+        drop(conditions);
+        // Highest priority first, then declaration order.
+        let mut order: Vec<usize> = (0..rules.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(rules[i].priority()));
+        let mut candidates = Vec::new();
+        let mut starts = Vec::with_capacity(model.len() + 1);
+        for stage in model.iter() {
+            starts.push(candidates.len());
+            for &i in &order {
+                if rules[i].from().contains(&stage.stage_id()) {
+                    // Bounded by `Limits::max_rules`.
+                    #[allow(clippy::cast_possible_truncation)]
+                    candidates.push(i as u32);
+                }
+            }
+        }
+        starts.push(candidates.len());
+        Machine {
+            schema,
+            host_signals,
+            rules,
+            program,
+            candidates,
+            starts,
+            stage_names: model.iter().map(|stage| Arc::from(stage.id())).collect(),
+        }
+    }
+
+    /// The extended schema the conditions were checked against.
+    pub(crate) fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub(crate) fn rules(&self) -> &[TransitionRule] {
+        &self.rules
+    }
+
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The shared id of stage `stage`.
+    pub(crate) fn stage_name(&self, stage: StageId) -> &Arc<str> {
+        &self.stage_names[stage.index()]
+    }
+
+    /// Whether any rule may fire from `stage`.
+    pub(crate) fn has_candidates(&self, stage: StageId) -> bool {
+        self.starts[stage.index()] < self.starts[stage.index() + 1]
+    }
+
+    /// Fills the two values after the host's signals: the stage and the
+    /// days in it.
+    pub(crate) fn set_journey_values(&self, values: &mut [f64], stage: StageId, in_stage: Span) {
+        #[allow(clippy::cast_precision_loss)] // a stage index is small
+        let stage = stage.index() as f64;
+        // Exact for any realistic span: 2^53 seconds is 285 million years.
+        #[allow(clippy::cast_precision_loss)]
+        let days = in_stage.as_seconds() as f64 / SECONDS_PER_DAY;
+        if let Some([stage_slot, days_slot]) = values.get_mut(self.host_signals..) {
+            *stage_slot = stage;
+            *days_slot = days;
+        }
+    }
+
+    /// The first rule, best first, that may fire from `stage` after
+    /// `in_stage` there, and whose condition holds over `values` (filled by
+    /// [`set_journey_values`](Machine::set_journey_values)). `bits` and
+    /// `stack` are sized for the program; nothing allocates.
+    pub(crate) fn fire(
+        &self,
+        stage: StageId,
+        in_stage: Span,
+        values: &[f64],
+        bits: &mut [u64],
+        stack: &mut Vec<bool>,
+    ) -> Option<&TransitionRule> {
+        self.program.eval_atoms(values, bits);
+        let range = self.starts[stage.index()]..self.starts[stage.index() + 1];
+        self.candidates[range].iter().find_map(|&i| {
+            let rule = &self.rules[i as usize];
+            let dwelt = rule.min_dwell().is_none_or(|dwell| in_stage >= dwell);
+            (dwelt && self.program.eval_formula(i as usize, bits, stack)).then_some(rule)
+        })
+    }
+}

@@ -1,0 +1,249 @@
+//! What a host stores per customer between evaluations, and what a move
+//! reports.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{Span, Timestamp};
+
+/// A customer's place in the buying process, kept by the host between
+/// evaluations (a database row, a cache entry) and passed back to
+/// [`Engine::advance`](crate::Engine::advance).
+///
+/// Stages are stored by id, not by [`StageId`](crate::StageId), so a state
+/// stays meaningful when the host adds a stage to its model. A new customer
+/// starts from [`JourneyState::new`], which has no stage yet.
+///
+/// Cloning is cheap: the stage ids are shared, not copied.
+///
+/// # Example
+///
+/// ```
+/// use buyer_journey::{JourneyState, Timestamp};
+///
+/// let state = JourneyState::in_stage("evaluation", Timestamp::from_unix_seconds(1_700_000_000))
+///     .with_previous("information_search")
+///     .with_cycles(1);
+/// let json = serde_json::to_string(&state).unwrap();
+/// assert_eq!(
+///     json,
+///     r#"{"stage":"evaluation","entered":1700000000,"previous":"information_search","cycles":1}"#,
+/// );
+/// assert_eq!(serde_json::from_str::<JourneyState>(&json).unwrap(), state);
+///
+/// // A new customer: every field may be left out.
+/// let new: JourneyState = serde_json::from_str("{}").unwrap();
+/// assert_eq!(new, JourneyState::new());
+/// assert_eq!(new.stage(), None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JourneyState {
+    stage: Option<Arc<str>>,
+    entered: Timestamp,
+    previous: Option<Arc<str>>,
+    cycles: u32,
+}
+
+impl JourneyState {
+    /// A customer the host has not placed yet: no stage, no cycles.
+    pub fn new() -> Self {
+        JourneyState::default()
+    }
+
+    /// A customer in stage `stage` since `entered`.
+    pub fn in_stage(stage: &str, entered: Timestamp) -> Self {
+        JourneyState {
+            stage: Some(Arc::from(stage)),
+            entered,
+            previous: None,
+            cycles: 0,
+        }
+    }
+
+    /// The same state with `previous` as the stage before this one.
+    pub fn with_previous(mut self, previous: &str) -> Self {
+        self.previous = Some(Arc::from(previous));
+        self
+    }
+
+    /// The same state with `cycles` completed buying cycles.
+    pub fn with_cycles(mut self, cycles: u32) -> Self {
+        self.cycles = cycles;
+        self
+    }
+
+    /// The id of the customer's stage; `None` before the first
+    /// [`advance`](crate::Engine::advance).
+    pub fn stage(&self) -> Option<&str> {
+        self.stage.as_deref()
+    }
+
+    /// When the customer entered the stage.
+    pub fn entered(&self) -> Timestamp {
+        self.entered
+    }
+
+    /// The id of the stage before this one, if the customer has moved.
+    pub fn previous(&self) -> Option<&str> {
+        self.previous.as_deref()
+    }
+
+    /// How many buying cycles the customer has completed: how often a
+    /// `new_cycle` transition has moved them.
+    pub fn cycles(&self) -> u32 {
+        self.cycles
+    }
+
+    /// The time the customer has spent in the stage at `now`; zero when
+    /// `now` is before [`entered`](JourneyState::entered).
+    ///
+    /// ```
+    /// use buyer_journey::{JourneyState, Span, Timestamp};
+    ///
+    /// let state = JourneyState::in_stage("evaluation", Timestamp::EPOCH);
+    /// assert_eq!(state.time_in_stage(Timestamp::EPOCH + Span::days(3)), Span::days(3));
+    /// ```
+    pub fn time_in_stage(&self, now: Timestamp) -> Span {
+        now.since(self.entered)
+    }
+
+    /// The state after a move to `to` at `now`.
+    pub(crate) fn moved(&self, to: &Arc<str>, now: Timestamp, new_cycle: bool) -> Self {
+        JourneyState {
+            stage: Some(Arc::clone(to)),
+            entered: now,
+            previous: self.stage.clone(),
+            cycles: self.cycles.saturating_add(u32::from(new_cycle)),
+        }
+    }
+
+    pub(crate) fn stage_name(&self) -> Option<&Arc<str>> {
+        self.stage.as_ref()
+    }
+}
+
+/// A change of stage, as [`Engine::advance`](crate::Engine::advance)
+/// reports it: from where, to where, by which rule, after how long.
+///
+/// A host can store these as an event log; [`Funnel`](crate::Funnel) counts
+/// them. Cloning is cheap.
+///
+/// ```
+/// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut scratch = engine.scratch();
+/// let monday = Timestamp::from_unix_seconds(1_700_000_000);
+/// let state = JourneyState::in_stage("information_search", monday);
+///
+/// let mut customer = engine.record();
+/// customer.set("comparisons", 2)?;
+/// let step = engine.advance(&state, &customer, monday + Span::days(2), &mut scratch)?;
+/// let moved = step.transition.unwrap();
+/// assert_eq!(moved.from(), Some("information_search"));
+/// assert_eq!(moved.to(), "evaluation");
+/// assert_eq!(moved.rule(), Some("forward.evaluation"));
+/// assert_eq!(moved.time_in_previous(), Span::days(2));
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    from: Option<Arc<str>>,
+    to: Arc<str>,
+    rule: Option<Arc<str>>,
+    at: Timestamp,
+    time_in_previous: Span,
+}
+
+impl Transition {
+    /// A move by transition rule `rule`.
+    pub(crate) fn by_rule(
+        from: &JourneyState,
+        to: &Arc<str>,
+        rule: &Arc<str>,
+        now: Timestamp,
+    ) -> Self {
+        Transition {
+            from: from.stage.clone(),
+            to: Arc::clone(to),
+            rule: Some(Arc::clone(rule)),
+            at: now,
+            time_in_previous: now.since(from.entered),
+        }
+    }
+
+    /// The first placement of a customer, by the stage rules.
+    pub(crate) fn placed(to: &Arc<str>, at: Timestamp) -> Self {
+        Transition {
+            from: None,
+            to: Arc::clone(to),
+            rule: None,
+            at,
+            time_in_previous: Span::ZERO,
+        }
+    }
+
+    /// The stage the customer left; `None` for the first placement.
+    pub fn from(&self) -> Option<&str> {
+        self.from.as_deref()
+    }
+
+    /// The stage the customer entered.
+    pub fn to(&self) -> &str {
+        &self.to
+    }
+
+    /// The id of the transition rule that fired; `None` when the stage rules
+    /// placed a customer for the first time.
+    pub fn rule(&self) -> Option<&str> {
+        self.rule.as_deref()
+    }
+
+    /// When the move happened: the `now` of the call.
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
+
+    /// How long the customer was in the stage they left; zero for the first
+    /// placement.
+    pub fn time_in_previous(&self) -> Span {
+        self.time_in_previous
+    }
+}
+
+/// What [`Engine::advance`](crate::Engine::advance) returns: the customer's
+/// new state, and the move if the stage changed.
+///
+/// ```
+/// use buyer_journey::{models, Engine, JourneyState, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut scratch = engine.scratch();
+/// let nobody = engine.record();
+///
+/// let first = engine.advance(&JourneyState::new(), &nobody, Timestamp::EPOCH, &mut scratch)?;
+/// assert_eq!(first.state.stage(), Some("need_recognition"));
+/// assert!(first.moved());
+///
+/// let again = engine.advance(&first.state, &nobody, Timestamp::EPOCH, &mut scratch)?;
+/// assert_eq!(again.state, first.state);
+/// assert!(!again.moved());
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// The state to store for the customer.
+    pub state: JourneyState,
+    /// The move, if the stage changed (or the customer was placed).
+    pub transition: Option<Transition>,
+}
+
+impl Step {
+    /// Whether the customer changed stage (or was placed for the first time).
+    pub fn moved(&self) -> bool {
+        self.transition.is_some()
+    }
+}
