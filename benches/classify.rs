@@ -7,12 +7,16 @@
 //! function of `decide` with an empty history (the stage, then the catalog's
 //! actions of that stage as plain code, an insertion sort and the group
 //! limit): the ratio is `decide`'s distance from the hand-written limit.
+//! Last, `Engine::advance` from stored states in every stage beside the
+//! built-in transitions written by hand.
 //!
 //! Run with `cargo bench --bench classify`.
 
 use std::hint::black_box;
 
-use buyer_journey::{models, ContactLog, Engine, Scratch, SignalRecord, Span, Timestamp};
+use buyer_journey::{
+    models, ContactLog, Engine, JourneyState, Scratch, SignalRecord, Span, Timestamp,
+};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const CUSTOMERS: usize = 4_096;
@@ -477,5 +481,158 @@ fn bench_decide(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_default_model, bench_decide);
+/// A stored journey state as a hand-written program would keep it: stage
+/// indices instead of ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PlainState {
+    stage: u8,
+    entered: i64,
+    previous: Option<u8>,
+    cycles: u32,
+}
+
+/// The built-in transitions written by hand: the new state, and the index
+/// (in declaration order) of the rule that moved the customer. Out of every
+/// stage but post_purchase, to the furthest later stage with evidence (the
+/// stage rules of [`baseline`]); out of post_purchase after 7 days, with no
+/// complaint or ticket open, to the furthest earlier stage with evidence,
+/// as a new cycle.
+// `!(x >= 1.0)` is meant: it holds when `x` is missing, as `not (x >= 1)` does.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn baseline_advance(state: &PlainState, c: &[f64; 16], now: i64) -> (PlainState, Option<u8>) {
+    let any = |from: usize, to: usize| c[from..to].iter().any(|&v| v >= 1.0);
+    let need = any(0, 2);
+    let research = any(2, 6);
+    let weighing = any(6, 9);
+    let buying = any(9, 11);
+    let bought = c[11] >= 1.0;
+    let open = c[14] >= 1.0 || c[13] >= 1.0;
+    let owning = bought && (!(need || research || weighing || buying) || open);
+    let evidence = [need, research, weighing, buying, owning];
+    let stage = usize::from(state.stage);
+    let (to, rule, new_cycle) = if stage < 4 {
+        match evidence[stage + 1..].iter().rposition(|&has| has) {
+            // forward.<stage> is rule stage - 1.
+            Some(i) => (stage + 1 + i, stage + i, false),
+            None => return (*state, None),
+        }
+    } else {
+        let in_stage = now.saturating_sub(state.entered).max(0);
+        if in_stage < 7 * 86_400 || open {
+            return (*state, None);
+        }
+        match evidence[..4].iter().rposition(|&has| has) {
+            // new_cycle.<stage> is rule 4 + stage.
+            Some(i) => (i, 4 + i, true),
+            None => return (*state, None),
+        }
+    };
+    #[allow(clippy::cast_possible_truncation)] // five stages, nine rules
+    let moved = PlainState {
+        stage: to as u8,
+        entered: now,
+        previous: Some(state.stage),
+        cycles: state.cycles.saturating_add(u32::from(new_cycle)),
+    };
+    #[allow(clippy::cast_possible_truncation)]
+    (moved, Some(rule as u8))
+}
+
+fn bench_advance(c: &mut Criterion) {
+    let engine = Engine::builder(models::buying_process())
+        .build()
+        .expect("the built-in model is valid");
+    let dense = customers();
+    let records: Vec<SignalRecord> = dense.iter().map(|values| record(&engine, values)).collect();
+    let mut scratch = engine.scratch();
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    // Every stage, entered an hour to a month ago (inside and past the
+    // 7-day dwell after a purchase).
+    let ago = [Span::hours(1), Span::days(3), Span::days(8), Span::days(30)];
+    let plain: Vec<PlainState> = (0..CUSTOMERS)
+        .map(|i| PlainState {
+            #[allow(clippy::cast_possible_truncation)]
+            stage: (i % 5) as u8,
+            entered: now.before(ago[i / 5 % ago.len()]).unix_seconds(),
+            previous: None,
+            #[allow(clippy::cast_possible_truncation)]
+            cycles: (i % 3) as u32,
+        })
+        .collect();
+    let stages: Vec<&str> = engine.model().iter().map(|stage| stage.id()).collect();
+    let rules: Vec<&str> = engine.transitions().map(|rule| rule.id()).collect();
+    let states: Vec<JourneyState> = plain
+        .iter()
+        .map(|state| {
+            JourneyState::in_stage(
+                stages[usize::from(state.stage)],
+                Timestamp::from_unix_seconds(state.entered),
+            )
+            .with_cycles(state.cycles)
+        })
+        .collect();
+
+    // The hand-written transitions must move every customer as `advance`
+    // does: the same stage, rule, entry time, previous stage and cycles.
+    let mut moved = 0;
+    for ((state, record), (values, plain)) in
+        states.iter().zip(&records).zip(dense.iter().zip(&plain))
+    {
+        let step = engine
+            .advance(state, record, now, &mut scratch)
+            .expect("every stage is in the model");
+        let (expected, rule) = baseline_advance(plain, values, now.unix_seconds());
+        let by = step.transition.as_ref().and_then(|t| t.rule());
+        assert_eq!(
+            by,
+            rule.map(|i| rules[usize::from(i)]),
+            "{values:?} {plain:?}"
+        );
+        assert_eq!(
+            step.state.stage(),
+            Some(stages[usize::from(expected.stage)])
+        );
+        assert_eq!(step.state.entered().unix_seconds(), expected.entered);
+        assert_eq!(
+            step.state.previous(),
+            expected.previous.map(|i| stages[usize::from(i)])
+        );
+        assert_eq!(step.state.cycles(), expected.cycles);
+        moved += usize::from(step.moved());
+    }
+    // Both paths, a move and a stay, are well represented.
+    assert!(
+        moved * 5 > CUSTOMERS && moved * 5 < CUSTOMERS * 4,
+        "{moved}"
+    );
+
+    let mut group = c.benchmark_group("advance/default_model");
+    group.throughput(Throughput::Elements(CUSTOMERS as u64));
+    group.bench_function("engine", |b| {
+        b.iter(|| {
+            let mut cycles = 0;
+            for (state, record) in states.iter().zip(&records) {
+                let step = engine
+                    .advance(black_box(state), black_box(record), now, &mut scratch)
+                    .expect("every stage is in the model");
+                cycles += step.state.cycles() + u32::from(step.moved());
+            }
+            cycles
+        })
+    });
+    group.bench_function("baseline", |b| {
+        b.iter(|| {
+            let mut cycles = 0;
+            for (state, values) in plain.iter().zip(&dense) {
+                let (next, rule) =
+                    baseline_advance(black_box(state), black_box(values), now.unix_seconds());
+                cycles += next.cycles + u32::from(rule.is_some());
+            }
+            cycles
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_default_model, bench_decide, bench_advance);
 criterion_main!(benches);

@@ -539,13 +539,13 @@ impl Engine {
     /// let step = engine.advance(&JourneyState::new(), &customer, day(0), &mut scratch)?;
     /// assert_eq!(step.state.stage(), Some("post_purchase"));
     ///
-    /// // One page view on day 1 starts no new cycle: post_purchase has a
-    /// // minimum dwell.
-    /// customer.set("reviews_read", 1)?;
+    /// // Asking friends for recommendations on day 1 starts no new cycle:
+    /// // post_purchase has a minimum dwell of 7 days.
+    /// customer.set("recommendations_sought", 1)?;
     /// let early = engine.advance(&step.state, &customer, day(1), &mut scratch)?;
     /// assert!(!early.moved());
     ///
-    /// // Researching again two weeks later does.
+    /// // Two weeks after the purchase it does.
     /// let later = engine.advance(&step.state, &customer, day(14), &mut scratch)?;
     /// assert_eq!(later.state.stage(), Some("information_search"));
     /// assert_eq!(later.state.previous(), Some("post_purchase"));

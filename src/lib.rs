@@ -153,7 +153,10 @@ pub use engine::{Classification, Decision, Engine, EngineBuilder, Scratch};
 pub use error::{Error, Location};
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
 pub use id::{ActionId, RuleId, SignalId, StageId, TagId};
-pub use journey::{FromStages, JourneyState, Step, Transition, TransitionRule, TransitionSpec};
+pub use journey::{
+    FromStages, Funnel, FunnelStats, JourneyState, StageStats, Step, Transition, TransitionRule,
+    TransitionSpec,
+};
 pub use limits::Limits;
 pub use score::{Evidence, ScoreInput, StageScorer};
 pub use signal::{Schema, Signal, SignalKind, SignalRecord, SignalSpec, Signals, Value};

@@ -1,6 +1,7 @@
-//! `Engine::classify` and `Engine::decide` do not allocate, nor does reading
-//! their decisions: a counting global allocator around the hot path. Its own
-//! binary, because a global allocator is process-wide.
+//! `Engine::classify`, `Engine::decide` and `Engine::advance` do not
+//! allocate, nor does reading their answers: a counting global allocator
+//! around the hot path. Its own binary, because a global allocator is
+//! process-wide.
 
 // A global allocator can only be written with `unsafe`; the library itself
 // forbids it.
@@ -12,8 +13,9 @@ use std::fmt::Write;
 
 use buyer_journey::{
     models, ActionInput, ActionSpec, Arbitration, ContactLog, Decision, Engine, Evidence,
-    HitPolicy, Outcome, Reason, RulesetSpec, ScoreInput, ScoreRuleSpec, Scratch, Signal,
-    SignalRecord, SignalSpec, Signals, Span, StageRuleSpec, StageSpec, TagSpec, Timestamp, Value,
+    HitPolicy, JourneyState, Outcome, Reason, RulesetSpec, ScoreInput, ScoreRuleSpec, Scratch,
+    Signal, SignalRecord, SignalSpec, Signals, Span, StageRuleSpec, StageSpec, Step, TagSpec,
+    Timestamp, Value,
 };
 
 struct Counting;
@@ -574,4 +576,173 @@ fn a_scratch_of_another_engine_is_resized_once() {
     });
     assert!(checksum > 0.0);
     assert_eq!(count, 0, "alternating engines allocated {count} times");
+}
+
+// --- advance -----------------------------------------------------------------
+
+/// Reads every part of a step.
+fn read_step(step: &Step) -> f64 {
+    let state = &step.state;
+    let mut sum = f64::from(state.cycles())
+        + state.entered().unix_seconds() as f64
+        + state.stage().map_or(0, str::len) as f64
+        + state.previous().map_or(0, str::len) as f64;
+    if let Some(transition) = &step.transition {
+        sum += (transition.from().map_or(0, str::len)
+            + transition.to().len()
+            + transition.rule().map_or(0, str::len)) as f64
+            + transition.at().unix_seconds() as f64
+            + transition.time_in_previous().as_seconds() as f64;
+    }
+    sum
+}
+
+/// States over every stage of `engine`, entered at several times before
+/// [`now`] (inside and past the built-in 7-day dwell), with and without a
+/// previous stage and cycles, and new customers.
+fn states(engine: &Engine) -> Vec<JourneyState> {
+    let mut states = vec![JourneyState::new(), JourneyState::new().with_cycles(2)];
+    for stage in engine.model().iter() {
+        for (i, ago) in [Span::ZERO, Span::hours(5), Span::days(8), Span::days(400)]
+            .into_iter()
+            .enumerate()
+        {
+            let state = JourneyState::in_stage(stage.id(), now().before(ago));
+            states.push(if i % 2 == 0 {
+                state
+            } else {
+                state
+                    .with_previous(engine.model().entry().id())
+                    .with_cycles(i as u32)
+            });
+        }
+    }
+    states
+}
+
+/// What advancing every state with every customer did, off the counted
+/// path: first placements, moves by a rule, and stays.
+#[derive(Debug, Default)]
+struct Moves {
+    placed: usize,
+    by_rule: usize,
+    stayed: usize,
+}
+
+fn moves<S: Signals>(engine: &Engine, states: &[JourneyState], customers: &[S]) -> Moves {
+    let mut scratch = engine.scratch();
+    let mut moves = Moves::default();
+    for state in states {
+        for customer in customers {
+            let step = engine
+                .advance(state, customer, now(), &mut scratch)
+                .unwrap();
+            match &step.transition {
+                None => moves.stayed += 1,
+                Some(transition) if transition.rule().is_none() => moves.placed += 1,
+                Some(_) => moves.by_rule += 1,
+            }
+        }
+    }
+    moves
+}
+
+/// How many allocations advancing every state with every customer makes,
+/// reading each step: with a fresh scratch counted from its first call, and
+/// again with the same scratch, warm.
+fn advance_all<S: Signals>(
+    engine: &Engine,
+    states: &[JourneyState],
+    customers: &[S],
+) -> [usize; 2] {
+    let mut scratch = engine.scratch();
+    let mut checksum = 0.0;
+    let mut run = |scratch: &mut Scratch| {
+        allocations(|| {
+            for state in states {
+                for customer in customers {
+                    let step = engine.advance(state, customer, now(), scratch).unwrap();
+                    checksum += read_step(&step);
+                }
+            }
+        })
+    };
+    let fresh = run(&mut scratch);
+    let warm = run(&mut scratch);
+    assert!(checksum > 0.0);
+    [fresh, warm]
+}
+
+#[test]
+fn advance_on_the_built_in_model_does_not_allocate() {
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    let mut records = customers(&engine);
+    records.extend(generated(&engine, 300, 0x5851_F42D_4C95_7F2D));
+    let states = states(&engine);
+    let seen = moves(&engine, &states, &records);
+    assert!(
+        seen.placed > 0 && seen.by_rule > 0 && seen.stayed > 0,
+        "{seen:?}"
+    );
+    // Every transition rule fires for some state and customer.
+    let mut scratch = engine.scratch();
+    for rule in engine.transitions() {
+        let fires = states.iter().any(|state| {
+            records.iter().any(|record| {
+                let step = engine.advance(state, record, now(), &mut scratch).unwrap();
+                step.transition.and_then(|t| t.rule().map(str::to_owned)) == Some(rule.id().into())
+            })
+        });
+        assert!(fires, "{} never fired", rule.id());
+    }
+
+    let count = advance_all(&engine, &states, &records);
+    assert_eq!(count, [0, 0], "advance allocated (fresh, warm)");
+}
+
+#[test]
+fn advance_from_a_stage_without_candidates_does_not_allocate() {
+    // Only the forward rules: nothing moves a customer out of post_purchase.
+    let mut spec = models::buying_process();
+    spec.transitions
+        .retain(|rule| rule.id.starts_with("forward."));
+    let engine = Engine::builder(spec).build().unwrap();
+    let records = generated(&engine, 300, 0x2545_F491_4F6C_DD1D);
+    let post_purchase: Vec<JourneyState> = states(&engine)
+        .into_iter()
+        .filter(|state| state.stage() == Some("post_purchase"))
+        .collect();
+    let seen = moves(&engine, &post_purchase, &records);
+    assert_eq!(seen.stayed, post_purchase.len() * records.len(), "{seen:?}");
+    assert_eq!(advance_all(&engine, &post_purchase, &records), [0, 0]);
+
+    // And an engine without transitions at all.
+    let mut spec = models::buying_process();
+    spec.transitions.clear();
+    let engine = Engine::builder(spec).build().unwrap();
+    let records = generated(&engine, 100, 99);
+    let states = states(&engine);
+    let seen = moves(&engine, &states, &records);
+    assert_eq!(seen.by_rule, 0, "{seen:?}");
+    assert!(seen.placed > 0 && seen.stayed > 0, "{seen:?}");
+    assert_eq!(advance_all(&engine, &states, &records), [0, 0]);
+}
+
+#[test]
+fn advance_with_host_signals_does_not_allocate() {
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    let visitors: Vec<Visitor> = (0..50)
+        .map(|i| Visitor {
+            reviews: i % 3,
+            carts: i % 5 / 4,
+            plan: "pro",
+        })
+        .collect();
+    let states = states(&engine);
+    let seen = moves(&engine, &states, &visitors);
+    assert!(
+        seen.placed > 0 && seen.by_rule > 0 && seen.stayed > 0,
+        "{seen:?}"
+    );
+    assert_eq!(advance_all(&engine, &states, &visitors), [0, 0]);
 }

@@ -45,6 +45,14 @@ const CYCLE_ACTIVITY: [&str; 11] = [
 /// - any activity since the last purchase starts a new cycle, placed by the
 ///   rules above (unless a complaint or ticket is open).
 ///
+/// For hosts that keep each customer's stage, its transition rules
+/// ([`Engine::advance`](crate::Engine::advance)) move a customer forward as
+/// the classification above does, never back; out of `post_purchase` they
+/// start a new cycle only after 7 days, with no complaint or question open,
+/// and on more than one stray page view (two category, guide or review
+/// views, or a search for a need, a request for recommendations, a
+/// brochure, a comparison, a sales conversation, a quote or a cart).
+///
 /// | signal | kind | meaning |
 /// | --- | --- | --- |
 /// | `need_searches` | count | searches phrased as a need or problem rather than a product |
@@ -275,13 +283,21 @@ fn stage_rules() -> Vec<StageRuleSpec> {
 
 /// The journey: forward as evidence for a later stage appears, and from
 /// `post_purchase` a new cycle when the customer shows a new need or starts
-/// researching again, after a minimum dwell so one stray page view after a
-/// purchase does not start one.
+/// researching again.
 ///
 /// A forward rule to a stage holds when one of that stage's stage rules
 /// does, and later stages have higher priority, so a journey moves as the
-/// `furthest` classification does, never back. A new cycle waits while a
-/// complaint or question is open: support comes first.
+/// `furthest` classification does, never back.
+///
+/// After a purchase the customer looks at the product they bought, reads
+/// its guides and reviews: a page view is weak evidence of a new need. So
+/// one category, guide or review page view starts no new cycle, two do, and
+/// so does a deliberate act: a search phrased as a need, asking others for
+/// recommendations, a brochure, a comparison, a sales conversation, a quote
+/// or a cart. No new cycle starts in the first 7 days after the purchase
+/// (the minimum dwell) or while a complaint or question is open: support
+/// comes first. The counts are for the cycle, so activity during the dwell
+/// still counts once it is over.
 fn transitions(stage_rules: &[StageRuleSpec]) -> Vec<TransitionSpec> {
     let stages = [
         "need_recognition",
@@ -309,15 +325,20 @@ fn transitions(stage_rules: &[StageRuleSpec]) -> Vec<TransitionSpec> {
                 .describe("evidence for a later stage"),
         );
     }
-    for (priority, stage) in (0..).zip(&stages[..4]) {
+    let new_cycle_evidence = [
+        "need_searches >= 1 or category_views >= 2".to_owned(),
+        "reviews_read >= 2 or info_page_views >= 2 or recommendations_sought >= 1 \
+         or brochures_downloaded >= 1"
+            .to_owned(),
+        evidence("evaluation"),
+        evidence("purchase_decision"),
+    ];
+    for (priority, (stage, evidence)) in (0..).zip(stages.iter().zip(&new_cycle_evidence)) {
         transitions.push(
             TransitionSpec::new(
                 &format!("new_cycle.{stage}"),
                 stage,
-                format!(
-                    "({}) and not (open_complaints >= 1 or open_tickets >= 1)",
-                    evidence(stage)
-                ),
+                format!("({evidence}) and not (open_complaints >= 1 or open_tickets >= 1)"),
             )
             .from(&["post_purchase"])
             .min_dwell(POST_PURCHASE_DWELL)

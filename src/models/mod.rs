@@ -2,5 +2,7 @@
 //! host can use as they are, serialize, or change.
 
 mod buying_process;
+mod journeys;
 
 pub use buying_process::{buying_process, sample_customers, SampleCustomer};
+pub use journeys::{sample_journeys, SampleDay, SampleJourney};
