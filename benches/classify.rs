@@ -495,8 +495,8 @@ struct PlainState {
 /// (in declaration order) of the rule that moved the customer. Out of every
 /// stage but post_purchase, to the furthest later stage with evidence (the
 /// stage rules of [`baseline`]); out of post_purchase after 7 days, with no
-/// complaint or ticket open, to the furthest earlier stage with evidence,
-/// as a new cycle.
+/// complaint or ticket open, to the furthest earlier stage with evidence of
+/// more than one page view, as a new cycle.
 // `!(x >= 1.0)` is meant: it holds when `x` is missing, as `not (x >= 1)` does.
 #[allow(clippy::neg_cmp_op_on_partial_ord)]
 fn baseline_advance(state: &PlainState, c: &[f64; 16], now: i64) -> (PlainState, Option<u8>) {
@@ -521,7 +521,14 @@ fn baseline_advance(state: &PlainState, c: &[f64; 16], now: i64) -> (PlainState,
         if in_stage < 7 * 86_400 || open {
             return (*state, None);
         }
-        match evidence[..4].iter().rposition(|&has| has) {
+        // One page view is not evidence of a new need after a purchase.
+        let renewed = [
+            c[0] >= 1.0 || c[1] >= 2.0,
+            c[2] >= 2.0 || c[3] >= 2.0 || c[4] >= 1.0 || c[5] >= 1.0,
+            weighing,
+            buying,
+        ];
+        match renewed.iter().rposition(|&has| has) {
             // new_cycle.<stage> is rule 4 + stage.
             Some(i) => (i, 4 + i, true),
             None => return (*state, None),

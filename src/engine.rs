@@ -572,7 +572,7 @@ impl Engine {
                 transition: Some(Transition::placed(to, now)),
             });
         };
-        let stage = self.model.id(name).ok_or_else(|| Error::Unknown {
+        let stage = self.machine.stage_id(name).ok_or_else(|| Error::Unknown {
             location: Location::new("state.stage"),
             what: "stage",
             name: name.to_string(),

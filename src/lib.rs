@@ -88,6 +88,50 @@
 //! was eligible; [`Engine::explain`] says for every action why it was or was
 //! not suggested.
 //!
+//! # Journeys
+//!
+//! A host that keeps each customer's stage between evaluations stores a
+//! [`JourneyState`] (serde: the stage id, when it was entered, the previous
+//! stage, the completed buying cycles) and passes it back to
+//! [`Engine::advance`] with fresh signals and the time. A new customer is
+//! placed by the classification; after that only the ruleset's
+//! [transition rules](TransitionSpec) move them: `from` stages, `to`, a
+//! condition that may also read `stage` and `days_in_stage`, a priority, a
+//! minimum dwell against flapping, and explicit permission to go back
+//! (`back`, or `new_cycle`, which also counts a finished cycle). When a
+//! transition rule and the classification disagree, the rule wins; when no
+//! rule fires, the customer stays.
+//!
+//! ```
+//! use buyer_journey::{models, Engine, Funnel, JourneyState, Span, Timestamp};
+//!
+//! let engine = Engine::builder(models::buying_process()).build()?;
+//! let mut scratch = engine.scratch();
+//! let monday = Timestamp::from_unix_seconds(1_700_000_000);
+//!
+//! let mut customer = engine.record();
+//! customer.set("reviews_read", 2)?;
+//! let placed = engine.advance(&JourneyState::new(), &customer, monday, &mut scratch)?;
+//! assert_eq!(placed.state.stage(), Some("information_search"));
+//!
+//! customer.set("cart_adds", 1)?;
+//! let step = engine.advance(&placed.state, &customer, monday + Span::days(3), &mut scratch)?;
+//! let moved = step.transition.as_ref().unwrap();
+//! assert_eq!((moved.to(), moved.rule()), ("purchase_decision", Some("forward.purchase_decision")));
+//!
+//! // Count a population: customers per stage, moves, median time per stage.
+//! let mut funnel = Funnel::new(engine.model());
+//! funnel.add_transition(moved)?;
+//! funnel.add_state(&step.state)?;
+//! let stats = funnel.stats();
+//! assert_eq!(stats.stage("information_search").unwrap().median_time, Some(Span::days(3)));
+//! print!("{}", stats.bar_chart(30));
+//!
+//! // And draw the rules: Mermaid or Graphviz text.
+//! assert!(engine.to_mermaid().starts_with("stateDiagram-v2"));
+//! # Ok::<(), buyer_journey::Error>(())
+//! ```
+//!
 //! # Plugging in
 //!
 //! - **Signals.** Fill a [`SignalRecord`] by name (checked), or implement
@@ -118,11 +162,12 @@
 //!
 //! # Determinism
 //!
-//! The same engine, signals, contact history and `now` always give the same
-//! decision: stage ties break by model order and rule id (see
-//! [`HitPolicy`]), action ties by catalog order, the fired rules are reported
-//! in rule order, and the library reads no clock, no randomness and no
-//! global state. Time comes from the host as a [`Timestamp`].
+//! The same engine, signals, contact history (or journey state) and `now`
+//! always give the same decision: stage ties break by model order and rule
+//! id (see [`HitPolicy`]), action ties by catalog order, transition rules by
+//! priority then declaration order, the fired rules are reported in rule
+//! order, and the library reads no clock, no randomness and no global
+//! state. Time comes from the host as a [`Timestamp`].
 
 #![forbid(unsafe_code)]
 

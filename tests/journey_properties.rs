@@ -472,14 +472,30 @@ fn small_values() -> impl Strategy<Value = [Option<u8>; 3]> {
 /// `None` when every list is valid.
 fn first_from_error(drawn: &[Drawn], stages: usize) -> Option<(String, String)> {
     for (i, rule) in drawn.iter().enumerate() {
-        let Some(list) = &rule.from else { continue };
+        let to_id = STAGE_IDS[rule.to % stages];
+        let Some(list) = &rule.from else {
+            // `any`: the stages before `to`, or all but `to` for a rule
+            // that may go back; none is an error at `to`.
+            let may_go_back = rule.back || rule.new_cycle;
+            let message = if stages == 1 && may_go_back {
+                "the model has no other stage to move from".to_owned()
+            } else if rule.to % stages == 0 && !may_go_back {
+                format!(
+                    "'{to_id}' is the first stage, so no forward move reaches it; add \"back\": \
+                     true (or \"new_cycle\": true) to permit moving back to it"
+                )
+            } else {
+                continue;
+            };
+            let path = format!("transitions[{i}].to");
+            return Some((path.clone(), format!("{path}: {message}")));
+        };
         if list.is_empty() {
             let path = format!("transitions[{i}].from");
             let message = "a transition needs at least one stage to move from, or \"any\"";
             return Some((path.clone(), format!("{path}: {message}")));
         }
         let to = rule.to % stages;
-        let to_id = STAGE_IDS[to];
         let mut seen = Vec::new();
         for (j, stage) in list.iter().map(|s| s % stages).enumerate() {
             let id = STAGE_IDS[stage];
@@ -646,6 +662,8 @@ proptest! {
             .iter()
             .enumerate()
             .map(|(i, rule)| make_valid(i, rule, stages))
+            // A rule with no stage to move from is an error (tested below).
+            .filter(|rule| !rule.from.is_empty())
             .collect();
         let spec = ruleset(
             stages,

@@ -895,6 +895,34 @@ fn an_unknown_from_stage_is_reported_with_a_suggestion() {
 }
 
 #[test]
+fn a_transition_with_no_stage_to_move_from_is_rejected() {
+    // `from: any` forward to the first stage: no stage comes before it.
+    small_fails(
+        vec![TransitionSpec::new("restart", "aware", "a == 0")],
+        "transitions[0].to",
+        "transitions[0].to: 'aware' is the first stage, so no forward move reaches it; add \
+         \"back\": true (or \"new_cycle\": true) to permit moving back to it",
+    );
+    // Permitted to go back, it moves customers from every other stage.
+    let engine = small_engine(vec![
+        TransitionSpec::new("restart", "aware", "a == 0").back()
+    ]);
+    assert_eq!(engine.transition("restart").unwrap().from().len(), 3);
+
+    // A one-stage model has nowhere to move from at all.
+    let mut spec = small(vec![
+        TransitionSpec::new("again", "aware", "true").new_cycle()
+    ]);
+    spec.stages.truncate(1);
+    spec.stage_rules.clear();
+    let err = build_fails(spec);
+    assert_eq!(
+        err.to_string(),
+        "transitions[0].to: the model has no other stage to move from"
+    );
+}
+
+#[test]
 fn a_transition_that_would_not_move_is_rejected() {
     small_fails(
         vec![TransitionSpec::new("stay", "trying", "true").from(&["aware", "trying"])],

@@ -377,6 +377,21 @@ pub(crate) fn validate(
                 .collect(),
             FromStages::Stages(ids) => from_stages(ids, to, back, model, &path)?,
         };
+        if from.is_empty() {
+            let message = if back {
+                "the model has no other stage to move from".to_owned()
+            } else {
+                format!(
+                    "'{}' is the first stage, so no forward move reaches it; add \"back\": true \
+                     (or \"new_cycle\": true) to permit moving back to it",
+                    spec.to
+                )
+            };
+            return Err(Error::Invalid {
+                location: Location::new(format!("{path}.to")),
+                message,
+            });
+        }
         let condition = spec
             .when
             .compile(schema, limits)

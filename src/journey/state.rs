@@ -234,6 +234,7 @@ impl Transition {
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Step {
     /// The state to store for the customer.
     pub state: JourneyState,
