@@ -10,7 +10,7 @@ use crate::action::rank::{rank, reserve, Catalog, Customer, RankBuffers};
 use crate::action::{Action, ActionScorer, ContactHistory, SuggestedAction, Suggestion};
 use crate::compile::Program;
 use crate::condition::{evaluate_dense, Condition};
-use crate::error::{suggest, Error, Location};
+use crate::error::Error;
 use crate::id::{RuleId, StageId, TagId};
 use crate::journey::{JourneyState, Machine, Step, Transition, TransitionRule};
 use crate::limits::Limits;
@@ -572,12 +572,12 @@ impl Engine {
                 transition: Some(Transition::placed(to, now)),
             });
         };
-        let stage = self.machine.stage_id(name).ok_or_else(|| Error::Unknown {
-            location: Location::new("state.stage"),
-            what: "stage",
-            name: name.to_string(),
-            suggestion: suggest(name, self.model.iter().map(Stage::id)),
-        })?;
+        // The model's lookup only runs to report a stage it lacks.
+        let stage = self
+            .machine
+            .stage_id(name)
+            .map_or_else(|| self.model.resolve(name).map(Stage::stage_id), Ok)
+            .map_err(|e| e.at("state.stage"))?;
         if !self.machine.has_candidates(stage) {
             return Ok(unchanged(state));
         }

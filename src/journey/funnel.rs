@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Decision;
-use crate::error::{suggest, Error, Location};
+use crate::error::Error;
 use crate::journey::{JourneyState, Transition};
-use crate::stage::{Stage, StageModel};
+use crate::stage::StageModel;
 use crate::time::Span;
 
 /// Counts a population against a stage model: customers per stage (from
@@ -250,14 +250,9 @@ impl Funnel {
     /// The position of stage `id` in the model, or the error at `location`.
     fn index(&self, id: &str, location: &str) -> Result<usize, Error> {
         self.model
-            .id(id)
-            .map(|stage| stage.index())
-            .ok_or_else(|| Error::Unknown {
-                location: Location::new(location),
-                what: "stage",
-                name: id.to_owned(),
-                suggestion: suggest(id, self.model.iter().map(Stage::id)),
-            })
+            .resolve(id)
+            .map(|stage| stage.stage_id().index())
+            .map_err(|e| e.at(location))
     }
 }
 
