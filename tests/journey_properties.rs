@@ -76,24 +76,13 @@ fn check_step(
 // ---------------------------------------------------------------------------
 
 /// The built-in schema's signals, in declaration order.
-const SIGNALS: [&str; 16] = [
-    "need_searches",
-    "category_views",
-    "info_page_views",
-    "reviews_read",
-    "recommendations_sought",
-    "brochures_downloaded",
-    "comparisons",
-    "sales_contacts",
-    "quote_requests",
-    "cart_adds",
-    "checkout_starts",
-    "purchases",
-    "days_since_purchase",
-    "open_tickets",
-    "open_complaints",
-    "satisfaction",
-];
+fn signal_names() -> Vec<String> {
+    models::buying_process()
+        .signals
+        .into_iter()
+        .map(|signal| signal.name)
+        .collect()
+}
 
 static STAGES: [&str; 5] = [
     "need_recognition",
@@ -112,10 +101,10 @@ fn built_in_signals() -> impl Strategy<Value = Vec<Option<f64>>> {
 /// Each signal present with probability `present`: sparse customers reach
 /// the thresholds where one signal alone decides.
 fn built_in_signals_present(present: f64) -> impl Strategy<Value = Vec<Option<f64>>> {
-    SIGNALS
+    signal_names()
         .iter()
-        .map(|&name| {
-            let value: BoxedStrategy<f64> = match name {
+        .map(|name| {
+            let value: BoxedStrategy<f64> = match name.as_str() {
                 "days_since_purchase" => (0u32..400).prop_map(f64::from).boxed(),
                 "satisfaction" => (0u32..=10).prop_map(f64::from).boxed(),
                 _ => prop_oneof![3 => Just(0.0), 3 => Just(1.0), 1 => Just(2.0), 1 => Just(3.0)]
@@ -128,7 +117,7 @@ fn built_in_signals_present(present: f64) -> impl Strategy<Value = Vec<Option<f6
 
 fn built_in_record(engine: &Engine, values: &[Option<f64>]) -> SignalRecord {
     let mut record = engine.record();
-    for (name, value) in SIGNALS.iter().zip(values) {
+    for (name, value) in signal_names().iter().zip(values) {
         if let Some(value) = value {
             record.set(name, *value).unwrap();
         }
@@ -601,8 +590,9 @@ proptest! {
         let signals = built_in_record(&engine, &values);
         let step = engine.advance(&state, &signals, now, &mut engine.scratch()).unwrap();
         check_step(&engine, &state, now, &step)?;
+        let names = signal_names();
         let value = |name: &str| {
-            let i = SIGNALS.iter().position(|&s| s == name).unwrap();
+            let i = names.iter().position(|s| s == name).unwrap();
             values[i].unwrap_or(f64::NAN)
         };
         let evidence = |names: &[(&str, f64)]| names.iter().any(|&(name, least)| value(name) >= least);
