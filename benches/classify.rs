@@ -306,8 +306,8 @@ fn classify_all(engine: &Engine, records: &[SignalRecord], scratch: &mut Scratch
             engine
                 .classify(black_box(record), scratch)
                 .stage()
-                .stage_id()
                 .index()
+                .as_usize()
         })
         .sum()
 }
@@ -324,10 +324,10 @@ fn bench_default_model(c: &mut Criterion) {
     for (values, record) in dense.iter().zip(&records) {
         let decision = engine.classify(record, &mut scratch);
         let (stage, confidence, tags) = baseline(values);
-        assert_eq!(decision.stage().stage_id().index(), stage, "{values:?}");
+        assert_eq!(decision.stage().index().as_usize(), stage, "{values:?}");
         let engine_tags = decision
             .tags()
-            .fold(0u8, |bits, tag| bits | (1 << tag.tag_id().index()));
+            .fold(0u8, |bits, tag| bits | (1 << tag.index().as_usize()));
         assert_eq!(engine_tags, tags, "{values:?}");
         assert!(
             (decision.confidence() - confidence).abs() < 1e-12,
@@ -429,14 +429,14 @@ fn bench_decide(c: &mut Criterion) {
         let decision = engine.decide(record, &empty, now, &mut scratch);
         let decided: Vec<(usize, u64)> = decision
             .actions()
-            .map(|a| (a.action().action_id().index(), a.priority().to_bits()))
+            .map(|a| (a.action().index().as_usize(), a.priority().to_bits()))
             .collect();
         let (stage, top, count) = baseline_decide(values);
         let hand_written: Vec<(usize, u64)> = top[..count]
             .iter()
             .map(|&(index, priority)| (usize::from(index), priority.to_bits()))
             .collect();
-        assert_eq!(decision.stage().stage_id().index(), stage, "{values:?}");
+        assert_eq!(decision.stage().index().as_usize(), stage, "{values:?}");
         assert_eq!(decided, hand_written, "{values:?}");
         for &(index, _) in &decided {
             seen[index] = true;
@@ -459,7 +459,7 @@ fn bench_decide(c: &mut Criterion) {
                 let mut actions = 0;
                 for record in &records {
                     let decision = engine.decide(black_box(record), history, now, &mut scratch);
-                    actions += decision.actions().len() + decision.stage().stage_id().index();
+                    actions += decision.actions().len() + decision.stage().index().as_usize();
                 }
                 actions
             })

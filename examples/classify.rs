@@ -19,7 +19,7 @@
 //! strings for the labels of `category` signals; `null` or an absent signal
 //! means missing, and an absent `signals` means that nothing is known. Each
 //! output line is the customer's id followed by the
-//! [`Classification`](buyer_journey::Classification) of
+//! [`DecisionRecord`](buyer_journey::DecisionRecord) of
 //! [`Engine::decide`](buyer_journey::Engine::decide): the stage, the
 //! confidence, the evidence per stage, the rules that fired, the customer's
 //! `tags` and the suggested `actions`, best first, each with its id, kind,
@@ -48,7 +48,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::process::ExitCode;
 
-use buyer_journey::{models, Classification, ContactLog, Engine, SignalRecord, Timestamp, Value};
+use buyer_journey::{models, ContactLog, DecisionRecord, Engine, SignalRecord, Timestamp, Value};
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -121,7 +121,7 @@ pub(crate) fn run(
             Ok(id) => {
                 let classification = engine
                     .decide(&record, &history, now, &mut scratch)
-                    .to_classification();
+                    .to_record();
                 serde_json::to_writer(
                     &mut *output,
                     &Output {
@@ -145,7 +145,7 @@ pub(crate) fn run(
 struct Output<'a> {
     id: &'a str,
     #[serde(flatten)]
-    classification: Classification,
+    classification: DecisionRecord,
 }
 
 /// Parses one customer into `record` (which starts empty) and returns its id,

@@ -74,7 +74,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let days = simulate(&engine, &weighing)?;
     let advisor = "evaluation.advisor_call";
-    let policy = engine.action(advisor).ok_or("no advisor_call")?.contact();
+    let policy = engine
+        .find_action(advisor)
+        .ok_or("no advisor_call")?
+        .contact();
     assert_eq!(policy.cooldown, Some(Span::days(2)));
     assert_eq!(policy.max_dismissals, Some(2));
     // Shown and dismissed on day 0; hidden by the cooldown on day 1.
@@ -246,7 +249,7 @@ fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::e
             let mut happened = format!("shown {}", short(top));
             if script.dismisses.contains(&top.as_str()) {
                 log.record_dismissed(top);
-                let action = engine.action(top).ok_or("no such action")?;
+                let action = engine.find_action(top).ok_or("no such action")?;
                 let count = log.dismissals(action);
                 match action.contact().max_dismissals {
                     Some(max) => {
@@ -279,7 +282,7 @@ fn reasons_in<'a>(explanation: &'a Explanation, id: &str) -> &'a [Reason] {
     match explanation.actions.iter().find(|a| a.id == id) {
         Some(trace) => match &trace.outcome {
             Outcome::NotSuggested { reasons } => reasons,
-            Outcome::Suggested { .. } => &[],
+            _ => &[],
         },
         None => &[],
     }

@@ -14,7 +14,8 @@
 //! the scorers added: the stage, the confidence and the evidence per stage.
 
 use buyer_journey::{
-    models, Engine, Evidence, HitPolicy, RulesetSpec, ScoreInput, SignalId, StageId, StageScorer,
+    models, Engine, Evidence, HitPolicy, RulesetSpec, ScoreInput, SignalIndex, StageIndex,
+    StageScorer,
 };
 
 /// A customer with a quote request and at least this many sales contacts
@@ -37,21 +38,27 @@ const RECENT_DAYS: f64 = 30.0;
 /// The signal and stage ids are looked up once, when the scorer is made, so
 /// scoring is a few array reads and allocates nothing.
 struct Propensity {
-    sales_contacts: SignalId,
-    quote_requests: SignalId,
-    days_since_purchase: SignalId,
-    satisfaction: SignalId,
-    evaluation: StageId,
-    post_purchase: StageId,
+    sales_contacts: SignalIndex,
+    quote_requests: SignalIndex,
+    days_since_purchase: SignalIndex,
+    satisfaction: SignalIndex,
+    evaluation: StageIndex,
+    post_purchase: StageIndex,
 }
 
 impl Propensity {
-    /// Resolves the names the scorer reads in the ruleset it will score for.
+    /// Resolves the ids the scorer reads in the ruleset it will score for.
     fn new(spec: &RulesetSpec) -> Result<Self, Box<dyn std::error::Error>> {
         let schema = spec.schema()?;
         let model = spec.stage_model()?;
-        let signal = |name: &str| schema.id(name).ok_or(format!("no signal '{name}'"));
-        let stage = |id: &str| model.id(id).ok_or(format!("no stage '{id}'"));
+        let signal = |id: &str| {
+            let signal = schema.find(id).ok_or(format!("no signal '{id}'"))?;
+            Ok::<_, String>(signal.index())
+        };
+        let stage = |id: &str| {
+            let stage = model.find(id).ok_or(format!("no stage '{id}'"))?;
+            Ok::<_, String>(stage.index())
+        };
         Ok(Propensity {
             sales_contacts: signal("sales_contacts")?,
             quote_requests: signal("quote_requests")?,
@@ -66,19 +73,19 @@ impl Propensity {
 impl StageScorer for Propensity {
     fn score(&self, input: &ScoreInput<'_>, evidence: &mut Evidence<'_>) {
         // Missing signals read as `None`: no evidence either way.
-        let contacts = input.number_by_id(self.sales_contacts).unwrap_or(0.0);
+        let contacts = input.number_at(self.sales_contacts).unwrap_or(0.0);
         let quoted = input
-            .number_by_id(self.quote_requests)
+            .number_at(self.quote_requests)
             .is_some_and(|n| n >= 1.0);
         if quoted && contacts >= MANY_SALES_CONTACTS {
             evidence.add(self.evaluation, contacts.min(5.0));
         }
 
         let recent = input
-            .number_by_id(self.days_since_purchase)
+            .number_at(self.days_since_purchase)
             .is_some_and(|days| days <= RECENT_DAYS);
         let unhappiness = input
-            .number_by_id(self.satisfaction)
+            .number_at(self.satisfaction)
             .map_or(0.0, |rating| UNHAPPY - rating);
         if recent && unhappiness > 0.0 {
             evidence.add(self.post_purchase, unhappiness);
@@ -95,21 +102,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // With scorers: the propensity model, then a closure. Scorers run in
     // registration order after the built-in rule points; each sees the
-    // evidence so far. The closure takes its ids by value (`move`).
+    // evidence so far. The closure takes its indices by value (`move`).
     let propensity = Propensity::new(&spec)?;
     let checkout = spec
         .schema()?
-        .id("checkout_starts")
-        .ok_or("no checkout_starts")?;
+        .find("checkout_starts")
+        .ok_or("no checkout_starts")?
+        .index();
     let purchase = spec
         .stage_model()?
-        .id("purchase_decision")
-        .ok_or("no purchase_decision")?;
+        .find("purchase_decision")
+        .ok_or("no purchase_decision")?
+        .index();
     let scored = Engine::builder(spec)
         .scorer(propensity)
         .scorer(move |input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
             // A started checkout is strong evidence of a decision to buy.
-            if input.number_by_id(checkout).is_some_and(|n| n >= 1.0) {
+            if input.number_at(checkout).is_some_and(|n| n >= 1.0) {
                 evidence.add(purchase, 2.0);
             }
         })

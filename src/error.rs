@@ -1,4 +1,5 @@
-//! The crate's one error type and the place in the input it points at.
+//! The crate's one error type, what went wrong in it, and the place in the
+//! input it points at. Every step of the pipeline reports through it.
 
 use std::fmt;
 
@@ -6,26 +7,43 @@ use std::fmt;
 ///
 /// Messages are lowercase, name the offending item in quotes and, where the
 /// input came from a ruleset, start with its [`Location`]
-/// (`stage_rules[3].when, column 17: ...`). Unknown names come with the
-/// nearest known name as a suggestion.
+/// (`stage_rules[3].when, column 17: ...`). Unknown ids come with the
+/// nearest known id as a suggestion.
 ///
-/// The enum is `#[non_exhaustive]`: match on the variants you handle and keep
-/// a catch-all arm.
+/// The error is one pointer wide, so every `Result` of the crate stays small;
+/// [`kind`](Error::kind) says what went wrong, with the details.
 ///
 /// # Example
 ///
 /// ```
-/// use buyer_journey::{models, Engine};
+/// use buyer_journey::{models, Engine, ErrorKind};
 ///
 /// let engine = Engine::builder(models::buying_process()).build()?;
 /// let mut record = engine.record();
 /// let err = record.set("cart_add", 1).unwrap_err();
 /// assert_eq!(err.to_string(), "unknown signal 'cart_add', did you mean 'cart_adds'?");
+/// assert!(matches!(err.kind(), ErrorKind::Unknown { what: "signal", .. }));
 /// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Clone, PartialEq, thiserror::Error)]
+#[error(transparent)]
+pub struct Error(Box<ErrorKind>);
+
+/// What went wrong: the details of an [`Error`].
+///
+/// The enum is `#[non_exhaustive]`: match on the variants you handle and keep
+/// a catch-all arm.
+///
+/// ```
+/// use buyer_journey::{Condition, ErrorKind};
+///
+/// let err = Condition::parse("cart_adds >=").unwrap_err();
+/// let ErrorKind::Syntax { message, .. } = err.kind() else { panic!("a syntax error") };
+/// assert_eq!(message, "expected a value, found the end of the text");
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// The text of a condition does not follow the grammar.
     #[error("{location}{message}")]
     Syntax {
@@ -34,16 +52,16 @@ pub enum Error {
         /// What was expected there.
         message: String,
     },
-    /// A name (signal, stage, rule) that nothing declares.
-    #[error("{location}unknown {what} '{name}'{}", did_you_mean(.suggestion))]
+    /// An id (of a signal, stage, rule, tag, ...) that nothing declares.
+    #[error("{location}unknown {what} '{id}'{}", did_you_mean(.suggestion))]
     Unknown {
-        /// Where the name was used.
+        /// Where the id was used.
         location: Location,
-        /// What kind of name: `"signal"`, `"stage"`, ...
+        /// What the id names: `"signal"`, `"stage"`, ...
         what: &'static str,
-        /// The name as written.
-        name: String,
-        /// The nearest declared name, if one is close.
+        /// The id as written.
+        id: String,
+        /// The nearest declared id, if one is close.
         suggestion: Option<String>,
     },
     /// A label that the category signal does not declare.
@@ -51,7 +69,7 @@ pub enum Error {
     UnknownLabel {
         /// Where the label was used; empty when it came from a record.
         location: Location,
-        /// The category signal.
+        /// The category signal's id.
         signal: String,
         /// The label as written.
         label: String,
@@ -67,7 +85,7 @@ pub enum Error {
         message: String,
     },
     /// A ruleset, schema or stage model breaks a structural rule
-    /// (duplicate ids, an empty model, a bad name, ...).
+    /// (duplicate ids, an empty model, a malformed id, ...).
     #[error("{location}{message}")]
     Invalid {
         /// Which item is invalid.
@@ -92,7 +110,7 @@ pub enum Error {
     /// A value of the wrong kind for its signal (a flag given to a count, ...).
     #[error("signal '{signal}' is {expected}, got {found}")]
     WrongKind {
-        /// The signal.
+        /// The signal's id.
         signal: String,
         /// The signal's kind, with its article: `"a count"`.
         expected: &'static str,
@@ -104,7 +122,7 @@ pub enum Error {
         "signal '{signal}' is a count, so {value} is not allowed: counts are whole numbers >= 0"
     )]
     InvalidCount {
-        /// The signal.
+        /// The signal's id.
         signal: String,
         /// The value given.
         value: f64,
@@ -112,14 +130,43 @@ pub enum Error {
     /// NaN or an infinity given for a signal.
     #[error("signal '{signal}' got {value}, but values must be finite numbers")]
     NotFinite {
-        /// The signal.
+        /// The signal's id.
         signal: String,
         /// The value given.
         value: f64,
     },
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<ErrorKind> for Error {
+    #[cold]
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
 impl Error {
+    /// What went wrong, with the details.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, ErrorKind};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.stage_rules[0].stage = "need".into();
+    /// let err = Engine::builder(spec).build().unwrap_err();
+    /// let ErrorKind::Unknown { what, suggestion, .. } = err.kind() else { panic!() };
+    /// assert_eq!((*what, suggestion.as_deref()), ("stage", Some("need_recognition")));
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
     /// Where in a ruleset the error is, if it came from one.
     ///
     /// ```
@@ -132,18 +179,10 @@ impl Error {
     /// assert_eq!(location.path(), "stage_rules[0].when");
     /// assert_eq!(location.column(), Some(13));
     /// ```
+    #[must_use]
     pub fn location(&self) -> Option<&Location> {
-        match self {
-            Error::Syntax { location, .. }
-            | Error::Unknown { location, .. }
-            | Error::UnknownLabel { location, .. }
-            | Error::Type { location, .. }
-            | Error::Invalid { location, .. }
-            | Error::Limit { location, .. } => {
-                (!location.path.is_empty() || location.column.is_some()).then_some(location)
-            }
-            Error::WrongKind { .. } | Error::InvalidCount { .. } | Error::NotFinite { .. } => None,
-        }
+        let location = self.0.location()?;
+        (!location.path.is_empty() || location.column.is_some()).then_some(location)
     }
 
     /// Whether the error is a [`Limits`](crate::Limits) bound being exceeded.
@@ -155,47 +194,104 @@ impl Error {
     ///     .unwrap_err();
     /// assert!(err.is_limit());
     /// ```
+    #[must_use]
     pub fn is_limit(&self) -> bool {
-        matches!(self, Error::Limit { .. })
+        matches!(*self.0, ErrorKind::Limit { .. })
+    }
+
+    /// A structural error at `location`.
+    #[cold]
+    pub(crate) fn invalid(location: Location, message: String) -> Self {
+        ErrorKind::Invalid { location, message }.into()
+    }
+
+    /// An unknown id of `what` (`"signal"`, ...), with the nearest known one.
+    #[cold]
+    pub(crate) fn unknown(what: &'static str, id: &str, suggestion: Option<String>) -> Self {
+        ErrorKind::Unknown {
+            location: Location::default(),
+            what,
+            id: id.to_owned(),
+            suggestion,
+        }
+        .into()
+    }
+
+    /// A syntax error at `column` of condition text.
+    #[cold]
+    pub(crate) fn syntax(column: usize, message: String) -> Self {
+        ErrorKind::Syntax {
+            location: Location::column_only(column),
+            message,
+        }
+        .into()
+    }
+
+    /// A type error in a condition.
+    #[cold]
+    pub(crate) fn type_error(message: String) -> Self {
+        ErrorKind::Type {
+            location: Location::default(),
+            message,
+        }
+        .into()
     }
 
     /// The same error, placed under `path` (prefixed to any path it has).
     #[cold]
+    #[must_use]
     pub(crate) fn at(mut self, path: &str) -> Self {
-        let location = match &mut self {
-            Error::Syntax { location, .. }
-            | Error::Unknown { location, .. }
-            | Error::UnknownLabel { location, .. }
-            | Error::Type { location, .. }
-            | Error::Invalid { location, .. }
-            | Error::Limit { location, .. } => location,
-            Error::WrongKind { .. } | Error::InvalidCount { .. } | Error::NotFinite { .. } => {
-                return self
-            }
-        };
-        location.path = if location.path.is_empty() {
-            path.to_owned()
-        } else if location.path.starts_with('[') || location.path.starts_with('.') {
-            format!("{path}{}", location.path)
-        } else {
-            format!("{path}.{}", location.path)
-        };
+        if let Some(location) = self.0.location_mut() {
+            location.path = if location.path.is_empty() {
+                path.to_owned()
+            } else if location.path.starts_with('[') || location.path.starts_with('.') {
+                format!("{path}{}", location.path)
+            } else {
+                format!("{path}.{}", location.path)
+            };
+        }
         self
     }
 
     /// The same error, pointing at `column` (1-based, in characters).
     #[cold]
+    #[must_use]
     pub(crate) fn at_column(mut self, column: usize) -> Self {
-        match &mut self {
-            Error::Syntax { location, .. }
-            | Error::Unknown { location, .. }
-            | Error::UnknownLabel { location, .. }
-            | Error::Type { location, .. }
-            | Error::Invalid { location, .. }
-            | Error::Limit { location, .. } => location.column = Some(column),
-            Error::WrongKind { .. } | Error::InvalidCount { .. } | Error::NotFinite { .. } => {}
+        if let Some(location) = self.0.location_mut() {
+            location.column = Some(column);
         }
         self
+    }
+}
+
+impl ErrorKind {
+    /// The location of the kinds that come from a ruleset or condition.
+    fn location(&self) -> Option<&Location> {
+        match self {
+            ErrorKind::Syntax { location, .. }
+            | ErrorKind::Unknown { location, .. }
+            | ErrorKind::UnknownLabel { location, .. }
+            | ErrorKind::Type { location, .. }
+            | ErrorKind::Invalid { location, .. }
+            | ErrorKind::Limit { location, .. } => Some(location),
+            ErrorKind::WrongKind { .. }
+            | ErrorKind::InvalidCount { .. }
+            | ErrorKind::NotFinite { .. } => None,
+        }
+    }
+
+    fn location_mut(&mut self) -> Option<&mut Location> {
+        match self {
+            ErrorKind::Syntax { location, .. }
+            | ErrorKind::Unknown { location, .. }
+            | ErrorKind::UnknownLabel { location, .. }
+            | ErrorKind::Type { location, .. }
+            | ErrorKind::Invalid { location, .. }
+            | ErrorKind::Limit { location, .. } => Some(location),
+            ErrorKind::WrongKind { .. }
+            | ErrorKind::InvalidCount { .. }
+            | ErrorKind::NotFinite { .. } => None,
+        }
     }
 }
 
@@ -221,11 +317,13 @@ pub struct Location {
 impl Location {
     /// The path into the ruleset, such as `stage_rules[3].when`; empty for a
     /// condition parsed on its own.
+    #[must_use]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The 1-based column in the condition text, counted in characters.
+    #[must_use]
     pub fn column(&self) -> Option<usize> {
         self.column
     }
@@ -258,47 +356,9 @@ impl fmt::Display for Location {
 
 fn did_you_mean(suggestion: &Option<String>) -> String {
     match suggestion {
-        Some(name) => format!(", did you mean '{name}'?"),
+        Some(id) => format!(", did you mean '{id}'?"),
         None => String::new(),
     }
-}
-
-/// The known name nearest to `name`, if it is close enough to be a likely typo.
-/// A typo within a few edits, or else a known name that the given one starts
-/// (`reviews` for `reviews_read`).
-pub(crate) fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let budget = (name.chars().count() / 3).max(2);
-    let known: Vec<&str> = known.into_iter().collect();
-    let typo = known
-        .iter()
-        .map(|candidate| (edit_distance(name, candidate), *candidate))
-        .filter(|(distance, _)| *distance <= budget)
-        .min_by_key(|(distance, _)| *distance);
-    let prefix = || {
-        known
-            .iter()
-            .filter(|candidate| name.len() >= 3 && candidate.starts_with(name))
-            .min_by_key(|candidate| candidate.len())
-            .map(|candidate| (0, *candidate))
-    };
-    typo.or_else(prefix)
-        .map(|(_, candidate)| candidate.to_owned())
-}
-
-/// Levenshtein distance in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -306,22 +366,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn suggests_nearest_name_within_budget() {
-        let known = ["cart_adds", "checkout_starts", "comparisons"];
-        assert_eq!(suggest("cart_add", known).as_deref(), Some("cart_adds"));
-        assert_eq!(suggest("comparsons", known).as_deref(), Some("comparisons"));
-        assert_eq!(suggest("zzz", known), None);
+    fn an_error_is_one_pointer_wide() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
         assert_eq!(
-            suggest("checkout", known).as_deref(),
-            Some("checkout_starts")
+            std::mem::size_of::<Result<(), Error>>(),
+            std::mem::size_of::<usize>()
         );
-        assert_eq!(suggest("ca", known), None);
-    }
-
-    #[test]
-    fn edit_distance_counts_characters() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("é", "e"), 1);
     }
 }

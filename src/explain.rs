@@ -1,17 +1,17 @@
-//! Why a customer got their stage, tags and actions: a full trace for
-//! people, computed off the hot path with the reference interpreter.
+//! A report for people, off the hot path: why a customer got their stage,
+//! tags and actions. It re-runs the decision with the reference interpreter
+//! and a plainly written arbitration, so it is also the specification that
+//! [`Engine::decide`] is tested against.
 
 use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::rank::{applies_in, contact_blocks, priority, ContactBlock};
-use crate::action::scorer::clamp_propensity;
-use crate::action::{ActionInput, ContactHistory};
+use crate::action::{contact_blocks, priority, ActionInput, ContactBlock, ContactHistory};
 use crate::condition::{evaluate_dense, Condition};
 use crate::engine::Engine;
-use crate::score::ScoreInput;
+use crate::index::TagIndex;
 use crate::signal::Signals;
 use crate::time::{Span, Timestamp};
 
@@ -35,6 +35,7 @@ use crate::time::{Span, Timestamp};
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Explanation {
     /// The id of the customer's stage.
     pub stage: String,
@@ -48,7 +49,9 @@ pub struct Explanation {
     pub actions: Vec<ActionTrace>,
 }
 
-/// One rule and whether it held.
+/// One rule: whether its condition held, and whether it fired (counted in
+/// the decision; under the `first` hit policy only the first stage rule
+/// that holds fires).
 ///
 /// ```
 /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
@@ -63,6 +66,7 @@ pub struct Explanation {
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuleTrace {
     /// The rule's id.
     pub id: String,
@@ -70,8 +74,11 @@ pub struct RuleTrace {
     pub stage: String,
     /// Its condition, as text.
     pub condition: String,
-    /// Whether it held for the customer.
+    /// Whether its condition held for the customer.
     pub held: bool,
+    /// Whether it fired: it held and counts in the decision.
+    #[serde(default)]
+    pub fired: bool,
 }
 
 /// One tag and whether the customer has it.
@@ -89,6 +96,7 @@ pub struct RuleTrace {
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TagTrace {
     /// The tag's id.
     pub id: String,
@@ -117,6 +125,7 @@ pub struct TagTrace {
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActionTrace {
     /// The action's id.
     pub id: String,
@@ -146,21 +155,23 @@ impl ActionTrace {
 /// propensity 0.9 × value 30 × weight 1`.
 ///
 /// ```
-/// use buyer_journey::Priority;
+/// use buyer_journey::{models, ContactLog, Engine, Timestamp};
 ///
-/// let priority = Priority {
-///     priority: 27.0,
-///     propensity: 0.9,
-///     value: 30.0,
-///     weight: 1.0,
-///     propensity_rule: Some("reviews_read >= 3".into()),
-/// };
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("checkout_starts", 1)?;
+/// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+/// let help = explanation.suggested().next().unwrap();
+/// let priority = help.priority.as_ref().unwrap();
 /// assert_eq!(
 ///     priority.to_string(),
-///     "priority 27 = propensity 0.9 × value 30 × weight 1 (propensity because reviews_read >= 3)",
+///     "priority 64 = propensity 0.8 × value 80 × weight 1 \
+///      (propensity because checkout_starts >= 1)",
 /// );
+/// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Priority {
     /// propensity × value × weight.
     pub priority: f64,
@@ -178,6 +189,7 @@ pub struct Priority {
 /// Whether an action was suggested. See [`ActionTrace`] for an example.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// Suggested at `rank` (1 is the best).
     Suggested {
@@ -323,16 +335,17 @@ impl Engine {
         let scratch = self.interpret(signals);
         let decision = scratch.view(self);
         let stage = decision.stage();
-        let values = scratch.values();
+        let values = &scratch.values;
         let holds = |condition: &Condition| evaluate_dense(condition, self.schema(), values);
 
         let rules = self
             .rules()
             .map(|rule| RuleTrace {
                 id: rule.id().to_owned(),
-                stage: self.stage_of(rule.stage()).id().to_owned(),
+                stage: self.stage_at(rule.stage()).id().to_owned(),
                 condition: rule.condition().to_string(),
-                held: decision.fired_ids().contains(&rule.rule_id()),
+                held: holds(rule.condition()),
+                fired: decision.fired_indices().contains(&rule.index()),
             })
             .collect();
         let tags = self
@@ -344,32 +357,28 @@ impl Engine {
             })
             .collect();
 
-        let signals = ScoreInput {
-            schema: self.schema(),
-            model: self.model(),
-            values,
-            fired: decision.fired_ids(),
-        };
-        let customer_tags = scratch.tag_ids();
-        let has = |tag: &crate::TagId| customer_tags.contains(tag);
-        let tag_name = |tag: &crate::TagId| self.tag_table()[tag.index()].id().to_owned();
+        let signals = self.score_input(values, decision.fired_indices());
+        let customer_tags = &scratch.classified.tags[..];
+        let all_tags = self.tag_table();
+        let has = |tag: &TagIndex| customer_tags.contains(tag);
+        let tag_id = |tag: &TagIndex| all_tags[tag.as_usize()].id().to_owned();
         let mut actions: Vec<ActionTrace> = Vec::with_capacity(self.actions().len());
         for action in self.actions() {
             let mut reasons = Vec::new();
-            if !applies_in(action, stage.stage_id()) {
+            if !action.stages().contains(&stage.index()) {
                 reasons.push(Reason::OtherStage {
                     stages: action
                         .stages()
                         .iter()
-                        .map(|id| self.stage_of(*id).id().to_owned())
+                        .map(|index| self.stage_at(*index).id().to_owned())
                         .collect(),
                 });
             } else {
                 for tag in action.requires().iter().filter(|tag| !has(tag)) {
-                    reasons.push(Reason::MissingTag { tag: tag_name(tag) });
+                    reasons.push(Reason::MissingTag { tag: tag_id(tag) });
                 }
                 for tag in action.excludes().iter().filter(|tag| has(tag)) {
-                    reasons.push(Reason::ExcludedTag { tag: tag_name(tag) });
+                    reasons.push(Reason::ExcludedTag { tag: tag_id(tag) });
                 }
                 if !holds(action.condition()) {
                     reasons.push(Reason::ConditionFalse {
@@ -392,14 +401,11 @@ impl Engine {
                     signals: &signals,
                     stage,
                     tags: customer_tags,
-                    all_tags: self.tag_table(),
+                    all_tags,
                     action,
                     rule,
                 };
-                let propensity = clamp_propensity(match self.action_scorer() {
-                    Some(scorer) => scorer.propensity(&input),
-                    None => input.built_in(),
-                });
+                let propensity = input.propensity(self.action_scorer());
                 Priority {
                     priority: priority(propensity, action),
                     propensity,
@@ -435,7 +441,7 @@ impl Engine {
     /// (a stable sort keeps catalog order among equals), then the first
     /// `max_suggestions` whose group has room.
     fn arbitrate(&self, actions: &mut [ActionTrace]) {
-        let arbitration = self.catalog().arbitration;
+        let arbitration = self.arbitration();
         let mut eligible: Vec<usize> = (0..actions.len())
             .filter(|&i| {
                 actions[i].outcome
@@ -512,7 +518,12 @@ impl fmt::Display for Explanation {
         writeln!(f, "rules that held:")?;
         let mut any = false;
         for rule in self.rules.iter().filter(|rule| rule.held) {
-            writeln!(f, "  {} → {}: {}", rule.id, rule.stage, rule.condition)?;
+            write!(f, "  {} → {}: {}", rule.id, rule.stage, rule.condition)?;
+            if !rule.fired {
+                // Under the `first` hit policy: an earlier rule decided.
+                f.write_str(" (did not fire: a rule before it decided)")?;
+            }
+            writeln!(f)?;
             any = true;
         }
         if !any {

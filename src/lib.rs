@@ -103,7 +103,7 @@
 //! rule fires, the customer stays.
 //!
 //! ```
-//! use buyer_journey::{models, Engine, Funnel, JourneyState, Span, Timestamp};
+//! use buyer_journey::{models, EdgeLabels, Engine, Funnel, JourneyState, Span, Timestamp};
 //!
 //! let engine = Engine::builder(models::buying_process()).build()?;
 //! let mut scratch = engine.scratch();
@@ -128,7 +128,7 @@
 //! print!("{}", stats.bar_chart(30));
 //!
 //! // And draw the rules: Mermaid or Graphviz text.
-//! assert!(engine.to_mermaid().starts_with("stateDiagram-v2"));
+//! assert!(engine.to_mermaid(EdgeLabels::Ids).starts_with("stateDiagram-v2"));
 //! # Ok::<(), buyer_journey::Error>(())
 //! ```
 //!
@@ -171,41 +171,54 @@
 
 #![forbid(unsafe_code)]
 
-mod action;
-mod compile;
-pub mod condition;
-mod engine;
+// The pipeline, one module a step, each reading only the steps before it:
+// signals and the condition language, the ruleset as data (`spec`), its
+// validation, its compilation, the engine and its compiled parts (the
+// classifier, the action catalog, the journey machine), then the reports
+// for people (`explain`, `funnel`, `picture`).
 mod error;
-mod explain;
-mod id;
-mod journey;
+mod index;
 mod limits;
-pub mod models;
-mod score;
-mod signal;
-mod spec;
-mod stage;
-mod tag;
+mod names;
 mod time;
 
+pub mod condition;
+mod signal;
+mod stage;
+
+mod compile;
+mod spec;
+mod validate;
+
+mod action;
+mod engine;
+mod journey;
+mod score;
+
+mod explain;
+mod funnel;
+mod picture;
+
+pub mod models;
+
 pub use action::{
-    Action, ActionInput, ActionScorer, ActionSpec, Arbitration, ContactHistory, ContactLog,
-    ContactPolicy, FrequencyCap, PropensityRule, PropensityRuleSpec, SuggestedAction, Suggestion,
-    Why,
+    ActionInput, ActionScorer, ContactHistory, ContactLog, Suggestion, SuggestionRecord, Why,
 };
-pub use condition::{ArithOp, CompareOp, Condition, Expr};
-pub use engine::{Classification, Decision, Engine, EngineBuilder, Scratch};
-pub use error::{Error, Location};
+pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
+pub use engine::{Decision, DecisionRecord, Engine, EngineBuilder, Scratch};
+pub use error::{Error, ErrorKind, Location};
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
-pub use id::{ActionId, RuleId, SignalId, StageId, TagId};
-pub use journey::{
-    FromStages, Funnel, FunnelStats, JourneyState, StageStats, Step, Transition, TransitionRule,
-    TransitionSpec,
-};
+pub use funnel::{Funnel, FunnelStats, StageStats};
+pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, TransitionIndex};
+pub use journey::{JourneyState, Step, Transition};
 pub use limits::Limits;
+pub use picture::EdgeLabels;
 pub use score::{Evidence, ScoreInput, StageScorer};
 pub use signal::{Schema, Signal, SignalKind, SignalRecord, SignalSpec, Signals, Value};
-pub use spec::{HitPolicy, Rule, RuleKind, RulesetSpec, ScoreRuleSpec, StageRuleSpec, When};
+pub use spec::{
+    ActionSpec, Arbitration, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
+    PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
+};
 pub use stage::{Stage, StageModel, StageSpec};
-pub use tag::{Tag, TagSpec};
 pub use time::{Span, Timestamp};
+pub use validate::{Action, PropensityRule, Rule, RuleKind, Tag, TransitionRule};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Location};
+use crate::error::{Error, ErrorKind, Location};
 
 /// Bounds on the size of a ruleset and of its conditions.
 ///
@@ -21,6 +21,9 @@ use crate::error::{Error, Location};
 /// | [`max_expression_len`](Limits::max_expression_len) | 4,096 bytes |
 /// | [`max_depth`](Limits::max_depth) | 32 |
 /// | [`max_condition_size`](Limits::max_condition_size) | 1,024 nodes |
+/// | [`max_id_len`](Limits::max_id_len) | 128 bytes |
+///
+/// Each bound has a getter named after its setter with `get_` in front.
 ///
 /// # Example
 ///
@@ -47,6 +50,7 @@ pub struct Limits {
     expression_len: usize,
     depth: usize,
     condition_size: usize,
+    id_len: usize,
 }
 
 impl Default for Limits {
@@ -61,6 +65,7 @@ impl Default for Limits {
             expression_len: 4_096,
             depth: 32,
             condition_size: 1_024,
+            id_len: 128,
         }
     }
 }
@@ -75,6 +80,7 @@ impl Limits {
     /// let err = Schema::with_limits(&specs, &Limits::default().max_signals(1)).unwrap_err();
     /// assert!(err.is_limit());
     /// ```
+    #[must_use]
     pub fn max_signals(mut self, max: usize) -> Self {
         self.signals = max;
         self
@@ -89,6 +95,7 @@ impl Limits {
     /// let err = Schema::with_limits(&specs, &Limits::default().max_labels(2)).unwrap_err();
     /// assert!(err.is_limit());
     /// ```
+    #[must_use]
     pub fn max_labels(mut self, max: usize) -> Self {
         self.labels = max;
         self
@@ -103,6 +110,7 @@ impl Limits {
     /// let err = Engine::builder(models::buying_process()).limits(limits).build().unwrap_err();
     /// assert!(err.is_limit());
     /// ```
+    #[must_use]
     pub fn max_stages(mut self, max: usize) -> Self {
         self.stages = max;
         self
@@ -117,6 +125,7 @@ impl Limits {
     /// let limits = Limits::default().max_rules(3);
     /// assert!(Engine::builder(models::buying_process()).limits(limits).build().is_err());
     /// ```
+    #[must_use]
     pub fn max_rules(mut self, max: usize) -> Self {
         self.rules = max;
         self
@@ -131,6 +140,7 @@ impl Limits {
     /// let err = Engine::builder(models::buying_process()).limits(limits).build().unwrap_err();
     /// assert!(err.is_limit());
     /// ```
+    #[must_use]
     pub fn max_tags(mut self, max: usize) -> Self {
         self.tags = max;
         self
@@ -145,6 +155,7 @@ impl Limits {
     /// let err = Engine::builder(models::buying_process()).limits(limits).build().unwrap_err();
     /// assert!(err.is_limit());
     /// ```
+    #[must_use]
     pub fn max_actions(mut self, max: usize) -> Self {
         self.actions = max;
         self
@@ -158,6 +169,7 @@ impl Limits {
     /// let limits = Limits::default().max_expression_len(10);
     /// assert!(Condition::parse_with("cart_adds >= 1", &limits).unwrap_err().is_limit());
     /// ```
+    #[must_use]
     pub fn max_expression_len(mut self, max: usize) -> Self {
         self.expression_len = max;
         self
@@ -176,6 +188,7 @@ impl Limits {
     /// let limits = Limits::default().max_depth(3);
     /// assert!(Condition::parse_with("not not not not a", &limits).unwrap_err().is_limit());
     /// ```
+    #[must_use]
     pub fn max_depth(mut self, max: usize) -> Self {
         self.depth = max;
         self
@@ -190,9 +203,97 @@ impl Limits {
     /// let limits = Limits::default().max_condition_size(4);
     /// assert!(Condition::parse_with("a in [1, 2, 3, 4, 5]", &limits).unwrap_err().is_limit());
     /// ```
+    #[must_use]
     pub fn max_condition_size(mut self, max: usize) -> Self {
         self.condition_size = max;
         self
+    }
+
+    /// The longest id, in bytes: of a signal, stage, rule, tag, action,
+    /// transition, kind or group, and of a category label. Default 128.
+    ///
+    /// Ids are compared and suggested ("did you mean ...?") when a name is
+    /// unknown, so their length bounds that work too.
+    ///
+    /// ```
+    /// use buyer_journey::{Limits, Schema, SignalSpec};
+    ///
+    /// let long = "a".repeat(20);
+    /// let err = Schema::with_limits(&[SignalSpec::count(&long)], &Limits::default().max_id_len(16))
+    ///     .unwrap_err();
+    /// assert!(err.is_limit());
+    /// ```
+    #[must_use]
+    pub fn max_id_len(mut self, max: usize) -> Self {
+        self.id_len = max;
+        self
+    }
+
+    /// The bound set by [`max_signals`](Limits::max_signals).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_signals(), 1_024);
+    /// assert_eq!(Limits::default().max_signals(8).get_max_signals(), 8);
+    /// ```
+    #[must_use]
+    pub fn get_max_signals(&self) -> usize {
+        self.signals
+    }
+
+    /// The bound set by [`max_labels`](Limits::max_labels).
+    #[must_use]
+    pub fn get_max_labels(&self) -> usize {
+        self.labels
+    }
+
+    /// The bound set by [`max_stages`](Limits::max_stages).
+    #[must_use]
+    pub fn get_max_stages(&self) -> usize {
+        self.stages
+    }
+
+    /// The bound set by [`max_rules`](Limits::max_rules).
+    #[must_use]
+    pub fn get_max_rules(&self) -> usize {
+        self.rules
+    }
+
+    /// The bound set by [`max_tags`](Limits::max_tags).
+    #[must_use]
+    pub fn get_max_tags(&self) -> usize {
+        self.tags
+    }
+
+    /// The bound set by [`max_actions`](Limits::max_actions).
+    #[must_use]
+    pub fn get_max_actions(&self) -> usize {
+        self.actions
+    }
+
+    /// The bound set by [`max_expression_len`](Limits::max_expression_len).
+    #[must_use]
+    pub fn get_max_expression_len(&self) -> usize {
+        self.expression_len
+    }
+
+    /// The bound set by [`max_depth`](Limits::max_depth).
+    #[must_use]
+    pub fn get_max_depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The bound set by [`max_condition_size`](Limits::max_condition_size).
+    #[must_use]
+    pub fn get_max_condition_size(&self) -> usize {
+        self.condition_size
+    }
+
+    /// The bound set by [`max_id_len`](Limits::max_id_len).
+    #[must_use]
+    pub fn get_max_id_len(&self) -> usize {
+        self.id_len
     }
 
     /// `Err(Error::Limit)` when `found` exceeds `bound`.
@@ -220,15 +321,17 @@ impl Limits {
                 "the number of nodes in the condition",
                 "max_condition_size",
             ),
+            Bound::IdLen => (self.id_len, "the length of the id in bytes", "max_id_len"),
         };
         if found > limit {
-            return Err(Error::Limit {
+            return Err(ErrorKind::Limit {
                 location: location(),
                 what,
                 setter,
                 limit,
                 found,
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -246,4 +349,5 @@ pub(crate) enum Bound {
     ExpressionLen,
     Depth,
     ConditionSize,
+    IdLen,
 }

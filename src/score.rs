@@ -1,12 +1,14 @@
-//! Evidence per stage, and the [`StageScorer`] trait through which the host
-//! (and the built-in point rules) add to it.
+//! The plug-in point of classification: evidence per stage, and the
+//! [`StageScorer`] trait through which the host (and the built-in point
+//! rules) add to it. The classifier runs every scorer after the rules; the
+//! hit policy then reads the evidence.
 
 use std::fmt;
+use std::sync::Arc;
 
-use crate::id::{RuleId, SignalId, StageId};
-use crate::signal::{Schema, Value};
-use crate::spec::Rule;
-use crate::stage::StageModel;
+use crate::index::{RuleIndex, SignalIndex, StageIndex};
+use crate::signal::{Schema, SignalKind, Value};
+use crate::stage::{Stage, StageModel};
 
 /// A source of evidence for the stages: the host's own model, an ML
 /// propensity, anything.
@@ -16,8 +18,10 @@ use crate::stage::StageModel;
 /// the customer's gathered signals, which rules fired and the evidence so far,
 /// and adds its own. The built-in score rules are the first scorer.
 ///
-/// The trait is object-safe, and any `Fn(&ScoreInput, &mut Evidence) + Send +
-/// Sync` closure implements it.
+/// The trait is object-safe; any `Fn(&ScoreInput, &mut Evidence) + Send +
+/// Sync` closure implements it, and so do `Arc<T>` of a scorer and
+/// `Box<dyn StageScorer>`, so scorers chosen at run time or shared with other
+/// engines plug in as they are.
 ///
 /// To keep classification allocation-free, a scorer should not allocate
 /// either; that is up to the implementation.
@@ -33,8 +37,8 @@ use crate::stage::StageModel;
 /// impl StageScorer for QuoteScorer {
 ///     fn score(&self, input: &ScoreInput<'_>, evidence: &mut Evidence<'_>) {
 ///         if input.number("quote_requests").is_some_and(|n| n > 0.0) {
-///             if let Some(evaluation) = input.stage_id("evaluation") {
-///                 evidence.add(evaluation, 2.5);
+///             if let Some(evaluation) = input.find_stage("evaluation") {
+///                 evidence.add(evaluation.index(), 2.5);
 ///             }
 ///         }
 ///     }
@@ -49,7 +53,7 @@ use crate::stage::StageModel;
 /// let mut scratch = engine.scratch();
 /// let decision = engine.classify(&customer, &mut scratch);
 /// assert_eq!(decision.stage().id(), "evaluation");
-/// assert_eq!(decision.evidence_for(decision.stage().stage_id()), 3.5);
+/// assert_eq!(decision.evidence_for(decision.stage().index()), 3.5);
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[diagnostic::on_unimplemented(
@@ -71,13 +75,28 @@ where
     }
 }
 
+impl<T: StageScorer + ?Sized> StageScorer for Arc<T> {
+    fn score(&self, input: &ScoreInput<'_>, evidence: &mut Evidence<'_>) {
+        (**self).score(input, evidence);
+    }
+}
+
+// Not `Box<T>` for every `T`: a boxed closure is itself a closure, so that
+// impl would overlap the one for closures. Boxed trait objects are what
+// hosts hold.
+impl StageScorer for Box<dyn StageScorer + '_> {
+    fn score(&self, input: &ScoreInput<'_>, evidence: &mut Evidence<'_>) {
+        (**self).score(input, evidence);
+    }
+}
+
 /// What a [`StageScorer`] sees: the customer's signals as gathered for this
 /// classification, and which rules fired. Every method is allocation-free.
 pub struct ScoreInput<'a> {
     pub(crate) schema: &'a Schema,
     pub(crate) model: &'a StageModel,
     pub(crate) values: &'a [f64],
-    pub(crate) fired: &'a [RuleId],
+    pub(crate) fired: &'a [RuleIndex],
 }
 
 impl fmt::Debug for ScoreInput<'_> {
@@ -90,42 +109,51 @@ impl fmt::Debug for ScoreInput<'_> {
 }
 
 impl<'a> ScoreInput<'a> {
-    /// The value of the signal called `name`; `None` when it is missing or
+    /// The value of the signal with id `id`; `None` when it is missing or
     /// the schema has no such signal.
-    pub fn value(&self, name: &str) -> Option<Value<'a>> {
-        let signal = self.schema.get(name)?;
-        signal.decode(self.values.get(signal.id().index()).copied()?)
+    #[must_use]
+    pub fn value(&self, id: &str) -> Option<Value<'a>> {
+        let signal = self.schema.find(id)?;
+        signal.decode(self.values.get(signal.index().as_usize()).copied()?)
     }
 
     /// The value of a numeric signal (numbers and counts; flags read as 0 or
     /// 1); `None` when missing.
-    pub fn number(&self, name: &str) -> Option<f64> {
-        let id = self.schema.id(name)?;
-        self.number_by_id(id)
+    #[must_use]
+    pub fn number(&self, id: &str) -> Option<f64> {
+        self.number_at(self.schema.find(id)?.index())
     }
 
-    /// As [`number`](ScoreInput::number), by id: the fastest way to read a
-    /// signal. Look the id up once with [`Schema::id`].
-    pub fn number_by_id(&self, id: SignalId) -> Option<f64> {
-        let signal = self.schema.signal(id)?;
-        if signal.kind() == crate::SignalKind::Category {
+    /// As [`number`](ScoreInput::number), by index: the fastest way to read a
+    /// signal. Look the index up once with [`Schema::find`].
+    #[must_use]
+    pub fn number_at(&self, index: SignalIndex) -> Option<f64> {
+        let signal = self.schema.signal(index)?;
+        if signal.kind() == SignalKind::Category {
             return None;
         }
-        self.values.get(id.index()).copied().filter(|v| !v.is_nan())
+        self.values
+            .get(index.as_usize())
+            .copied()
+            .filter(|v| !v.is_nan())
     }
 
-    /// The dense id of the stage with id `id`, to pass to [`Evidence::add`].
-    pub fn stage_id(&self, id: &str) -> Option<StageId> {
-        self.model.id(id)
+    /// The stage with id `id`: its [`index`](Stage::index) is what
+    /// [`Evidence::add`] takes.
+    #[must_use]
+    pub fn find_stage(&self, id: &str) -> Option<&'a Stage> {
+        self.model.find(id)
     }
 
-    /// Whether rule `rule` fired for this customer.
-    pub fn fired(&self, rule: RuleId) -> bool {
+    /// Whether the rule at `rule` fired for this customer.
+    #[must_use]
+    pub fn has_fired(&self, rule: RuleIndex) -> bool {
         self.fired.binary_search(&rule).is_ok()
     }
 
     /// The rules that fired, in rule order.
-    pub fn fired_rules(&self) -> &'a [RuleId] {
+    #[must_use]
+    pub fn fired_indices(&self) -> &'a [RuleIndex] {
         self.fired
     }
 }
@@ -145,48 +173,20 @@ impl fmt::Debug for Evidence<'_> {
 }
 
 impl Evidence<'_> {
-    /// Adds `points` (negative counts against) to stage `stage`. A stage id
-    /// from another model that is out of range is ignored.
-    pub fn add(&mut self, stage: StageId, points: f64) {
+    /// Adds `points` (negative counts against) to stage `stage`. A stage
+    /// index from another model that is out of range is ignored.
+    pub fn add(&mut self, stage: StageIndex, points: f64) {
         if !points.is_finite() {
             return;
         }
-        if let Some(total) = self.points.get_mut(stage.index()) {
+        if let Some(total) = self.points.get_mut(stage.as_usize()) {
             *total = (*total + points).clamp(-f64::MAX, f64::MAX);
         }
     }
 
     /// The evidence for stage `stage` so far.
-    pub fn get(&self, stage: StageId) -> f64 {
-        self.points.get(stage.index()).copied().unwrap_or(0.0)
-    }
-}
-
-/// The built-in scorer: one point per stage rule that fired, and the points of
-/// each score rule that fired. It is registered before the host's scorers.
-#[derive(Debug)]
-pub(crate) struct RuleScorer {
-    /// The stage and points of each rule, indexed by [`RuleId`].
-    points: Vec<(StageId, f64)>,
-}
-
-impl RuleScorer {
-    pub(crate) fn new(rules: &[Rule]) -> Self {
-        RuleScorer {
-            points: rules
-                .iter()
-                .map(|rule| (rule.stage(), rule.points()))
-                .collect(),
-        }
-    }
-}
-
-impl StageScorer for RuleScorer {
-    fn score(&self, input: &ScoreInput<'_>, evidence: &mut Evidence<'_>) {
-        for rule in input.fired_rules() {
-            if let Some(&(stage, points)) = self.points.get(rule.index()) {
-                evidence.add(stage, points);
-            }
-        }
+    #[must_use]
+    pub fn get(&self, stage: StageIndex) -> f64 {
+        self.points.get(stage.as_usize()).copied().unwrap_or(0.0)
     }
 }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{suggest, Error, Location};
-use crate::id::StageId;
+use crate::error::{Error, Location};
+use crate::index::StageIndex;
 use crate::limits::{Bound, Limits};
-use crate::signal::check_name;
+use crate::names::{check_snake_case, suggest};
 
 /// The declaration of one stage: the serde form used in a ruleset's `stages`.
 ///
@@ -22,6 +22,7 @@ use crate::signal::check_name;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct StageSpec {
     /// A snake_case id, unique in the model, used by rules and in output.
     pub id: String,
@@ -40,6 +41,7 @@ impl StageSpec {
     /// let stage = StageSpec::new("attention", "Attention", "notices the offer");
     /// assert_eq!(stage.name, "Attention");
     /// ```
+    #[must_use]
     pub fn new(id: &str, name: &str, description: &str) -> Self {
         StageSpec {
             id: id.to_owned(),
@@ -55,36 +57,40 @@ impl StageSpec {
 /// use buyer_journey::models;
 ///
 /// let model = models::buying_process().stage_model()?;
-/// let stage = model.get("evaluation").unwrap();
+/// let stage = model.find("evaluation").unwrap();
 /// assert_eq!(stage.name(), "Evaluation of options");
-/// assert_eq!(stage.stage_id().index(), 2);
+/// assert_eq!(stage.index().as_usize(), 2);
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stage {
-    stage_id: StageId,
+    index: StageIndex,
     id: String,
     name: String,
     description: String,
 }
 
 impl Stage {
-    /// The stage's dense id: its position in the model.
-    pub fn stage_id(&self) -> StageId {
-        self.stage_id
+    /// The stage's index: its position in the model.
+    #[must_use]
+    pub fn index(&self) -> StageIndex {
+        self.index
     }
 
     /// The stage's snake_case id, as rules and output name it.
+    #[must_use]
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// The stage's name for people.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// What happens in this stage; may be empty.
+    #[must_use]
     pub fn description(&self) -> &str {
         &self.description
     }
@@ -121,9 +127,10 @@ impl StageModel {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for an empty model, an id that is not snake_case or
-    /// appears twice, and an empty name; [`Error::Limit`] for more stages
-    /// than [`Limits::max_stages`].
+    /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an empty model,
+    /// an id that is not snake_case or appears twice, and an empty name;
+    /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) for more stages than
+    /// [`Limits::max_stages`] or an id longer than [`Limits::max_id_len`].
     pub fn new(stages: &[StageSpec]) -> Result<Self, Error> {
         Self::with_limits(stages, &Limits::default())
     }
@@ -136,31 +143,32 @@ impl StageModel {
     pub fn with_limits(specs: &[StageSpec], limits: &Limits) -> Result<Self, Error> {
         limits.check(Bound::Stages, specs.len(), || Location::new("stages"))?;
         if specs.is_empty() {
-            return Err(Error::Invalid {
-                location: Location::new("stages"),
-                message: "a stage model needs at least one stage".into(),
-            });
+            return Err(Error::invalid(
+                Location::new("stages"),
+                "a stage model needs at least one stage".into(),
+            ));
         }
         let mut stages = IndexMap::with_capacity(specs.len());
         for (i, spec) in specs.iter().enumerate() {
-            check_name(&spec.id, "stage").map_err(|e| e.at(&format!("stages[{i}].id")))?;
+            check_snake_case(&spec.id, "stage", limits)
+                .map_err(|e| e.at(&format!("stages[{i}].id")))?;
             if spec.name.trim().is_empty() {
-                return Err(Error::Invalid {
-                    location: Location::new(format!("stages[{i}].name")),
-                    message: format!("stage '{}' needs a name", spec.id),
-                });
+                return Err(Error::invalid(
+                    Location::new(format!("stages[{i}].name")),
+                    format!("stage '{}' needs a name", spec.id),
+                ));
             }
             let stage = Stage {
-                stage_id: StageId::new(i),
+                index: StageIndex::new(i),
                 id: spec.id.clone(),
                 name: spec.name.clone(),
                 description: spec.description.clone(),
             };
             if stages.insert(spec.id.clone(), stage).is_some() {
-                return Err(Error::Invalid {
-                    location: Location::new(format!("stages[{i}].id")),
-                    message: format!("stage '{}' is declared twice", spec.id),
-                });
+                return Err(Error::invalid(
+                    Location::new(format!("stages[{i}].id")),
+                    format!("stage '{}' is declared twice", spec.id),
+                ));
             }
         }
         Ok(StageModel {
@@ -169,32 +177,40 @@ impl StageModel {
     }
 
     /// The entry stage: the first one.
+    #[must_use]
     pub fn entry(&self) -> &Stage {
         // `new` rejects an empty model.
         &self.stages[0]
     }
 
     /// The stage with id `id`.
-    pub fn get(&self, id: &str) -> Option<&Stage> {
-        self.stages.get(id)
-    }
-
-    /// The dense id of the stage with id `id`.
-    pub fn id(&self, id: &str) -> Option<StageId> {
-        self.stages.get_index_of(id).map(StageId::new)
-    }
-
-    /// The stage with dense id `id`, if this model issued it.
     ///
     /// ```
     /// # use buyer_journey::models;
     /// let model = models::buying_process().stage_model()?;
-    /// let id = model.id("post_purchase").unwrap();
-    /// assert_eq!(model.stage(id).unwrap().id(), "post_purchase");
+    /// assert_eq!(model.find("evaluation").unwrap().index().as_usize(), 2);
+    /// assert!(model.find("checkout").is_none());
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    pub fn stage(&self, id: StageId) -> Option<&Stage> {
-        self.stages.get_index(id.index()).map(|(_, stage)| stage)
+    #[must_use]
+    pub fn find(&self, id: &str) -> Option<&Stage> {
+        self.stages.get(id)
+    }
+
+    /// The stage at `index`, if this model issued it.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let model = models::buying_process().stage_model()?;
+    /// let index = model.find("post_purchase").unwrap().index();
+    /// assert_eq!(model.stage(index).unwrap().id(), "post_purchase");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn stage(&self, index: StageIndex) -> Option<&Stage> {
+        self.stages
+            .get_index(index.as_usize())
+            .map(|(_, stage)| stage)
     }
 
     /// The stages in model order.
@@ -203,22 +219,25 @@ impl StageModel {
     }
 
     /// The number of stages, at least 1.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.stages.len()
     }
 
     /// Always false: a model has at least one stage.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.stages.is_empty()
     }
 
-    /// The stage with id `id`, or an [`Error::Unknown`] with a suggestion.
+    /// The stage with id `id`, or an unknown-stage error with a suggestion.
     pub(crate) fn resolve(&self, id: &str) -> Result<&Stage, Error> {
-        self.get(id).ok_or_else(|| Error::Unknown {
-            location: Location::default(),
-            what: "stage",
-            name: id.to_owned(),
-            suggestion: suggest(id, self.stages.keys().map(String::as_str)),
+        self.find(id).ok_or_else(|| {
+            Error::unknown(
+                "stage",
+                id,
+                suggest(id, self.stages.keys().map(String::as_str)),
+            )
         })
     }
 }

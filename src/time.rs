@@ -153,12 +153,14 @@ impl FromStr for Span {
 
     /// Parses `"7d"`, `"1d12h"`, `"90s"`, or a bare number of seconds.
     fn from_str(text: &str) -> Result<Span, Error> {
-        let invalid = || Error::Invalid {
-            location: Location::default(),
-            message: format!(
-                "'{text}' is not a span of time: write numbers with the units d, h, m, s \
-                 in that order, such as \"7d\" or \"1d12h\""
-            ),
+        let invalid = || {
+            Error::invalid(
+                Location::default(),
+                format!(
+                    "'{text}' is not a span of time: write numbers with the units d, h, m, s \
+                     in that order, such as \"7d\" or \"1d12h\""
+                ),
+            )
         };
         if let Ok(seconds) = text.parse::<u64>() {
             return Ok(Span(seconds));

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use buyer_journey::{
     models, Action, ActionInput, ActionSpec, Arbitration, Condition, ContactLog, ContactPolicy,
     Engine, HitPolicy, Outcome, Reason, RulesetSpec, SignalRecord, SignalSpec, Span, StageRuleSpec,
-    StageSpec, TagId, TagSpec, Timestamp, Value,
+    StageSpec, TagIndex, TagSpec, Timestamp, Value,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -193,15 +193,15 @@ fn check(
     let log = history.log(&ids, now);
     let mut scratch = engine.scratch();
     let decision = engine.decide(record, &log, now, &mut scratch);
-    let stage = decision.stage().stage_id();
-    let tags: Vec<TagId> = decision.tags().map(|tag| tag.tag_id()).collect();
+    let stage = decision.stage().index();
+    let tags: Vec<TagIndex> = decision.tags().map(|tag| tag.index()).collect();
 
     // The stage and tags are the interpreter's.
     let interpreted = engine.classify_interpreted(record);
     prop_assert_eq!(decision.stage().id(), interpreted.stage.as_str());
     for tag in engine.tags() {
         prop_assert_eq!(
-            tags.contains(&tag.tag_id()),
+            tags.contains(&tag.index()),
             holds(tag.condition(), engine, record),
             "tag {}",
             tag.id()
@@ -392,6 +392,7 @@ fn check(
                     );
                 }
             }
+            other => prop_assert!(false, "{}: unexpected outcome {other:?}", action.id()),
         }
     }
     Ok(())
@@ -524,32 +525,34 @@ const WINDOWS: [Span; 4] = [Span::hours(1), Span::days(1), Span::days(7), Span::
 const MAX_ACTIONS: usize = 12;
 
 fn custom_spec(actions: Vec<ActionSpec>, arbitration: Arbitration) -> RulesetSpec {
-    RulesetSpec {
-        signals: vec![
-            SignalSpec::count("visits"),
-            SignalSpec::count("orders"),
-            SignalSpec::count("tickets"),
-            SignalSpec::number("score"),
-            SignalSpec::flag("member"),
-            SignalSpec::category("plan", PLANS),
-        ],
-        stages: STAGES.iter().map(|id| StageSpec::new(id, id, "")).collect(),
-        hit_policy: HitPolicy::Furthest,
-        stage_rules: vec![
+    {
+        let mut spec = RulesetSpec::new(
+            vec![
+                SignalSpec::count("visits"),
+                SignalSpec::count("orders"),
+                SignalSpec::count("tickets"),
+                SignalSpec::number("score"),
+                SignalSpec::flag("member"),
+                SignalSpec::category("plan", PLANS),
+            ],
+            STAGES.iter().map(|id| StageSpec::new(id, id, "")).collect(),
+        );
+        spec.hit_policy = HitPolicy::Furthest;
+        spec.stage_rules = vec![
             StageRuleSpec::new("browsing.visit", "browsing", "visits >= 1"),
             StageRuleSpec::new("comparing.often", "comparing", "visits >= 3 or score > 0.5"),
             StageRuleSpec::new("customer.order", "customer", "orders >= 1"),
-        ],
-        tags: vec![
+        ];
+        spec.tags = vec![
             TagSpec::new("vip", "orders >= 3"),
             TagSpec::new("club", "member"),
             TagSpec::new("risky", "tickets >= 1"),
             TagSpec::new("paying", "plan in [\"pro\", \"team\"]"),
             TagSpec::new("engaged", "visits + orders >= 4"),
-        ],
-        actions,
-        arbitration,
-        ..RulesetSpec::default()
+        ];
+        spec.actions = actions;
+        spec.arbitration = arbitration;
+        spec
     }
 }
 
@@ -603,7 +606,7 @@ fn action() -> impl Strategy<Value = ActionSpec> {
     let contact = (
         proptest::option::weighted(0.4, 0..COOLDOWNS.len()),
         proptest::option::weighted(0.3, (1u32..=3, 0..WINDOWS.len())),
-        proptest::option::weighted(0.3, 0u32..=3),
+        proptest::option::weighted(0.3, 1u32..=3),
     );
     (basics, eligibility, contact).prop_map(
         |(
@@ -655,9 +658,8 @@ fn catalog() -> impl Strategy<Value = Vec<ActionSpec>> {
 }
 
 fn arbitration() -> impl Strategy<Value = Arbitration> {
-    (1usize..=8, 1usize..=3).prop_map(|(max_suggestions, max_per_group)| Arbitration {
-        max_suggestions,
-        max_per_group,
+    (1usize..=8, 1usize..=3).prop_map(|(max_suggestions, max_per_group)| {
+        Arbitration::new(max_suggestions, max_per_group)
     })
 }
 
@@ -715,7 +717,7 @@ fn custom_engine(
         let scores = scores.to_vec();
         builder = builder.action_scorer(move |input: &ActionInput<'_>| {
             scores
-                .get(input.action().action_id().index())
+                .get(input.action().index().as_usize())
                 .copied()
                 .unwrap_or(f64::NAN)
         });

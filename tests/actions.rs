@@ -9,9 +9,9 @@ use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use buyer_journey::{
-    Action, ActionInput, ActionSpec, Arbitration, ContactHistory, ContactLog, ContactPolicy,
-    Engine, Explanation, FrequencyCap, Limits, Outcome, Priority, Reason, RulesetSpec,
-    SignalRecord, SignalSpec, Span, StageRuleSpec, StageSpec, TagSpec, Timestamp,
+    Action, ActionInput, ActionSpec, Arbitration, ContactHistory, ContactLog, Engine, Explanation,
+    FrequencyCap, Limits, Outcome, Priority, Reason, RulesetSpec, SignalRecord, SignalSpec, Span,
+    StageRuleSpec, StageSpec, TagSpec, Timestamp,
 };
 
 /// A Tuesday in November 2023: the time the contact tests start from.
@@ -26,27 +26,29 @@ fn at(seconds: i64) -> Timestamp {
 /// tags `vip` (`score >= 50`), `fan` (`a >= 3`) and `risky` (`score < 0`),
 /// declared in that order, and `actions`.
 fn ruleset(actions: Vec<ActionSpec>) -> RulesetSpec {
-    RulesetSpec {
-        signals: vec![
-            SignalSpec::count("a"),
-            SignalSpec::count("b"),
-            SignalSpec::number("score"),
-        ],
-        stages: ["browse", "buy", "after"]
-            .iter()
-            .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
-            .collect(),
-        stage_rules: vec![
+    {
+        let mut spec = RulesetSpec::new(
+            vec![
+                SignalSpec::count("a"),
+                SignalSpec::count("b"),
+                SignalSpec::number("score"),
+            ],
+            ["browse", "buy", "after"]
+                .iter()
+                .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
+                .collect(),
+        );
+        spec.stage_rules = vec![
             StageRuleSpec::new("to_buy", "buy", "b >= 1"),
             StageRuleSpec::new("to_after", "after", "b >= 5"),
-        ],
-        tags: vec![
+        ];
+        spec.tags = vec![
             TagSpec::new("vip", "score >= 50"),
             TagSpec::new("fan", "a >= 3"),
             TagSpec::new("risky", "score < 0"),
-        ],
-        actions,
-        ..Default::default()
+        ];
+        spec.actions = actions;
+        spec
     }
 }
 
@@ -55,10 +57,7 @@ fn with_arbitration(
     max_suggestions: usize,
     max_per_group: usize,
 ) -> RulesetSpec {
-    spec.arbitration = Arbitration {
-        max_suggestions,
-        max_per_group,
-    };
+    spec.arbitration = Arbitration::new(max_suggestions, max_per_group);
     spec
 }
 
@@ -127,6 +126,7 @@ fn reasons<H: ContactHistory + ?Sized>(
     match &trace.outcome {
         Outcome::NotSuggested { reasons } => reasons.clone(),
         Outcome::Suggested { rank } => panic!("{id} was suggested at rank {rank}"),
+        other => panic!("{id}: unexpected outcome {other:?}"),
     }
 }
 
@@ -494,7 +494,7 @@ fn one_per_group_keeps_the_better_action_and_the_next_group_follows() {
         }]
     );
     // The group defaults to the kind.
-    assert_eq!(engine.action("m1").unwrap().group(), "mail");
+    assert_eq!(engine.find_action("m1").unwrap().group(), "mail");
     let explanation = engine.explain(&nobody, &log, at(T));
     let groups: Vec<&str> = explanation
         .actions
@@ -530,7 +530,7 @@ fn an_explicit_group_overrides_the_kind() {
             max_per_group: 1,
         }]
     );
-    let m2 = engine.action("m2").unwrap();
+    let m2 = engine.find_action("m2").unwrap();
     assert_eq!((m2.kind(), m2.group()), ("mail", "call"));
     let mut scratch = engine.scratch();
     let decision = engine.decide(&nobody, &log, at(T), &mut scratch);
@@ -976,7 +976,7 @@ fn the_first_propensity_rule_that_holds_wins() {
             prop("base", 0.25, 2.5, None),
         ]
     );
-    let ruled = engine.action("ruled").unwrap();
+    let ruled = engine.find_action("ruled").unwrap();
     let rules: Vec<(String, f64)> = ruled
         .propensity_rules()
         .iter()
@@ -1000,19 +1000,29 @@ fn a_zero_factor_means_never_suggested() {
     let fan = customer(&engine, &[("a", 3.0)]);
     assert!(suggested(&engine, &fan, &log, at(T)).is_empty());
     let explanation = engine.explain(&fan, &log, at(T));
-    let traces: Vec<(&str, Option<Priority>, Outcome)> = explanation
+    type Factors = (f64, f64, f64, f64, Option<String>);
+    let factors = |p: &Priority| -> Factors {
+        (
+            p.priority,
+            p.propensity,
+            p.value,
+            p.weight,
+            p.propensity_rule.clone(),
+        )
+    };
+    let traces: Vec<(&str, Option<Factors>, Outcome)> = explanation
         .actions
         .iter()
-        .map(|t| (t.id.as_str(), t.priority.clone(), t.outcome.clone()))
+        .map(|t| {
+            (
+                t.id.as_str(),
+                t.priority.as_ref().map(factors),
+                t.outcome.clone(),
+            )
+        })
         .collect();
     let zero = |propensity: f64, value: f64, weight: f64, rule: Option<&str>| {
-        Some(Priority {
-            priority: 0.0,
-            propensity,
-            value,
-            weight,
-            propensity_rule: rule.map(str::to_owned),
-        })
+        Some((0.0, propensity, value, weight, rule.map(str::to_owned)))
     };
     let not = Outcome::NotSuggested {
         reasons: vec![Reason::ZeroPriority],
@@ -1158,9 +1168,7 @@ fn classify_gives_tags_but_no_actions_and_leaves_no_stale_actions() {
     let fan = customer(&engine, &[("a", 3.0), ("b", 1.0)]);
     let fresh = {
         let mut scratch = engine.scratch();
-        engine
-            .decide(&fan, &log, at(T), &mut scratch)
-            .to_classification()
+        engine.decide(&fan, &log, at(T), &mut scratch).to_record()
     };
     assert_eq!(fresh.stage, "buy");
     assert_eq!(fresh.tags, ["fan"]);
@@ -1177,22 +1185,16 @@ fn classify_gives_tags_but_no_actions_and_leaves_no_stale_actions() {
         classified.tags().map(|t| t.id()).collect::<Vec<_>>(),
         ["fan"]
     );
-    let classification = classified.to_classification();
+    let classification = classified.to_record();
     assert!(classification.actions.is_empty());
     assert_eq!(classification, engine.classify_interpreted(&fan));
-    assert_eq!(
-        classification,
-        buyer_journey::Classification {
-            actions: Vec::new(),
-            ..fresh.clone()
-        }
-    );
+    let mut without_actions = fresh.clone();
+    without_actions.actions.clear();
+    assert_eq!(classification, without_actions);
 
     // classify, then decide on the same scratch: as on a fresh scratch.
     assert_eq!(
-        engine
-            .decide(&fan, &log, at(T), &mut scratch)
-            .to_classification(),
+        engine.decide(&fan, &log, at(T), &mut scratch).to_record(),
         fresh
     );
 
@@ -1283,7 +1285,7 @@ fn duplicate_ids_are_rejected() {
     spec.tags.push(TagSpec::new("fan", "b >= 2"));
     assert_eq!(
         build_error(spec),
-        "tags[3].id: tag 'fan' is already declared by tags[1]"
+        "tags[3].id: tag id 'fan' is already used by tags[1]"
     );
 }
 
@@ -1506,9 +1508,9 @@ fn a_ruleset_with_tags_actions_and_arbitration_round_trips_through_json() {
             assert_eq!(
                 original
                     .decide(&customer(&original, signals), &log, now, &mut one)
-                    .to_classification(),
+                    .to_record(),
                 read.decide(&customer(&read, signals), &log, now, &mut two)
-                    .to_classification()
+                    .to_record()
             );
         }
     }
@@ -1518,7 +1520,7 @@ fn a_ruleset_with_tags_actions_and_arbitration_round_trips_through_json() {
 fn a_ruleset_read_from_json_uses_the_defaults() {
     let spec: RulesetSpec = serde_json::from_str(
         r#"{
-            "signals": [{"name": "a", "kind": "count"}],
+            "signals": [{"id": "a", "kind": "count"}],
             "stages": [{"id": "only", "name": "Only"}],
             "tags": [{"id": "many", "when": "a >= 10"}],
             "actions": [
@@ -1538,11 +1540,9 @@ fn a_ruleset_read_from_json_uses_the_defaults() {
     );
     assert_eq!(
         x.contact,
-        ContactPolicy {
-            cooldown: Some(Span::days(7)),
-            cap: None,
-            max_dismissals: None,
-        }
+        ActionSpec::new("x", "x", &["x"], 1.0)
+            .cooldown(Span::days(7))
+            .contact
     );
     let engine = build(spec);
     let mut record = engine.record();
@@ -1839,10 +1839,7 @@ fn reasons_serialize_by_name() {
         assert_eq!(serde_json::to_value(&reason).unwrap(), json);
         assert_eq!(serde_json::from_value::<Reason>(json).unwrap(), reason);
     }
-    let cap = FrequencyCap {
-        times: 1,
-        window: Span::hours(12),
-    };
+    let cap = FrequencyCap::new(1, Span::hours(12));
     assert_eq!(
         serde_json::to_string(&cap).unwrap(),
         r#"{"times":1,"window":"12h"}"#

@@ -262,14 +262,16 @@ struct Ruleset {
 
 impl Ruleset {
     fn spec(&self, hit_policy: HitPolicy) -> RulesetSpec {
-        RulesetSpec {
-            signals: signals(),
-            stages: STAGES
-                .iter()
-                .map(|id| StageSpec::new(id, &id.replace('_', " "), ""))
-                .collect(),
-            hit_policy,
-            stage_rules: self
+        {
+            let mut spec = RulesetSpec::new(
+                signals(),
+                STAGES
+                    .iter()
+                    .map(|id| StageSpec::new(id, &id.replace('_', " "), ""))
+                    .collect(),
+            );
+            spec.hit_policy = hit_policy;
+            spec.stage_rules = self
                 .stage_rules
                 .iter()
                 .enumerate()
@@ -277,8 +279,8 @@ impl Ruleset {
                     StageRuleSpec::new(&format!("rule.{i}"), STAGES[*stage], condition.clone())
                         .priority(*priority)
                 })
-                .collect(),
-            score_rules: self
+                .collect();
+            spec.score_rules = self
                 .score_rules
                 .iter()
                 .enumerate()
@@ -290,8 +292,8 @@ impl Ruleset {
                         *points,
                     )
                 })
-                .collect(),
-            ..Default::default()
+                .collect();
+            spec
         }
     }
 
@@ -430,17 +432,31 @@ proptest! {
             for values in &customers {
                 // A record of the engine's own schema, read by position.
                 let customer = record(engine.schema(), values);
-                let compiled = engine.classify(&customer, &mut scratch).to_classification();
+                let compiled = engine.classify(&customer, &mut scratch).to_record();
                 let interpreted = engine.classify_interpreted(&customer);
                 prop_assert_eq!(&compiled, &interpreted, "customer: {:?}", values);
+                // Under `first` only the first stage rule that holds fires:
+                // by priority, higher first, then as written.
+                let mut by_priority: Vec<usize> = (0..rules.stage_rules.len()).collect();
+                by_priority.sort_by_key(|&i| std::cmp::Reverse(rules.stage_rules[i].1));
+                let first = by_priority.into_iter().find(|&i| {
+                    rules.stage_rules[i].2.evaluate(&schema, &customer).unwrap()
+                });
                 for (id, condition) in rules.conditions() {
                     let holds = condition.evaluate(&schema, &customer).unwrap();
+                    let fires = match policy {
+                        HitPolicy::First if id.starts_with("rule.") => {
+                            first.is_some_and(|i| id == format!("rule.{i}"))
+                        }
+                        _ => holds,
+                    };
                     let fired = compiled.fired.contains(&id);
                     prop_assert_eq!(
-                        holds,
+                        fires,
                         fired,
-                        "rule {}: {} for {:?}",
+                        "rule {} ({}): {} for {:?}",
                         id,
+                        if holds { "holds" } else { "does not hold" },
                         condition,
                         values
                     );
@@ -476,8 +492,8 @@ proptest! {
         for values in &customers {
             let customer = record(&schema, values);
             prop_assert_eq!(
-                tree.classify(&customer, &mut a).to_classification(),
-                text.classify(&customer, &mut b).to_classification()
+                tree.classify(&customer, &mut a).to_record(),
+                text.classify(&customer, &mut b).to_record()
             );
         }
     }
@@ -515,7 +531,7 @@ proptest! {
             for values in &customers {
                 let customer = record(engine.schema(), values);
                 prop_assert_eq!(
-                    engine.classify(&customer, &mut scratch).to_classification(),
+                    engine.classify(&customer, &mut scratch).to_record(),
                     engine.classify_interpreted(&customer),
                     "customer: {:?}, {} atoms",
                     values,

@@ -12,7 +12,7 @@ mod classify;
 use std::collections::HashSet;
 
 use buyer_journey::{
-    models, Classification, ContactLog, Engine, HitPolicy, RulesetSpec, SignalSpec, StageRuleSpec,
+    models, ContactLog, DecisionRecord, Engine, HitPolicy, RulesetSpec, SignalSpec, StageRuleSpec,
     StageSpec, Timestamp,
 };
 
@@ -55,7 +55,7 @@ fn run_bytes(engine: &Engine, input: &[u8]) -> Run {
 }
 
 /// An output line as JSON, checking that `id` is its first field.
-fn parse(line: &str) -> (String, Classification) {
+fn parse(line: &str) -> (String, DecisionRecord) {
     assert!(line.starts_with(r#"{"id":"#), "id comes first: {line}");
     let json: serde_json::Value = serde_json::from_str(line).expect("an output line is JSON");
     let id = json["id"].as_str().expect("id is a string").to_owned();
@@ -231,7 +231,7 @@ fn output_agrees_with_the_engine_called_directly() {
         let record = sample.record(engine.schema()).unwrap();
         let direct = engine
             .decide(&record, &history, Timestamp::EPOCH, &mut scratch)
-            .to_classification();
+            .to_record();
         assert_eq!(direct.stage, sample.expected_stage);
         assert!(
             !direct.actions.is_empty(),
@@ -288,11 +288,11 @@ fn actions_are_ranked_and_arbitrated() {
             .iter()
             .find(|stage| stage.id() == classification.stage)
             .expect("a stage of the model")
-            .stage_id();
+            .index();
         assert!(actions.len() <= 3, "at most three suggestions: {line}");
         let mut groups = HashSet::new();
         for action in actions {
-            let spec = engine.action(&action.id).expect("a catalog action");
+            let spec = engine.find_action(&action.id).expect("a catalog action");
             assert_eq!(action.kind, spec.kind(), "{line}");
             assert_eq!(action.value, spec.value(), "{line}");
             assert_eq!(action.weight, spec.weight(), "{line}");
@@ -338,9 +338,9 @@ fn actions_follow_the_stage_and_the_type_of_customer() {
     .join("\n");
     let run = run(&engine, &input);
     assert!(run.all_good, "{:?}", run.errors);
-    let decided: Vec<Classification> = run.output.iter().map(|line| parse(line).1).collect();
+    let decided: Vec<DecisionRecord> = run.output.iter().map(|line| parse(line).1).collect();
     let kinds =
-        |c: &Classification| -> Vec<String> { c.actions.iter().map(|a| a.kind.clone()).collect() };
+        |c: &DecisionRecord| -> Vec<String> { c.actions.iter().map(|a| a.kind.clone()).collect() };
     let [weighs, weighs_again, needs, complains, loyal] = &decided[..] else {
         panic!("five lines: {:?}", run.output);
     };
@@ -539,25 +539,27 @@ fn signals_do_not_leak_from_one_line_to_the_next() {
 
 #[test]
 fn flags_and_labels_map_to_their_signal_kinds() {
-    let spec = RulesetSpec {
-        signals: vec![
-            SignalSpec::count("visits"),
-            SignalSpec::flag("is_member"),
-            SignalSpec::category("plan", ["free", "pro"]),
-        ],
-        stages: vec![
-            StageSpec::new("visitor", "Visitor", "has visited"),
-            StageSpec::new("member", "Member", "has signed up"),
-            StageSpec::new("paying", "Paying", "pays"),
-        ],
-        hit_policy: HitPolicy::Furthest,
-        stage_rules: vec![
+    let spec = {
+        let mut spec = RulesetSpec::new(
+            vec![
+                SignalSpec::count("visits"),
+                SignalSpec::flag("is_member"),
+                SignalSpec::category("plan", ["free", "pro"]),
+            ],
+            vec![
+                StageSpec::new("visitor", "Visitor", "has visited"),
+                StageSpec::new("member", "Member", "has signed up"),
+                StageSpec::new("paying", "Paying", "pays"),
+            ],
+        );
+        spec.hit_policy = HitPolicy::Furthest;
+        spec.stage_rules = vec![
             StageRuleSpec::new("visited", "visitor", "visits >= 1"),
             StageRuleSpec::new("joined", "member", "is_member"),
             StageRuleSpec::new("pays", "paying", r#"plan == "pro""#),
-        ],
-        score_rules: Vec::new(),
-        ..Default::default()
+        ];
+        spec.score_rules = Vec::new();
+        spec
     };
     let engine = Engine::builder(spec).build().unwrap();
     let input = [

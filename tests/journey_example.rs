@@ -14,8 +14,8 @@ mod journey;
 use std::collections::HashSet;
 
 use buyer_journey::{
-    models, Engine, Error, Funnel, FunnelStats, HitPolicy, JourneyState, RulesetSpec, SignalSpec,
-    Span, StageModel, StageRuleSpec, StageSpec, StageStats, Timestamp, Transition,
+    models, Engine, ErrorKind, Funnel, FunnelStats, HitPolicy, JourneyState, RulesetSpec,
+    SignalSpec, Span, StageModel, StageRuleSpec, StageSpec, StageStats, Timestamp, Transition,
 };
 
 const NR: &str = "need_recognition";
@@ -367,18 +367,20 @@ fn unknown_stages_are_errors_that_record_nothing() {
     let err = funnel
         .add_transition(&transition(Some("checkout"), EV, days(1)))
         .unwrap_err();
-    assert!(matches!(&err, Error::Unknown { location, name, .. }
-        if location.path() == "transition.from" && name == "checkout"));
+    assert!(matches!(err.kind(), ErrorKind::Unknown { location, id, .. }
+        if location.path() == "transition.from" && id == "checkout"));
     // A known `from` with an unknown `to` does not count the stay either.
     let err = funnel
         .add_transition(&transition(Some(IS), "purchase", days(1)))
         .unwrap_err();
-    assert!(matches!(&err, Error::Unknown { location, name, .. }
-        if location.path() == "transition.to" && name == "purchase"));
+    assert!(matches!(err.kind(), ErrorKind::Unknown { location, id, .. }
+        if location.path() == "transition.to" && id == "purchase"));
     let err = funnel
         .add_transition(&transition(None, "nowhere", Span::ZERO))
         .unwrap_err();
-    assert!(matches!(&err, Error::Unknown { location, .. } if location.path() == "transition.to"));
+    assert!(
+        matches!(err.kind(), ErrorKind::Unknown { location, .. } if location.path() == "transition.to")
+    );
 
     assert_eq!(funnel, before);
     assert_eq!(funnel.stats(), before.stats());
@@ -387,15 +389,17 @@ fn unknown_stages_are_errors_that_record_nothing() {
 #[test]
 fn a_decision_of_an_engine_with_another_model_counts_by_stage_id() {
     // An AIDA engine: "interest" is not a buying-process stage.
-    let aida = RulesetSpec {
-        signals: vec![SignalSpec::count("visits")],
-        stages: vec![
-            StageSpec::new("need_recognition", "Need", ""),
-            StageSpec::new("interest", "Interest", ""),
-        ],
-        hit_policy: HitPolicy::Furthest,
-        stage_rules: vec![StageRuleSpec::new("interested", "interest", "visits >= 2")],
-        ..RulesetSpec::default()
+    let aida = {
+        let mut spec = RulesetSpec::new(
+            vec![SignalSpec::count("visits")],
+            vec![
+                StageSpec::new("need_recognition", "Need", ""),
+                StageSpec::new("interest", "Interest", ""),
+            ],
+        );
+        spec.hit_policy = HitPolicy::Furthest;
+        spec.stage_rules = vec![StageRuleSpec::new("interested", "interest", "visits >= 2")];
+        spec
     };
     let aida = Engine::builder(aida).build().unwrap();
     let mut scratch = aida.scratch();
@@ -410,8 +414,8 @@ fn a_decision_of_an_engine_with_another_model_counts_by_stage_id() {
     let err = funnel
         .add_decision(&aida.classify(&customer, &mut scratch))
         .unwrap_err();
-    assert!(matches!(&err, Error::Unknown { location, name, .. }
-        if location.path() == "decision.stage" && name == "interest"));
+    assert!(matches!(err.kind(), ErrorKind::Unknown { location, id, .. }
+        if location.path() == "decision.stage" && id == "interest"));
     assert_eq!(funnel, before);
     assert_eq!(funnel.stats().stage(NR).unwrap().customers, 1);
 }

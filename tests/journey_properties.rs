@@ -6,8 +6,8 @@
 use std::cmp::Reverse;
 
 use buyer_journey::{
-    models, Engine, FromStages, JourneyState, RulesetSpec, SignalRecord, SignalSpec, Span, StageId,
-    StageRuleSpec, StageSpec, Step, Timestamp, TransitionSpec,
+    models, Engine, FromStages, JourneyState, RulesetSpec, SignalRecord, SignalSpec, Span,
+    StageIndex, StageRuleSpec, StageSpec, Step, Timestamp, TransitionSpec,
 };
 use proptest::prelude::*;
 
@@ -28,13 +28,14 @@ fn check_step(
 ) -> Result<(), TestCaseError> {
     let model = engine.model();
     let old = model
-        .id(state.stage().expect("placed states only"))
-        .expect("the state's stage is in the model");
+        .find(state.stage().expect("placed states only"))
+        .expect("the state's stage is in the model")
+        .index();
     let Some(transition) = &step.transition else {
         prop_assert_eq!(&step.state, state);
         return Ok(());
     };
-    let new = model.id(transition.to());
+    let new = model.find(transition.to()).map(|stage| stage.index());
     prop_assert!(
         new.is_some(),
         "moved to {} outside the model",
@@ -50,7 +51,7 @@ fn check_step(
 
     let id = transition.rule();
     prop_assert!(id.is_some(), "a placed customer moved without a rule");
-    let rule = engine.transition(id.unwrap());
+    let rule = engine.find_transition(id.unwrap());
     prop_assert!(rule.is_some(), "unknown rule {:?}", id);
     let rule = rule.unwrap();
     prop_assert!(rule.from().contains(&old), "{} from {:?}", rule.id(), old);
@@ -80,7 +81,7 @@ fn signal_names() -> Vec<String> {
     models::buying_process()
         .signals
         .into_iter()
-        .map(|signal| signal.name)
+        .map(|signal| signal.id)
         .collect()
 }
 
@@ -392,13 +393,15 @@ fn ruleset(
     transitions: Vec<TransitionSpec>,
     rules: &[Option<(usize, u8)>],
 ) -> RulesetSpec {
-    RulesetSpec {
-        signals: COUNTS.into_iter().map(SignalSpec::count).collect(),
-        stages: STAGE_IDS[..stages]
-            .iter()
-            .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
-            .collect(),
-        stage_rules: (1..stages)
+    {
+        let mut spec = RulesetSpec::new(
+            COUNTS.into_iter().map(SignalSpec::count).collect(),
+            STAGE_IDS[..stages]
+                .iter()
+                .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
+                .collect(),
+        );
+        spec.stage_rules = (1..stages)
             .filter_map(|stage| {
                 let (signal, k) = rules[stage - 1]?;
                 Some(StageRuleSpec::new(
@@ -407,9 +410,9 @@ fn ruleset(
                     format!("{} >= {k}", COUNTS[signal]).as_str(),
                 ))
             })
-            .collect(),
-        transitions,
-        ..Default::default()
+            .collect();
+        spec.transitions = transitions;
+        spec
     }
 }
 
@@ -560,10 +563,10 @@ proptest! {
         let engine = built_in_engine();
         let signals = built_in_record(&engine, &values);
         let mut scratch = engine.scratch();
-        let classified = engine.classify(&signals, &mut scratch).stage().stage_id();
-        let old = engine.model().id(state.stage().unwrap()).unwrap();
+        let classified = engine.classify(&signals, &mut scratch).stage().index();
+        let old = engine.model().find(state.stage().unwrap()).unwrap().index();
         let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
-        let new = engine.model().id(step.state.stage().unwrap()).unwrap();
+        let new = engine.model().find(step.state.stage().unwrap()).unwrap().index();
         prop_assert_eq!(new, old.max(classified));
         if let Some(transition) = &step.transition {
             let rule = format!("forward.{}", transition.to());
@@ -667,9 +670,9 @@ proptest! {
         // The engine reads the rules as they were made valid here.
         for (rule, expected) in engine.transitions().zip(&valid) {
             prop_assert_eq!(rule.id(), expected.id.as_str());
-            let from: Vec<usize> = rule.from().iter().map(|id| id.index()).collect();
+            let from: Vec<usize> = rule.from().iter().map(|id| id.as_usize()).collect();
             prop_assert_eq!(&from, &expected.from, "{}", rule.id());
-            prop_assert_eq!(rule.to().index(), expected.to);
+            prop_assert_eq!(rule.to().as_usize(), expected.to);
             prop_assert_eq!(rule.back(), expected.may_go_back);
         }
 
@@ -735,12 +738,18 @@ proptest! {
 
 #[test]
 fn stage_ids_compare_in_model_order() {
-    // `check_step` compares `StageId`s for "earlier"; make sure that is the
+    // `check_step` compares `StageIndex`s for "earlier"; make sure that is the
     // model's order.
     let engine = built_in_engine();
-    let ids: Vec<StageId> = STAGES
+    let ids: Vec<StageIndex> = STAGES
         .iter()
-        .map(|stage| engine.model().id(stage).unwrap())
+        .map(|stage| {
+            engine
+                .model()
+                .find(stage)
+                .map(|stage| stage.index())
+                .unwrap()
+        })
         .collect();
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
 }

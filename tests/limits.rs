@@ -3,9 +3,9 @@
 //! value) makes the library panic or exhaust the stack.
 
 use buyer_journey::{
-    models, ArithOp, CompareOp, Condition, Engine, Error, Expr, HitPolicy, Limits, RulesetSpec,
-    Schema, ScoreRuleSpec, Signal, SignalKind, SignalRecord, SignalSpec, Signals, StageRuleSpec,
-    StageSpec, Value, When,
+    models, ArithOp, CompareOp, Condition, Engine, Error, ErrorKind, Expr, HitPolicy, Limits,
+    RulesetSpec, Schema, ScoreRuleSpec, Signal, SignalKind, SignalRecord, SignalSpec, Signals,
+    StageRuleSpec, StageSpec, Value, When,
 };
 use proptest::prelude::*;
 
@@ -46,20 +46,22 @@ fn small_signals() -> Vec<SignalSpec> {
 
 /// A two-stage ruleset over [`small_signals`] with one rule per condition.
 fn small_spec(conditions: impl IntoIterator<Item = When>) -> RulesetSpec {
-    RulesetSpec {
-        signals: small_signals(),
-        stages: vec![
-            StageSpec::new("early", "Early", ""),
-            StageSpec::new("late", "Late", ""),
-        ],
-        hit_policy: HitPolicy::Furthest,
-        stage_rules: conditions
+    {
+        let mut spec = RulesetSpec::new(
+            small_signals(),
+            vec![
+                StageSpec::new("early", "Early", ""),
+                StageSpec::new("late", "Late", ""),
+            ],
+        );
+        spec.hit_policy = HitPolicy::Furthest;
+        spec.stage_rules = conditions
             .into_iter()
             .enumerate()
             .map(|(i, when)| StageRuleSpec::new(&format!("r{i}"), "late", when))
-            .collect(),
-        score_rules: Vec::new(),
-        ..Default::default()
+            .collect();
+        spec.score_rules = Vec::new();
+        spec
     }
 }
 
@@ -715,7 +717,7 @@ fn exercise(text: &str) -> Result<(), TestCaseError> {
         let mut scratch = engine.scratch();
         for record in sample_records(&schema) {
             let holds = condition.evaluate(&schema, &record).unwrap();
-            let decision = engine.classify(&record, &mut scratch).to_classification();
+            let decision = engine.classify(&record, &mut scratch).to_record();
             prop_assert_eq!(holds, decision.fired == ["r0"]);
             prop_assert_eq!(decision, engine.classify_interpreted(&record));
         }
@@ -834,8 +836,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
             json!({"compare": {"left": {"signal": "cart_adds"}, "op": "<", "right": {"text": "x"}}})
         ),
         Just(json!({"at_least": {"k": 9, "of": []}})),
-        Just(json!({"name": "plan", "kind": "category", "labels": []})),
-        Just(json!({"name": "plan", "kind": "category", "labels": ["a", "a"]})),
+        Just(json!({"id": "plan", "kind": "category", "labels": []})),
+        Just(json!({"id": "plan", "kind": "category", "labels": ["a", "a"]})),
         Just(json!({"id": "x", "stage": "evaluation", "when": "true"})),
         Just(Json::String("x".repeat(5_000))),
     ]
@@ -984,7 +986,7 @@ proptest! {
             // The schema may have changed under the sample: read it through
             // the trait, where what does not fit is missing.
             let customer = Sample(&sample.signals);
-            let decision = engine.classify(&customer, &mut scratch).to_classification();
+            let decision = engine.classify(&customer, &mut scratch).to_record();
             prop_assert!((0.0..=1.0).contains(&decision.confidence));
             prop_assert_eq!(decision, engine.classify_interpreted(&customer));
         }
@@ -998,7 +1000,7 @@ impl Signals for Sample<'_> {
     fn value(&self, signal: &Signal) -> Option<Value<'_>> {
         self.0
             .iter()
-            .find(|(name, _)| *name == signal.name())
+            .find(|(name, _)| *name == signal.id())
             .map(|(_, value)| *value)
     }
 }
@@ -1041,12 +1043,12 @@ fn broken_rulesets_are_errors() {
             Box::new(|s| s.stages[2].name = " ".into()),
         ),
         (
-            "signals[1].name",
-            Box::new(|s| s.signals[1].name = s.signals[0].name.clone()),
+            "signals[1].id",
+            Box::new(|s| s.signals[1].id = s.signals[0].id.clone()),
         ),
         (
-            "signals[0].name",
-            Box::new(|s| s.signals[0].name = "and".into()),
+            "signals[0].id",
+            Box::new(|s| s.signals[0].id = "and".into()),
         ),
         (
             "signals[16].labels",
@@ -1156,39 +1158,39 @@ fn hostile_numbers_through_the_record_are_errors() {
     record.set("score", 1.5).unwrap();
     for value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -f64::NAN] {
         assert!(matches!(
-            record.set("visits", value),
-            Err(Error::NotFinite { .. })
+            record.set("visits", value).map_err(|e| e.kind().clone()),
+            Err(ErrorKind::NotFinite { .. })
         ));
         assert!(matches!(
-            record.set("score", value),
-            Err(Error::NotFinite { .. })
+            record.set("score", value).map_err(|e| e.kind().clone()),
+            Err(ErrorKind::NotFinite { .. })
         ));
     }
     for value in [-1.0, 0.5, -0.5, 1e-300, f64::MIN, f64::EPSILON] {
         assert!(matches!(
-            record.set("visits", value),
-            Err(Error::InvalidCount { .. })
+            record.set("visits", value).map_err(|e| e.kind().clone()),
+            Err(ErrorKind::InvalidCount { .. })
         ));
     }
     assert!(matches!(
-        record.set("visits", true),
-        Err(Error::WrongKind { .. })
+        record.set("visits", true).map_err(|e| e.kind().clone()),
+        Err(ErrorKind::WrongKind { .. })
     ));
     assert!(matches!(
-        record.set("member", 1),
-        Err(Error::WrongKind { .. })
+        record.set("member", 1).map_err(|e| e.kind().clone()),
+        Err(ErrorKind::WrongKind { .. })
     ));
     assert!(matches!(
-        record.set("plan", "gold"),
-        Err(Error::UnknownLabel { .. })
+        record.set("plan", "gold").map_err(|e| e.kind().clone()),
+        Err(ErrorKind::UnknownLabel { .. })
     ));
     assert!(matches!(
-        record.set("plan", ""),
-        Err(Error::UnknownLabel { .. })
+        record.set("plan", "").map_err(|e| e.kind().clone()),
+        Err(ErrorKind::UnknownLabel { .. })
     ));
     assert!(matches!(
-        record.set("nothing", 1),
-        Err(Error::Unknown { .. })
+        record.set("nothing", 1).map_err(|e| e.kind().clone()),
+        Err(ErrorKind::Unknown { .. })
     ));
     // Unchanged by every error.
     assert_eq!(record.get("visits"), Some(Value::Number(2.0)));
@@ -1205,7 +1207,7 @@ fn hostile_numbers_through_the_record_are_errors() {
     record.set("visits", 1e300).unwrap();
     record.set("score", f64::MIN).unwrap();
     let mut scratch = engine.scratch();
-    let decision = engine.classify(&record, &mut scratch).to_classification();
+    let decision = engine.classify(&record, &mut scratch).to_record();
     assert_eq!(decision, engine.classify_interpreted(&record));
     // `visits * visits` overflows to a missing value: the rule does not fire.
     assert!(decision.fired.contains(&"r0".to_owned()));
@@ -1220,7 +1222,7 @@ fn hostile_values_through_the_trait_are_missing() {
     let engine = value_engine();
     let schema = engine.schema().clone();
     let mut scratch = engine.scratch();
-    let missing_rules = |decision: &buyer_journey::Classification| {
+    let missing_rules = |decision: &buyer_journey::DecisionRecord| {
         ["r1", "r4", "r7", "r9"]
             .into_iter()
             .filter(|id| decision.fired.iter().any(|f| f == id))
@@ -1235,7 +1237,7 @@ fn hostile_values_through_the_trait_are_missing() {
         -1e300,
     ] {
         let customer = Everything(Value::Number(value));
-        let decision = engine.classify(&customer, &mut scratch).to_classification();
+        let decision = engine.classify(&customer, &mut scratch).to_record();
         assert_eq!(decision, engine.classify_interpreted(&customer));
         // Every signal is missing except `score` for a finite value.
         let missing = missing_rules(&decision);
@@ -1245,19 +1247,19 @@ fn hostile_values_through_the_trait_are_missing() {
     }
     for value in [-0.0, 0.0, 1e300, f64::MAX] {
         let customer = Everything(Value::Number(value));
-        let decision = engine.classify(&customer, &mut scratch).to_classification();
+        let decision = engine.classify(&customer, &mut scratch).to_record();
         assert_eq!(decision, engine.classify_interpreted(&customer));
         assert!(decision.fired.contains(&"r0".to_owned()), "{value}");
         assert_eq!(missing_rules(&decision), 2);
     }
     for value in [Value::Flag(true), Value::Label("pro"), Value::Label("gold")] {
         let customer = Everything(value);
-        let decision = engine.classify(&customer, &mut scratch).to_classification();
+        let decision = engine.classify(&customer, &mut scratch).to_record();
         assert_eq!(decision, engine.classify_interpreted(&customer));
     }
     // A label that is not declared is missing.
     let customer = Everything(Value::Label("gold"));
-    let decision = engine.classify(&customer, &mut scratch).to_classification();
+    let decision = engine.classify(&customer, &mut scratch).to_record();
     assert_eq!(missing_rules(&decision), 4);
 }
 
@@ -1297,7 +1299,7 @@ struct Arbitrary(Vec<Option<OwnedValue>>);
 impl Signals for Arbitrary {
     fn value(&self, signal: &Signal) -> Option<Value<'_>> {
         self.0
-            .get(signal.id().index())?
+            .get(signal.index().as_usize())?
             .as_ref()
             .map(OwnedValue::as_value)
     }
@@ -1335,17 +1337,17 @@ proptest! {
             let Some(value) = value else { continue };
             let labels: Vec<&str> = signal.labels().collect();
             let fits = fits(signal.kind(), value, &labels);
-            let set = record.set(signal.name(), value.as_value());
-            prop_assert_eq!(set.is_ok(), fits, "{} = {:?}: {:?}", signal.name(), value, set);
+            let set = record.set(signal.id(), value.as_value());
+            prop_assert_eq!(set.is_ok(), fits, "{} = {:?}: {:?}", signal.id(), value, set);
             // Read through the trait, a value is present exactly when it fits.
-            let present = Condition::Present(signal.name().into());
+            let present = Condition::Present(signal.id().into());
             prop_assert_eq!(present.evaluate(&schema, &customer).unwrap(), fits);
         }
         let mut scratch = engine.scratch();
-        let through_trait = engine.classify(&customer, &mut scratch).to_classification();
+        let through_trait = engine.classify(&customer, &mut scratch).to_record();
         prop_assert_eq!(&through_trait, &engine.classify_interpreted(&customer));
         // The record holds exactly the values that fit, so it decides alike.
-        let through_record = engine.classify(&record, &mut scratch).to_classification();
+        let through_record = engine.classify(&record, &mut scratch).to_record();
         prop_assert_eq!(through_trait, through_record);
     }
 }

@@ -74,7 +74,7 @@ fn customers(engine: &Engine) -> Vec<SignalRecord> {
     for signal in engine.schema().iter() {
         for value in [0.0, 1.0, 7.0] {
             let mut record = engine.record();
-            record.set(signal.name(), value).unwrap();
+            record.set(signal.id(), value).unwrap();
             record.set("purchases", 1).unwrap();
             records.push(record);
         }
@@ -92,7 +92,7 @@ fn consume(engine: &Engine, customer: &impl Signals, scratch: &mut buyer_journey
     for rule in decision.fired() {
         sum += rule.id().len() as f64;
     }
-    sum + decision.fired_ids().len() as f64
+    sum + decision.fired_indices().len() as f64
 }
 
 #[test]
@@ -119,7 +119,7 @@ struct Visitor {
 
 impl Signals for Visitor {
     fn value(&self, signal: &Signal) -> Option<Value<'_>> {
-        match signal.name() {
+        match signal.id() {
             "reviews_read" => Some(self.reviews.into()),
             "cart_adds" => Some(self.carts.into()),
             // The wrong kind for a count: read as missing, without allocating.
@@ -143,7 +143,9 @@ fn classify_with_host_signals_and_scorers_does_not_allocate() {
         .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
             if let (Some(reviews), Some(stage)) = (
                 input.number("reviews_read"),
-                input.stage_id("information_search"),
+                input
+                    .find_stage("information_search")
+                    .map(|stage| stage.index()),
             ) {
                 evidence.add(stage, reviews / 10.0);
             }
@@ -213,12 +215,12 @@ fn generated(engine: &Engine, count: usize, seed: u64) -> Vec<SignalRecord> {
                 if random.next() % 3 == 0 {
                     continue;
                 }
-                let value = match signal.name() {
+                let value = match signal.id() {
                     "days_since_purchase" => random.below(20) * 17.0,
                     "satisfaction" => random.below(11),
                     _ => (random.below(12) - 5.0).max(0.0),
                 };
-                record.set(signal.name(), value).unwrap();
+                record.set(signal.id(), value).unwrap();
             }
             record
         })
@@ -436,23 +438,25 @@ fn wide(arbitration: Arbitration) -> RulesetSpec {
             .when("c >= 2")
             .cooldown(Span::hours(12)),
     );
-    RulesetSpec {
-        signals: ["a", "b", "c"].into_iter().map(SignalSpec::count).collect(),
-        stages: stages
-            .iter()
-            .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
-            .collect(),
-        stage_rules: vec![
+    {
+        let mut spec = RulesetSpec::new(
+            ["a", "b", "c"].into_iter().map(SignalSpec::count).collect(),
+            stages
+                .iter()
+                .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
+                .collect(),
+        );
+        spec.stage_rules = vec![
             StageRuleSpec::new("second.a", "second", "a >= 2"),
             StageRuleSpec::new("third.b", "third", "b >= 3"),
-        ],
-        tags: vec![
+        ];
+        spec.tags = vec![
             TagSpec::new("busy", "a + b + c >= 4"),
             TagSpec::new("quiet", "c == 0"),
-        ],
-        actions,
-        arbitration,
-        ..Default::default()
+        ];
+        spec.actions = actions;
+        spec.arbitration = arbitration;
+        spec
     }
 }
 
@@ -460,12 +464,9 @@ fn wide(arbitration: Arbitration) -> RulesetSpec {
 fn decide_with_every_number_of_suggestions_does_not_allocate() {
     for k in 1..=GROUPS {
         let max_per_group = 1 + k % 3;
-        let engine = Engine::builder(wide(Arbitration {
-            max_suggestions: k,
-            max_per_group,
-        }))
-        .build()
-        .unwrap();
+        let engine = Engine::builder(wide(Arbitration::new(k, max_per_group)))
+            .build()
+            .unwrap();
         let records = generated(&engine, 200, 0x1234_5678 + k as u64);
         let histories = histories(&engine);
         let seen = check_against_explain(&engine, &records, &histories);
@@ -515,12 +516,9 @@ fn suggested_ids(
 #[test]
 fn a_scratch_of_another_engine_is_resized_once() {
     let built_in = Engine::builder(models::buying_process()).build().unwrap();
-    let wide = Engine::builder(wide(Arbitration {
-        max_suggestions: GROUPS,
-        max_per_group: 2,
-    }))
-    .build()
-    .unwrap();
+    let wide = Engine::builder(wide(Arbitration::new(GROUPS, 2)))
+        .build()
+        .unwrap();
     // Each engine has something bigger than the other: the built-in model
     // more signals, rules and tags; the wide one more actions per stage and
     // more suggestions.

@@ -1,7 +1,9 @@
 //! Pictures of the stage model and its transition rules: the exact Mermaid
 //! and DOT text, its escaping, and the README's diagram.
 
-use buyer_journey::{models, Engine, RulesetSpec, SignalSpec, Span, StageSpec, TransitionSpec};
+use buyer_journey::{
+    models, EdgeLabels, Engine, RulesetSpec, SignalSpec, Span, StageSpec, TransitionSpec,
+};
 
 /// An engine over `stages` (id and name) with the signals and transitions
 /// given and no stage rules.
@@ -10,14 +12,16 @@ fn engine(
     stages: &[(&str, &str)],
     transitions: Vec<TransitionSpec>,
 ) -> Engine {
-    let spec = RulesetSpec {
-        signals,
-        stages: stages
-            .iter()
-            .map(|&(id, name)| StageSpec::new(id, name, ""))
-            .collect(),
-        transitions,
-        ..RulesetSpec::default()
+    let spec = {
+        let mut spec = RulesetSpec::new(
+            signals,
+            stages
+                .iter()
+                .map(|&(id, name)| StageSpec::new(id, name, ""))
+                .collect(),
+        );
+        spec.transitions = transitions;
+        spec
     };
     Engine::builder(spec).build().unwrap()
 }
@@ -50,7 +54,7 @@ stateDiagram-v2
 fn readme_mermaid_block_is_the_code_s_output() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let expected = built_in().to_mermaid();
+    let expected = built_in().to_mermaid(EdgeLabels::Full);
     let block = readme
         .split_once("```mermaid\n")
         .and_then(|(_, rest)| rest.split_once("```"))
@@ -60,7 +64,7 @@ fn readme_mermaid_block_is_the_code_s_output() {
     assert!(
         block == Some(expected.as_str()),
         "README.md's ```mermaid block is not the built-in model's picture; replace it with \
-         the output of `Engine::builder(models::buying_process()).build()?.to_mermaid()`:\n\n\
+         the output of `Engine::builder(models::buying_process()).build()?.to_mermaid(EdgeLabels::Full)`:\n\n\
          ```mermaid\n{expected}```\n"
     );
 }
@@ -68,8 +72,8 @@ fn readme_mermaid_block_is_the_code_s_output() {
 #[test]
 fn every_built_in_move_is_one_edge() {
     let engine = built_in();
-    let mermaid = engine.to_mermaid();
-    let dot = engine.to_dot();
+    let mermaid = engine.to_mermaid(EdgeLabels::Full);
+    let dot = engine.to_dot(EdgeLabels::Full);
     let model = engine.model();
     let id = |stage| model.stage(stage).unwrap().id();
     let mut moves = 0;
@@ -107,7 +111,7 @@ fn every_built_in_move_is_one_edge() {
 
 #[test]
 fn built_in_new_cycles_show_their_dwell_and_condition() {
-    let mermaid = built_in().to_mermaid();
+    let mermaid = built_in().to_mermaid(EdgeLabels::Full);
     assert!(mermaid.contains(
         "    post_purchase --> purchase_decision: new_cycle.purchase_decision (new cycle) after 7d \
          when (cart_adds >= 1 or checkout_starts >= 1) and not (open_complaints >= 1 or \
@@ -127,7 +131,7 @@ fn a_model_without_transitions_still_shows_its_stages() {
         vec![],
     );
     assert_eq!(
-        engine.to_mermaid(),
+        engine.to_mermaid(EdgeLabels::Full),
         "\
 stateDiagram-v2
     direction LR
@@ -137,7 +141,7 @@ stateDiagram-v2
 "
     );
     assert_eq!(
-        engine.to_dot(),
+        engine.to_dot(EdgeLabels::Full),
         r#"digraph journey {
     rankdir=LR;
     node [shape=box, style=rounded];
@@ -160,7 +164,7 @@ fn from_any_draws_every_stage_the_rule_can_move_out_of() {
         TransitionSpec::new("to_b", "b", "n == 0").back(),
     ]);
     assert_eq!(
-        engine.to_mermaid(),
+        engine.to_mermaid(EdgeLabels::Full),
         format!(
             "{ABCD_MERMAID}    \
     a --> c: to_c when n >= 1
@@ -178,7 +182,7 @@ fn listed_stages_are_drawn_in_model_order() {
     let engine = abcd(vec![TransitionSpec::new("to_d", "d", "n >= 2")
         .from(&["c", "a"])
         .priority(5)]);
-    let mermaid = engine.to_mermaid();
+    let mermaid = engine.to_mermaid(EdgeLabels::Full);
     assert!(mermaid.ends_with(
         "    [*] --> a
     a --> d: to_d when n >= 2
@@ -204,7 +208,7 @@ fn dwell_and_markers() {
             .new_cycle(),
     ]);
     assert_eq!(
-        engine.to_mermaid(),
+        engine.to_mermaid(EdgeLabels::Full),
         format!(
             "{ABCD_MERMAID}    \
     d --> a: again (new cycle) after 1d12h when n >= 1
@@ -213,7 +217,7 @@ fn dwell_and_markers() {
 "
         )
     );
-    assert!(engine.to_dot().ends_with(
+    assert!(engine.to_dot(EdgeLabels::Full).ends_with(
         r#"    "_entry" -> "a";
     "d" -> "a" [label="again (new cycle)\nafter 1d12h when n >= 1"];
     "c" -> "b" [label="retreat (back)\nafter 1m30s when n == 0"];
@@ -249,7 +253,7 @@ fn awkward() -> Engine {
 #[test]
 fn mermaid_escapes_what_it_would_read_as_syntax() {
     assert_eq!(
-        awkward().to_mermaid(),
+        awkward().to_mermaid(EdgeLabels::Full),
         "\
 stateDiagram-v2
     direction LR
@@ -265,7 +269,7 @@ stateDiagram-v2
 #[test]
 fn dot_escapes_quotes_and_backslashes() {
     assert_eq!(
-        awkward().to_dot(),
+        awkward().to_dot(EdgeLabels::Full),
         r##"digraph journey {
     rankdir=LR;
     node [shape=box, style=rounded];
@@ -294,7 +298,7 @@ fn mermaid_never_sees_a_direction_statement_in_text() {
         )],
     );
     assert_eq!(
-        engine.to_mermaid(),
+        engine.to_mermaid(EdgeLabels::Full),
         "\
 stateDiagram-v2
     direction LR
@@ -321,7 +325,7 @@ fn stage_ids_mermaid_reads_as_keywords_get_a_prefix() {
         vec![TransitionSpec::new("finish", "end", "n >= 1").from(&["state", "default_plan"])],
     );
     assert_eq!(
-        engine.to_mermaid(),
+        engine.to_mermaid(EdgeLabels::Full),
         "\
 stateDiagram-v2
     direction LR
@@ -337,7 +341,7 @@ stateDiagram-v2
 "
     );
     // DOT ids are quoted, so its keywords (`node`) need nothing more.
-    let dot = engine.to_dot();
+    let dot = engine.to_dot(EdgeLabels::Full);
     assert!(dot.contains("    \"node\" [label=\"Node\"];\n"));
     assert!(dot.contains("    \"state\" -> \"end\" [label=\"finish\\nwhen n >= 1\"];\n"));
 }
@@ -345,6 +349,9 @@ stateDiagram-v2
 #[test]
 fn pictures_are_deterministic() {
     let (one, two) = (built_in(), built_in());
-    assert_eq!(one.to_mermaid(), two.to_mermaid());
-    assert_eq!(one.to_dot(), two.to_dot());
+    assert_eq!(
+        one.to_mermaid(EdgeLabels::Full),
+        two.to_mermaid(EdgeLabels::Full)
+    );
+    assert_eq!(one.to_dot(EdgeLabels::Full), two.to_dot(EdgeLabels::Full));
 }

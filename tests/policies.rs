@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use buyer_journey::{
-    models, Classification, Condition, Engine, Evidence, HitPolicy, RulesetSpec, ScoreInput,
+    models, Condition, DecisionRecord, Engine, Evidence, HitPolicy, RulesetSpec, ScoreInput,
     ScoreRuleSpec, Signal, SignalRecord, SignalSpec, Signals, StageRuleSpec, StageScorer,
     StageSpec, Value,
 };
@@ -18,19 +18,21 @@ fn aida(
     stage_rules: Vec<StageRuleSpec>,
     score_rules: Vec<ScoreRuleSpec>,
 ) -> RulesetSpec {
-    RulesetSpec {
-        signals: ["a", "b", "c", "d"]
-            .into_iter()
-            .map(SignalSpec::count)
-            .collect(),
-        stages: STAGES
-            .iter()
-            .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
-            .collect(),
-        hit_policy,
-        stage_rules,
-        score_rules,
-        ..Default::default()
+    {
+        let mut spec = RulesetSpec::new(
+            ["a", "b", "c", "d"]
+                .into_iter()
+                .map(SignalSpec::count)
+                .collect(),
+            STAGES
+                .iter()
+                .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
+                .collect(),
+        );
+        spec.hit_policy = hit_policy;
+        spec.stage_rules = stage_rules;
+        spec.score_rules = score_rules;
+        spec
     }
 }
 
@@ -47,9 +49,9 @@ fn record(engine: &Engine, signals: &[(&str, f64)]) -> SignalRecord {
 }
 
 /// Classifies with the compiled engine and checks the interpreter agrees.
-fn classify<S: Signals + ?Sized>(engine: &Engine, signals: &S) -> Classification {
+fn classify<S: Signals + ?Sized>(engine: &Engine, signals: &S) -> DecisionRecord {
     let mut scratch = engine.scratch();
-    let compiled = engine.classify(signals, &mut scratch).to_classification();
+    let compiled = engine.classify(signals, &mut scratch).to_record();
     assert_eq!(
         compiled,
         engine.classify_interpreted(signals),
@@ -87,65 +89,85 @@ fn first_higher_priority_wins() {
         ],
         vec![],
     ));
+    // Only the deciding rule fires, so it is all the evidence there is.
     expect(
         &engine,
         &[
             (&[("a", 1.0)], "action", 1.0),
             // Priority 5 beats both the rule order and the later stage.
-            (&[("a", 1.0), ("b", 1.0)], "awareness", 0.5),
+            (&[("a", 1.0), ("b", 1.0)], "awareness", 1.0),
             // Priority 0 beats priority -3.
-            (&[("a", 2.0), ("c", 9.0)], "action", 0.5),
+            (&[("a", 2.0), ("c", 9.0)], "action", 1.0),
             (&[("c", 1.0)], "desire", 1.0),
-            (
-                &[("a", 1.0), ("b", 3.0), ("c", 1.0)],
-                "awareness",
-                1.0 / 3.0,
-            ),
+            (&[("a", 1.0), ("b", 3.0), ("c", 1.0)], "awareness", 1.0),
         ],
     );
+    let got = classify(
+        &engine,
+        &record(&engine, &[("a", 1.0), ("b", 3.0), ("c", 1.0)]),
+    );
+    assert_eq!(got.fired, ["early"]);
 }
 
 #[test]
-fn first_equal_priority_goes_to_the_earlier_stage() {
+fn first_equal_priorities_go_in_the_order_written() {
     let engine = build(aida(
         HitPolicy::First,
         vec![
-            StageRuleSpec::new("z_desire", "desire", "a >= 1").priority(1),
+            StageRuleSpec::new("z_action", "action", "a >= 1").priority(1),
             StageRuleSpec::new("y_interest", "interest", "b >= 1").priority(1),
-            StageRuleSpec::new("x_action", "action", "a >= 1").priority(1),
-            StageRuleSpec::new("w_action", "action", "d >= 1"),
+            StageRuleSpec::new("x_desire", "desire", "a >= 1").priority(1),
+            StageRuleSpec::new("w_awareness", "awareness", "d >= 1"),
         ],
         vec![],
     ));
-    expect(
-        &engine,
-        &[
-            // desire comes before action in the model, although `x_action`
-            // has the smaller id: stage order breaks the tie before rule ids.
-            (&[("a", 1.0)], "desire", 0.5),
-            (&[("a", 1.0), ("b", 1.0)], "interest", 1.0 / 3.0),
-            (&[("b", 1.0), ("d", 1.0)], "interest", 0.5),
-            // Priority 0 only wins when nothing of priority 1 holds.
-            (&[("d", 1.0)], "action", 1.0),
-        ],
-    );
+    for (signals, stage, fired) in [
+        // `z_action` is written before `x_desire`, although desire comes
+        // earlier in the model and `x_desire` has the smaller id.
+        (&[("a", 1.0)][..], "action", "z_action"),
+        (&[("a", 1.0), ("b", 1.0)], "action", "z_action"),
+        (&[("b", 1.0), ("d", 1.0)], "interest", "y_interest"),
+        // Priority 0 only decides when nothing of priority 1 holds.
+        (&[("d", 1.0)], "awareness", "w_awareness"),
+    ] {
+        let got = classify(&engine, &record(&engine, signals));
+        assert_eq!(got.stage, stage, "{signals:?}");
+        assert_eq!(got.fired, [fired], "{signals:?}");
+        assert_eq!(got.confidence, 1.0, "{signals:?}");
+    }
 }
 
 #[test]
-fn first_ties_do_not_depend_on_rule_order() {
-    // Two rules of equal priority for the same stage are ordered by id; as
-    // they pick the same stage, the outcome must not depend on the order in
-    // which the ruleset lists the rules.
+fn first_follows_the_written_order_and_fires_one_stage_rule() {
     let rules = vec![
         StageRuleSpec::new("rule_b", "interest", "a >= 1").priority(2),
-        StageRuleSpec::new("rule_a", "interest", "b >= 1").priority(2),
+        StageRuleSpec::new("rule_a", "awareness", "b >= 1").priority(2),
         StageRuleSpec::new("rule_c", "desire", "a >= 1 and b >= 1").priority(2),
         StageRuleSpec::new("rule_d", "action", "c >= 1"),
     ];
     let mut reversed = rules.clone();
     reversed.reverse();
-    let forward = build(aida(HitPolicy::First, rules, vec![]));
-    let backward = build(aida(HitPolicy::First, reversed, vec![]));
+    let forward = build(aida(HitPolicy::First, rules.clone(), vec![]));
+    let backward = build(aida(HitPolicy::First, reversed.clone(), vec![]));
+    // The reference: the first rule, by priority then as written, whose
+    // condition holds.
+    let first_holding = |written: &[StageRuleSpec], engine: &Engine, signals: &SignalRecord| {
+        let mut order: Vec<&StageRuleSpec> = written.iter().collect();
+        order.sort_by_key(|rule| std::cmp::Reverse(rule.priority));
+        order
+            .into_iter()
+            .find(|rule| {
+                let buyer_journey::When::Text(text) = &rule.when else {
+                    unreachable!("the rules are written as text")
+                };
+                Condition::parse(text)
+                    .unwrap()
+                    .evaluate(engine.schema(), signals)
+                    .unwrap()
+            })
+            .map(|rule| (rule.id.clone(), rule.stage.clone()))
+    };
+    let mut differ = 0;
     for a in 0..3 {
         for b in 0..3 {
             for c in 0..2 {
@@ -154,19 +176,112 @@ fn first_ties_do_not_depend_on_rule_order() {
                     ("b", f64::from(b)),
                     ("c", f64::from(c)),
                 ];
+                for (engine, written) in [(&forward, &rules), (&backward, &reversed)] {
+                    let customer = record(engine, &signals);
+                    let got = classify(engine, &customer);
+                    match first_holding(written, engine, &customer) {
+                        Some((id, stage)) => {
+                            assert_eq!(got.fired, [id], "{signals:?}");
+                            assert_eq!(got.stage, stage, "{signals:?}");
+                            assert_eq!(got.confidence, 1.0, "{signals:?}");
+                        }
+                        None => {
+                            assert!(got.fired.is_empty(), "{signals:?}");
+                            assert_eq!(got.stage, "awareness", "{signals:?}");
+                        }
+                    }
+                }
                 let one = classify(&forward, &record(&forward, &signals));
                 let two = classify(&backward, &record(&backward, &signals));
-                assert_eq!(one.stage, two.stage, "{signals:?}");
-                assert_eq!(one.confidence, two.confidence, "{signals:?}");
-                assert_eq!(one.evidence, two.evidence, "{signals:?}");
-                let mut fired_two = two.fired.clone();
-                fired_two.reverse();
-                assert_eq!(one.fired, fired_two, "fired rules are in rule order");
+                differ += usize::from(one.stage != two.stage);
             }
         }
     }
-    let got = classify(&forward, &record(&forward, &[("a", 1.0), ("c", 1.0)]));
-    assert_eq!(got.stage, "interest");
+    // Reversing the rules changes the answer wherever two of one priority
+    // hold: the order written is the order tried.
+    assert!(differ > 0);
+    let got = classify(&forward, &record(&forward, &[("a", 1.0), ("b", 1.0)]));
+    assert_eq!(
+        (got.stage.as_str(), got.fired),
+        ("interest", vec!["rule_b".to_owned()])
+    );
+    let got = classify(&backward, &record(&backward, &[("a", 1.0), ("b", 1.0)]));
+    assert_eq!(
+        (got.stage.as_str(), got.fired),
+        ("desire", vec!["rule_c".to_owned()])
+    );
+}
+
+/// A DMN-style first-hit table of the buying process, written in rule order
+/// without priorities, as people coming from decision tables write it: the
+/// first row that holds decides, whatever stage it names.
+#[test]
+fn first_decides_a_five_rule_table_by_the_first_row_that_holds() {
+    let mut spec = models::buying_process();
+    spec.hit_policy = HitPolicy::First;
+    spec.stage_rules = vec![
+        StageRuleSpec::new("complaint", "post_purchase", "open_complaints >= 1"),
+        StageRuleSpec::new("checkout", "purchase_decision", "checkout_starts >= 1"),
+        StageRuleSpec::new("research", "information_search", "reviews_read >= 1"),
+        StageRuleSpec::new("compare", "evaluation", "comparisons >= 1"),
+        StageRuleSpec::new("need", "need_recognition", "need_searches >= 1"),
+    ];
+    spec.score_rules.clear();
+    let engine = build(spec);
+    // The customer's signals, the stage and the rules that fire.
+    type Row<'a> = (&'a [(&'a str, f64)], &'a str, &'a [&'a str]);
+    let table: [Row<'_>; 8] = [
+        (&[], "need_recognition", &[]),
+        (&[("need_searches", 2.0)], "need_recognition", &["need"]),
+        // Row 3 before row 4: research wins over the later stage.
+        (
+            &[("reviews_read", 1.0), ("comparisons", 3.0)],
+            "information_search",
+            &["research"],
+        ),
+        (
+            &[("comparisons", 1.0), ("need_searches", 1.0)],
+            "evaluation",
+            &["compare"],
+        ),
+        // Row 2 before row 3.
+        (
+            &[("checkout_starts", 1.0), ("reviews_read", 5.0)],
+            "purchase_decision",
+            &["checkout"],
+        ),
+        // Row 1 before all: a complaint decides, even with a checkout open.
+        (
+            &[
+                ("open_complaints", 1.0),
+                ("checkout_starts", 1.0),
+                ("need_searches", 1.0),
+            ],
+            "post_purchase",
+            &["complaint"],
+        ),
+        (
+            &[("open_complaints", 0.0), ("reviews_read", 1.0)],
+            "information_search",
+            &["research"],
+        ),
+        (
+            &[
+                ("need_searches", 1.0),
+                ("comparisons", 1.0),
+                ("reviews_read", 1.0),
+            ],
+            "information_search",
+            &["research"],
+        ),
+    ];
+    for (signals, stage, fired) in table {
+        let customer = record(&engine, signals);
+        let got = classify(&engine, &customer);
+        assert_eq!(got.stage, stage, "{signals:?}");
+        assert_eq!(got.fired, fired, "{signals:?}");
+        assert_eq!(got, engine.classify_interpreted(&customer), "{signals:?}");
+    }
 }
 
 #[test]
@@ -323,7 +438,7 @@ struct Boost {
 impl StageScorer for Boost {
     fn score(&self, input: &ScoreInput<'_>, evidence: &mut Evidence<'_>) {
         if input.number(self.signal).is_some_and(|n| n >= 1.0) {
-            if let Some(stage) = input.stage_id(self.stage) {
+            if let Some(stage) = input.find_stage(self.stage).map(|stage| stage.index()) {
                 evidence.add(stage, self.points);
             }
         }
@@ -333,7 +448,7 @@ impl StageScorer for Boost {
 /// Doubles the evidence for `stage` collected so far.
 fn doubler(stage: &'static str) -> impl StageScorer {
     move |input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
-        if let Some(stage) = input.stage_id(stage) {
+        if let Some(stage) = input.find_stage(stage).map(|stage| stage.index()) {
             let so_far = evidence.get(stage);
             evidence.add(stage, so_far);
         }
@@ -374,7 +489,7 @@ fn host_scorers_change_the_outcome() {
     let with_closure = Engine::builder(scored())
         .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
             if input.number("c").is_some_and(|c| c >= 2.0) {
-                evidence.add(input.stage_id("action").unwrap(), 10.0);
+                evidence.add(input.find_stage("action").unwrap().index(), 10.0);
             }
         })
         .build()
@@ -443,9 +558,12 @@ fn non_finite_scorer_points_are_ignored() {
 
     let faulty = Engine::builder(scored())
         .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
-            evidence.add(input.stage_id("interest").unwrap(), f64::NAN);
-            evidence.add(input.stage_id("desire").unwrap(), f64::INFINITY);
-            evidence.add(input.stage_id("awareness").unwrap(), f64::NEG_INFINITY);
+            evidence.add(input.find_stage("interest").unwrap().index(), f64::NAN);
+            evidence.add(input.find_stage("desire").unwrap().index(), f64::INFINITY);
+            evidence.add(
+                input.find_stage("awareness").unwrap().index(),
+                f64::NEG_INFINITY,
+            );
         })
         .build()
         .unwrap();
@@ -457,10 +575,10 @@ fn non_finite_scorer_points_are_ignored() {
     // Huge finite points saturate instead of overflowing to infinity.
     let huge = Engine::builder(scored())
         .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
-            let action = input.stage_id("action").unwrap();
+            let action = input.find_stage("action").unwrap().index();
             evidence.add(action, f64::MAX);
             evidence.add(action, f64::MAX);
-            evidence.add(input.stage_id("interest").unwrap(), f64::MAX);
+            evidence.add(input.find_stage("interest").unwrap().index(), f64::MAX);
         })
         .build()
         .unwrap();
@@ -503,7 +621,7 @@ fn engine_is_shared_across_threads_with_identical_results() {
             .map(|sample| sample.record(engine.schema()).unwrap())
             .collect(),
     );
-    let expected: Vec<Classification> = customers.iter().map(|c| classify(&engine, c)).collect();
+    let expected: Vec<DecisionRecord> = customers.iter().map(|c| classify(&engine, c)).collect();
 
     let handles: Vec<_> = (0..4)
         .map(|thread| {
@@ -516,7 +634,7 @@ fn engine_is_shared_across_threads_with_identical_results() {
                 for i in 0..customers.len() * 3 {
                     let index = (i + thread * 5) % customers.len();
                     let decision = engine.classify(&customers[index], &mut scratch);
-                    out.push((index, decision.to_classification()));
+                    out.push((index, decision.to_record()));
                 }
                 out
             })
@@ -544,7 +662,7 @@ struct Visitor {
 
 impl Signals for Visitor {
     fn value(&self, signal: &Signal) -> Option<Value<'_>> {
-        match signal.name() {
+        match signal.id() {
             "reviews_read" => self.reviews.map(Value::from),
             "comparisons" => self.comparisons.map(Value::from),
             "cart_adds" => self.cart_adds.map(Value::from),
@@ -561,7 +679,7 @@ impl Visitor {
         let mut record = engine.record();
         for signal in engine.schema().iter() {
             if let Some(value) = self.value(signal) {
-                record.set(signal.name(), value).unwrap();
+                record.set(signal.id(), value).unwrap();
             }
         }
         record
@@ -631,7 +749,7 @@ struct Raw(HashMap<&'static str, Value<'static>>);
 
 impl Signals for Raw {
     fn value(&self, signal: &Signal) -> Option<Value<'_>> {
-        self.0.get(signal.name()).copied()
+        self.0.get(signal.id()).copied()
     }
 }
 
@@ -656,21 +774,23 @@ fn host_values_that_do_not_fit_count_as_missing() {
         "unknown",
         "not (visits >= 1)",
     ));
-    let engine = build(RulesetSpec {
-        signals: vec![
-            SignalSpec::count("visits"),
-            SignalSpec::number("spend"),
-            SignalSpec::flag("is_member"),
-            SignalSpec::category("plan", ["free", "pro"]),
-        ],
-        stages: vec![
-            StageSpec::new("unknown", "Unknown", ""),
-            StageSpec::new("known", "Known", ""),
-        ],
-        hit_policy: HitPolicy::HighestScore,
-        stage_rules,
-        score_rules: vec![],
-        ..Default::default()
+    let engine = build({
+        let mut spec = RulesetSpec::new(
+            vec![
+                SignalSpec::count("visits"),
+                SignalSpec::number("spend"),
+                SignalSpec::flag("is_member"),
+                SignalSpec::category("plan", ["free", "pro"]),
+            ],
+            vec![
+                StageSpec::new("unknown", "Unknown", ""),
+                StageSpec::new("known", "Known", ""),
+            ],
+        );
+        spec.hit_policy = HitPolicy::HighestScore;
+        spec.stage_rules = stage_rules;
+        spec.score_rules = vec![];
+        spec
     });
     let good: [(&str, Value<'static>); 4] = [
         ("visits", Value::Number(3.0)),
@@ -803,8 +923,8 @@ fn structured_and_text_conditions_behave_the_same() {
     let structured: RulesetSpec = serde_json::from_str(
         r#"{
         "signals": [
-            {"name": "a", "kind": "count"}, {"name": "b", "kind": "count"},
-            {"name": "c", "kind": "count"}, {"name": "d", "kind": "count"}
+            {"id": "a", "kind": "count"}, {"id": "b", "kind": "count"},
+            {"id": "c", "kind": "count"}, {"id": "d", "kind": "count"}
         ],
         "stages": [
             {"id": "awareness", "name": "AWARENESS"}, {"id": "interest", "name": "INTEREST"},
@@ -937,15 +1057,15 @@ fn scratch_from_another_engine_still_gives_correct_answers() {
     let mut scratch = small.scratch();
     for round in 0..3 {
         for customer in &builtin_customers {
-            let got = builtin.classify(customer, &mut scratch).to_classification();
+            let got = builtin.classify(customer, &mut scratch).to_record();
             assert_eq!(got, builtin.classify_interpreted(customer), "round {round}");
         }
         for customer in &wide_customers {
-            let got = wide.classify(customer, &mut scratch).to_classification();
+            let got = wide.classify(customer, &mut scratch).to_record();
             assert_eq!(got, wide.classify_interpreted(customer), "round {round}");
         }
         for customer in &small_customers {
-            let got = small.classify(customer, &mut scratch).to_classification();
+            let got = small.classify(customer, &mut scratch).to_record();
             assert_eq!(got, small.classify_interpreted(customer), "round {round}");
         }
     }

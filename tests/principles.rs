@@ -3,7 +3,7 @@
 //! classified by the compiled engine and checked against the reference
 //! interpreter.
 
-use buyer_journey::{models, Classification, Engine, SignalRecord};
+use buyer_journey::{models, DecisionRecord, Engine, SignalRecord};
 
 const ENTRY: &str = "need_recognition";
 
@@ -26,9 +26,9 @@ fn customer(engine: &Engine, signals: &[(&str, f64)]) -> SignalRecord {
 
 /// Classifies with the compiled engine, checks that the interpreter agrees,
 /// and returns the owned classification.
-fn classify(engine: &Engine, record: &SignalRecord) -> Classification {
+fn classify(engine: &Engine, record: &SignalRecord) -> DecisionRecord {
     let mut scratch = engine.scratch();
-    let compiled = engine.classify(record, &mut scratch).to_classification();
+    let compiled = engine.classify(record, &mut scratch).to_record();
     let interpreted = engine.classify_interpreted(record);
     assert_eq!(
         compiled, interpreted,
@@ -93,7 +93,7 @@ fn no_signals_means_need_recognition_with_zero_confidence() {
     // Every signal present but zero is no evidence either.
     let mut zeros = engine.record();
     for signal in engine.schema().iter() {
-        zeros.set(signal.name(), 0).unwrap();
+        zeros.set(signal.id(), 0).unwrap();
     }
     let got = classify(&engine, &zeros);
     assert_eq!(got.stage, ENTRY);
@@ -591,7 +591,7 @@ fn confidence_is_always_within_zero_and_one() {
         }
         // Check the interpreter on a sample of the combinations.
         if mask % 37 == 0 {
-            let compiled = decision.to_classification();
+            let compiled = decision.to_record();
             assert_eq!(compiled, engine.classify_interpreted(&record));
         }
     }
@@ -640,7 +640,12 @@ fn split_evidence_gives_confidence_strictly_between_zero_and_one() {
         let evidence: Vec<f64> = got.evidence.values().copied().collect();
         assert_eq!(evidence, points, "evidence for {signals:?}");
 
-        let chosen = engine.model().id(stage).unwrap().index();
+        let chosen = engine
+            .model()
+            .find(stage)
+            .map(|stage| stage.index())
+            .unwrap()
+            .as_usize();
         let expected = points[chosen] / points.iter().sum::<f64>();
         assert!(
             got.confidence > 0.0 && got.confidence < 1.0,

@@ -17,7 +17,7 @@
 //! test checks that it really lands there.
 
 use buyer_journey::{
-    models, Classification, ContactLog, Engine, Outcome, Reason, SignalRecord, Timestamp,
+    models, ContactLog, DecisionRecord, Engine, Outcome, Reason, SignalRecord, Timestamp,
 };
 
 const NEED_RECOGNITION: usize = 0;
@@ -233,7 +233,7 @@ fn customer_in(rng: &mut XorShift, stage: usize) -> Customer {
 /// One generated customer and what the engine made of them.
 struct Case {
     customer: Customer,
-    decided: Classification,
+    decided: DecisionRecord,
 }
 
 impl Case {
@@ -298,9 +298,7 @@ fn cases(engine: &Engine) -> [Vec<Case>; 5] {
             .map(|_| {
                 let customer = customer_in(&mut rng, stage);
                 let record = customer.record(engine);
-                let decided = engine
-                    .decide(&record, &log, now, &mut scratch)
-                    .to_classification();
+                let decided = engine.decide(&record, &log, now, &mut scratch).to_record();
                 assert_eq!(
                     decided.stage, STAGES[stage],
                     "the generator meant {:?} for {}",

@@ -3,8 +3,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::action::Action;
 use crate::time::Timestamp;
+use crate::validate::Action;
 
 /// One customer's contact history, as the engine asks about it when it
 /// applies an action's [`ContactPolicy`](crate::ContactPolicy).

@@ -1,12 +1,13 @@
-//! The propensity of an action for a customer: built in, or from the host.
+//! The propensity of an action for a customer, built in or from the host,
+//! and the priority it gives.
 
 use std::fmt;
+use std::sync::Arc;
 
-use crate::action::{Action, PropensityRule};
-use crate::id::TagId;
+use crate::index::TagIndex;
 use crate::score::ScoreInput;
 use crate::stage::Stage;
-use crate::tag::Tag;
+use crate::validate::{Action, PropensityRule, Tag};
 
 /// The host's propensity model: how likely a customer is to respond to an
 /// action, in [0, 1].
@@ -18,8 +19,9 @@ use crate::tag::Tag;
 /// that passed the stage, tags, eligibility condition and contact policy.
 /// A result outside [0, 1] is clamped into it, and NaN counts as 0.
 ///
-/// The trait is object-safe, and any `Fn(&ActionInput) -> f64 + Send + Sync`
-/// closure implements it. To keep decisions allocation-free a scorer should
+/// The trait is object-safe; any `Fn(&ActionInput) -> f64 + Send + Sync`
+/// closure implements it, and so do `Arc<T>` of a scorer and
+/// `Box<dyn ActionScorer>`. To keep decisions allocation-free a scorer should
 /// not allocate.
 ///
 /// # Example
@@ -69,6 +71,21 @@ where
     }
 }
 
+impl<T: ActionScorer + ?Sized> ActionScorer for Arc<T> {
+    fn propensity(&self, input: &ActionInput<'_>) -> f64 {
+        (**self).propensity(input)
+    }
+}
+
+// Not `Box<T>` for every `T`: a boxed closure is itself a closure, so that
+// impl would overlap the one for closures. Boxed trait objects are what
+// hosts hold.
+impl ActionScorer for Box<dyn ActionScorer + '_> {
+    fn propensity(&self, input: &ActionInput<'_>) -> f64 {
+        (**self).propensity(input)
+    }
+}
+
 /// What an [`ActionScorer`] sees: the customer, their stage and tags, the
 /// action, and its built-in propensity. Every method is allocation-free.
 ///
@@ -92,7 +109,7 @@ where
 pub struct ActionInput<'a> {
     pub(crate) signals: &'a ScoreInput<'a>,
     pub(crate) stage: &'a Stage,
-    pub(crate) tags: &'a [TagId],
+    pub(crate) tags: &'a [TagIndex],
     pub(crate) all_tags: &'a [Tag],
     pub(crate) action: &'a Action,
     pub(crate) rule: Option<usize>,
@@ -110,16 +127,19 @@ impl fmt::Debug for ActionInput<'_> {
 
 impl<'a> ActionInput<'a> {
     /// The customer's signals and the rules that fired.
+    #[must_use]
     pub fn signals(&self) -> &'a ScoreInput<'a> {
         self.signals
     }
 
     /// The customer's stage.
+    #[must_use]
     pub fn stage(&self) -> &'a Stage {
         self.stage
     }
 
     /// Whether the customer has the tag with id `id`.
+    #[must_use]
     pub fn has_tag(&self, id: &str) -> bool {
         self.tags().any(|tag| tag.id() == id)
     }
@@ -127,30 +147,51 @@ impl<'a> ActionInput<'a> {
     /// The customer's tags, in declaration order.
     pub fn tags(&self) -> impl Iterator<Item = &'a Tag> + 'a {
         let all = self.all_tags;
-        self.tags.iter().filter_map(move |id| all.get(id.index()))
+        self.tags
+            .iter()
+            .filter_map(move |id| all.get(id.as_usize()))
     }
 
     /// The action being scored.
+    #[must_use]
     pub fn action(&self) -> &'a Action {
         self.action
     }
 
     /// The action's built-in propensity for this customer: that of the first
     /// propensity rule that holds, else the action's base propensity.
+    #[must_use]
     pub fn built_in(&self) -> f64 {
         self.propensity_rule()
             .map_or(self.action.propensity(), PropensityRule::propensity)
     }
 
     /// The propensity rule that gives the built-in propensity, if one holds.
+    #[must_use]
     pub fn propensity_rule(&self) -> Option<&'a PropensityRule> {
         self.rule
             .and_then(|index| self.action.propensity_rules().get(index))
     }
 }
 
+impl ActionInput<'_> {
+    /// The propensity the arbitration uses: the host scorer's if there is
+    /// one, else the built-in one; in [0, 1], NaN as 0.
+    pub(crate) fn propensity(&self, scorer: Option<&dyn ActionScorer>) -> f64 {
+        clamp_propensity(match scorer {
+            Some(scorer) => scorer.propensity(self),
+            None => self.built_in(),
+        })
+    }
+}
+
+/// propensity × value × weight, saturating at `f64::MAX`.
+pub(crate) fn priority(propensity: f64, action: &Action) -> f64 {
+    (propensity * action.value() * action.weight()).min(f64::MAX)
+}
+
 /// A propensity as the arbitration uses it: in [0, 1], NaN as 0.
-pub(crate) fn clamp_propensity(propensity: f64) -> f64 {
+fn clamp_propensity(propensity: f64) -> f64 {
     if propensity.is_nan() {
         0.0
     } else {

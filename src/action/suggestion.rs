@@ -4,10 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::rank::Pick;
-use crate::action::{Action, PropensityRule};
 use crate::stage::Stage;
-use crate::tag::Tag;
+use crate::validate::{Action, PropensityRule, Tag};
+
+use super::catalog::Pick;
 
 /// One suggested action of a [`Decision`](crate::Decision), best first:
 /// the action, its priority and the three factors of the priority, and why
@@ -41,47 +41,56 @@ pub struct Suggestion<'a> {
 
 impl<'a> Suggestion<'a> {
     /// The action suggested.
+    #[must_use]
     pub fn action(&self) -> &'a Action {
         self.action
     }
 
     /// The action's id.
+    #[must_use]
     pub fn id(&self) -> &'a str {
         self.action.id()
     }
 
     /// The action's kind.
+    #[must_use]
     pub fn kind(&self) -> &'a str {
         self.action.kind()
     }
 
     /// The place among the suggestions: 1 is the best.
+    #[must_use]
     pub fn rank(&self) -> usize {
         self.rank
     }
 
     /// propensity × value × weight.
+    #[must_use]
     pub fn priority(&self) -> f64 {
         self.pick.priority
     }
 
     /// How likely the customer is to respond, in [0, 1].
+    #[must_use]
     pub fn propensity(&self) -> f64 {
         self.pick.propensity
     }
 
     /// The action's business value.
+    #[must_use]
     pub fn value(&self) -> f64 {
         self.action.value()
     }
 
     /// The action's weight.
+    #[must_use]
     pub fn weight(&self) -> f64 {
         self.action.weight()
     }
 
     /// The propensity rule that gave the built-in propensity, if one held.
     /// (A host [`ActionScorer`](crate::ActionScorer) may have overridden it.)
+    #[must_use]
     pub fn propensity_rule(&self) -> Option<&'a PropensityRule> {
         self.pick
             .rule
@@ -90,6 +99,7 @@ impl<'a> Suggestion<'a> {
 
     /// Why the action was eligible, printable for a person: its stage, its
     /// condition, its tags and its contact policy.
+    #[must_use]
     pub fn why(&self) -> Why<'a> {
         Why {
             action: self.action,
@@ -98,9 +108,10 @@ impl<'a> Suggestion<'a> {
         }
     }
 
-    /// An owned copy for output.
-    pub fn to_owned_action(&self) -> SuggestedAction {
-        SuggestedAction {
+    /// An owned copy for output. Allocates.
+    #[must_use]
+    pub fn to_record(&self) -> SuggestionRecord {
+        SuggestionRecord {
             id: self.id().to_owned(),
             kind: self.kind().to_owned(),
             priority: self.priority(),
@@ -130,7 +141,8 @@ impl fmt::Display for Why<'_> {
         if *condition != crate::Condition::Bool(true) {
             write!(f, "; {condition} holds")?;
         }
-        let name = |id: &crate::TagId| self.all_tags.get(id.index()).map_or("?", Tag::id);
+        let name =
+            |index: &crate::TagIndex| self.all_tags.get(index.as_usize()).map_or("?", Tag::id);
         for tag in self.action.requires() {
             write!(f, "; has tag {}", name(tag))?;
         }
@@ -144,18 +156,21 @@ impl fmt::Display for Why<'_> {
     }
 }
 
-/// An owned suggested action, as in [`Classification::actions`](crate::Classification::actions).
+/// A suggested action, owned, as in
+/// [`DecisionRecord::actions`](crate::DecisionRecord::actions): what
+/// [`Suggestion::to_record`] makes.
 ///
 /// ```
-/// use buyer_journey::SuggestedAction;
+/// use buyer_journey::SuggestionRecord;
 ///
 /// let json = r#"{"id": "checkout_help", "kind": "checkout_assist", "priority": 45.0,
 ///                "propensity": 0.9, "value": 50.0, "weight": 1.0}"#;
-/// let action: SuggestedAction = serde_json::from_str(json).unwrap();
+/// let action: SuggestionRecord = serde_json::from_str(json).unwrap();
 /// assert_eq!(action.priority, action.propensity * action.value * action.weight);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SuggestedAction {
+#[non_exhaustive]
+pub struct SuggestionRecord {
     /// The action's id.
     pub id: String,
     /// The action's kind.

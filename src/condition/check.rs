@@ -1,9 +1,12 @@
-//! Names and types of a condition against a schema, before any evaluation.
+//! Ids and types of a condition against a schema, before any evaluation.
 
+use crate::condition::span::NodeRef;
 use crate::condition::{CompareOp, Condition, Expr};
-use crate::error::{suggest, Error, Location};
+use crate::error::{ErrorKind, Location};
 use crate::limits::Limits;
+use crate::names::suggest;
 use crate::signal::{Schema, Signal, SignalKind};
+use crate::Error;
 
 /// The type of a value in a condition.
 #[derive(Debug, Clone, Copy)]
@@ -29,30 +32,35 @@ impl Type<'_> {
     }
 }
 
-/// The error, and the name in the condition text it is about, so a caller
-/// holding the text can point at its column.
-pub(crate) type Focused = Box<(Error, Option<String>)>;
-
-#[cold]
-fn type_error(message: String, focus: Option<&str>) -> Focused {
-    Box::new((
-        Error::Type {
-            location: Location::default(),
-            message,
-        },
-        focus.map(str::to_owned),
-    ))
+/// Why a condition does not check, and the node of the tree it is about,
+/// so a caller holding the text can point at the node's column.
+#[derive(Debug)]
+pub(crate) struct Failed<'a> {
+    pub(crate) error: Error,
+    pub(crate) focus: Option<NodeRef<'a>>,
 }
 
-/// Checks limits, names and types.
-pub(crate) fn check_with_focus(
-    condition: &Condition,
+impl From<Error> for Failed<'_> {
+    fn from(error: Error) -> Self {
+        Failed { error, focus: None }
+    }
+}
+
+#[cold]
+fn type_error(message: String, focus: NodeRef<'_>) -> Failed<'_> {
+    Failed {
+        error: Error::type_error(message),
+        focus: Some(focus),
+    }
+}
+
+/// Checks limits, ids and types.
+pub(crate) fn check_with_focus<'a>(
+    condition: &'a Condition,
     schema: &Schema,
     limits: &Limits,
-) -> Result<(), Focused> {
-    condition
-        .check_size(limits)
-        .map_err(|e| Box::new((e, None)))?;
+) -> Result<(), Failed<'a>> {
+    condition.check_size(limits)?;
     Checker { schema }.condition(condition)
 }
 
@@ -61,26 +69,28 @@ struct Checker<'s> {
 }
 
 impl<'s> Checker<'s> {
-    fn signal(&self, name: &str) -> Result<&'s Signal, Focused> {
-        self.schema
-            .resolve(name)
-            .map_err(|e| Box::new((e, Some(name.to_owned()))))
+    fn signal<'a>(&self, id: &str, at: NodeRef<'a>) -> Result<&'s Signal, Failed<'a>> {
+        self.schema.resolve(id).map_err(|error| Failed {
+            error,
+            focus: Some(at),
+        })
     }
 
-    fn condition(&self, condition: &Condition) -> Result<(), Focused> {
+    fn condition<'a>(&self, condition: &'a Condition) -> Result<(), Failed<'a>> {
+        let here = NodeRef::Condition(condition);
         match condition {
             Condition::Bool(_) => Ok(()),
-            Condition::Compare { left, op, right } => self.compare(left, *op, right),
+            Condition::Compare { left, op, right } => self.compare(condition, left, *op, right),
             Condition::In { value, list } => {
                 let ty = self.expr(value)?;
                 for item in list {
                     if !is_constant(item) {
                         return Err(type_error(
                             format!("the items of an 'in' list must be constants, found '{item}'"),
-                            first_signal(item),
+                            first_signal(item).unwrap_or(NodeRef::Expr(item)),
                         ));
                     }
-                    self.comparable(value, ty, CompareOp::Eq, item, self.expr(item)?)?;
+                    self.comparable(condition, value, ty, CompareOp::Eq, item, self.expr(item)?)?;
                 }
                 Ok(())
             }
@@ -93,13 +103,13 @@ impl<'s> Checker<'s> {
                                 "'between' compares numbers, but '{expr}' is {}",
                                 ty.describe()
                             ),
-                            first_signal(expr),
+                            first_signal(expr).unwrap_or(NodeRef::Expr(expr)),
                         ));
                     }
                 }
                 Ok(())
             }
-            Condition::Present(name) | Condition::Missing(name) => self.signal(name).map(drop),
+            Condition::Present(id) | Condition::Missing(id) => self.signal(id, here).map(drop),
             Condition::Not(inner) => self.condition(inner),
             Condition::All(items) | Condition::Any(items) => {
                 items.iter().try_for_each(|item| self.condition(item))
@@ -111,7 +121,7 @@ impl<'s> Checker<'s> {
                             "'at_least({k}, ...)' can never hold: it has only {} conditions",
                             of.len()
                         ),
-                        Some("at_least"),
+                        here,
                     ));
                 }
                 of.iter().try_for_each(|item| self.condition(item))
@@ -119,20 +129,34 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn compare(&self, left: &Expr, op: CompareOp, right: &Expr) -> Result<(), Focused> {
+    fn compare<'a>(
+        &self,
+        condition: &'a Condition,
+        left: &'a Expr,
+        op: CompareOp,
+        right: &'a Expr,
+    ) -> Result<(), Failed<'a>> {
         let left_type = self.expr(left)?;
         let right_type = self.expr(right)?;
-        self.comparable(left, left_type, op, right, right_type)
+        self.comparable(condition, left, left_type, op, right, right_type)
     }
 
-    fn comparable(
+    /// Whether `left op right` of `condition` can be compared; a mismatch
+    /// points at the first signal of either side, else at the comparison.
+    fn comparable<'a>(
         &self,
-        left: &Expr,
+        condition: &'a Condition,
+        left: &'a Expr,
         left_type: Type<'s>,
         op: CompareOp,
-        right: &Expr,
+        right: &'a Expr,
         right_type: Type<'s>,
-    ) -> Result<(), Focused> {
+    ) -> Result<(), Failed<'a>> {
+        let focus = || {
+            first_signal(left)
+                .or_else(|| first_signal(right))
+                .unwrap_or(NodeRef::Condition(condition))
+        };
         let equality = matches!(op, CompareOp::Eq | CompareOp::Ne);
         match (left_type, right_type) {
             (Type::Number, Type::Number) => Ok(()),
@@ -150,7 +174,7 @@ impl<'s> Checker<'s> {
                         left_type.describe(),
                         right_type.describe()
                     ),
-                    first_signal(left).or_else(|| first_signal(right)),
+                    focus(),
                 ))
             }
             _ => Err(type_error(
@@ -161,15 +185,16 @@ impl<'s> Checker<'s> {
                     op.symbol(),
                     hint(left_type, right_type)
                 ),
-                first_signal(left).or_else(|| first_signal(right)),
+                focus(),
             )),
         }
     }
 
-    fn expr(&self, expr: &Expr) -> Result<Type<'s>, Focused> {
+    fn expr<'a>(&self, expr: &'a Expr) -> Result<Type<'s>, Failed<'a>> {
+        let here = NodeRef::Expr(expr);
         match expr {
-            Expr::Signal(name) => {
-                let signal = self.signal(name)?;
+            Expr::Signal(id) => {
+                let signal = self.signal(id, here)?;
                 Ok(match signal.kind() {
                     SignalKind::Number | SignalKind::Count => Type::Number,
                     SignalKind::Flag => Type::Flag,
@@ -178,7 +203,7 @@ impl<'s> Checker<'s> {
             }
             Expr::Number(n) if !n.is_finite() => Err(type_error(
                 format!("numbers in conditions must be finite, found {n}"),
-                None,
+                here,
             )),
             Expr::Number(_) => Ok(Type::Number),
             Expr::Text(_) => Ok(Type::Text),
@@ -193,7 +218,7 @@ impl<'s> Checker<'s> {
                                 op.symbol(),
                                 ty.describe()
                             ),
-                            first_signal(side),
+                            first_signal(side).unwrap_or(NodeRef::Expr(side)),
                         ));
                     }
                 }
@@ -215,32 +240,33 @@ fn hint(left: Type<'_>, right: Type<'_>) -> &'static str {
 }
 
 /// Checks that `expr`, a text compared with category `signal`, is one of its labels.
-fn label(signal: &Signal, expr: &Expr) -> Result<(), Focused> {
+fn label<'a>(signal: &Signal, expr: &'a Expr) -> Result<(), Failed<'a>> {
     let Expr::Text(text) = expr else {
         return Ok(());
     };
     if signal.label_index(text).is_some() {
         return Ok(());
     }
-    Err(Box::new((
-        Error::UnknownLabel {
+    Err(Failed {
+        error: ErrorKind::UnknownLabel {
             location: Location::default(),
-            signal: signal.name().to_owned(),
+            signal: signal.id().to_owned(),
             label: text.clone(),
             suggestion: suggest(text, signal.labels()),
-        },
-        Some(text.clone()),
-    )))
+        }
+        .into(),
+        focus: Some(NodeRef::Expr(expr)),
+    })
 }
 
 fn is_constant(expr: &Expr) -> bool {
     matches!(expr, Expr::Number(_) | Expr::Text(_) | Expr::Bool(_))
 }
 
-/// The first signal named in `expr`, to point an error at.
-fn first_signal(expr: &Expr) -> Option<&str> {
+/// The first signal read in `expr`, to point an error at.
+fn first_signal(expr: &Expr) -> Option<NodeRef<'_>> {
     match expr {
-        Expr::Signal(name) => Some(name),
+        Expr::Signal(_) => Some(NodeRef::Expr(expr)),
         Expr::Binary { left, right, .. } => first_signal(left).or_else(|| first_signal(right)),
         _ => None,
     }

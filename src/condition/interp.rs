@@ -75,12 +75,12 @@ impl<'a> Interpreter<'a> {
     }
 
     fn signal(&self, name: &str) -> Val<'a> {
-        let Some(signal) = self.schema.get(name) else {
+        let Some(signal) = self.schema.find(name) else {
             return Val::Missing;
         };
         let encoded = self
             .values
-            .get(signal.id().index())
+            .get(signal.index().as_usize())
             .copied()
             .unwrap_or(f64::NAN);
         if encoded.is_nan() {

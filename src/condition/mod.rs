@@ -1,4 +1,12 @@
-//! The condition language: a small typed language over signals.
+//! The condition language: a small typed language over signals, which
+//! every rule, tag, action and transition of a ruleset is written in.
+//!
+//! This module is the language alone: its tree ([`Condition`], [`Expr`]),
+//! the text form ([`Condition::parse`] and `Display`), the ruleset's way of
+//! writing either ([`When`]), the check against a [`Schema`] and the
+//! reference interpreter. The validation step of the pipeline checks each
+//! condition of a ruleset with it; the compile step turns the checked trees
+//! into bit formulas.
 //!
 //! A condition has two equivalent forms: readable text, parsed by
 //! [`Condition::parse`] and printed back by `Display`, and the structured
@@ -33,6 +41,8 @@ mod check;
 mod interp;
 mod parse;
 mod print;
+mod span;
+mod when;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,9 +50,8 @@ use crate::error::Error;
 use crate::limits::{Bound, Limits};
 use crate::signal::{Schema, Signals};
 
-pub(crate) use check::check_with_focus;
 pub(crate) use interp::evaluate_dense;
-pub(crate) use parse::column_of;
+pub use when::When;
 
 /// A condition: the structured form of the condition language.
 ///
@@ -62,6 +71,7 @@ pub(crate) use parse::column_of;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum Condition {
     /// A constant: `true` or `false`.
     Bool(bool),
@@ -124,6 +134,7 @@ pub enum Condition {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum Expr {
     /// The value of a signal.
     Signal(String),
@@ -145,61 +156,82 @@ pub enum Expr {
     },
 }
 
-/// A comparison operator. Serde uses the symbols (`"<="`).
+/// The comparison operators, listed once. Each entry is the variant, its
+/// symbol, the operator with its sides swapped (`a < b` is `b > a`), and
+/// when `a op b` holds for a value `a` that may be missing (NaN) and a
+/// present number `b`: NaN compares false with everything, except that
+/// `NaN != b` would hold, so `!=` tests for it.
 ///
-/// ```
-/// use buyer_journey::CompareOp;
-///
-/// assert_eq!(CompareOp::Ge.to_string(), ">=");
-/// assert_eq!(serde_json::to_string(&CompareOp::Ne).unwrap(), "\"!=\"");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum CompareOp {
-    /// `<`
-    #[serde(rename = "<")]
-    Lt,
-    /// `<=`
-    #[serde(rename = "<=")]
-    Le,
-    /// `>`
-    #[serde(rename = ">")]
-    Gt,
-    /// `>=`
-    #[serde(rename = ">=")]
-    Ge,
-    /// `==`
-    #[serde(rename = "==")]
-    Eq,
-    /// `!=`
-    #[serde(rename = "!=")]
-    Ne,
-}
-
-impl CompareOp {
-    /// The operator's symbol.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CompareOp::Lt => "<",
-            CompareOp::Le => "<=",
-            CompareOp::Gt => ">",
-            CompareOp::Ge => ">=",
-            CompareOp::Eq => "==",
-            CompareOp::Ne => "!=",
+/// [`CompareOp`] and its methods, and the compiled program's loops over
+/// `signal op constant` comparisons, are all generated from this list.
+macro_rules! compare_ops {
+    ($callback:ident) => {
+        $callback! {
+            Lt "<" Gt |a, b| a < b;
+            Le "<=" Ge |a, b| a <= b;
+            Gt ">" Lt |a, b| a > b;
+            Ge ">=" Le |a, b| a >= b;
+            Eq "==" Eq |a, b| a == b;
+            Ne "!=" Ne |a, b| !a.is_nan() && a != b;
         }
-    }
-
-    /// Compares two present (non-NaN) numbers.
-    pub(crate) fn holds(self, left: f64, right: f64) -> bool {
-        match self {
-            CompareOp::Lt => left < right,
-            CompareOp::Le => left <= right,
-            CompareOp::Gt => left > right,
-            CompareOp::Ge => left >= right,
-            CompareOp::Eq => left == right,
-            CompareOp::Ne => left != right,
-        }
-    }
+    };
 }
+pub(crate) use compare_ops;
+
+macro_rules! define_compare_op {
+    ($($variant:ident $symbol:literal $mirror:ident |$a:ident, $b:ident| $holds:expr;)*) => {
+        /// A comparison operator. Serde uses the symbols (`"<="`).
+        ///
+        /// ```
+        /// use buyer_journey::CompareOp;
+        ///
+        /// assert_eq!(CompareOp::Ge.to_string(), ">=");
+        /// assert_eq!(serde_json::to_string(&CompareOp::Ne).unwrap(), "\"!=\"");
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[non_exhaustive]
+        pub enum CompareOp {
+            $(
+                #[doc = concat!("`", $symbol, "`")]
+                #[serde(rename = $symbol)]
+                $variant,
+            )*
+        }
+
+        impl CompareOp {
+            /// Every operator, in the order of the list.
+            pub(crate) const ALL: &'static [CompareOp] = &[$(CompareOp::$variant),*];
+
+            /// The operator's symbol.
+            #[must_use]
+            pub fn symbol(self) -> &'static str {
+                match self {
+                    $(CompareOp::$variant => $symbol,)*
+                }
+            }
+
+            /// The operator with its sides swapped: `a < b` is `b > a`.
+            pub(crate) fn mirror(self) -> CompareOp {
+                match self {
+                    $(CompareOp::$variant => CompareOp::$mirror,)*
+                }
+            }
+
+            /// Whether `a op b` holds, for a value `a` that may be missing
+            /// (NaN, then false) and a present `b`.
+            #[inline]
+            pub(crate) fn holds(self, a: f64, b: f64) -> bool {
+                match self {
+                    $(CompareOp::$variant => {
+                        let ($a, $b) = (a, b);
+                        $holds
+                    })*
+                }
+            }
+        }
+    };
+}
+compare_ops!(define_compare_op);
 
 /// An arithmetic operator. Serde uses the symbols (`"+"`).
 ///
@@ -209,6 +241,7 @@ impl CompareOp {
 /// assert_eq!(ArithOp::Div.to_string(), "/");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum ArithOp {
     /// `+`
     #[serde(rename = "+")]
@@ -226,6 +259,7 @@ pub enum ArithOp {
 
 impl ArithOp {
     /// The operator's symbol.
+    #[must_use]
     pub fn symbol(self) -> &'static str {
         match self {
             ArithOp::Add => "+",
@@ -259,8 +293,9 @@ impl Condition {
     ///
     /// # Errors
     ///
-    /// [`Error::Syntax`] with the column where the text breaks the grammar,
-    /// and [`Error::Limit`] for text longer than
+    /// [`ErrorKind::Syntax`](crate::ErrorKind::Syntax) with the column where
+    /// the text breaks the grammar, and
+    /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) for text longer than
     /// [`Limits::max_expression_len`], nested deeper than
     /// [`Limits::max_depth`] or larger than [`Limits::max_condition_size`].
     ///
@@ -301,10 +336,13 @@ impl Condition {
     ///
     /// # Errors
     ///
-    /// [`Error::Unknown`] for an undeclared signal (with the nearest name as a
-    /// suggestion), [`Error::UnknownLabel`] for a label the category does not
-    /// declare, [`Error::Type`] for values that cannot be compared or
-    /// computed with, and [`Error::Limit`] for a condition deeper or larger
+    /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) for an undeclared
+    /// signal (with the nearest id as a suggestion),
+    /// [`ErrorKind::UnknownLabel`](crate::ErrorKind::UnknownLabel) for a
+    /// label the category does not declare,
+    /// [`ErrorKind::Type`](crate::ErrorKind::Type) for values that cannot be
+    /// compared or computed with, and
+    /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) for a condition deeper or larger
     /// than the limits allow.
     ///
     /// # Example
@@ -329,7 +367,7 @@ impl Condition {
     ///
     /// As [`Condition::check`].
     pub fn check_with(&self, schema: &Schema, limits: &Limits) -> Result<(), Error> {
-        check_with_focus(self, schema, limits).map_err(|focused| focused.0)
+        check::check_with_focus(self, schema, limits).map_err(|failed| failed.error)
     }
 
     /// Evaluates the condition for one customer with the reference
@@ -364,7 +402,35 @@ impl Condition {
         schema: &Schema,
         signals: &S,
     ) -> Result<bool, Error> {
-        self.check(schema)?;
+        self.evaluate_with(schema, signals, &Limits::default())
+    }
+
+    /// Evaluates the condition as [`evaluate`](Condition::evaluate) does,
+    /// checking it under `limits`: a condition parsed with raised limits is
+    /// evaluated with the same limits.
+    ///
+    /// # Errors
+    ///
+    /// As [`Condition::check_with`].
+    ///
+    /// ```
+    /// use buyer_journey::{models, Condition, Limits};
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// let limits = Limits::default().max_depth(100);
+    /// let deep = format!("{}cart_adds >= 1", "not ".repeat(61));
+    /// let condition = Condition::parse_with(&deep, &limits)?;
+    /// assert!(condition.evaluate(&schema, &schema.record()).unwrap_err().is_limit());
+    /// assert!(condition.evaluate_with(&schema, &schema.record(), &limits)?);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn evaluate_with<S: Signals + ?Sized>(
+        &self,
+        schema: &Schema,
+        signals: &S,
+        limits: &Limits,
+    ) -> Result<bool, Error> {
+        self.check_with(schema, limits)?;
         let mut values = vec![f64::NAN; schema.len()];
         crate::signal::gather(schema, signals, &mut values);
         Ok(evaluate_dense(self, schema, &values))

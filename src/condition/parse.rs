@@ -6,11 +6,19 @@
 //! [`Condition`]. Every recursion is bounded by [`Limits::max_depth`], checked
 //! as nodes are built, so no input can exhaust the stack.
 
+use crate::condition::span::Spans;
 use crate::condition::{ArithOp, CompareOp, Condition, Expr};
 use crate::error::{Error, Location};
 use crate::limits::{Bound, Limits};
 
+/// Parses `text` under `limits`.
 pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Condition, Error> {
+    parse_spanned(text, limits).map(|(condition, _)| condition)
+}
+
+/// Parses `text` under `limits`, with the column where each node of the
+/// condition was written, in the order [`Spans`] documents.
+pub(crate) fn parse_spanned(text: &str, limits: &Limits) -> Result<(Condition, Spans), Error> {
     limits.check(Bound::ExpressionLen, text.len(), Location::default)?;
     let tokens = lex(text)?;
     let mut parser = Parser {
@@ -31,30 +39,14 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Condition, Error> {
             ),
         ));
     }
-    let condition = to_condition(node)?;
+    let mut columns = Vec::new();
+    let condition = to_condition(node, &mut columns)?;
     condition.check_size(limits)?;
-    Ok(condition)
+    Ok((condition, Spans::new(columns)))
 }
 
-/// The column of the first token in `text` that is the identifier or label
-/// `name`, so an error found on the tree can point into the text.
-pub(crate) fn column_of(text: &str, name: &str) -> Option<usize> {
-    lex(text)
-        .ok()?
-        .into_iter()
-        .find_map(|token| match token.tok {
-            Tok::Ident(ident) if ident == name => Some(token.column),
-            Tok::Text(ref label) if label == name => Some(token.column),
-            _ => None,
-        })
-}
-
-#[cold]
 fn syntax(column: usize, message: String) -> Error {
-    Error::Syntax {
-        location: Location::column_only(column),
-        message,
-    }
+    Error::syntax(column, message)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -618,51 +610,75 @@ impl<'a> Parser<'_, 'a> {
     }
 }
 
-fn to_condition(node: Node) -> Result<Condition, Error> {
+/// Converts the parse tree into a condition, pushing each node's column onto
+/// `columns` in pre-order (a node, then its children in order), as
+/// [`Spans`] reads them. Parentheses are not nodes.
+fn to_condition(node: Node, columns: &mut Vec<usize>) -> Result<Condition, Error> {
     let column = node.column;
+    if !matches!(node.kind, Kind::Group(_)) {
+        columns.push(column);
+    }
     Ok(match node.kind {
-        Kind::Or(items) => Condition::Any(conditions(items)?),
-        Kind::And(items) => Condition::All(conditions(items)?),
-        Kind::Not(inner) => Condition::Not(Box::new(to_condition(*inner)?)),
-        Kind::Compare(op, left, right) => Condition::Compare {
-            left: to_expr(*left)?,
-            op,
-            right: to_expr(*right)?,
-        },
-        Kind::In(value, list) => Condition::In {
-            value: to_expr(*value)?,
-            list: list.into_iter().map(to_expr).collect::<Result<_, _>>()?,
-        },
-        Kind::Between(value, low, high) => Condition::Between {
-            value: to_expr(*value)?,
-            low: to_expr(*low)?,
-            high: to_expr(*high)?,
-        },
+        Kind::Or(items) => Condition::Any(conditions(items, columns)?),
+        Kind::And(items) => Condition::All(conditions(items, columns)?),
+        Kind::Not(inner) => Condition::Not(Box::new(to_condition(*inner, columns)?)),
+        Kind::Compare(op, left, right) => {
+            let left = to_expr(*left, columns)?;
+            Condition::Compare {
+                left,
+                op,
+                right: to_expr(*right, columns)?,
+            }
+        }
+        Kind::In(value, list) => {
+            let value = to_expr(*value, columns)?;
+            Condition::In {
+                value,
+                list: list
+                    .into_iter()
+                    .map(|item| to_expr(item, columns))
+                    .collect::<Result<_, _>>()?,
+            }
+        }
+        Kind::Between(value, low, high) => {
+            let value = to_expr(*value, columns)?;
+            let low = to_expr(*low, columns)?;
+            Condition::Between {
+                value,
+                low,
+                high: to_expr(*high, columns)?,
+            }
+        }
         Kind::Call(function @ (Function::Present | Function::Missing), args) => {
             let mut args = args.into_iter();
-            let name = match (args.next(), args.next()) {
+            let (name, at) = match (args.next(), args.next()) {
                 (
                     Some(Node {
                         kind: Kind::Ident(name),
+                        column,
                         ..
                     }),
                     None,
-                ) => name,
+                ) => (name, column),
                 _ => {
                     return Err(syntax(
                         column,
-                        format!("'{}' takes one signal name", function.name()),
+                        format!("'{}' takes one signal id", function.name()),
                     ))
                 }
             };
+            // A problem with `present(x)` is a problem with `x`: point there.
+            if let Some(last) = columns.last_mut() {
+                *last = at;
+            }
             if function == Function::Present {
                 Condition::Present(name)
             } else {
                 Condition::Missing(name)
             }
         }
-        Kind::Call(Function::All, args) => Condition::All(conditions(args)?),
-        Kind::Call(Function::Any, args) => Condition::Any(conditions(args)?),
+        Kind::Call(Function::All, args) => Condition::All(conditions(args, columns)?),
+        Kind::Call(Function::Any, args) => Condition::Any(conditions(args, columns)?),
         Kind::Call(Function::AtLeast, args) => {
             let mut args = args.into_iter();
             let k = match args.next() {
@@ -683,16 +699,21 @@ fn to_condition(node: Node) -> Result<Condition, Error> {
             };
             Condition::AtLeast {
                 k,
-                of: conditions(args.collect())?,
+                of: conditions(args.collect(), columns)?,
             }
         }
-        Kind::Group(inner) => to_condition(*inner)?,
+        Kind::Group(inner) => to_condition(*inner, columns)?,
         Kind::Bool(b) => Condition::Bool(b),
-        Kind::Ident(name) => Condition::Compare {
-            left: Expr::Signal(name),
-            op: CompareOp::Eq,
-            right: Expr::Bool(true),
-        },
+        Kind::Ident(name) => {
+            // A flag alone, `is_member`, is `is_member == true`: three nodes
+            // written at one place.
+            columns.extend([column, column]);
+            Condition::Compare {
+                left: Expr::Signal(name),
+                op: CompareOp::Eq,
+                right: Expr::Bool(true),
+            }
+        }
         Kind::Number(_) | Kind::Text(_) | Kind::Arith(..) => {
             let found = match node.kind {
                 Kind::Number(_) => "a number",
@@ -707,22 +728,31 @@ fn to_condition(node: Node) -> Result<Condition, Error> {
     })
 }
 
-fn conditions(nodes: Vec<Node>) -> Result<Vec<Condition>, Error> {
-    nodes.into_iter().map(to_condition).collect()
+fn conditions(nodes: Vec<Node>, columns: &mut Vec<usize>) -> Result<Vec<Condition>, Error> {
+    nodes
+        .into_iter()
+        .map(|node| to_condition(node, columns))
+        .collect()
 }
 
-fn to_expr(node: Node) -> Result<Expr, Error> {
+fn to_expr(node: Node, columns: &mut Vec<usize>) -> Result<Expr, Error> {
+    if !matches!(node.kind, Kind::Group(_)) {
+        columns.push(node.column);
+    }
     Ok(match node.kind {
         Kind::Number(n) => Expr::Number(n),
         Kind::Text(text) => Expr::Text(text),
         Kind::Bool(b) => Expr::Bool(b),
         Kind::Ident(name) => Expr::Signal(name),
-        Kind::Arith(op, left, right) => Expr::Binary {
-            op,
-            left: Box::new(to_expr(*left)?),
-            right: Box::new(to_expr(*right)?),
-        },
-        Kind::Group(inner) => to_expr(*inner)?,
+        Kind::Arith(op, left, right) => {
+            let left = Box::new(to_expr(*left, columns)?);
+            Expr::Binary {
+                op,
+                left,
+                right: Box::new(to_expr(*right, columns)?),
+            }
+        }
+        Kind::Group(inner) => to_expr(*inner, columns)?,
         _ => {
             return Err(syntax(
                 node.column,

@@ -1,14 +1,11 @@
-//! Journeys: a customer's stage kept between evaluations, the transition
-//! rules that move it, and statistics and pictures of the movement.
+//! Step 4 of the pipeline, for hosts that keep state: journeys. A
+//! customer's stage kept between evaluations ([`JourneyState`]), the move a
+//! call reports ([`Transition`], [`Step`]), and the transition rules
+//! compiled into the [`Machine`] that decides which rule, if any, moves a
+//! customer.
 
-mod funnel;
 mod machine;
-mod picture;
-mod rule;
 mod state;
 
-pub use funnel::{Funnel, FunnelStats, StageStats};
 pub(crate) use machine::Machine;
-pub(crate) use rule::{transition_schema, validate};
-pub use rule::{FromStages, TransitionRule, TransitionSpec};
 pub use state::{JourneyState, Step, Transition};

@@ -11,7 +11,7 @@ use crate::time::{Span, Timestamp};
 /// evaluations (a database row, a cache entry) and passed back to
 /// [`Engine::advance`](crate::Engine::advance).
 ///
-/// Stages are stored by id, not by [`StageId`](crate::StageId), so a state
+/// Stages are stored by id, not by [`StageIndex`](crate::StageIndex), so a state
 /// stays meaningful when the host adds a stage to its model. A new customer
 /// starts from [`JourneyState::new`], which has no stage yet.
 ///
@@ -119,7 +119,8 @@ impl JourneyState {
         }
     }
 
-    pub(crate) fn stage_name(&self) -> Option<&Arc<str>> {
+    /// The id of the customer's stage, shared.
+    pub(crate) fn shared_stage(&self) -> Option<&Arc<str>> {
         self.stage.as_ref()
     }
 }
@@ -235,6 +236,7 @@ impl Transition {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Step {
     /// The state to store for the customer.
     pub state: JourneyState,

@@ -1,12 +1,12 @@
 //! The five-stage customer buying process of the seed texts.
 
-use crate::action::{ActionSpec, Arbitration};
+use crate::condition::When;
 use crate::error::Error;
-use crate::journey::TransitionSpec;
 use crate::signal::{Schema, SignalRecord, SignalSpec, Value};
-use crate::spec::{HitPolicy, RulesetSpec, StageRuleSpec, When};
+use crate::spec::{
+    ActionSpec, Arbitration, HitPolicy, RulesetSpec, StageRuleSpec, TagSpec, TransitionSpec,
+};
 use crate::stage::StageSpec;
-use crate::tag::TagSpec;
 use crate::time::Span;
 
 /// Every count of the current buying cycle: activity since the last purchase.

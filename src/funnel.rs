@@ -251,7 +251,7 @@ impl Funnel {
     fn index(&self, id: &str, location: &str) -> Result<usize, Error> {
         self.model
             .resolve(id)
-            .map(|stage| stage.stage_id().index())
+            .map(|stage| stage.index().as_usize())
             .map_err(|e| e.at(location))
     }
 }

@@ -1,17 +1,43 @@
-//! Pictures of the stage model and its transition rules: Mermaid and Graphviz
-//! text, for a README, a review of a ruleset, or a dashboard.
+//! A report for people, off the hot path: pictures of the stage model and
+//! its transition rules, as Mermaid and Graphviz text, for a README, a
+//! review of a ruleset, or a dashboard.
 //!
 //! Both pictures draw one edge per transition rule and stage it moves
 //! customers out of, so a rule written with `from: any` shows every move it
 //! can make. An edge says the rule's id, `(new cycle)` when the rule ends a
-//! buying cycle or `(back)` when the edge goes back to an earlier stage, the
-//! minimum dwell if any, and the condition.
+//! buying cycle or `(back)` when the edge goes back to an earlier stage and,
+//! unless the picture asks for [`EdgeLabels::Ids`], the minimum dwell if any
+//! and the condition.
 
 use std::borrow::Cow;
 
 use crate::engine::Engine;
-use crate::journey::TransitionRule;
 use crate::stage::Stage;
+use crate::validate::TransitionRule;
+
+/// What the edges of a picture say.
+///
+/// ```
+/// use buyer_journey::{models, EdgeLabels, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let full = engine.to_mermaid(EdgeLabels::Full);
+/// let ids = engine.to_mermaid(EdgeLabels::Ids);
+/// assert!(full.contains("forward.evaluation when comparisons >= 1"));
+/// assert!(ids.contains("information_search --> evaluation: forward.evaluation\n"));
+/// assert!(ids.len() < full.len() / 2);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EdgeLabels {
+    /// The rule's id and marker, its minimum dwell and its condition.
+    #[default]
+    Full,
+    /// The rule's id and marker only: a picture that stays narrow when
+    /// conditions are long or rules move from many stages.
+    Ids,
+}
 
 impl Engine {
     /// The stage model and its transition rules as a Mermaid
@@ -24,7 +50,8 @@ impl Engine {
     /// declaration order, from-stages in model order. An edge's label reads
     /// `id (new cycle) after 7d when condition`, with the marker and the
     /// dwell only where they apply; `(back)` marks an edge that goes back to
-    /// an earlier stage without starting a new cycle.
+    /// an earlier stage without starting a new cycle. With
+    /// [`EdgeLabels::Ids`] the label stops after the marker.
     ///
     /// Text that Mermaid would read as syntax is written as Mermaid entity
     /// codes, which the rendered picture shows as the characters: `#` as
@@ -41,10 +68,10 @@ impl Engine {
     /// # Example
     ///
     /// ```
-    /// use buyer_journey::{Engine, RulesetSpec};
+    /// use buyer_journey::{EdgeLabels, Engine, RulesetSpec};
     ///
     /// let spec: RulesetSpec = serde_json::from_str(r#"{
-    ///     "signals": [{"name": "orders", "kind": "count"}],
+    ///     "signals": [{"id": "orders", "kind": "count"}],
     ///     "stages": [{"id": "prospect", "name": "Prospect"}, {"id": "customer", "name": "Customer"}],
     ///     "stage_rules": [{"id": "ordered", "stage": "customer", "when": "orders >= 1"}],
     ///     "transitions": [
@@ -54,7 +81,7 @@ impl Engine {
     /// }"#).unwrap();
     /// let engine = Engine::builder(spec).build()?;
     /// assert_eq!(
-    ///     engine.to_mermaid(),
+    ///     engine.to_mermaid(EdgeLabels::Full),
     ///     "\
     /// stateDiagram-v2
     ///     direction LR
@@ -67,7 +94,8 @@ impl Engine {
     /// );
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    pub fn to_mermaid(&self) -> String {
+    #[must_use]
+    pub fn to_mermaid(&self, labels: EdgeLabels) -> String {
         let mut out = String::from("stateDiagram-v2\n    direction LR\n");
         for stage in self.model().iter() {
             out.push_str("    ");
@@ -87,7 +115,11 @@ impl Engine {
             out.push_str(": ");
             // The whole label goes through the escape at once, so a space
             // the format adds after a word `direction` is caught too.
-            push_mermaid_text(&mut out, &format!("{} {}", edge.head(), edge.tail()));
+            let label = match labels {
+                EdgeLabels::Full => format!("{} {}", edge.head(), edge.tail()),
+                EdgeLabels::Ids => edge.head(),
+            };
+            push_mermaid_text(&mut out, &label);
             out.push('\n');
         }
         out
@@ -99,7 +131,8 @@ impl Engine {
     /// The same picture as [`Engine::to_mermaid`]: a box per stage labelled
     /// with its name, a point marking the entry stage, and one edge per rule
     /// and stage it moves customers out of, labelled with the rule's id and
-    /// marker on one line and its dwell and condition on the next. Node ids
+    /// marker on one line and its dwell and condition on the next (with
+    /// [`EdgeLabels::Full`]). Node ids
     /// are the stage ids, quoted (the entry point is `"_entry"`, which no
     /// stage id can be); in labels `"` and `\` are escaped and a line break
     /// is written `\n`.
@@ -107,20 +140,19 @@ impl Engine {
     /// # Example
     ///
     /// ```
-    /// use buyer_journey::{Engine, RulesetSpec, SignalSpec, StageSpec, TransitionSpec};
+    /// use buyer_journey::{EdgeLabels, Engine, RulesetSpec, SignalSpec, StageSpec, TransitionSpec};
     ///
-    /// let spec = RulesetSpec {
-    ///     signals: vec![SignalSpec::category("plan", ["free", "pro"])],
-    ///     stages: vec![
+    /// let mut spec = RulesetSpec::new(
+    ///     vec![SignalSpec::category("plan", ["free", "pro"])],
+    ///     vec![
     ///         StageSpec::new("trial", "Trial", ""),
     ///         StageSpec::new("paying", "Paying \"pro\"", ""),
     ///     ],
-    ///     transitions: vec![TransitionSpec::new("upgrade", "paying", r#"plan == "pro""#)],
-    ///     ..RulesetSpec::default()
-    /// };
+    /// );
+    /// spec.transitions.push(TransitionSpec::new("upgrade", "paying", r#"plan == "pro""#));
     /// let engine = Engine::builder(spec).build()?;
     /// assert_eq!(
-    ///     engine.to_dot(),
+    ///     engine.to_dot(EdgeLabels::Full),
     ///     r#"digraph journey {
     ///     rankdir=LR;
     ///     node [shape=box, style=rounded];
@@ -134,7 +166,8 @@ impl Engine {
     /// );
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    pub fn to_dot(&self) -> String {
+    #[must_use]
+    pub fn to_dot(&self, labels: EdgeLabels) -> String {
         let mut out = String::from(
             "digraph journey {\n    rankdir=LR;\n    node [shape=box, style=rounded];\n",
         );
@@ -155,8 +188,10 @@ impl Engine {
             push_dot_id(&mut out, edge.to.id());
             out.push_str(" [label=\"");
             push_dot_text(&mut out, &edge.head());
-            out.push_str("\\n");
-            push_dot_text(&mut out, &edge.tail());
+            if labels == EdgeLabels::Full {
+                out.push_str("\\n");
+                push_dot_text(&mut out, &edge.tail());
+            }
             out.push_str("\"];\n");
         }
         out.push_str("}\n");
@@ -192,7 +227,7 @@ impl Edge<'_> {
     fn head(&self) -> String {
         let marker = if self.rule.new_cycle() {
             " (new cycle)"
-        } else if self.from.stage_id() > self.to.stage_id() {
+        } else if self.from.index() > self.to.index() {
             // Marked per edge, not per rule: a `back` rule written with
             // `from: any` also moves forward, and those edges are ordinary.
             " (back)"

@@ -1,9 +1,15 @@
-//! Dense ids: small copyable handles into the tables of one [`Engine`](crate::Engine).
+//! Dense indices: small copyable handles into the tables of one
+//! [`Engine`](crate::Engine), [`Schema`](crate::Schema) or
+//! [`StageModel`](crate::StageModel).
 //!
-//! An id is only meaningful for the engine (or schema, or model) that issued
-//! it; names are the stable form to store elsewhere.
+//! Every entity of a ruleset has an `id`, the string the ruleset names it by
+//! (`"cart_adds"`, `"evaluation"`, `"purchase_decision.cart"`), and an
+//! `index`, its position in the table that holds it. Ids are stable and are
+//! what to store; an index is only meaningful for the engine (or schema, or
+//! model) that issued it, and is the fast way to address an entity on the
+//! hot path.
 
-macro_rules! dense_id {
+macro_rules! dense_index {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -11,7 +17,8 @@ macro_rules! dense_id {
 
         impl $name {
             /// The position in its table, starting at 0.
-            pub fn index(self) -> usize {
+            #[must_use]
+            pub fn as_usize(self) -> usize {
                 self.0 as usize
             }
 
@@ -25,21 +32,21 @@ macro_rules! dense_id {
     };
 }
 
-dense_id! {
+dense_index! {
     /// A signal of a [`Schema`](crate::Schema), in declaration order.
     ///
     /// ```
     /// use buyer_journey::models;
     ///
     /// let schema = models::buying_process().schema()?;
-    /// let id = schema.id("reviews_read").unwrap();
-    /// assert_eq!(schema.signal(id).unwrap().name(), "reviews_read");
+    /// let index = schema.find("reviews_read").unwrap().index();
+    /// assert_eq!(schema.signal(index).unwrap().id(), "reviews_read");
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    SignalId
+    SignalIndex
 }
 
-dense_id! {
+dense_index! {
     /// A stage of a [`StageModel`](crate::StageModel), in model order: the
     /// entry stage has index 0.
     ///
@@ -47,13 +54,13 @@ dense_id! {
     /// use buyer_journey::models;
     ///
     /// let model = models::buying_process().stage_model()?;
-    /// assert_eq!(model.id("need_recognition").unwrap().index(), 0);
+    /// assert_eq!(model.find("need_recognition").unwrap().index().as_usize(), 0);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    StageId
+    StageIndex
 }
 
-dense_id! {
+dense_index! {
     /// A rule of an [`Engine`](crate::Engine): the stage rules in declaration
     /// order, then the score rules.
     ///
@@ -62,13 +69,14 @@ dense_id! {
     ///
     /// let engine = Engine::builder(models::buying_process()).build()?;
     /// let first = engine.rules().next().unwrap();
-    /// assert_eq!(first.rule_id().index(), 0);
+    /// assert_eq!(first.index().as_usize(), 0);
+    /// assert_eq!(engine.rule(first.index()).unwrap().id(), first.id());
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    RuleId
+    RuleIndex
 }
 
-dense_id! {
+dense_index! {
     /// A tag of an [`Engine`](crate::Engine), in declaration order.
     ///
     /// ```
@@ -76,13 +84,13 @@ dense_id! {
     ///
     /// let engine = Engine::builder(models::buying_process()).build()?;
     /// let first = engine.tags().next().unwrap();
-    /// assert_eq!(first.tag_id().index(), 0);
+    /// assert_eq!(first.index().as_usize(), 0);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    TagId
+    TagIndex
 }
 
-dense_id! {
+dense_index! {
     /// An action of an [`Engine`](crate::Engine)'s catalog, in declaration
     /// order.
     ///
@@ -91,8 +99,23 @@ dense_id! {
     ///
     /// let engine = Engine::builder(models::buying_process()).build()?;
     /// let first = engine.actions().next().unwrap();
-    /// assert_eq!(first.action_id().index(), 0);
+    /// assert_eq!(first.index().as_usize(), 0);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    ActionId
+    ActionIndex
+}
+
+dense_index! {
+    /// A transition rule of an [`Engine`](crate::Engine), in declaration
+    /// order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let first = engine.transitions().next().unwrap();
+    /// assert_eq!(first.index().as_usize(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    TransitionIndex
 }

@@ -1,0 +1,223 @@
+//! The catalog compiled for ranking, and the hot path that ranks it for one
+//! customer: filter, score, keep the best few. Allocation-free with fitted
+//! buffers.
+
+use crate::compile::{FormulaIndex, FormulaRange, Layout, Program};
+use crate::index::{ActionIndex, TagIndex};
+use crate::score::ScoreInput;
+use crate::spec::Arbitration;
+use crate::stage::Stage;
+use crate::time::Timestamp;
+use crate::validate::{Action, Tag};
+
+use super::contact::contact_blocks;
+use super::scorer::priority;
+use super::{ActionInput, ActionScorer, ContactHistory};
+
+/// A ranked action as the hot path keeps it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Pick {
+    pub(crate) action: ActionIndex,
+    pub(crate) priority: f64,
+    pub(crate) propensity: f64,
+    /// The propensity rule that held, if the built-in propensity came from one.
+    pub(crate) rule: Option<u32>,
+}
+
+/// One action as ranking reads it: the action, and the formulas of its
+/// eligibility condition and propensity rules.
+#[derive(Debug)]
+struct Entry {
+    action: Action,
+    condition: FormulaIndex,
+    propensity_rules: FormulaRange,
+}
+
+/// The compiled catalog.
+#[derive(Debug)]
+pub(crate) struct Catalog {
+    entries: Vec<Entry>,
+    /// The actions of each stage, in catalog order.
+    by_stage: Vec<Vec<ActionIndex>>,
+    /// The most actions any one stage has.
+    widest_stage: usize,
+    groups: usize,
+    arbitration: Arbitration,
+}
+
+impl Catalog {
+    /// The catalog of `actions` over a model of `stages` stages, whose
+    /// actions fall in `groups` groups; `layout` has their formulas.
+    pub(crate) fn new(
+        actions: Vec<Action>,
+        stages: usize,
+        groups: usize,
+        arbitration: Arbitration,
+        layout: &Layout,
+    ) -> Catalog {
+        let mut by_stage = vec![Vec::new(); stages];
+        for action in &actions {
+            for stage in action.stages() {
+                if let Some(list) = by_stage.get_mut(stage.as_usize()) {
+                    list.push(action.index());
+                }
+            }
+        }
+        let widest_stage = by_stage.iter().map(Vec::len).max().unwrap_or(0);
+        let entries = actions
+            .into_iter()
+            .filter_map(|action| {
+                Some(Entry {
+                    condition: layout.action(action.index())?,
+                    propensity_rules: layout.propensity_rules(action.index()),
+                    action,
+                })
+            })
+            .collect();
+        Catalog {
+            entries,
+            by_stage,
+            widest_stage,
+            groups,
+            arbitration,
+        }
+    }
+
+    /// The actions, in catalog order.
+    pub(crate) fn actions(&self) -> impl ExactSizeIterator<Item = &Action> + '_ {
+        self.entries.iter().map(|entry| &entry.action)
+    }
+
+    /// The action at `index`.
+    pub(crate) fn action(&self, index: ActionIndex) -> Option<&Action> {
+        self.entries
+            .get(index.as_usize())
+            .map(|entry| &entry.action)
+    }
+
+    /// The action of a pick this catalog made.
+    pub(crate) fn picked(&self, pick: &Pick) -> &Action {
+        &self.entries[pick.action.as_usize()].action
+    }
+
+    pub(crate) fn arbitration(&self) -> Arbitration {
+        self.arbitration
+    }
+
+    /// Ranks the actions for `customer` into `buffers.picks`, best first.
+    #[allow(clippy::too_many_arguments)] // the inputs of one decision, each of a different kind
+    pub(crate) fn rank<H: ContactHistory + ?Sized>(
+        &self,
+        scorer: Option<&dyn ActionScorer>,
+        customer: &Customer<'_>,
+        history: &H,
+        now: Timestamp,
+        stack: &mut Vec<bool>,
+        buffers: &mut RankBuffers,
+    ) {
+        buffers.candidates.clear();
+        buffers.picks.clear();
+        let stage_actions = self
+            .by_stage
+            .get(customer.stage.index().as_usize())
+            .map_or(&[][..], Vec::as_slice);
+        for &index in stage_actions {
+            let entry = &self.entries[index.as_usize()];
+            let action = &entry.action;
+            let tags_fit = action.requires().iter().all(|tag| has(customer.tags, *tag))
+                && !action.excludes().iter().any(|tag| has(customer.tags, *tag));
+            if !tags_fit
+                || !customer.program.eval(entry.condition, customer.bits, stack)
+                || contact_blocks(action, history, now)
+                    .iter()
+                    .any(Option::is_some)
+            {
+                continue;
+            }
+            let rule = entry
+                .propensity_rules
+                .iter()
+                .position(|formula| customer.program.eval(formula, customer.bits, stack));
+            let input = ActionInput {
+                signals: customer.signals,
+                stage: customer.stage,
+                tags: customer.tags,
+                all_tags: customer.all_tags,
+                action,
+                rule,
+            };
+            let propensity = input.propensity(scorer);
+            let priority = priority(propensity, action);
+            if priority > 0.0 {
+                // Within the capacity fitted to the widest stage.
+                buffers.candidates.push(Pick {
+                    action: index,
+                    priority,
+                    propensity,
+                    // Bounded by `Limits::max_rules`.
+                    #[allow(clippy::cast_possible_truncation)]
+                    rule: rule.map(|rule| rule as u32),
+                });
+            }
+        }
+        // Unstable sorting does not allocate; indices are unique, so the
+        // order is total.
+        buffers.candidates.sort_unstable_by(|a, b| {
+            b.priority
+                .total_cmp(&a.priority)
+                .then(a.action.cmp(&b.action))
+        });
+        buffers.group_counts.fill(0);
+        let arbitration = self.arbitration;
+        for pick in &buffers.candidates {
+            if buffers.picks.len() == arbitration.max_suggestions {
+                break;
+            }
+            let group = self.entries[pick.action.as_usize()].action.group_index;
+            if let Some(count) = buffers.group_counts.get_mut(group) {
+                if *count < arbitration.max_per_group {
+                    *count += 1;
+                    buffers.picks.push(*pick);
+                }
+            }
+        }
+    }
+}
+
+/// One customer's classification, as the ranking reads it.
+pub(crate) struct Customer<'a> {
+    pub(crate) signals: &'a ScoreInput<'a>,
+    pub(crate) stage: &'a Stage,
+    pub(crate) tags: &'a [TagIndex],
+    pub(crate) all_tags: &'a [Tag],
+    pub(crate) program: &'a Program,
+    pub(crate) bits: &'a [u64],
+}
+
+/// Buffers of the ranking, fitted to the catalog.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RankBuffers {
+    candidates: Vec<Pick>,
+    pub(crate) picks: Vec<Pick>,
+    group_counts: Vec<usize>,
+}
+
+impl RankBuffers {
+    /// Makes room for ranking `catalog`; allocates only when there is too
+    /// little.
+    pub(crate) fn fit(&mut self, catalog: &Catalog) {
+        let picks = catalog
+            .arbitration
+            .max_suggestions
+            .min(catalog.widest_stage);
+        self.candidates
+            .reserve(catalog.widest_stage.saturating_sub(self.candidates.len()));
+        self.picks.reserve(picks.saturating_sub(self.picks.len()));
+        self.group_counts.resize(catalog.groups, 0);
+    }
+}
+
+/// Whether sorted `tags` holds `tag`.
+fn has(tags: &[TagIndex], tag: TagIndex) -> bool {
+    tags.binary_search(&tag).is_ok()
+}

@@ -1,0 +1,319 @@
+//! Formulas: how each condition of a program is computed from its atoms'
+//! bits.
+//!
+//! A condition that is an `and` or an `or` of atoms and negated atoms (most
+//! are), or an `and` of `or`s or an `or` of `and`s of them, becomes bit
+//! masks evaluated without branches; any other keeps its postfix steps and
+//! runs on a small stack.
+
+use super::atom::AtomIndex;
+
+/// One step of a condition's postfix formula.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Op {
+    Atom(AtomIndex),
+    Const(bool),
+    Not,
+    All(u32),
+    Any(u32),
+    AtLeast { k: u32, n: u32 },
+}
+
+/// How one condition is evaluated; ranges index [`Formulas::masks`],
+/// [`Formulas::clauses`] or [`Formulas::ops`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Formula {
+    /// Every literal of the masks holds.
+    All(usize, usize),
+    /// Some literal of the masks holds.
+    Any(usize, usize),
+    /// Every clause holds: some literal of each clause's masks holds.
+    AllOfAny(usize, usize),
+    /// Some clause holds: every literal of one clause's masks holds.
+    AnyOfAll(usize, usize),
+    /// Anything else: postfix steps over a stack.
+    Postfix(usize, usize),
+}
+
+/// Literals within one 64-bit word of atom bits: atoms that must be set, and
+/// atoms that must be clear.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Mask {
+    word: u32,
+    set: u64,
+    clear: u64,
+}
+
+/// An atom, and whether it must hold (`true`) or not hold (`false`).
+type Lit = (AtomIndex, bool);
+
+/// The formulas of a program, one per condition, in the order the
+/// conditions were given.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Formulas {
+    formulas: Vec<Formula>,
+    /// The masks of the [`Formula::All`] and [`Formula::Any`] formulas, and
+    /// of the clauses of the two-level ones.
+    masks: Vec<Mask>,
+    /// The clauses of the [`Formula::AllOfAny`] and [`Formula::AnyOfAll`]
+    /// formulas: ranges of `masks`.
+    clauses: Vec<(usize, usize)>,
+    /// The postfix steps of the [`Formula::Postfix`] formulas.
+    ops: Vec<Op>,
+    /// The deepest evaluation stack any formula needs.
+    stack_depth: usize,
+}
+
+impl Formulas {
+    /// Adds the formula of one condition, given as postfix steps.
+    pub(super) fn push(&mut self, steps: &[Op]) {
+        self.stack_depth = self.stack_depth.max(stack_depth(steps));
+        let start = self.masks.len();
+        let formula = match literals(steps) {
+            Some(Sym::Lit(atom, positive)) => {
+                self.masks.extend(to_masks(&[(atom, positive)]));
+                Formula::All(start, self.masks.len())
+            }
+            Some(Sym::All(literals)) => {
+                self.masks.extend(to_masks(&literals));
+                Formula::All(start, self.masks.len())
+            }
+            Some(Sym::Any(literals)) => {
+                self.masks.extend(to_masks(&literals));
+                Formula::Any(start, self.masks.len())
+            }
+            Some(Sym::AllOfAny(groups)) => {
+                let (first, end) = self.push_clauses(groups);
+                Formula::AllOfAny(first, end)
+            }
+            Some(Sym::AnyOfAll(groups)) => {
+                let (first, end) = self.push_clauses(groups);
+                Formula::AnyOfAll(first, end)
+            }
+            Some(Sym::Other) | None => {
+                let start = self.ops.len();
+                self.ops.extend_from_slice(steps);
+                Formula::Postfix(start, self.ops.len())
+            }
+        };
+        self.formulas.push(formula);
+    }
+
+    fn push_clauses(&mut self, groups: Vec<Vec<Lit>>) -> (usize, usize) {
+        let first = self.clauses.len();
+        for group in groups {
+            let start = self.masks.len();
+            self.masks.extend(to_masks(&group));
+            self.clauses.push((start, self.masks.len()));
+        }
+        (first, self.clauses.len())
+    }
+
+    pub(super) fn stack_depth(&self) -> usize {
+        self.stack_depth
+    }
+
+    /// Evaluates formula `index` over the atom bits. `stack` must have
+    /// capacity for [`stack_depth`](Formulas::stack_depth) so this does not
+    /// allocate.
+    // Inlined into each caller's loop: the mask formulas are a few
+    // instructions, and a call per rule costs as much as evaluating it.
+    #[inline(always)]
+    pub(super) fn eval(&self, index: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
+        match self.formulas.get(index) {
+            Some(&Formula::All(start, end)) => self.all_of(start, end, bits),
+            Some(&Formula::Any(start, end)) => self.any_of(start, end, bits),
+            Some(&Formula::AllOfAny(start, end)) => self.clauses[start..end]
+                .iter()
+                .fold(true, |holds, &(first, last)| {
+                    holds & self.any_of(first, last, bits)
+                }),
+            Some(&Formula::AnyOfAll(start, end)) => self.clauses[start..end]
+                .iter()
+                .fold(false, |holds, &(first, last)| {
+                    holds | self.all_of(first, last, bits)
+                }),
+            Some(&Formula::Postfix(start, end)) => self.eval_postfix(start, end, bits, stack),
+            None => false,
+        }
+    }
+
+    // `&` and `|`, not `&&` and `||`: the outcome is unpredictable, so
+    // evaluating every mask beats branching on each.
+
+    /// Whether every literal of `masks[start..end]` holds.
+    #[inline(always)]
+    fn all_of(&self, start: usize, end: usize, bits: &[u64]) -> bool {
+        self.masks[start..end].iter().fold(true, |holds, mask| {
+            let bits = word(bits, mask.word);
+            holds & (bits & mask.set == mask.set) & (bits & mask.clear == 0)
+        })
+    }
+
+    /// Whether some literal of `masks[start..end]` holds.
+    #[inline(always)]
+    fn any_of(&self, start: usize, end: usize, bits: &[u64]) -> bool {
+        self.masks[start..end].iter().fold(false, |holds, mask| {
+            let bits = word(bits, mask.word);
+            holds | (bits & mask.set != 0) | (!bits & mask.clear != 0)
+        })
+    }
+
+    /// Evaluates the postfix steps `ops[start..end]` on `stack`.
+    #[inline(never)]
+    fn eval_postfix(&self, start: usize, end: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
+        stack.clear();
+        for op in &self.ops[start..end] {
+            let value = match *op {
+                Op::Atom(atom) => word(bits, atom.word()) & atom.bit() != 0,
+                Op::Const(b) => b,
+                Op::Not => !stack.pop().unwrap_or(false),
+                Op::All(n) => pop_many(stack, n, |items| items.iter().all(|b| *b)),
+                Op::Any(n) => pop_many(stack, n, |items| items.iter().any(|b| *b)),
+                Op::AtLeast { k, n } => pop_many(stack, n, |items| {
+                    items.iter().filter(|b| **b).count() >= k as usize
+                }),
+            };
+            stack.push(value);
+        }
+        stack.pop().unwrap_or(false)
+    }
+}
+
+#[inline(always)]
+fn word(bits: &[u64], index: u32) -> u64 {
+    bits.get(index as usize).copied().unwrap_or(0)
+}
+
+#[inline]
+fn pop_many(stack: &mut Vec<bool>, n: u32, reduce: impl Fn(&[bool]) -> bool) -> bool {
+    let start = stack.len().saturating_sub(n as usize);
+    let result = reduce(&stack[start..]);
+    stack.truncate(start);
+    result
+}
+
+fn stack_depth(ops: &[Op]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for op in ops {
+        match *op {
+            Op::Atom(_) | Op::Const(_) => depth += 1,
+            Op::Not => {}
+            Op::All(n) | Op::Any(n) | Op::AtLeast { n, .. } => {
+                depth = depth.saturating_sub(n as usize) + 1;
+            }
+        }
+        deepest = deepest.max(depth);
+    }
+    deepest
+}
+
+/// What a postfix formula computes, if it is simple enough for masks.
+#[derive(Debug, Clone, PartialEq)]
+enum Sym {
+    /// An atom, or its negation (`false`).
+    Lit(AtomIndex, bool),
+    /// All of the literals (`true` when empty).
+    All(Vec<Lit>),
+    /// Any of the literals (`false` when empty).
+    Any(Vec<Lit>),
+    /// All of the groups, each an `or` of its literals.
+    AllOfAny(Vec<Vec<Lit>>),
+    /// Any of the groups, each an `and` of its literals.
+    AnyOfAll(Vec<Vec<Lit>>),
+    /// Something else.
+    Other,
+}
+
+/// Runs the postfix steps symbolically.
+fn literals(ops: &[Op]) -> Option<Sym> {
+    let mut stack: Vec<Sym> = Vec::new();
+    for op in ops {
+        let sym = match *op {
+            Op::Atom(atom) => Sym::Lit(atom, true),
+            Op::Const(true) => Sym::All(Vec::new()),
+            Op::Const(false) => Sym::Any(Vec::new()),
+            // De Morgan: the negation of an `and` is an `or` of negations.
+            Op::Not => match stack.pop()? {
+                Sym::Lit(atom, positive) => Sym::Lit(atom, !positive),
+                Sym::All(literals) => Sym::Any(negate(literals)),
+                Sym::Any(literals) => Sym::All(negate(literals)),
+                Sym::AllOfAny(groups) => Sym::AnyOfAll(groups.into_iter().map(negate).collect()),
+                Sym::AnyOfAll(groups) => Sym::AllOfAny(groups.into_iter().map(negate).collect()),
+                Sym::Other => Sym::Other,
+            },
+            Op::All(n) => combine(&mut stack, n, true)?,
+            Op::Any(n) => combine(&mut stack, n, false)?,
+            Op::AtLeast { n, .. } => {
+                stack.truncate(stack.len().checked_sub(n as usize)?);
+                Sym::Other
+            }
+        };
+        stack.push(sym);
+    }
+    stack.pop()
+}
+
+fn negate(literals: Vec<Lit>) -> Vec<Lit> {
+    literals
+        .into_iter()
+        .map(|(atom, positive)| (atom, !positive))
+        .collect()
+}
+
+/// Merges the top `n` symbols into one `and` (`all`) or `or`: flat when
+/// every item is a literal or of the same connective, two-level when some
+/// items are of the other connective.
+fn combine(stack: &mut Vec<Sym>, n: u32, all: bool) -> Option<Sym> {
+    let items = stack.split_off(stack.len().checked_sub(n as usize)?);
+    // Each group is one literal, or an item of the other connective.
+    let mut groups: Vec<Vec<Lit>> = Vec::new();
+    for item in items {
+        match (item, all) {
+            (Sym::Lit(atom, positive), _) => groups.push(vec![(atom, positive)]),
+            (Sym::All(more), true) | (Sym::Any(more), false) => {
+                groups.extend(more.into_iter().map(|literal| vec![literal]));
+            }
+            (Sym::Any(group), true) | (Sym::All(group), false) => groups.push(group),
+            (Sym::AllOfAny(more), true) | (Sym::AnyOfAll(more), false) => groups.extend(more),
+            _ => return Some(Sym::Other),
+        }
+    }
+    Some(if groups.iter().all(|group| group.len() == 1) {
+        let literals = groups.into_iter().flatten().collect();
+        if all {
+            Sym::All(literals)
+        } else {
+            Sym::Any(literals)
+        }
+    } else if all {
+        Sym::AllOfAny(groups)
+    } else {
+        Sym::AnyOfAll(groups)
+    })
+}
+
+/// Groups literals by the word of atom bits they are in.
+fn to_masks(literals: &[Lit]) -> Vec<Mask> {
+    let mut masks: Vec<Mask> = Vec::new();
+    for &(atom, positive) in literals {
+        let word = atom.word();
+        let index = match masks.iter().position(|mask| mask.word == word) {
+            Some(index) => index,
+            None => {
+                masks.push(Mask {
+                    word,
+                    set: 0,
+                    clear: 0,
+                });
+                masks.len() - 1
+            }
+        };
+        if positive {
+            masks[index].set |= atom.bit();
+        } else {
+            masks[index].clear |= atom.bit();
+        }
+    }
+    masks
+}

@@ -1,0 +1,138 @@
+//! Building an engine: validate, compile, assemble.
+
+use std::fmt;
+
+use crate::action::{ActionScorer, Catalog};
+use crate::compile::compile;
+use crate::error::Error;
+use crate::journey::Machine;
+use crate::limits::Limits;
+use crate::score::StageScorer;
+use crate::spec::RulesetSpec;
+use crate::validate::validate;
+
+use super::classifier::Classifier;
+use super::Engine;
+
+/// Validates and compiles a ruleset into an [`Engine`].
+///
+/// ```
+/// use buyer_journey::{models, Engine, Evidence, Limits, ScoreInput};
+///
+/// let engine = Engine::builder(models::buying_process())
+///     .limits(Limits::default().max_rules(1_000))
+///     .scorer(|_: &ScoreInput<'_>, _: &mut Evidence<'_>| {})
+///     .build()?;
+/// assert_eq!(engine.model().len(), 5);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[must_use = "an engine builder does nothing until `build` is called"]
+pub struct EngineBuilder {
+    spec: RulesetSpec,
+    limits: Limits,
+    scorers: Vec<Box<dyn StageScorer>>,
+    action_scorer: Option<Box<dyn ActionScorer>>,
+}
+
+impl fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("spec", &self.spec)
+            .field("limits", &self.limits)
+            .field("scorers", &self.scorers.len())
+            .field("action_scorer", &self.action_scorer.is_some())
+            .finish()
+    }
+}
+
+impl EngineBuilder {
+    pub(super) fn new(spec: RulesetSpec) -> Self {
+        EngineBuilder {
+            spec,
+            limits: Limits::default(),
+            scorers: Vec::new(),
+            action_scorer: None,
+        }
+    }
+
+    /// Uses `limits` instead of the defaults.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Registers a host scorer; scorers run in registration order, after the
+    /// built-in rule scorer.
+    pub fn scorer(mut self, scorer: impl StageScorer + 'static) -> Self {
+        self.scorers.push(Box::new(scorer));
+        self
+    }
+
+    /// Uses the host's propensity model for the actions instead of their
+    /// built-in propensities; a second call replaces the first. See
+    /// [`ActionScorer`].
+    pub fn action_scorer(mut self, scorer: impl ActionScorer + 'static) -> Self {
+        self.action_scorer = Some(Box::new(scorer));
+        self
+    }
+
+    /// Validates the ruleset and compiles it.
+    ///
+    /// # Errors
+    ///
+    /// Every error of validation, with its location in the ruleset: an invalid
+    /// schema or stage model, a duplicate or malformed id, a rule for an
+    /// unknown stage, non-finite points, condition text that does not parse
+    /// or check (with the column), a tag or action that names an unknown
+    /// stage or tag, a value, weight or propensity out of range, a contact
+    /// limit of 0, a transition that cannot move, and any exceeded
+    /// [`Limits`].
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.stage_rules[0].when = "need_search >= 1".into();
+    /// let err = Engine::builder(spec).build().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "stage_rules[0].when, column 1: unknown signal 'need_search', did you mean \
+    ///      'need_searches'?",
+    /// );
+    /// ```
+    pub fn build(self) -> Result<Engine, Error> {
+        let ruleset = validate(&self.spec, &self.limits)?;
+        let compiled = compile(&ruleset);
+        let machine = Machine::new(
+            ruleset.journey_schema,
+            ruleset.schema.len(),
+            ruleset.transitions,
+            compiled.journey,
+            &compiled.layout,
+            &ruleset.model,
+        );
+        let catalog = Catalog::new(
+            ruleset.actions,
+            ruleset.model.len(),
+            ruleset.groups,
+            ruleset.arbitration,
+            &compiled.layout,
+        );
+        let classifier = Classifier::new(
+            ruleset.schema,
+            ruleset.model,
+            ruleset.hit_policy,
+            ruleset.rules,
+            ruleset.tags,
+            self.scorers,
+            &compiled.layout,
+        );
+        Ok(Engine {
+            classifier,
+            catalog,
+            machine,
+            program: compiled.program,
+            action_scorer: self.action_scorer,
+        })
+    }
+}

@@ -1,0 +1,219 @@
+//! What an evaluation returns: the [`Decision`], borrowed from the scratch
+//! buffers so reading it allocates nothing, and its owned, serializable
+//! form, the [`DecisionRecord`].
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::action::{Suggestion, SuggestionRecord};
+use crate::index::{RuleIndex, StageIndex};
+use crate::stage::Stage;
+use crate::validate::{Rule, Tag};
+
+use super::{Engine, Scratch};
+
+/// The result of [`Engine::classify`] and [`Engine::decide`]: borrowed from
+/// the scratch buffers, so reading it allocates nothing.
+/// [`to_record`](Decision::to_record) makes an owned, serializable copy.
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("comparisons", 2)?;
+/// let mut scratch = engine.scratch();
+/// let decision = engine.classify(&customer, &mut scratch);
+/// assert_eq!(decision.stage().id(), "evaluation");
+/// assert_eq!(decision.fired().next().unwrap().id(), "evaluation.comparisons");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    pub(super) engine: &'a Engine,
+    pub(super) scratch: &'a Scratch,
+}
+
+impl<'a> Decision<'a> {
+    /// The stage the customer is in.
+    #[must_use]
+    pub fn stage(&self) -> &'a Stage {
+        self.engine.stage_at(self.scratch.classified.stage)
+    }
+
+    /// How sure the decision is, in [0, 1]: the share of the positive evidence
+    /// (over all stages) that supports the chosen stage. 1 means every piece
+    /// of evidence points at this stage; 0.5 means half of it points
+    /// elsewhere; 0 means there was no evidence and the customer is in the
+    /// entry stage by default.
+    #[must_use]
+    pub fn confidence(&self) -> f64 {
+        self.scratch.classified.confidence
+    }
+
+    /// The evidence for each stage, in model order: one point per stage rule
+    /// that fired, the points of the score rules that fired, and what the
+    /// host's scorers added.
+    pub fn evidence(&self) -> impl ExactSizeIterator<Item = (&'a Stage, f64)> + 'a {
+        self.engine
+            .model()
+            .iter()
+            .zip(self.scratch.classified.evidence.iter().copied())
+    }
+
+    /// The evidence for the stage at `stage`.
+    #[must_use]
+    pub fn evidence_for(&self, stage: StageIndex) -> f64 {
+        self.scratch
+            .classified
+            .evidence
+            .get(stage.as_usize())
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// The rules that fired, in rule order.
+    pub fn fired(&self) -> impl ExactSizeIterator<Item = &'a Rule> + 'a {
+        let rules = self.engine.classifier.rules();
+        self.scratch
+            .classified
+            .fired
+            .iter()
+            .map(move |index| &rules[index.as_usize()])
+    }
+
+    /// The indices of the rules that fired, in rule order.
+    #[must_use]
+    pub fn fired_indices(&self) -> &'a [RuleIndex] {
+        &self.scratch.classified.fired
+    }
+
+    /// The customer's tags, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 1)?;
+    /// customer.set("open_complaints", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert!(decision.has_tag("complaining"));
+    /// assert!(decision.tags().any(|tag| tag.id() == "complaining"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = &'a Tag> + 'a {
+        let all = self.engine.classifier.tags();
+        self.scratch
+            .classified
+            .tags
+            .iter()
+            .map(move |index| &all[index.as_usize()])
+    }
+
+    /// Whether the customer has the tag with id `id`.
+    #[must_use]
+    pub fn has_tag(&self, id: &str) -> bool {
+        self.tags().any(|tag| tag.id() == id)
+    }
+
+    /// The suggested actions, best first; empty after
+    /// [`classify`](Engine::classify), which ranks none.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 1)?;
+    /// customer.set("open_complaints", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let first = decision.actions().next().unwrap();
+    /// assert_eq!((first.rank(), first.kind()), (1, "complaint_resolution"));
+    ///
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert_eq!(decision.actions().len(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn actions(&self) -> impl ExactSizeIterator<Item = Suggestion<'a>> + 'a {
+        let engine = self.engine;
+        let stage = self.stage();
+        self.scratch
+            .ranking
+            .picks
+            .iter()
+            .enumerate()
+            .map(move |(i, pick)| Suggestion {
+                action: engine.catalog.picked(pick),
+                pick: *pick,
+                rank: i + 1,
+                stage,
+                all_tags: engine.classifier.tags(),
+            })
+    }
+
+    /// An owned copy with ids instead of indices, for output. Allocates.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 3)?;
+    /// let mut scratch = engine.scratch();
+    /// let record = engine.classify(&customer, &mut scratch).to_record();
+    /// assert_eq!(record.stage, "information_search");
+    /// assert_eq!(record.evidence["information_search"], 1.0);
+    /// assert_eq!(record.fired, ["information_search.reviews"]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn to_record(&self) -> DecisionRecord {
+        DecisionRecord {
+            stage: self.stage().id().to_owned(),
+            confidence: self.confidence(),
+            evidence: self
+                .evidence()
+                .map(|(stage, points)| (stage.id().to_owned(), points))
+                .collect(),
+            fired: self.fired().map(|rule| rule.id().to_owned()).collect(),
+            tags: self.tags().map(|tag| tag.id().to_owned()).collect(),
+            actions: self
+                .actions()
+                .map(|suggestion| suggestion.to_record())
+                .collect(),
+        }
+    }
+}
+
+/// A decision, owned and with ids: what [`Decision::to_record`] and
+/// [`Engine::classify_interpreted`] return, ready for serde.
+///
+/// ```
+/// use buyer_journey::DecisionRecord;
+///
+/// let json = r#"{"stage": "evaluation", "confidence": 1.0,
+///                "evidence": {"evaluation": 2.0}, "fired": ["evaluation.comparisons"]}"#;
+/// let record: DecisionRecord = serde_json::from_str(json).unwrap();
+/// assert_eq!(record.stage, "evaluation");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DecisionRecord {
+    /// The id of the stage.
+    pub stage: String,
+    /// The confidence in [0, 1]; see [`Decision::confidence`].
+    pub confidence: f64,
+    /// The evidence per stage id, in model order.
+    pub evidence: IndexMap<String, f64>,
+    /// The ids of the rules that fired, in rule order.
+    pub fired: Vec<String>,
+    /// The ids of the customer's tags, in declaration order.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The suggested actions, best first; empty when only classified.
+    #[serde(default)]
+    pub actions: Vec<SuggestionRecord>,
+}

@@ -1,0 +1,588 @@
+//! Step 5 of the pipeline, the hot path: the [`Engine`] built once from a
+//! ruleset, which composes the compiled stages (the classifier, the action
+//! catalog and the journey machine) and answers for one customer at a time
+//! without allocating, in caller-owned [`Scratch`] buffers.
+
+mod builder;
+mod classifier;
+mod decision;
+mod scratch;
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::action::{ActionScorer, Catalog, ContactHistory, Customer};
+use crate::compile::Program;
+use crate::error::Error;
+use crate::index::{ActionIndex, RuleIndex, StageIndex, TagIndex, TransitionIndex};
+use crate::journey::{JourneyState, Machine, Step, Transition};
+use crate::signal::{gather, Schema, SignalRecord, Signals};
+use crate::spec::{Arbitration, HitPolicy, RulesetSpec};
+use crate::stage::{Stage, StageModel};
+use crate::time::Timestamp;
+use crate::validate::{Action, Rule, Tag, TransitionRule};
+
+pub use builder::EngineBuilder;
+pub use decision::{Decision, DecisionRecord};
+pub use scratch::Scratch;
+
+use classifier::Classifier;
+
+/// A compiled ruleset: immutable, `Send + Sync`, built once and shared (for
+/// example in an `Arc`) by every thread that classifies customers.
+///
+/// # Example
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut scratch = engine.scratch();
+/// let mut customer = engine.record();
+/// customer.set("comparisons", 2)?;
+/// customer.set("sales_contacts", 1)?;
+///
+/// let decision = engine.classify(&customer, &mut scratch);
+/// assert_eq!(decision.stage().id(), "evaluation");
+/// assert_eq!(decision.confidence(), 1.0);
+/// let fired: Vec<&str> = decision.fired().map(|rule| rule.id()).collect();
+/// assert_eq!(fired, ["evaluation.comparisons", "evaluation.sales_contact"]);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+pub struct Engine {
+    classifier: Classifier,
+    catalog: Catalog,
+    machine: Machine,
+    /// The conditions of the classifier's rules and tags and of the
+    /// catalog's actions, compiled together.
+    program: Program,
+    action_scorer: Option<Box<dyn ActionScorer>>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("signals", &self.schema().len())
+            .field("stages", &self.model().len())
+            .field("hit_policy", &self.hit_policy())
+            .field("rules", &self.classifier.rules().len())
+            .field("tags", &self.classifier.tags().len())
+            .field("actions", &self.catalog.actions().len())
+            .field("atoms", &self.program.atom_count())
+            .field("scorers", &self.classifier.scorer_count())
+            .field("action_scorer", &self.action_scorer.is_some())
+            .field("transitions", &self.machine.rules().len())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Starts building an engine from `spec`.
+    pub fn builder(spec: RulesetSpec) -> EngineBuilder {
+        EngineBuilder::new(spec)
+    }
+
+    /// The schema of the signals the engine reads.
+    #[must_use]
+    pub fn schema(&self) -> &Schema {
+        self.classifier.schema()
+    }
+
+    /// The stage model.
+    #[must_use]
+    pub fn model(&self) -> &StageModel {
+        self.classifier.model()
+    }
+
+    /// The hit policy.
+    #[must_use]
+    pub fn hit_policy(&self) -> HitPolicy {
+        self.classifier.hit_policy()
+    }
+
+    /// Every rule: the stage rules in ruleset order, then the score rules.
+    pub fn rules(&self) -> impl ExactSizeIterator<Item = &Rule> + '_ {
+        self.classifier.rules().iter()
+    }
+
+    /// The rule at `index`, if this engine issued it.
+    #[must_use]
+    pub fn rule(&self, index: RuleIndex) -> Option<&Rule> {
+        self.classifier.rules().get(index.as_usize())
+    }
+
+    /// The rule with id `id`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let rule = engine.find_rule("evaluation.comparisons").unwrap();
+    /// assert_eq!(rule.condition().to_string(), "comparisons >= 1");
+    /// assert!(engine.find_rule("evaluation").is_none());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn find_rule(&self, id: &str) -> Option<&Rule> {
+        self.rules().find(|rule| rule.id() == id)
+    }
+
+    /// The tags, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let ids: Vec<&str> = engine.tags().map(|tag| tag.id()).collect();
+    /// assert_eq!(ids[..3], ["prospect", "new", "returning"]);
+    /// assert_eq!(engine.find_tag("loyal").unwrap().index().as_usize(), 3);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = &Tag> + '_ {
+        self.classifier.tags().iter()
+    }
+
+    /// The tag at `index`, if this engine issued it.
+    #[must_use]
+    pub fn tag(&self, index: TagIndex) -> Option<&Tag> {
+        self.classifier.tags().get(index.as_usize())
+    }
+
+    /// The tag with id `id`.
+    #[must_use]
+    pub fn find_tag(&self, id: &str) -> Option<&Tag> {
+        self.tags().find(|tag| tag.id() == id)
+    }
+
+    /// The action catalog, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let evaluation = engine.model().find("evaluation").unwrap().index();
+    /// let kinds: Vec<&str> = engine
+    ///     .actions()
+    ///     .filter(|action| action.stages().contains(&evaluation))
+    ///     .map(|action| action.kind())
+    ///     .collect();
+    /// assert!(kinds.contains(&"consultation"));
+    /// let call = engine.find_action("evaluation.advisor_call").unwrap();
+    /// assert_eq!(call.name(), "Talk to an advisor");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn actions(&self) -> impl ExactSizeIterator<Item = &Action> + '_ {
+        self.catalog.actions()
+    }
+
+    /// The action at `index`, if this engine issued it.
+    #[must_use]
+    pub fn action(&self, index: ActionIndex) -> Option<&Action> {
+        self.catalog.action(index)
+    }
+
+    /// The action with id `id`.
+    #[must_use]
+    pub fn find_action(&self, id: &str) -> Option<&Action> {
+        self.actions().find(|action| action.id() == id)
+    }
+
+    /// How the ranked actions are cut down to suggestions.
+    #[must_use]
+    pub fn arbitration(&self) -> Arbitration {
+        self.catalog.arbitration()
+    }
+
+    /// The transition rules, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let first = engine.transitions().next().unwrap();
+    /// assert_eq!(first.id(), "forward.information_search");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn transitions(&self) -> impl ExactSizeIterator<Item = &TransitionRule> + '_ {
+        self.machine.rules().iter()
+    }
+
+    /// The transition rule at `index`, if this engine issued it.
+    #[must_use]
+    pub fn transition(&self, index: TransitionIndex) -> Option<&TransitionRule> {
+        self.machine.rules().get(index.as_usize())
+    }
+
+    /// The transition rule with id `id`.
+    #[must_use]
+    pub fn find_transition(&self, id: &str) -> Option<&TransitionRule> {
+        self.transitions().find(|rule| rule.id() == id)
+    }
+
+    /// How many distinct comparisons the conditions (of rules, tags and
+    /// actions) compile to: identical comparisons in different conditions
+    /// are evaluated once per customer.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, StageRuleSpec};
+    ///
+    /// let mut spec = models::buying_process();
+    /// let before = Engine::builder(spec.clone()).build()?.atom_count();
+    /// spec.stage_rules.push(StageRuleSpec::new("again", "purchase_decision", "cart_adds >= 1"));
+    /// assert_eq!(Engine::builder(spec).build()?.atom_count(), before);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn atom_count(&self) -> usize {
+        self.program.atom_count()
+    }
+
+    /// An empty [`SignalRecord`] for the engine's schema.
+    #[must_use]
+    pub fn record(&self) -> SignalRecord {
+        self.schema().record()
+    }
+
+    /// Buffers for [`classify`](Engine::classify), [`decide`](Engine::decide)
+    /// and [`advance`](Engine::advance), sized for this engine. Allocates;
+    /// keep one per thread and reuse it.
+    #[must_use]
+    pub fn scratch(&self) -> Scratch {
+        let mut scratch = Scratch::new();
+        scratch.fit(self);
+        scratch
+    }
+
+    /// Classifies one customer: the stage, the confidence, the evidence per
+    /// stage, the rules that fired and the customer's tags. Ranks no actions
+    /// ([`Decision::actions`] is empty): [`decide`](Engine::decide) does.
+    ///
+    /// Reads each signal once, evaluates each distinct comparison once, then
+    /// the rules, the scorers, the hit policy and the tags. Does not allocate
+    /// when `scratch` came from [`Engine::scratch`] of this engine (a scratch
+    /// of another engine is resized first) and the scorers do not allocate.
+    /// Cost grows linearly with the number of signals, distinct comparisons,
+    /// rules and tags.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    ///
+    /// let nobody = engine.record();
+    /// let decision = engine.classify(&nobody, &mut scratch);
+    /// assert_eq!(decision.stage().id(), "need_recognition");
+    /// assert_eq!(decision.confidence(), 0.0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn classify<'a, S: Signals + ?Sized>(
+        &'a self,
+        signals: &S,
+        scratch: &'a mut Scratch,
+    ) -> Decision<'a> {
+        self.classify_into(signals, scratch);
+        scratch.ranking.picks.clear();
+        Decision {
+            engine: self,
+            scratch,
+        }
+    }
+
+    /// Decides for one customer: everything [`classify`](Engine::classify)
+    /// gives, and the next-best-actions, best first.
+    ///
+    /// The actions are those of the customer's stage whose required tags
+    /// the customer has, whose excluded tags the customer lacks, whose
+    /// condition holds and whose contact policy allows them at `now`, given
+    /// the customer's contact `history`. Each gets a priority of propensity ×
+    /// value × weight (an action with priority 0 is never suggested); the
+    /// suggestions are the highest priorities, at most
+    /// [`Arbitration::max_suggestions`](crate::Arbitration) of them and at most
+    /// `max_per_group` of one group. Equal priorities go to the action
+    /// declared first, so the same input always gives the same suggestions.
+    ///
+    /// Does not allocate under the same conditions as `classify`, provided
+    /// the history and the action scorer do not allocate either.
+    /// [`explain`](Engine::explain) says why each action was or was not
+    /// suggested.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 2)?;
+    ///
+    /// let now = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let decision = engine.decide(&customer, &ContactLog::new(), now, &mut scratch);
+    /// assert_eq!(decision.stage().id(), "evaluation");
+    /// let kinds: Vec<&str> = decision.actions().map(|a| a.kind()).collect();
+    /// assert!(kinds.contains(&"consultation"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn decide<'a, S, H>(
+        &'a self,
+        signals: &S,
+        history: &H,
+        now: Timestamp,
+        scratch: &'a mut Scratch,
+    ) -> Decision<'a>
+    where
+        S: Signals + ?Sized,
+        H: ContactHistory + ?Sized,
+    {
+        self.classify_into(signals, scratch);
+        let Scratch {
+            values,
+            bits,
+            stack,
+            classified,
+            ranking,
+            ..
+        } = scratch;
+        let signals = self.classifier.score_input(values, &classified.fired);
+        let customer = Customer {
+            signals: &signals,
+            stage: self.stage_at(classified.stage),
+            tags: &classified.tags,
+            all_tags: self.classifier.tags(),
+            program: &self.program,
+            bits,
+        };
+        self.catalog.rank(
+            self.action_scorer.as_deref(),
+            &customer,
+            history,
+            now,
+            stack,
+            ranking,
+        );
+        Decision {
+            engine: self,
+            scratch,
+        }
+    }
+
+    /// Moves a customer along their journey: from the stored `state`, the
+    /// customer's `signals` and the time `now`, the state to store next and
+    /// the move, if there was one.
+    ///
+    /// - **A new customer** ([`JourneyState::new`], no stage yet) is placed
+    ///   in the stage the stage rules and the hit policy classify them into,
+    ///   as [`classify`](Engine::classify) would; the transition record has
+    ///   no `from` and no rule.
+    /// - **A placed customer** moves only by a transition rule. The rules
+    ///   that may fire are those whose `from` has the customer's stage, whose
+    ///   `min_dwell` has passed since the customer entered it, and whose
+    ///   condition holds; the condition may read `stage` (the stage the
+    ///   customer is in) and `days_in_stage` besides the signals. Of those,
+    ///   the rule with the highest priority wins, then the one declared
+    ///   first. A rule without `back` or `new_cycle` never moves a customer
+    ///   to an earlier stage. If no rule fires the state is returned
+    ///   unchanged and there is no transition.
+    ///
+    /// **Which wins, a transition rule or the classification:** the
+    /// transition rule. Once a customer has a stage, the stateless
+    /// classification is not consulted: a rule that fires moves the customer
+    /// even where [`classify`](Engine::classify) names another stage, and
+    /// with no rule firing the customer stays even where it names another.
+    /// So put every move the journey should make in a transition rule; the
+    /// built-in model's forward rules use the stage rules' conditions, so
+    /// its journeys move forward as its classification does, with hysteresis
+    /// on top.
+    ///
+    /// Does not allocate under the same conditions as `classify`: the new
+    /// state and the transition share their stage and rule ids with the
+    /// engine instead of copying them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unknown`] when the state names a stage the model does not
+    /// have (for example one removed from the model since the state was
+    /// stored); the state is left as it was.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let day = |n| Timestamp::from_unix_seconds(1_700_000_000) + Span::days(n);
+    ///
+    /// // Bought on day 0, and settled.
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 1)?;
+    /// let step = engine.advance(&JourneyState::new(), &customer, day(0), &mut scratch)?;
+    /// assert_eq!(step.state.stage(), Some("post_purchase"));
+    ///
+    /// // Asking friends for recommendations on day 1 starts no new cycle:
+    /// // post_purchase has a minimum dwell of 7 days.
+    /// customer.set("recommendations_sought", 1)?;
+    /// let early = engine.advance(&step.state, &customer, day(1), &mut scratch)?;
+    /// assert!(!early.moved());
+    ///
+    /// // Two weeks after the purchase it does.
+    /// let later = engine.advance(&step.state, &customer, day(14), &mut scratch)?;
+    /// assert_eq!(later.state.stage(), Some("information_search"));
+    /// assert_eq!(later.state.previous(), Some("post_purchase"));
+    /// assert_eq!(later.state.cycles(), 1);
+    /// assert_eq!(later.transition.unwrap().rule(), Some("new_cycle.information_search"));
+    ///
+    /// let unknown = JourneyState::in_stage("checkout", day(0));
+    /// let err = engine.advance(&unknown, &customer, day(1), &mut scratch).unwrap_err();
+    /// assert_eq!(err.to_string(), "state.stage: unknown stage 'checkout'");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn advance<S: Signals + ?Sized>(
+        &self,
+        state: &JourneyState,
+        signals: &S,
+        now: Timestamp,
+        scratch: &mut Scratch,
+    ) -> Result<Step, Error> {
+        let Some(id) = state.shared_stage() else {
+            self.classify_into(signals, scratch);
+            let to = self.machine.shared_stage_id(scratch.classified.stage);
+            return Ok(Step {
+                state: state.moved(to, now, false),
+                transition: Some(Transition::placed(to, now)),
+            });
+        };
+        // The model's lookup only runs to report a stage it lacks.
+        let stage = self
+            .machine
+            .find_stage(id)
+            .map_or_else(|| self.model().resolve(id).map(Stage::index), Ok)
+            .map_err(|e| e.at("state.stage"))?;
+        if !self.machine.has_candidates(stage) {
+            return Ok(unchanged(state));
+        }
+        scratch.fit(self);
+        let in_stage = state.time_in_stage(now);
+        let host_signals = self.machine.host_signals();
+        let values = &mut scratch.journey_values;
+        gather(self.schema(), signals, &mut values[..host_signals]);
+        self.machine.set_journey_values(values, stage, in_stage);
+        let fired = self.machine.fire(
+            stage,
+            in_stage,
+            values,
+            &mut scratch.journey_bits,
+            &mut scratch.stack,
+        );
+        Ok(match fired {
+            Some(rule) => {
+                let to = self.machine.shared_stage_id(rule.to());
+                Step {
+                    state: state.moved(to, now, rule.new_cycle()),
+                    transition: Some(Transition::by_rule(state, to, rule.shared_id(), now)),
+                }
+            }
+            None => unchanged(state),
+        })
+    }
+
+    /// Classifies one customer with the reference interpreter instead of the
+    /// compiled program: the executable specification that
+    /// [`classify`](Engine::classify) is tested against. Same answer, slower,
+    /// and it allocates.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// assert_eq!(
+    ///     engine.classify_interpreted(&customer),
+    ///     engine.classify(&customer, &mut scratch).to_record(),
+    /// );
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn classify_interpreted<S: Signals + ?Sized>(&self, signals: &S) -> DecisionRecord {
+        self.interpret(signals).view(self).to_record()
+    }
+
+    /// Classifies with the reference interpreter into a fresh scratch.
+    pub(crate) fn interpret<S: Signals + ?Sized>(&self, signals: &S) -> Scratch {
+        let mut scratch = self.scratch();
+        gather(self.schema(), signals, &mut scratch.values);
+        self.classifier
+            .interpret(&scratch.values, &mut scratch.classified);
+        scratch
+    }
+
+    /// Classifies into `scratch`: values, atoms, fired rules, evidence,
+    /// stage, tags.
+    fn classify_into<S: Signals + ?Sized>(&self, signals: &S, scratch: &mut Scratch) {
+        scratch.fit(self);
+        gather(self.schema(), signals, &mut scratch.values);
+        self.program.eval_atoms(&scratch.values, &mut scratch.bits);
+        self.classifier.classify(
+            &self.program,
+            &scratch.values,
+            &scratch.bits,
+            &mut scratch.stack,
+            &mut scratch.classified,
+        );
+    }
+
+    /// The stage at `index`; the entry stage for an index of another model.
+    pub(crate) fn stage_at(&self, index: StageIndex) -> &Stage {
+        self.model()
+            .stage(index)
+            .unwrap_or_else(|| self.model().entry())
+    }
+
+    /// What scorers see of a customer with signal `values` and `fired` rules.
+    pub(crate) fn score_input<'a>(
+        &'a self,
+        values: &'a [f64],
+        fired: &'a [RuleIndex],
+    ) -> crate::score::ScoreInput<'a> {
+        self.classifier.score_input(values, fired)
+    }
+
+    /// The tags, by index.
+    pub(crate) fn tag_table(&self) -> &[Tag] {
+        self.classifier.tags()
+    }
+
+    /// The host's action scorer, if one is registered.
+    pub(crate) fn action_scorer(&self) -> Option<&dyn ActionScorer> {
+        self.action_scorer.as_deref()
+    }
+}
+
+impl Scratch {
+    /// The decision these buffers hold, as `engine` made it.
+    pub(crate) fn view<'a>(&'a self, engine: &'a Engine) -> Decision<'a> {
+        Decision {
+            engine,
+            scratch: self,
+        }
+    }
+}
+
+/// The step of a customer who stays where they are.
+fn unchanged(state: &JourneyState) -> Step {
+    Step {
+        state: state.clone(),
+        transition: None,
+    }
+}
+
+// Engines are built once and shared between threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+    assert_send_sync::<Arc<Engine>>();
+};

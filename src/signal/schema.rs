@@ -1,0 +1,216 @@
+//! The validated, ordered set of signals a ruleset reads.
+
+use std::sync::Arc;
+
+use indexmap::{IndexMap, IndexSet};
+
+use super::{Signal, SignalKind, SignalRecord, SignalSpec};
+use crate::error::{Error, Location};
+use crate::index::SignalIndex;
+use crate::limits::{Bound, Limits};
+use crate::names::{check_snake_case, suggest};
+
+/// The validated, ordered set of signals a ruleset reads.
+///
+/// Cheap to clone: clones share one allocation.
+///
+/// # Example
+///
+/// ```
+/// use buyer_journey::{Schema, SignalSpec};
+///
+/// let schema = Schema::new(&[SignalSpec::count("cart_adds"), SignalSpec::flag("is_member")])?;
+/// assert_eq!(schema.len(), 2);
+/// assert_eq!(schema.find("is_member").unwrap().index().as_usize(), 1);
+///
+/// let err = Schema::new(&[SignalSpec::count("Cart Adds")]).unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "signals[0].id: 'Cart Adds' is not a snake_case id (a lowercase letter, then \
+///      lowercase letters, digits or '_')",
+/// );
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    signals: Arc<IndexMap<String, Signal>>,
+}
+
+impl Schema {
+    /// Validates `specs` under the default [`Limits`].
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an id that is
+    /// not snake_case, is a keyword or is declared twice, for a category
+    /// without labels or with a repeated or empty label, and for labels on a
+    /// signal that is not a category; [`ErrorKind::Limit`](crate::ErrorKind::Limit)
+    /// for too many signals or labels, or an id or label that is too long.
+    pub fn new(specs: &[SignalSpec]) -> Result<Self, Error> {
+        Self::with_limits(specs, &Limits::default())
+    }
+
+    /// Validates `specs` under `limits`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Schema::new`].
+    pub fn with_limits(specs: &[SignalSpec], limits: &Limits) -> Result<Self, Error> {
+        limits.check(Bound::Signals, specs.len(), || Location::new("signals"))?;
+        let mut signals = IndexMap::with_capacity(specs.len());
+        for (i, spec) in specs.iter().enumerate() {
+            let at = |field: &str| Location::new(format!("signals[{i}]{field}"));
+            check_snake_case(&spec.id, "signal", limits)
+                .map_err(|e| e.at(&format!("signals[{i}].id")))?;
+            if signals.contains_key(&spec.id) {
+                return Err(Error::invalid(
+                    at(".id"),
+                    format!("signal '{}' is declared twice", spec.id),
+                ));
+            }
+            let labels = check_labels(spec, limits, || at(".labels"))?;
+            let signal = Signal {
+                index: SignalIndex::new(i),
+                id: spec.id.clone(),
+                kind: spec.kind,
+                labels,
+                description: spec.description.clone(),
+            };
+            signals.insert(spec.id.clone(), signal);
+        }
+        Ok(Schema {
+            signals: Arc::new(signals),
+        })
+    }
+
+    /// The signal with id `id`.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let schema = models::buying_process().schema()?;
+    /// assert_eq!(schema.find("purchases").unwrap().id(), "purchases");
+    /// assert!(schema.find("purchase").is_none());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn find(&self, id: &str) -> Option<&Signal> {
+        self.signals.get(id)
+    }
+
+    /// The signal at `index`, if this schema issued it.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let schema = models::buying_process().schema()?;
+    /// let index = schema.find("satisfaction").unwrap().index();
+    /// assert_eq!(schema.signal(index).unwrap().id(), "satisfaction");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn signal(&self, index: SignalIndex) -> Option<&Signal> {
+        self.signals
+            .get_index(index.as_usize())
+            .map(|(_, signal)| signal)
+    }
+
+    /// The signals in declaration order.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let schema = models::buying_process().schema()?;
+    /// assert_eq!(schema.iter().next().unwrap().id(), "need_searches");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Signal> + '_ {
+        self.signals.values()
+    }
+
+    /// The number of signals.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.signals.len()
+    }
+
+    /// Whether the schema declares no signal.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.signals.is_empty()
+    }
+
+    /// An empty record for this schema: every signal missing.
+    ///
+    /// Allocates once; reuse the record with [`SignalRecord::clear`].
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let schema = models::buying_process().schema()?;
+    /// let record = schema.record();
+    /// assert!(record.get("cart_adds").is_none());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn record(&self) -> SignalRecord {
+        SignalRecord::new(self.clone())
+    }
+
+    /// The signal with id `id`, or an unknown-signal error with a suggestion.
+    pub(crate) fn resolve(&self, id: &str) -> Result<&Signal, Error> {
+        self.find(id).ok_or_else(|| {
+            Error::unknown(
+                "signal",
+                id,
+                suggest(id, self.signals.keys().map(String::as_str)),
+            )
+        })
+    }
+
+    /// Whether `other` is this very schema (a clone of it), not only an equal
+    /// one: then their records share the layout without a look.
+    pub(crate) fn is_same(&self, other: &Schema) -> bool {
+        Arc::ptr_eq(&self.signals, &other.signals)
+    }
+}
+
+fn check_labels(
+    spec: &SignalSpec,
+    limits: &Limits,
+    at: impl Fn() -> Location,
+) -> Result<IndexSet<String>, Error> {
+    if spec.kind != SignalKind::Category {
+        if !spec.labels.is_empty() {
+            return Err(Error::invalid(
+                at(),
+                format!(
+                    "signal '{}' is {} and cannot have labels",
+                    spec.id,
+                    spec.kind.with_article()
+                ),
+            ));
+        }
+        return Ok(IndexSet::new());
+    }
+    limits.check(Bound::Labels, spec.labels.len(), &at)?;
+    if spec.labels.is_empty() {
+        return Err(Error::invalid(
+            at(),
+            format!("category signal '{}' needs at least one label", spec.id),
+        ));
+    }
+    let mut labels = IndexSet::with_capacity(spec.labels.len());
+    for label in &spec.labels {
+        limits.check(Bound::IdLen, label.len(), &at)?;
+        if label.is_empty() {
+            return Err(Error::invalid(
+                at(),
+                format!("signal '{}' has an empty label", spec.id),
+            ));
+        }
+        if !labels.insert(label.clone()) {
+            return Err(Error::invalid(
+                at(),
+                format!("signal '{}' declares label '{label}' twice", spec.id),
+            ));
+        }
+    }
+    Ok(labels)
+}

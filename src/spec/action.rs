@@ -1,0 +1,346 @@
+//! The action catalog as data: what the host can do for a customer, when,
+//! how often, and how the ranked actions are cut down to suggestions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::condition::When;
+use crate::time::Span;
+
+/// One action of the catalog: the serde form used in a ruleset's `actions`.
+///
+/// Only `id`, `kind`, `stages` and `value` are required; the builder methods
+/// set the rest.
+///
+/// ```
+/// use buyer_journey::{ActionSpec, Span};
+///
+/// let action = ActionSpec::new("advisor_call", "consultation", &["evaluation"], 40.0)
+///     .name("Call from an advisor")
+///     .when("comparisons >= 1")
+///     .excludes(&["complaining"])
+///     .propensity(0.3)
+///     .propensity_rule("sales_contacts >= 1", 0.6)
+///     .cooldown(Span::days(3))
+///     .max_dismissals(2);
+/// let json = serde_json::to_string(&action).unwrap();
+/// let back: ActionSpec = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back, action);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ActionSpec {
+    /// A unique id: letters, digits and `_ . - : /`, as for rules.
+    pub id: String,
+    /// A name for people; the id when empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// What sort of action it is (snake_case, such as `consultation`): for
+    /// reporting, for the host to route it, and the default group.
+    pub kind: String,
+    /// The ids of the stages the action applies to; at least one.
+    pub stages: Vec<String>,
+    /// When a customer is eligible, beyond the stage and tags. Default: always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<When>,
+    /// Tags a customer must all have.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_tags: Vec<String>,
+    /// Tags a customer must have none of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excludes_tags: Vec<String>,
+    /// What the action is worth to the business when it works; finite, >= 0.
+    pub value: f64,
+    /// A lever the business turns: 0 switches the action off, 2 doubles its
+    /// priority. Finite, >= 0; default 1.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub weight: f64,
+    /// How likely the customer is to respond, in [0, 1], when no propensity
+    /// rule holds. Default 1.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub propensity: f64,
+    /// Propensities for particular customers: the first rule that holds
+    /// gives the propensity instead of `propensity`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub propensity_rules: Vec<PropensityRuleSpec>,
+    /// The group for diversity: at most [`Arbitration::max_per_group`]
+    /// actions of one group are suggested together. Default: the kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// How often the action may be shown to one customer.
+    #[serde(default, skip_serializing_if = "ContactPolicy::is_unlimited")]
+    pub contact: ContactPolicy,
+    /// What the action is, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+// Serde's `skip_serializing_if` passes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
+}
+
+impl ActionSpec {
+    /// An action of `kind` for `stages`, worth `value`, always eligible,
+    /// with weight 1, propensity 1 and no contact limits.
+    #[must_use]
+    pub fn new(id: &str, kind: &str, stages: &[&str], value: f64) -> Self {
+        ActionSpec {
+            id: id.to_owned(),
+            name: String::new(),
+            kind: kind.to_owned(),
+            stages: stages.iter().map(|&stage| stage.to_owned()).collect(),
+            when: None,
+            requires_tags: Vec::new(),
+            excludes_tags: Vec::new(),
+            value,
+            weight: 1.0,
+            propensity: 1.0,
+            propensity_rules: Vec::new(),
+            group: None,
+            contact: ContactPolicy::default(),
+            description: None,
+        }
+    }
+
+    /// The same action with a name for people.
+    #[must_use]
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = name.to_owned();
+        self
+    }
+
+    /// The same action, eligible only when `when` holds.
+    #[must_use]
+    pub fn when(mut self, when: impl Into<When>) -> Self {
+        self.when = Some(when.into());
+        self
+    }
+
+    /// The same action, for customers with all of `tags`.
+    #[must_use]
+    pub fn requires(mut self, tags: &[&str]) -> Self {
+        self.requires_tags = tags.iter().map(|&tag| tag.to_owned()).collect();
+        self
+    }
+
+    /// The same action, for customers with none of `tags`.
+    #[must_use]
+    pub fn excludes(mut self, tags: &[&str]) -> Self {
+        self.excludes_tags = tags.iter().map(|&tag| tag.to_owned()).collect();
+        self
+    }
+
+    /// The same action with `weight`.
+    #[must_use]
+    pub fn weight(mut self, weight: f64) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// The same action with a base `propensity`.
+    #[must_use]
+    pub fn propensity(mut self, propensity: f64) -> Self {
+        self.propensity = propensity;
+        self
+    }
+
+    /// The same action with one more propensity rule, after the others.
+    #[must_use]
+    pub fn propensity_rule(mut self, when: impl Into<When>, propensity: f64) -> Self {
+        self.propensity_rules
+            .push(PropensityRuleSpec::new(when, propensity));
+        self
+    }
+
+    /// The same action in `group`.
+    #[must_use]
+    pub fn group(mut self, group: &str) -> Self {
+        self.group = Some(group.to_owned());
+        self
+    }
+
+    /// The same action, not shown again until `cooldown` has passed since it
+    /// was last shown.
+    #[must_use]
+    pub fn cooldown(mut self, cooldown: Span) -> Self {
+        self.contact.cooldown = Some(cooldown);
+        self
+    }
+
+    /// The same action, shown at most `times` within any `window`.
+    #[must_use]
+    pub fn cap(mut self, times: u32, window: Span) -> Self {
+        self.contact.cap = Some(FrequencyCap::new(times, window));
+        self
+    }
+
+    /// The same action, no longer shown once dismissed `dismissals` times.
+    #[must_use]
+    pub fn max_dismissals(mut self, dismissals: u32) -> Self {
+        self.contact.max_dismissals = Some(dismissals);
+        self
+    }
+
+    /// The same action with a description.
+    #[must_use]
+    pub fn describe(mut self, description: &str) -> Self {
+        self.description = Some(description.to_owned());
+        self
+    }
+}
+
+/// A propensity for the customers who meet a condition.
+///
+/// ```
+/// use buyer_journey::PropensityRuleSpec;
+///
+/// let rule: PropensityRuleSpec =
+///     serde_json::from_str(r#"{"when": "reviews_read >= 3", "propensity": 0.7}"#).unwrap();
+/// assert_eq!(rule.propensity, 0.7);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct PropensityRuleSpec {
+    /// When the rule holds.
+    pub when: When,
+    /// The propensity it gives, in [0, 1].
+    pub propensity: f64,
+}
+
+impl PropensityRuleSpec {
+    /// A propensity of `propensity` for the customers `when` holds for.
+    ///
+    /// ```
+    /// use buyer_journey::PropensityRuleSpec;
+    ///
+    /// let rule = PropensityRuleSpec::new("reviews_read >= 3", 0.7);
+    /// assert_eq!(rule.propensity, 0.7);
+    /// ```
+    #[must_use]
+    pub fn new(when: impl Into<When>, propensity: f64) -> Self {
+        PropensityRuleSpec {
+            when: when.into(),
+            propensity,
+        }
+    }
+}
+
+/// How often an action may be shown to one customer. Every limit is
+/// optional; the default has none. The host reports what it showed and what
+/// the customer dismissed through a [`ContactHistory`].
+///
+/// ```
+/// use buyer_journey::{ContactPolicy, Span};
+///
+/// let policy: ContactPolicy = serde_json::from_str(
+///     r#"{"cooldown": "2d", "cap": {"times": 3, "window": "30d"}, "max_dismissals": 2}"#,
+/// ).unwrap();
+/// assert_eq!(policy.cooldown, Some(Span::days(2)));
+/// assert!(!policy.is_unlimited());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ContactPolicy {
+    /// Not shown again until this much time has passed since it was last
+    /// shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<Span>,
+    /// Shown at most so many times within a sliding window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<FrequencyCap>,
+    /// No longer shown once the customer dismissed it this many times; at
+    /// least 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_dismissals: Option<u32>,
+}
+
+impl ContactPolicy {
+    /// Whether the policy sets no limit at all.
+    #[must_use]
+    pub fn is_unlimited(&self) -> bool {
+        *self == ContactPolicy::default()
+    }
+}
+
+/// At most `times` showings within any `window` of time: an action shown at
+/// `t` counts while `now - t < window`. `times` is at least 1.
+///
+/// ```
+/// use buyer_journey::{FrequencyCap, Span};
+///
+/// let cap = FrequencyCap::new(2, Span::days(7));
+/// assert_eq!(serde_json::to_string(&cap).unwrap(), r#"{"times":2,"window":"7d"}"#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct FrequencyCap {
+    /// How many showings the window allows.
+    pub times: u32,
+    /// The length of the sliding window.
+    pub window: Span,
+}
+
+impl FrequencyCap {
+    /// At most `times` showings within any `window`.
+    #[must_use]
+    pub fn new(times: u32, window: Span) -> Self {
+        FrequencyCap { times, window }
+    }
+}
+
+/// How the ranked actions are cut down to the suggestions: the serde form
+/// used in a ruleset's `arbitration`.
+///
+/// ```
+/// use buyer_journey::Arbitration;
+///
+/// let arbitration: Arbitration = serde_json::from_str(r#"{"max_per_group": 2}"#).unwrap();
+/// assert_eq!(arbitration.max_suggestions, 3);
+/// assert_eq!(arbitration, Arbitration::new(3, 2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Arbitration {
+    /// How many actions to suggest at most (the top k). Default 3; at least 1.
+    pub max_suggestions: usize,
+    /// How many actions of one group to suggest at most. Default 1, so the
+    /// suggestions are of different groups; at least 1.
+    pub max_per_group: usize,
+}
+
+impl Arbitration {
+    /// At most `max_suggestions` actions, and at most `max_per_group` of one
+    /// group.
+    ///
+    /// ```
+    /// use buyer_journey::Arbitration;
+    ///
+    /// assert_eq!(Arbitration::new(3, 1), Arbitration::default());
+    /// ```
+    #[must_use]
+    pub fn new(max_suggestions: usize, max_per_group: usize) -> Self {
+        Arbitration {
+            max_suggestions,
+            max_per_group,
+        }
+    }
+}
+
+impl Default for Arbitration {
+    fn default() -> Self {
+        Arbitration {
+            max_suggestions: 3,
+            max_per_group: 1,
+        }
+    }
+}

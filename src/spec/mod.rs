@@ -1,0 +1,181 @@
+//! Step 1 of the pipeline: a whole ruleset as plain serde data, the form
+//! rulesets are written, stored and exchanged in.
+//!
+//! Nothing here is checked: [`RulesetSpec`] and its parts accept anything
+//! their types allow, and the validation step (`validate`) turns them into a
+//! checked ruleset or a located error. Signals and stages are declared with
+//! [`SignalSpec`](crate::SignalSpec) and [`StageSpec`](crate::StageSpec),
+//! which live with the [`Schema`] and [`StageModel`] they describe.
+
+mod action;
+mod rule;
+mod transition;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::signal::{Schema, SignalSpec};
+use crate::stage::{StageModel, StageSpec};
+
+pub use action::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec};
+pub use rule::{ScoreRuleSpec, StageRuleSpec, TagSpec};
+pub use transition::{FromStages, TransitionSpec};
+
+/// A whole ruleset as data: signals, stages, rules and the hit policy, the
+/// tags and action catalog that next-best-actions are chosen from, and the
+/// transition rules of journeys.
+///
+/// Deserialize it from JSON (or any serde format) or build it in Rust; the
+/// [`EngineBuilder`](crate::EngineBuilder) validates and compiles it.
+///
+/// # Example
+///
+/// ```
+/// use buyer_journey::{Engine, RulesetSpec};
+///
+/// let spec: RulesetSpec = serde_json::from_str(r#"{
+///     "signals": [{"id": "visits", "kind": "count"}, {"id": "orders", "kind": "count"}],
+///     "stages": [
+///         {"id": "prospect", "name": "Prospect"},
+///         {"id": "customer", "name": "Customer"}
+///     ],
+///     "hit_policy": "furthest",
+///     "stage_rules": [
+///         {"id": "visited", "stage": "prospect", "when": "visits >= 1"},
+///         {"id": "ordered", "stage": "customer", "when": "orders >= 1"}
+///     ]
+/// }"#).unwrap();
+/// let engine = Engine::builder(spec).build()?;
+///
+/// let mut customer = engine.record();
+/// customer.set("visits", 4)?;
+/// customer.set("orders", 1)?;
+/// let mut scratch = engine.scratch();
+/// assert_eq!(engine.classify(&customer, &mut scratch).stage().id(), "customer");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+///
+/// In Rust, start from [`RulesetSpec::new`] and fill in the parts:
+///
+/// ```
+/// use buyer_journey::{Engine, RulesetSpec, SignalSpec, StageRuleSpec, StageSpec};
+///
+/// let mut spec = RulesetSpec::new(
+///     vec![SignalSpec::count("orders")],
+///     vec![StageSpec::new("prospect", "Prospect", ""), StageSpec::new("customer", "Customer", "")],
+/// );
+/// spec.stage_rules.push(StageRuleSpec::new("ordered", "customer", "orders >= 1"));
+/// assert!(Engine::builder(spec).build().is_ok());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RulesetSpec {
+    /// The signals the rules read.
+    pub signals: Vec<SignalSpec>,
+    /// The stages in order; the first is the entry stage.
+    pub stages: Vec<StageSpec>,
+    /// How evidence becomes one stage. Default: `furthest`.
+    #[serde(default)]
+    pub hit_policy: HitPolicy,
+    /// Rules that give evidence for a stage.
+    #[serde(default)]
+    pub stage_rules: Vec<StageRuleSpec>,
+    /// Rules that give points, positive or negative, to a stage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub score_rules: Vec<ScoreRuleSpec>,
+    /// The types of customer that actions are chosen by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagSpec>,
+    /// The action catalog, in order: earlier actions win ties.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionSpec>,
+    /// How many actions to suggest, and how many of one group.
+    #[serde(default)]
+    pub arbitration: Arbitration,
+    /// The rules that move a customer with a stored stage: see
+    /// [`Engine::advance`](crate::Engine::advance).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<TransitionSpec>,
+}
+
+impl RulesetSpec {
+    /// A ruleset of `signals` and `stages` with no rules, tags, actions or
+    /// transitions yet, the `furthest` hit policy and the default
+    /// arbitration.
+    #[must_use]
+    pub fn new(signals: Vec<SignalSpec>, stages: Vec<StageSpec>) -> Self {
+        RulesetSpec {
+            signals,
+            stages,
+            ..RulesetSpec::default()
+        }
+    }
+
+    /// The validated schema of the ruleset's signals.
+    ///
+    /// # Errors
+    ///
+    /// As [`Schema::new`], with locations under `signals`.
+    ///
+    /// ```
+    /// use buyer_journey::models;
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// assert_eq!(schema.len(), 16);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn schema(&self) -> Result<Schema, Error> {
+        Schema::new(&self.signals)
+    }
+
+    /// The validated stage model.
+    ///
+    /// # Errors
+    ///
+    /// As [`StageModel::new`].
+    ///
+    /// ```
+    /// use buyer_journey::models;
+    ///
+    /// let model = models::buying_process().stage_model()?;
+    /// assert_eq!(model.entry().id(), "need_recognition");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn stage_model(&self) -> Result<StageModel, Error> {
+        StageModel::new(&self.stages)
+    }
+}
+
+/// How the evidence for the stages becomes one stage.
+///
+/// Ties always break the same way, so the same input always gives the same
+/// stage. With no evidence the customer is in the model's entry stage with
+/// confidence 0.
+///
+/// ```
+/// use buyer_journey::HitPolicy;
+///
+/// let policy: HitPolicy = serde_json::from_str("\"highest_score\"").unwrap();
+/// assert_eq!(policy, HitPolicy::HighestScore);
+/// assert_eq!(HitPolicy::default(), HitPolicy::Furthest);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HitPolicy {
+    /// The first stage rule that holds decides, as in a DMN decision table
+    /// with the first hit policy: rules are tried by `priority`, higher
+    /// first, and among equal priorities in the order the ruleset writes
+    /// them. Only that rule fires: the other stage rules are not evaluated,
+    /// and give no evidence.
+    First,
+    /// The furthest stage, in model order, with a stage rule that holds.
+    #[default]
+    Furthest,
+    /// The stage with the most evidence: one point per stage rule that holds,
+    /// the points of the score rules that hold, and what the host's
+    /// [`StageScorer`](crate::StageScorer)s add. Ties go to the earlier stage;
+    /// no positive evidence means the entry stage.
+    HighestScore,
+}

@@ -1,0 +1,391 @@
+//! The action catalog: what the host can do for a customer, validated.
+
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexSet;
+
+use crate::condition::{Condition, When};
+use crate::error::{Error, Location};
+use crate::index::{ActionIndex, StageIndex, TagIndex};
+use crate::limits::Limits;
+use crate::names::{check_plain, check_snake_case, suggest};
+use crate::signal::Schema;
+use crate::spec::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap};
+use crate::stage::StageModel;
+
+use super::{Ids, Tag};
+
+/// A propensity rule of a validated [`Action`].
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// for action in engine.actions() {
+///     for rule in action.propensity_rules() {
+///         assert!((0.0..=1.0).contains(&rule.propensity()));
+///     }
+/// }
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropensityRule {
+    condition: Condition,
+    propensity: f64,
+}
+
+impl PropensityRule {
+    /// When the rule holds.
+    #[must_use]
+    pub fn condition(&self) -> &Condition {
+        &self.condition
+    }
+
+    /// The propensity it gives.
+    #[must_use]
+    pub fn propensity(&self) -> f64 {
+        self.propensity
+    }
+}
+
+/// A validated action of an [`Engine`](crate::Engine)'s catalog.
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let action = engine.find_action("evaluation.advisor_call").unwrap();
+/// assert_eq!(action.kind(), "consultation");
+/// assert_eq!(action.group(), "consultation");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    index: ActionIndex,
+    id: String,
+    name: String,
+    kind: String,
+    stages: Vec<StageIndex>,
+    condition: Condition,
+    requires: Vec<TagIndex>,
+    excludes: Vec<TagIndex>,
+    value: f64,
+    weight: f64,
+    propensity: f64,
+    propensity_rules: Vec<PropensityRule>,
+    group: String,
+    /// Dense index of `group` among the catalog's groups.
+    pub(crate) group_index: usize,
+    contact: ContactPolicy,
+    description: Option<String>,
+}
+
+impl Action {
+    /// The action's index in its engine's catalog.
+    #[must_use]
+    pub fn index(&self) -> ActionIndex {
+        self.index
+    }
+
+    /// The action's id, as the catalog names it.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The action's name for people (its id when the catalog gives none).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What sort of action it is.
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// The stages it applies to, in model order.
+    #[must_use]
+    pub fn stages(&self) -> &[StageIndex] {
+        &self.stages
+    }
+
+    /// When a customer is eligible (`true` when the catalog sets no condition).
+    #[must_use]
+    pub fn condition(&self) -> &Condition {
+        &self.condition
+    }
+
+    /// The tags a customer must all have, in index order.
+    #[must_use]
+    pub fn requires(&self) -> &[TagIndex] {
+        &self.requires
+    }
+
+    /// The tags a customer must have none of, in index order.
+    #[must_use]
+    pub fn excludes(&self) -> &[TagIndex] {
+        &self.excludes
+    }
+
+    /// What the action is worth to the business.
+    #[must_use]
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// The business's lever on the action's priority.
+    #[must_use]
+    pub fn weight(&self) -> f64 {
+        self.weight
+    }
+
+    /// The propensity when no propensity rule holds.
+    #[must_use]
+    pub fn propensity(&self) -> f64 {
+        self.propensity
+    }
+
+    /// The propensity rules, in order: the first that holds decides.
+    #[must_use]
+    pub fn propensity_rules(&self) -> &[PropensityRule] {
+        &self.propensity_rules
+    }
+
+    /// The group for diversity (the kind unless the catalog names one).
+    #[must_use]
+    pub fn group(&self) -> &str {
+        &self.group
+    }
+
+    /// How often the action may be shown.
+    #[must_use]
+    pub fn contact(&self) -> &ContactPolicy {
+        &self.contact
+    }
+
+    /// What the action is, if the catalog says.
+    #[must_use]
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+}
+
+/// What an action's references resolve against.
+struct Context<'a> {
+    schema: &'a Schema,
+    model: &'a StageModel,
+    /// Tag ids to their indices.
+    tags: HashMap<&'a str, TagIndex>,
+    all_tags: &'a [Tag],
+    limits: &'a Limits,
+}
+
+impl Context<'_> {
+    fn tag(&self, id: &str) -> Result<TagIndex, Error> {
+        self.tags.get(id).copied().ok_or_else(|| {
+            Error::unknown("tag", id, suggest(id, self.all_tags.iter().map(Tag::id)))
+        })
+    }
+
+    fn condition(&self, when: &When) -> Result<Condition, Error> {
+        when.compile(self.schema, self.limits)
+    }
+}
+
+/// The actions, each indexed by its position, and how many distinct groups
+/// they have.
+pub(super) fn validate(
+    specs: &[ActionSpec],
+    schema: &Schema,
+    model: &StageModel,
+    tags: &[Tag],
+    limits: &Limits,
+) -> Result<(Vec<Action>, usize), Error> {
+    let context = Context {
+        schema,
+        model,
+        tags: tags.iter().map(|tag| (tag.id(), tag.index())).collect(),
+        all_tags: tags,
+        limits,
+    };
+    let mut groups: IndexSet<&str> = IndexSet::new();
+    let mut ids = Ids::new("action");
+    let mut actions = Vec::with_capacity(specs.len());
+    for (i, spec) in specs.iter().enumerate() {
+        let path = format!("actions[{i}]");
+        ids.insert(&spec.id, &path)?;
+        let group = spec.group.as_deref().unwrap_or(&spec.kind);
+        let group_index = groups.insert_full(group).0;
+        actions.push(validate_action(spec, &path, i, group_index, &context)?);
+    }
+    Ok((actions, groups.len()))
+}
+
+/// Validates the action at `path` (`actions[3]`), the `index`th of the
+/// catalog, whose group is the `group_index`th.
+fn validate_action(
+    spec: &ActionSpec,
+    path: &str,
+    index: usize,
+    group_index: usize,
+    context: &Context<'_>,
+) -> Result<Action, Error> {
+    let limits = context.limits;
+    let at = |field: &str| format!("{path}.{field}");
+    check_plain(&spec.id, "action", limits).map_err(|e| e.at(&at("id")))?;
+    check_snake_case(&spec.kind, "kind", limits).map_err(|e| e.at(&at("kind")))?;
+    if spec.stages.is_empty() {
+        return Err(invalid(
+            at("stages"),
+            format!("action '{}' needs at least one stage", spec.id),
+        ));
+    }
+    let mut stages = Vec::with_capacity(spec.stages.len());
+    for (i, stage) in spec.stages.iter().enumerate() {
+        let stage = context
+            .model
+            .resolve(stage)
+            .map_err(|e| e.at(&at(&format!("stages[{i}]"))))?;
+        stages.push(stage.index());
+    }
+    stages.sort_unstable();
+    stages.dedup();
+    let tags = |field: &str, ids: &[String]| -> Result<Vec<TagIndex>, Error> {
+        let mut indices = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                context
+                    .tag(id)
+                    .map_err(|e| e.at(&at(&format!("{field}[{i}]"))))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        indices.sort_unstable();
+        indices.dedup();
+        Ok(indices)
+    };
+    let requires = tags("requires_tags", &spec.requires_tags)?;
+    let excludes = tags("excludes_tags", &spec.excludes_tags)?;
+    let excluded: HashSet<&str> = spec.excludes_tags.iter().map(String::as_str).collect();
+    if let Some(both) = spec
+        .requires_tags
+        .iter()
+        .find(|tag| excluded.contains(tag.as_str()))
+    {
+        return Err(invalid(
+            at("excludes_tags"),
+            format!(
+                "action '{}' both requires and excludes tag '{both}', so it can never be \
+                 suggested",
+                spec.id
+            ),
+        ));
+    }
+    check_amount(spec.value, "value", &at("value"))?;
+    check_amount(spec.weight, "weight", &at("weight"))?;
+    check_propensity(spec.propensity, &at("propensity"))?;
+    let condition = match &spec.when {
+        Some(when) => context.condition(when).map_err(|e| e.at(&at("when")))?,
+        None => Condition::Bool(true),
+    };
+    let mut propensity_rules = Vec::with_capacity(spec.propensity_rules.len());
+    for (i, rule) in spec.propensity_rules.iter().enumerate() {
+        let rule_path = at(&format!("propensity_rules[{i}]"));
+        check_propensity(rule.propensity, &format!("{rule_path}.propensity"))?;
+        let condition = context
+            .condition(&rule.when)
+            .map_err(|e| e.at(&format!("{rule_path}.when")))?;
+        propensity_rules.push(PropensityRule {
+            condition,
+            propensity: rule.propensity,
+        });
+    }
+    let group = spec.group.clone().unwrap_or_else(|| spec.kind.clone());
+    check_plain(&group, "group", limits).map_err(|e| e.at(&at("group")))?;
+    check_contact(&spec.contact, &spec.id, &at("contact"))?;
+    Ok(Action {
+        index: ActionIndex::new(index),
+        id: spec.id.clone(),
+        name: if spec.name.is_empty() {
+            spec.id.clone()
+        } else {
+            spec.name.clone()
+        },
+        kind: spec.kind.clone(),
+        stages,
+        condition,
+        requires,
+        excludes,
+        value: spec.value,
+        weight: spec.weight,
+        propensity: spec.propensity,
+        propensity_rules,
+        group_index,
+        group,
+        contact: spec.contact,
+        description: spec.description.clone(),
+    })
+}
+
+/// A limit of 0 in a contact policy means the action is never shown: an
+/// error, so a typo does not silently switch an action off.
+fn check_contact(contact: &ContactPolicy, action: &str, path: &str) -> Result<(), Error> {
+    let never = |field: &str, what: &str| {
+        Err(invalid(
+            format!("{path}.{field}"),
+            format!(
+                "{what} means action '{action}' is never shown: remove the action or give it \
+                 weight 0"
+            ),
+        ))
+    };
+    if let Some(FrequencyCap { times: 0, .. }) = contact.cap {
+        return never("cap.times", "a cap of 0 times");
+    }
+    if contact.max_dismissals == Some(0) {
+        return never("max_dismissals", "a limit of 0 dismissals");
+    }
+    Ok(())
+}
+
+/// Checks that both numbers of the arbitration are at least 1.
+pub(super) fn validate_arbitration(arbitration: &Arbitration) -> Result<(), Error> {
+    for (value, field) in [
+        (arbitration.max_suggestions, "max_suggestions"),
+        (arbitration.max_per_group, "max_per_group"),
+    ] {
+        if value == 0 {
+            return Err(invalid(
+                format!("arbitration.{field}"),
+                format!("{field} must be at least 1"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn invalid(path: String, message: String) -> Error {
+    Error::invalid(Location::new(path), message)
+}
+
+fn check_amount(amount: f64, what: &str, path: &str) -> Result<(), Error> {
+    if amount.is_finite() && amount >= 0.0 {
+        return Ok(());
+    }
+    Err(invalid(
+        path.to_owned(),
+        format!("{what} must be a finite number >= 0, found {amount}"),
+    ))
+}
+
+fn check_propensity(propensity: f64, path: &str) -> Result<(), Error> {
+    if (0.0..=1.0).contains(&propensity) {
+        return Ok(());
+    }
+    Err(invalid(
+        path.to_owned(),
+        format!("a propensity must be between 0 and 1, found {propensity}"),
+    ))
+}

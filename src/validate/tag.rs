@@ -1,0 +1,83 @@
+//! Tags: the types of customer (`new`, `returning`, `loyal`, `at_risk`, ...)
+//! that actions are chosen by.
+
+use crate::condition::Condition;
+use crate::error::Error;
+use crate::index::TagIndex;
+use crate::limits::Limits;
+use crate::names::check_snake_case;
+use crate::signal::Schema;
+use crate::spec::TagSpec;
+
+use super::Ids;
+
+/// A validated tag of an [`Engine`](crate::Engine).
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let tag = engine.find_tag("complaining").unwrap();
+/// assert_eq!(tag.condition().to_string(), "open_complaints >= 1");
+/// assert_eq!(engine.tag(tag.index()).unwrap().id(), "complaining");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    index: TagIndex,
+    id: String,
+    condition: Condition,
+    description: Option<String>,
+}
+
+impl Tag {
+    /// The tag's index in its engine.
+    #[must_use]
+    pub fn index(&self) -> TagIndex {
+        self.index
+    }
+
+    /// The tag's id, as the ruleset names it.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// When a customer has the tag.
+    #[must_use]
+    pub fn condition(&self) -> &Condition {
+        &self.condition
+    }
+
+    /// What the tag means, if the ruleset says.
+    #[must_use]
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+}
+
+/// The tags, each indexed by its position.
+pub(super) fn validate(
+    specs: &[TagSpec],
+    schema: &Schema,
+    limits: &Limits,
+) -> Result<Vec<Tag>, Error> {
+    let mut tags: Vec<Tag> = Vec::with_capacity(specs.len());
+    let mut ids = Ids::new("tag");
+    for (i, spec) in specs.iter().enumerate() {
+        let path = format!("tags[{i}]");
+        check_snake_case(&spec.id, "tag", limits).map_err(|e| e.at(&format!("{path}.id")))?;
+        ids.insert(&spec.id, &path)?;
+        let condition = spec
+            .when
+            .compile(schema, limits)
+            .map_err(|e| e.at(&format!("{path}.when")))?;
+        tags.push(Tag {
+            index: TagIndex::new(i),
+            id: spec.id.clone(),
+            condition,
+            description: spec.description.clone(),
+        });
+    }
+    Ok(tags)
+}

@@ -1,0 +1,268 @@
+//! Transition rules: how a customer with a stored stage moves to another.
+
+use std::sync::Arc;
+
+use crate::condition::Condition;
+use crate::error::{Error, Location};
+use crate::index::{StageIndex, TransitionIndex};
+use crate::limits::Limits;
+use crate::names::check_plain;
+use crate::signal::{Schema, SignalSpec};
+use crate::spec::{FromStages, TransitionSpec};
+use crate::stage::StageModel;
+use crate::time::Span;
+
+use super::Ids;
+
+/// The id of the extra category signal transition conditions read: the
+/// stage the customer is in before the move.
+pub(crate) const STAGE_SIGNAL: &str = "stage";
+/// The id of the extra number signal transition conditions read: the days
+/// (fractional) since the customer entered the stage.
+pub(crate) const DAYS_SIGNAL: &str = "days_in_stage";
+
+/// A validated transition rule of an [`Engine`](crate::Engine).
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let rule = engine.find_transition("new_cycle.information_search").unwrap();
+/// assert!(rule.new_cycle());
+/// let from: Vec<&str> = rule.from().iter().map(|&id| engine.model().stage(id).unwrap().id()).collect();
+/// assert_eq!(from, ["post_purchase"]);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionRule {
+    index: TransitionIndex,
+    /// Shared into the transitions a move reports, so moving allocates nothing.
+    id: Arc<str>,
+    /// The stages it fires from, in model order; never contains `to`.
+    from: Vec<StageIndex>,
+    any: bool,
+    to: StageIndex,
+    condition: Condition,
+    priority: i32,
+    min_dwell: Option<Span>,
+    back: bool,
+    new_cycle: bool,
+    description: Option<String>,
+}
+
+impl TransitionRule {
+    /// The rule's index in its engine.
+    #[must_use]
+    pub fn index(&self) -> TransitionIndex {
+        self.index
+    }
+
+    /// The rule's id, as the ruleset names it.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The rule's id, to share with the transitions it makes.
+    pub(crate) fn shared_id(&self) -> &Arc<str> {
+        &self.id
+    }
+
+    /// The stages the rule moves customers out of, in model order. For a
+    /// rule written with `from: any`, the stages it can move from: before
+    /// `to` for a forward rule, every stage but `to` otherwise.
+    #[must_use]
+    pub fn from(&self) -> &[StageIndex] {
+        &self.from
+    }
+
+    /// Whether the rule was written with `from: any`.
+    #[must_use]
+    pub fn from_any(&self) -> bool {
+        self.any
+    }
+
+    /// The stage the rule moves customers to.
+    #[must_use]
+    pub fn to(&self) -> StageIndex {
+        self.to
+    }
+
+    /// The rule's condition, checked against the schema with `stage` and
+    /// `days_in_stage`.
+    #[must_use]
+    pub fn condition(&self) -> &Condition {
+        &self.condition
+    }
+
+    /// Its priority: among rules that fire, the highest wins.
+    #[must_use]
+    pub fn priority(&self) -> i32 {
+        self.priority
+    }
+
+    /// The least time in the current stage before the rule may fire.
+    #[must_use]
+    pub fn min_dwell(&self) -> Option<Span> {
+        self.min_dwell
+    }
+
+    /// Whether the rule may move a customer back.
+    #[must_use]
+    pub fn back(&self) -> bool {
+        self.back || self.new_cycle
+    }
+
+    /// Whether the rule ends a buying cycle.
+    #[must_use]
+    pub fn new_cycle(&self) -> bool {
+        self.new_cycle
+    }
+
+    /// What the rule means, if the ruleset says.
+    #[must_use]
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+}
+
+/// The schema transition conditions are checked against: the host's signals,
+/// then `stage` and `days_in_stage`.
+pub(super) fn journey_schema(
+    signals: &[SignalSpec],
+    model: &StageModel,
+    limits: &Limits,
+) -> Result<Schema, Error> {
+    if let Some(i) = signals
+        .iter()
+        .position(|signal| signal.id == STAGE_SIGNAL || signal.id == DAYS_SIGNAL)
+    {
+        return Err(Error::invalid(
+            Location::new(format!("signals[{i}].id")),
+            format!(
+                "'{}' names a value of transition conditions (`stage` is the customer's stage, \
+                 `days_in_stage` the days in it); rename the signal",
+                signals[i].id
+            ),
+        ));
+    }
+    let mut specs = signals.to_vec();
+    specs.push(SignalSpec::category(
+        STAGE_SIGNAL,
+        model.iter().map(|stage| stage.id().to_owned()),
+    ));
+    specs.push(SignalSpec::number(DAYS_SIGNAL));
+    // The host's part is validated under the host's limits already; the two
+    // extra signals must not push it over them.
+    let roomy = limits.max_signals(usize::MAX).max_labels(usize::MAX);
+    Schema::with_limits(&specs, &roomy)
+}
+
+/// Validates the transition rules against the model and `schema` (from
+/// [`journey_schema`]), each indexed by its position.
+pub(super) fn validate(
+    specs: &[TransitionSpec],
+    model: &StageModel,
+    schema: &Schema,
+    limits: &Limits,
+) -> Result<Vec<TransitionRule>, Error> {
+    let mut rules = Vec::with_capacity(specs.len());
+    let mut ids = Ids::new("transition");
+    for (i, spec) in specs.iter().enumerate() {
+        let path = format!("transitions[{i}]");
+        check_plain(&spec.id, "transition", limits).map_err(|e| e.at(&format!("{path}.id")))?;
+        ids.insert(&spec.id, &path)?;
+        let to = model
+            .resolve(&spec.to)
+            .map_err(|e| e.at(&format!("{path}.to")))?
+            .index();
+        let back = spec.back || spec.new_cycle;
+        let from = match &spec.from {
+            FromStages::Any => model
+                .iter()
+                .map(|stage| stage.index())
+                .filter(|&stage| stage != to && (back || stage < to))
+                .collect(),
+            FromStages::Stages(ids) => from_stages(ids, to, back, model, &path)?,
+        };
+        if from.is_empty() {
+            let message = if back {
+                "the model has no other stage to move from".to_owned()
+            } else {
+                format!(
+                    "'{}' is the first stage, so no forward move reaches it; add \"back\": true \
+                     (or \"new_cycle\": true) to permit moving back to it",
+                    spec.to
+                )
+            };
+            return Err(Error::invalid(Location::new(format!("{path}.to")), message));
+        }
+        let condition = spec
+            .when
+            .compile(schema, limits)
+            .map_err(|e| e.at(&format!("{path}.when")))?;
+        rules.push(TransitionRule {
+            index: TransitionIndex::new(i),
+            id: Arc::from(spec.id.as_str()),
+            from,
+            any: spec.from == FromStages::Any,
+            to,
+            condition,
+            priority: spec.priority,
+            min_dwell: spec.min_dwell,
+            back: spec.back,
+            new_cycle: spec.new_cycle,
+            description: spec.description.clone(),
+        });
+    }
+    Ok(rules)
+}
+
+/// The stages of an explicit `from` list, in model order.
+fn from_stages(
+    ids: &[String],
+    to: StageIndex,
+    back: bool,
+    model: &StageModel,
+    path: &str,
+) -> Result<Vec<StageIndex>, Error> {
+    if ids.is_empty() {
+        return Err(Error::invalid(
+            Location::new(format!("{path}.from")),
+            "a transition needs at least one stage to move from, or \"any\"".into(),
+        ));
+    }
+    let to_id = model.stage(to).map_or("", |stage| stage.id());
+    let mut from = Vec::with_capacity(ids.len());
+    for (j, id) in ids.iter().enumerate() {
+        let at = || Location::new(format!("{path}.from[{j}]"));
+        let stage = model
+            .resolve(id)
+            .map_err(|e| e.at(&format!("{path}.from[{j}]")))?;
+        let stage = stage.index();
+        if from.contains(&stage) {
+            return Err(Error::invalid(
+                at(),
+                format!("stage '{id}' is listed twice"),
+            ));
+        }
+        if stage == to {
+            return Err(Error::invalid(
+                at(),
+                format!("a transition from '{id}' to '{to_id}' would not move"),
+            ));
+        }
+        if stage > to && !back {
+            return Err(Error::invalid(
+                at(),
+                format!(
+                    "'{id}' comes after '{to_id}', so this transition goes back; add \
+                     \"back\": true (or \"new_cycle\": true) to permit it"
+                ),
+            ));
+        }
+        from.push(stage);
+    }
+    from.sort_unstable();
+    Ok(from)
+}
