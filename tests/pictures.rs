@@ -54,7 +54,7 @@ stateDiagram-v2
 fn readme_mermaid_block_is_the_code_s_output() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let expected = built_in().to_mermaid(EdgeLabels::Full);
+    let expected = built_in().to_mermaid(EdgeLabels::Ids);
     let block = readme
         .split_once("```mermaid\n")
         .and_then(|(_, rest)| rest.split_once("```"))
@@ -64,9 +64,42 @@ fn readme_mermaid_block_is_the_code_s_output() {
     assert!(
         block == Some(expected.as_str()),
         "README.md's ```mermaid block is not the built-in model's picture; replace it with \
-         the output of `Engine::builder(models::buying_process()).build()?.to_mermaid(EdgeLabels::Full)`:\n\n\
+         the output of `Engine::builder(models::buying_process()).build()?.to_mermaid(EdgeLabels::Ids)`:\n\n\
          ```mermaid\n{expected}```\n"
     );
+}
+
+#[test]
+fn ids_only_labels_stop_after_the_rule_and_its_marker() {
+    let engine = built_in();
+    let full = engine.to_mermaid(EdgeLabels::Full);
+    let ids = engine.to_mermaid(EdgeLabels::Ids);
+    // The same edges, in the same order, each cut after the rule id and its
+    // marker: no dwell, no condition.
+    let edges = |picture: &str| -> Vec<String> {
+        picture
+            .lines()
+            .filter(|line| line.contains(" --> ") && !line.contains("[*]"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (full_edges, id_edges) = (edges(&full), edges(&ids));
+    assert_eq!(full_edges.len(), id_edges.len());
+    assert!(!id_edges.is_empty());
+    for (full, id) in full_edges.iter().zip(&id_edges) {
+        assert!(full.starts_with(id.as_str()), "{full}\n{id}");
+        assert!(!id.contains(" when "), "{id}");
+        assert!(!id.contains(" after "), "{id}");
+    }
+    assert!(id_edges.contains(
+        &"    post_purchase --> information_search: new_cycle.information_search (new cycle)"
+            .to_owned()
+    ));
+    let dot = engine.to_dot(EdgeLabels::Ids);
+    assert!(dot.contains(
+        "\"need_recognition\" -> \"information_search\" [label=\"forward.information_search\"];"
+    ));
+    assert!(!dot.contains("\\n"));
 }
 
 #[test]

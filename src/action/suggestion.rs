@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::condition::Condition;
+use crate::index::TagIndex;
 use crate::stage::Stage;
 use crate::validate::{Action, PropensityRule, Tag};
 
@@ -138,11 +140,10 @@ impl fmt::Display for Why<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "applies in {}", self.stage.id())?;
         let condition = self.action.condition();
-        if *condition != crate::Condition::Bool(true) {
+        if *condition != Condition::Bool(true) {
             write!(f, "; {condition} holds")?;
         }
-        let name =
-            |index: &crate::TagIndex| self.all_tags.get(index.as_usize()).map_or("?", Tag::id);
+        let name = |index: &TagIndex| self.all_tags.get(index.as_usize()).map_or("?", Tag::id);
         for tag in self.action.requires() {
             write!(f, "; has tag {}", name(tag))?;
         }

@@ -2,11 +2,10 @@
 
 use crate::condition::span::NodeRef;
 use crate::condition::{CompareOp, Condition, Expr};
-use crate::error::{ErrorKind, Location};
+use crate::error::{Error, ErrorKind, Location};
 use crate::limits::Limits;
 use crate::names::suggest;
 use crate::signal::{Schema, Signal, SignalKind};
-use crate::Error;
 
 /// The type of a value in a condition.
 #[derive(Debug, Clone, Copy)]
