@@ -14,6 +14,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::support::{built_in, record};
 use buyer_journey::{
     models, Action, ActionInput, ActionSpec, Arbitration, Condition, ContactLog, ContactPolicy,
     Engine, HitPolicy, Outcome, Reason, RulesetSpec, SignalRecord, SignalSpec, Span, StageRuleSpec,
@@ -470,20 +471,6 @@ fn built_in_customer() -> impl Strategy<Value = Vec<(&'static str, f64)>> {
         )
 }
 
-fn built_in_record(engine: &Engine, signals: &[(&str, f64)]) -> SignalRecord {
-    let mut record = engine.record();
-    for &(name, value) in signals {
-        record.set(name, value).expect("a valid signal value");
-    }
-    record
-}
-
-fn built_in_engine() -> Engine {
-    Engine::builder(models::buying_process())
-        .build()
-        .expect("the built-in model builds")
-}
-
 // ---------------------------------------------------------------------------
 // Random catalogs
 // ---------------------------------------------------------------------------
@@ -750,8 +737,8 @@ proptest! {
         history in history(),
         now in now(),
     ) {
-        let engine = built_in_engine();
-        let record = built_in_record(&engine, &customer);
+        let engine = built_in();
+        let record = record(&engine, &customer);
         let arbitration = models::buying_process().arbitration;
         check(&engine, arbitration, &record, &history, now, None)?;
     }
@@ -811,12 +798,12 @@ fn sample<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
 /// customers with several suggestions.
 #[test]
 fn the_generators_reach_every_reason_and_stage() {
-    let engine = built_in_engine();
+    let engine = built_in();
     let mut reasons = BTreeSet::new();
     let mut stages = BTreeSet::new();
     let mut several = 0;
     for (customer, history, now) in sample((built_in_customer(), history(), now()), 192) {
-        let record = built_in_record(&engine, &customer);
+        let record = record(&engine, &customer);
         let ids: Vec<String> = engine.actions().map(|a| a.id().to_owned()).collect();
         let explanation = engine.explain(&record, &history.log(&ids, now), now);
         stages.insert(explanation.stage.clone());

@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
+use crate::support::build;
 use buyer_journey::{
     Action, ActionInput, ActionSpec, Arbitration, ContactHistory, ContactLog, Engine, Explanation,
     FrequencyCap, Limits, Outcome, Priority, Reason, RulesetSpec, SignalRecord, SignalSpec, Span,
@@ -59,10 +60,6 @@ fn with_arbitration(
 ) -> RulesetSpec {
     spec.arbitration = Arbitration::new(max_suggestions, max_per_group);
     spec
-}
-
-fn build(spec: RulesetSpec) -> Engine {
-    Engine::builder(spec).build().expect("the ruleset builds")
 }
 
 fn build_error(spec: RulesetSpec) -> String {

@@ -11,16 +11,11 @@ mod classify;
 
 use std::collections::HashSet;
 
+use crate::support::built_in;
 use buyer_journey::{
     models, ContactLog, DecisionRecord, Engine, HitPolicy, RulesetSpec, SignalSpec, StageRuleSpec,
     StageSpec, Timestamp,
 };
-
-fn engine() -> Engine {
-    Engine::builder(models::buying_process())
-        .build()
-        .expect("the built-in model builds")
-}
 
 /// What `run` made of `input`: whether every line was good, the output lines
 /// and the error lines.
@@ -85,7 +80,7 @@ fn sample_input() -> String {
 
 #[test]
 fn good_input_is_classified_line_by_line() {
-    let engine = engine();
+    let engine = built_in();
     let input = concat!(
         r#"{"id": "c1", "signals": {"reviews_read": 3, "info_page_views": 5}}"#,
         "\n",
@@ -219,7 +214,7 @@ fn good_input_is_classified_line_by_line() {
 
 #[test]
 fn output_agrees_with_the_engine_called_directly() {
-    let engine = engine();
+    let engine = built_in();
     let run = run(&engine, &sample_input());
     assert!(run.all_good, "{:?}", run.errors);
     let samples = models::sample_customers();
@@ -273,7 +268,7 @@ fn output_agrees_with_the_engine_called_directly() {
 
 #[test]
 fn actions_are_ranked_and_arbitrated() {
-    let engine = engine();
+    let engine = built_in();
     let run = run(&engine, &sample_input());
     assert!(run.all_good, "{:?}", run.errors);
     for line in &run.output {
@@ -323,7 +318,7 @@ fn actions_are_ranked_and_arbitrated() {
 
 #[test]
 fn actions_follow_the_stage_and_the_type_of_customer() {
-    let engine = engine();
+    let engine = built_in();
     let input = [
         // Evaluation: a consultation leads, no matter the tags.
         r#"{"id": "weighs", "signals": {"comparisons": 1}}"#,
@@ -382,7 +377,7 @@ fn actions_follow_the_stage_and_the_type_of_customer() {
 
 #[test]
 fn bad_lines_are_reported_with_their_number_and_skipped() {
-    let engine = engine();
+    let engine = built_in();
     let input = [
         r#"{"id": "good1", "signals": {"cart_adds": 1}}"#,
         r#"{"id": "broken", "signals": {"#,
@@ -417,7 +412,7 @@ fn bad_lines_are_reported_with_their_number_and_skipped() {
 
 #[test]
 fn every_kind_of_bad_line_has_a_clear_reason() {
-    let engine = engine();
+    let engine = built_in();
     let cases = [
         ("not json", "invalid JSON at column 2: expected ident"),
         (
@@ -476,7 +471,7 @@ fn every_kind_of_bad_line_has_a_clear_reason() {
 #[test]
 fn invalid_utf8_is_a_bad_line_not_an_io_error() {
     let run = run_bytes(
-        &engine(),
+        &built_in(),
         b"{\"id\": \"a\"}\n{\"id\": \"\xff\"}\n{\"id\": \"b\"}\n",
     );
     assert!(!run.all_good);
@@ -489,7 +484,7 @@ fn invalid_utf8_is_a_bad_line_not_an_io_error() {
 
 #[test]
 fn blank_lines_are_ignored_but_counted() {
-    let engine = engine();
+    let engine = built_in();
     let only_blank = run(&engine, "\n \n\r\n\t\n");
     assert!(only_blank.all_good);
     assert!(only_blank.output.is_empty());
@@ -508,7 +503,7 @@ fn blank_lines_are_ignored_but_counted() {
 
 #[test]
 fn empty_input_is_all_good_and_writes_nothing() {
-    let run = run(&engine(), "");
+    let run = run(&built_in(), "");
     assert!(run.all_good);
     assert!(run.output.is_empty());
     assert!(run.errors.is_empty());
@@ -516,14 +511,14 @@ fn empty_input_is_all_good_and_writes_nothing() {
 
 #[test]
 fn the_last_line_needs_no_newline() {
-    let run = run(&engine(), "{\"id\": \"a\"}\n{\"id\": \"b\"}");
+    let run = run(&built_in(), "{\"id\": \"a\"}\n{\"id\": \"b\"}");
     assert!(run.all_good);
     assert_eq!(ids(&run.output), ["a", "b"]);
 }
 
 #[test]
 fn signals_do_not_leak_from_one_line_to_the_next() {
-    let engine = engine();
+    let engine = built_in();
     let input = concat!(
         r#"{"id": "a", "signals": {"cart_adds": 3, "purchases": 1}}"#,
         "\n",

@@ -1,9 +1,10 @@
 //! Every error the library reports has an exact, clear message and, where the
 //! input came from a ruleset or condition text, a location.
 
+use crate::support::build_fails;
 use buyer_journey::{
-    models, Condition, Engine, Error, ErrorKind, Limits, RulesetSpec, Schema, ScoreRuleSpec,
-    SignalRecord, SignalSpec, StageSpec, Value,
+    models, Condition, Engine, Error, ErrorKind, Limits, Schema, ScoreRuleSpec, SignalRecord,
+    SignalSpec, StageSpec, Value,
 };
 
 /// A small schema with one signal of each kind.
@@ -75,12 +76,6 @@ fn check_fails(text: &str, message: &str) -> Error {
     assert_eq!(err.to_string(), message, "checking {text:?}");
     assert_eq!(err.location(), None, "a bare check has no location");
     err
-}
-
-fn build_fails(spec: RulesetSpec) -> Error {
-    Engine::builder(spec)
-        .build()
-        .expect_err("the ruleset must be rejected")
 }
 
 fn assert_location(err: &Error, path: &str, column: Option<usize>) {

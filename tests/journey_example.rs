@@ -13,6 +13,7 @@ mod journey;
 
 use std::collections::HashSet;
 
+use crate::support::built_in;
 use buyer_journey::{
     models, Engine, ErrorKind, Funnel, FunnelStats, HitPolicy, JourneyState, RulesetSpec,
     SignalSpec, Span, StageModel, StageRuleSpec, StageSpec, StageStats, Timestamp, Transition,
@@ -23,12 +24,6 @@ const IS: &str = "information_search";
 const EV: &str = "evaluation";
 const PD: &str = "purchase_decision";
 const PP: &str = "post_purchase";
-
-fn engine() -> Engine {
-    Engine::builder(models::buying_process())
-        .build()
-        .expect("the built-in model builds")
-}
 
 fn model() -> StageModel {
     models::buying_process()
@@ -183,7 +178,7 @@ fn expected_moves() -> Vec<(&'static str, Vec<Move>)> {
 
 #[test]
 fn each_sample_journey_moves_as_designed() {
-    let customers = journey::replay(&engine()).unwrap();
+    let customers = journey::replay(&built_in()).unwrap();
     let expected = expected_moves();
     assert_eq!(
         customers.iter().map(|c| c.id).collect::<Vec<_>>(),
@@ -209,7 +204,7 @@ fn each_sample_journey_moves_as_designed() {
 
 #[test]
 fn final_states_of_the_sample_journeys() {
-    let customers = journey::replay(&engine()).unwrap();
+    let customers = journey::replay(&built_in()).unwrap();
     let start = Timestamp::from_unix_seconds(1_700_000_000);
     // (stage, day entered, previous stage, completed cycles): the last move
     // of each customer above; j01 and j02 started one new cycle each.
@@ -234,7 +229,7 @@ fn final_states_of_the_sample_journeys() {
 
 #[test]
 fn funnel_of_the_sample_journeys() {
-    let engine = engine();
+    let engine = built_in();
     let customers = journey::replay(&engine).unwrap();
     let stats = journey::funnel(&engine, &customers).unwrap().stats();
 
@@ -457,7 +452,7 @@ fn medians_of_odd_and_even_numbers_of_stays() {
 
 #[test]
 fn funnel_stats_round_trip_through_serde() {
-    let engine = engine();
+    let engine = built_in();
     let customers = journey::replay(&engine).unwrap();
     let mut funnel = journey::funnel(&engine, &customers).unwrap();
     funnel.add_state(&JourneyState::new()).unwrap();

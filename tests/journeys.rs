@@ -2,6 +2,7 @@
 //! rulesets written here, validation of transition rules with exact
 //! messages, and the serde forms of states, transitions and rules.
 
+use crate::support::{build_fails, built_in, record};
 use buyer_journey::{
     models, Engine, Error, ErrorKind, FromStages, JourneyState, RulesetSpec, SignalRecord,
     SignalSpec, Span, StageRuleSpec, StageSpec, Step, Timestamp, Transition, TransitionSpec,
@@ -15,19 +16,6 @@ fn t0() -> Timestamp {
 /// `span` after [`t0`].
 fn at(span: Span) -> Timestamp {
     t0() + span
-}
-
-fn built_in() -> Engine {
-    Engine::builder(models::buying_process()).build().unwrap()
-}
-
-/// A record of `engine` with `values` set.
-fn record(engine: &Engine, values: &[(&str, f64)]) -> SignalRecord {
-    let mut record = engine.record();
-    for &(name, value) in values {
-        record.set(name, value).unwrap();
-    }
-    record
 }
 
 fn advance(engine: &Engine, state: &JourneyState, signals: &SignalRecord, now: Timestamp) -> Step {
@@ -83,12 +71,6 @@ fn small(transitions: Vec<TransitionSpec>) -> RulesetSpec {
 
 fn small_engine(transitions: Vec<TransitionSpec>) -> Engine {
     Engine::builder(small(transitions)).build().unwrap()
-}
-
-fn build_fails(spec: RulesetSpec) -> Error {
-    Engine::builder(spec)
-        .build()
-        .expect_err("the ruleset must be rejected")
 }
 
 /// Builds `transitions` on [`small`], expects an error with exactly

@@ -14,3 +14,4 @@ mod pictures;
 mod policies;
 mod principles;
 mod seed_actions;
+mod support;

@@ -18,6 +18,12 @@ use buyer_journey::{
     Timestamp, Value,
 };
 
+// Shared with the integration binary; this binary uses only some of it.
+#[allow(dead_code)]
+mod support;
+
+use support::XorShift;
+
 struct Counting;
 
 thread_local! {
@@ -187,23 +193,6 @@ fn now() -> Timestamp {
     Timestamp::from_unix_seconds(1_700_000_000)
 }
 
-/// A small deterministic generator, so every run sees the same customers.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// A number below `n`.
-    fn below(&mut self, n: u64) -> f64 {
-        (self.next() % n) as f64
-    }
-}
-
 /// `count` generated customers of `engine`'s schema: each signal missing
 /// about a third of the time, counts mostly small with many zeros.
 fn generated(engine: &Engine, count: usize, seed: u64) -> Vec<SignalRecord> {
@@ -216,9 +205,9 @@ fn generated(engine: &Engine, count: usize, seed: u64) -> Vec<SignalRecord> {
                     continue;
                 }
                 let value = match signal.id() {
-                    "days_since_purchase" => random.below(20) * 17.0,
-                    "satisfaction" => random.below(11),
-                    _ => (random.below(12) - 5.0).max(0.0),
+                    "days_since_purchase" => (random.below(20) * 17) as f64,
+                    "satisfaction" => random.below(11) as f64,
+                    _ => random.below(12).saturating_sub(5) as f64,
                 };
                 record.set(signal.id(), value).unwrap();
             }

@@ -1,9 +1,8 @@
 //! Pictures of the stage model and its transition rules: the exact Mermaid
 //! and DOT text, its escaping, and the README's diagram.
 
-use buyer_journey::{
-    models, EdgeLabels, Engine, RulesetSpec, SignalSpec, Span, StageSpec, TransitionSpec,
-};
+use crate::support::built_in;
+use buyer_journey::{EdgeLabels, Engine, RulesetSpec, SignalSpec, Span, StageSpec, TransitionSpec};
 
 /// An engine over `stages` (id and name) with the signals and transitions
 /// given and no stage rules.
@@ -24,10 +23,6 @@ fn engine(
         spec
     };
     Engine::builder(spec).build().unwrap()
-}
-
-fn built_in() -> Engine {
-    Engine::builder(models::buying_process()).build().unwrap()
 }
 
 /// Four stages `a` to `d` and a count signal `n`.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::support::{build, record};
 use buyer_journey::{
     models, Condition, DecisionRecord, Engine, Evidence, HitPolicy, RulesetSpec, ScoreInput,
     ScoreRuleSpec, Signal, SignalRecord, SignalSpec, Signals, StageRuleSpec, StageScorer,
@@ -34,18 +35,6 @@ fn aida(
         spec.score_rules = score_rules;
         spec
     }
-}
-
-fn build(spec: RulesetSpec) -> Engine {
-    Engine::builder(spec).build().expect("the ruleset builds")
-}
-
-fn record(engine: &Engine, signals: &[(&str, f64)]) -> SignalRecord {
-    let mut record = engine.record();
-    for &(name, value) in signals {
-        record.set(name, value).unwrap();
-    }
-    record
 }
 
 /// Classifies with the compiled engine and checks the interpreter agrees.

@@ -3,26 +3,10 @@
 //! classified by the compiled engine and checked against the reference
 //! interpreter.
 
+use crate::support::{built_in, record};
 use buyer_journey::{models, DecisionRecord, Engine, SignalRecord};
 
 const ENTRY: &str = "need_recognition";
-
-fn engine() -> Engine {
-    Engine::builder(models::buying_process())
-        .build()
-        .expect("the built-in model builds")
-}
-
-/// A record of the built-in schema with `signals` set.
-fn customer(engine: &Engine, signals: &[(&str, f64)]) -> SignalRecord {
-    let mut record = engine.record();
-    for &(name, value) in signals {
-        record
-            .set(name, value)
-            .unwrap_or_else(|e| panic!("setting {name} = {value}: {e}"));
-    }
-    record
-}
 
 /// Classifies with the compiled engine, checks that the interpreter agrees,
 /// and returns the owned classification.
@@ -48,9 +32,9 @@ struct Case {
 }
 
 fn check_cases(principle: &str, cases: &[Case]) {
-    let engine = engine();
+    let engine = built_in();
     for case in cases {
-        let record = customer(&engine, case.signals);
+        let record = record(&engine, case.signals);
         let got = classify(&engine, &record);
         assert_eq!(
             got.stage, case.stage,
@@ -69,15 +53,15 @@ fn check_cases(principle: &str, cases: &[Case]) {
 
 #[test]
 fn no_signals_means_need_recognition_with_zero_confidence() {
-    let engine = engine();
+    let engine = built_in();
 
     // An empty record.
     let empty = engine.record();
     // A record whose signals were set and then cleared.
-    let mut cleared = customer(&engine, &[("cart_adds", 3.0), ("purchases", 2.0)]);
+    let mut cleared = record(&engine, &[("cart_adds", 3.0), ("purchases", 2.0)]);
     cleared.clear();
     // A record whose signals were set and then unset one by one.
-    let mut unset = customer(&engine, &[("reviews_read", 4.0), ("comparisons", 1.0)]);
+    let mut unset = record(&engine, &[("reviews_read", 4.0), ("comparisons", 1.0)]);
     unset.unset("reviews_read").unwrap();
     unset.unset("comparisons").unwrap();
 
@@ -524,7 +508,7 @@ fn activity_after_a_purchase_starts_a_new_cycle() {
 
 #[test]
 fn sample_customers_land_in_their_expected_stage() {
-    let engine = engine();
+    let engine = built_in();
     let samples = models::sample_customers();
     assert!(samples.len() >= 10, "expected about a dozen samples");
     for sample in &samples {
@@ -548,7 +532,7 @@ fn sample_customers_land_in_their_expected_stage() {
 
 #[test]
 fn confidence_is_always_within_zero_and_one() {
-    let engine = engine();
+    let engine = built_in();
     let names = [
         "need_searches",
         "category_views",
@@ -599,7 +583,7 @@ fn confidence_is_always_within_zero_and_one() {
 
 #[test]
 fn split_evidence_gives_confidence_strictly_between_zero_and_one() {
-    let engine = engine();
+    let engine = built_in();
     // (signals, stage, points per stage in model order)
     type Split<'a> = (&'a [(&'a str, f64)], &'a str, [f64; 5]);
     let cases: &[Split<'_>] = &[
@@ -635,7 +619,7 @@ fn split_evidence_gives_confidence_strictly_between_zero_and_one() {
         ),
     ];
     for &(signals, stage, points) in cases {
-        let got = classify(&engine, &customer(&engine, signals));
+        let got = classify(&engine, &record(&engine, signals));
         assert_eq!(got.stage, stage, "for {signals:?}");
         let evidence: Vec<f64> = got.evidence.values().copied().collect();
         assert_eq!(evidence, points, "evidence for {signals:?}");

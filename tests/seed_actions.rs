@@ -16,6 +16,7 @@
 //! purchases, tickets, days since the last purchase, ...) varied, and the
 //! test checks that it really lands there.
 
+use crate::support::{built_in, XorShift};
 use buyer_journey::{
     models, ContactLog, DecisionRecord, Engine, Outcome, Reason, SignalRecord, Timestamp,
 };
@@ -50,41 +51,6 @@ const ACTIVITY: [&[&str]; 4] = [
 
 /// How many customers to generate for each stage.
 const PER_STAGE: usize = 400;
-
-/// A small xorshift generator: the same customers on every run.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// A number in `low..=high`.
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.below(high - low + 1)
-    }
-
-    /// True `num` times in `den`.
-    fn chance(&mut self, num: u64, den: u64) -> bool {
-        self.below(den) < num
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        // The slices are a few items long.
-        #[allow(clippy::cast_possible_truncation)]
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 /// A generated customer: the signals that are present, by name.
 #[derive(Debug, Clone, Default)]
@@ -280,16 +246,10 @@ impl std::fmt::Display for Case {
     }
 }
 
-fn engine() -> Engine {
-    Engine::builder(models::buying_process())
-        .build()
-        .expect("the built-in model builds")
-}
-
 /// `PER_STAGE` generated customers of each stage, decided with an empty
 /// contact history; asserts that each landed in the stage it was built for.
 fn cases(engine: &Engine) -> [Vec<Case>; 5] {
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut rng = XorShift::new();
     let mut scratch = engine.scratch();
     let log = ContactLog::new();
     let now = Timestamp::from_unix_seconds(1_700_000_000);
@@ -312,7 +272,7 @@ fn cases(engine: &Engine) -> [Vec<Case>; 5] {
 
 #[test]
 fn the_generated_customers_land_in_their_stages_with_varied_signals() {
-    let engine = engine();
+    let engine = built_in();
     let cases = cases(&engine);
     for (stage, cases) in cases.iter().enumerate() {
         assert!(cases.len() >= 50, "{}: {}", STAGES[stage], cases.len());
@@ -348,7 +308,7 @@ fn the_generated_customers_land_in_their_stages_with_varied_signals() {
 
 #[test]
 fn no_sales_pitch_while_a_need_is_only_recognised() {
-    let engine = engine();
+    let engine = built_in();
     let pitches: Vec<&str> = engine
         .actions()
         .filter(|a| a.kind() == "sales_pitch")
@@ -405,7 +365,7 @@ fn no_sales_pitch_while_a_need_is_only_recognised() {
 
 #[test]
 fn information_search_finds_reviews_and_guides() {
-    let engine = engine();
+    let engine = built_in();
     for case in &cases(&engine)[INFORMATION_SEARCH] {
         assert!(case.suggests("social_proof"), "{case}");
         assert!(case.suggests("content"), "{case}");
@@ -415,7 +375,7 @@ fn information_search_finds_reviews_and_guides() {
 
 #[test]
 fn a_consultation_is_among_the_top_three_in_evaluation() {
-    let engine = engine();
+    let engine = built_in();
     for case in &cases(&engine)[EVALUATION] {
         let rank = case.rank_of("consultation");
         assert!(rank.is_some_and(|r| r <= 3), "{case}");
@@ -424,7 +384,7 @@ fn a_consultation_is_among_the_top_three_in_evaluation() {
 
 #[test]
 fn checkout_help_is_among_the_top_three_in_the_purchase_decision() {
-    let engine = engine();
+    let engine = built_in();
     for case in &cases(&engine)[PURCHASE_DECISION] {
         let rank = case.rank_of("checkout_assist");
         assert!(rank.is_some_and(|r| r <= 3), "{case}");
@@ -433,7 +393,7 @@ fn checkout_help_is_among_the_top_three_in_the_purchase_decision() {
 
 #[test]
 fn an_open_complaint_is_handled_first_after_a_purchase() {
-    let engine = engine();
+    let engine = built_in();
     let mut complaining = 0;
     for case in &cases(&engine)[POST_PURCHASE] {
         let open = case.customer.count("open_complaints") >= 1.0;
@@ -454,7 +414,7 @@ fn an_open_complaint_is_handled_first_after_a_purchase() {
 
 #[test]
 fn a_complaining_customer_is_not_sold_to_in_any_stage() {
-    let engine = engine();
+    let engine = built_in();
     let mut complaining = 0;
     for case in cases(&engine).iter().flatten() {
         if case.has_tag("complaining") {
@@ -478,7 +438,7 @@ fn a_complaining_customer_is_not_sold_to_in_any_stage() {
 ///   risk, and never for one complaining or at risk.
 #[test]
 fn post_purchase_relationship_actions_follow_the_tags() {
-    let engine = engine();
+    let engine = built_in();
     let cases = cases(&engine);
     let mut seen = [0usize; 5];
     for case in &cases[POST_PURCHASE] {
@@ -536,7 +496,7 @@ fn post_purchase_relationship_actions_follow_the_tags() {
 
 #[test]
 fn every_sample_customer_gets_a_suggestion() {
-    let engine = engine();
+    let engine = built_in();
     let mut scratch = engine.scratch();
     let log = ContactLog::new();
     let samples = models::sample_customers();
