@@ -14,4 +14,5 @@ mod pictures;
 mod policies;
 mod principles;
 mod seed_actions;
+mod suite;
 mod support;
