@@ -158,7 +158,9 @@
 //! [`Error`] and leaves what it was applied to unchanged. Deserializing a
 //! structured condition relies on the serde format's own recursion limit
 //! (`serde_json` stops at 128 levels); the depth limit is then enforced when
-//! the engine is built. The crate has no `unsafe` code.
+//! the engine is built. A [`Condition`] built in Rust may be deeper than any
+//! limit: dropping, cloning, comparing and printing it never recurse, and
+//! serializing it is an error past 128 levels. The crate has no `unsafe` code.
 //!
 //! # Determinism
 //!

@@ -381,6 +381,23 @@ proptest! {
         prop_assert_eq!(when, When::Tree(c));
     }
 
+    /// `Clone` and `PartialEq` are written by hand (to be safe at any
+    /// depth): a clone equals its original and prints alike, and two
+    /// conditions are equal exactly when their JSON forms are.
+    #[test]
+    fn clones_are_equal_and_equality_follows_the_json_form(
+        c in condition(),
+        other in condition(),
+        same in any::<bool>(),
+    ) {
+        let copy = c.clone();
+        prop_assert!(copy == c, "condition: {}", c);
+        prop_assert_eq!(copy.to_string(), c.to_string());
+        let d = if same { copy } else { other };
+        let json = |c: &Condition| serde_json::to_value(c).unwrap();
+        prop_assert_eq!(c == d, json(&c) == json(&d), "{} / {}", c, d);
+    }
+
     /// A condition within some limits prints as text that parses within the
     /// same limits (the text length aside), so a tree accepted in the
     /// structured form can always be stored as text.

@@ -409,18 +409,24 @@ fn thousands_of_terms_in_a_sum() {
     assert!(Condition::parse(&text).is_ok());
 }
 
-/// Nested `not` around a comparison, built without recursion.
-fn nested_not(depth: usize) -> Condition {
-    let mut condition = Condition::Present("visits".into());
+/// `depth` levels of `not` around `leaf`, built without recursion.
+fn nested_not_around(depth: usize, leaf: Condition) -> Condition {
+    let mut condition = leaf;
     for _ in 0..depth {
         condition = Condition::Not(Box::new(condition));
     }
     condition
 }
 
-/// Nested arithmetic, `((visits + 1) + 1) + ...`, built without recursion.
-fn nested_sum(depth: usize) -> Expr {
-    let mut expr = Expr::Signal("visits".into());
+/// `depth` levels of `not` around `present(visits)`.
+fn nested_not(depth: usize) -> Condition {
+    nested_not_around(depth, Condition::Present("visits".into()))
+}
+
+/// Nested arithmetic, `((signal + 1) + 1) + ...` with `depth` additions,
+/// built without recursion.
+fn nested_sum_of(depth: usize, signal: &str) -> Expr {
+    let mut expr = Expr::Signal(signal.into());
     for _ in 0..depth {
         expr = Expr::Binary {
             op: ArithOp::Add,
@@ -431,32 +437,22 @@ fn nested_sum(depth: usize) -> Expr {
     expr
 }
 
-/// Takes a deep tree apart iteratively, so that dropping it in the test does
-/// not recurse once per level.
-fn dismantle(condition: Condition) {
-    let mut stack = vec![condition];
-    while let Some(condition) = stack.pop() {
-        match condition {
-            Condition::Not(inner) => stack.push(*inner),
-            Condition::All(items) | Condition::Any(items) => stack.extend(items),
-            Condition::AtLeast { of, .. } => stack.extend(of),
-            _ => {}
-        }
-    }
+/// `visits + 1 + 1 + ...` with `depth` additions.
+fn nested_sum(depth: usize) -> Expr {
+    nested_sum_of(depth, "visits")
 }
 
 #[test]
 fn deep_structured_conditions_are_errors() {
-    // Dropping a boxed chain recurses once per level (`Drop` of `Box`), in
-    // the engine builder as anywhere; 10,000 levels stay within the 2 MiB
-    // stack of a test thread even in debug builds.
-    const DEPTH: usize = 10_000;
+    // Far past any limit, on the 2 MiB stack of a test thread: the library
+    // measures, drops and clones a tree without recursion.
+    const DEPTH: usize = 100_000;
     let schema = Schema::new(&small_signals()).unwrap();
 
     let deep = nested_not(DEPTH);
     assert_limit(deep.check(&schema), "max_depth");
     assert_limit(deep.evaluate(&schema, &schema.record()), "max_depth");
-    dismantle(deep);
+    drop(deep);
 
     assert_limit(
         build(
@@ -490,25 +486,6 @@ fn deep_structured_conditions_are_errors() {
 }
 
 #[test]
-fn a_hundred_thousand_levels_in_a_big_stack() {
-    // The library measures a tree without recursion; only dropping the tree
-    // needs a stack as deep as the tree, so give this thread a big one.
-    let worker = std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(|| {
-            let schema = Schema::new(&small_signals()).unwrap();
-            let deep = nested_not(100_000);
-            assert_limit(deep.check(&schema), "max_depth");
-            assert_limit(
-                build(small_spec([When::Tree(deep)]), Limits::default()),
-                "max_depth",
-            );
-        })
-        .unwrap();
-    worker.join().unwrap();
-}
-
-#[test]
 fn deeply_nested_json_is_a_serde_error() {
     let n = 100_000;
     let json = format!(
@@ -531,6 +508,242 @@ fn deeply_nested_json_is_a_serde_error() {
         build(small_spec([When::Tree(condition)]), Limits::default()),
         "max_depth",
     );
+}
+
+// ---------------------------------------------------------------------------
+// Trees of any depth, built in Rust past every limit: dropping, cloning,
+// comparing and printing never recurse, and serializing stops at its bound
+// with an error. All on the 2 MiB stack of a test thread.
+// ---------------------------------------------------------------------------
+
+/// Levels in the trees below: far more than any stack takes by recursion.
+const DEEP: usize = 100_000;
+
+/// The deepest tree that serializes, as documented on `Condition`.
+const SERIALIZE_DEPTH: usize = 128;
+
+/// `not`, `all` and `any` in turn, `depth` levels around `leaf` (whose text
+/// is `leaf_text`), each `all` and `any` with a second item; and the text the
+/// tree prints as, built alongside it.
+fn nested_mix(depth: usize, leaf: Condition, leaf_text: &str) -> (Condition, String) {
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Leaf,
+        Not,
+        All,
+        Any,
+    }
+    let mut condition = leaf;
+    let mut inner = Kind::Leaf;
+    // Each level prints as its `before`, the level inside it, its `after`.
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    for level in 0..depth {
+        // An `and`/`or` chain needs parentheses inside `not`, an `and` or
+        // `or` chain inside `and`, and an `or` chain inside `or`.
+        let (kind, open, close) = match level % 3 {
+            0 => {
+                condition = Condition::Not(Box::new(condition));
+                match inner {
+                    Kind::All | Kind::Any => (Kind::Not, "not (", ")"),
+                    _ => (Kind::Not, "not ", ""),
+                }
+            }
+            1 => {
+                condition = Condition::All(vec![condition, Condition::Present("orders".into())]);
+                match inner {
+                    Kind::All | Kind::Any => (Kind::All, "(", ") and present(orders)"),
+                    _ => (Kind::All, "", " and present(orders)"),
+                }
+            }
+            _ => {
+                condition = Condition::Any(vec![Condition::Bool(false), condition]);
+                match inner {
+                    Kind::Any => (Kind::Any, "false or (", ")"),
+                    _ => (Kind::Any, "false or ", ""),
+                }
+            }
+        };
+        before.push(open);
+        after.push(close);
+        inner = kind;
+    }
+    let mut text: String = before.into_iter().rev().collect();
+    text.push_str(leaf_text);
+    text.extend(after);
+    (condition, text)
+}
+
+/// The first characters of a long text, for a failure message.
+fn start(text: &str) -> &str {
+    &text[..text.len().min(60)]
+}
+
+#[test]
+fn a_hundred_thousand_nots_drop_clone_compare_and_print() {
+    let deep = nested_not(DEEP);
+    let copy = deep.clone();
+    assert!(copy == deep);
+    // Different only at the bottom, or one level shorter.
+    let other = nested_not_around(DEEP, Condition::Present("orders".into()));
+    assert!(other != deep);
+    assert!(nested_not(DEEP - 1) != deep);
+
+    let text = deep.to_string();
+    let expected = format!("{}present(visits)", "not ".repeat(DEEP));
+    assert!(text == expected, "{}", start(&text));
+    let debug = format!("{deep:?}");
+    assert_eq!(debug.len(), "Condition()".len() + expected.len());
+    assert!(debug.starts_with("Condition(not not "), "{}", start(&debug));
+
+    drop(deep);
+    drop(copy);
+    drop(other);
+}
+
+#[test]
+fn a_hundred_thousand_additions_drop_clone_compare_and_print() {
+    let compare = |left| Condition::Compare {
+        left,
+        op: CompareOp::Gt,
+        right: Expr::Number(0.0),
+    };
+    let deep = compare(nested_sum(DEEP));
+    let copy = deep.clone();
+    assert!(copy == deep);
+    assert!(compare(nested_sum_of(DEEP, "orders")) != deep);
+    assert!(compare(nested_sum(DEEP - 1)) != deep);
+    let text = deep.to_string();
+    assert!(
+        text == format!("visits{} > 0", " + 1".repeat(DEEP)),
+        "{}",
+        start(&text)
+    );
+
+    // A value on its own, nested to the right, where every level takes
+    // parentheses: `1 - (1 - (... - (1 - visits)))`.
+    let mut right = Expr::Signal("visits".into());
+    for _ in 0..DEEP {
+        right = Expr::Binary {
+            op: ArithOp::Sub,
+            left: Box::new(Expr::Number(1.0)),
+            right: Box::new(right),
+        };
+    }
+    assert!(right.clone() == right);
+    let text = right.to_string();
+    let expected = format!(
+        "{}1 - visits{}",
+        "1 - (".repeat(DEEP - 1),
+        ")".repeat(DEEP - 1)
+    );
+    assert!(text == expected, "{}", start(&text));
+    assert!(format!("{right:?}").starts_with("Expr(1 - (1 - ("));
+
+    drop(deep);
+    drop(copy);
+    drop(right);
+}
+
+#[test]
+fn a_hundred_thousand_levels_of_all_any_and_not() {
+    // The expected text is right: shallow, it parses back to the tree.
+    for depth in 0..12 {
+        let (tree, text) = nested_mix(
+            depth,
+            Condition::Present("visits".into()),
+            "present(visits)",
+        );
+        assert_eq!(Condition::parse(&text), Ok(tree), "{text}");
+    }
+
+    let (deep, expected) = nested_mix(DEEP, Condition::Present("visits".into()), "present(visits)");
+    assert!(expected.starts_with("not (false or not (false or not ("));
+    let copy = deep.clone();
+    assert!(copy == deep);
+    let (other, _) = nested_mix(DEEP, Condition::Present("orders".into()), "present(orders)");
+    assert!(other != deep);
+    let text = deep.to_string();
+    assert!(text == expected, "{}", start(&text));
+    assert!(format!("{deep:?}").starts_with("Condition(not (false or "));
+
+    drop(deep);
+    drop(copy);
+    drop(other);
+}
+
+/// Serializes with serde_json in each of its ways: to text, to pretty text
+/// and to a `Value`.
+fn serialize_every_way<T: serde::Serialize>(value: &T) -> Vec<Result<(), serde_json::Error>> {
+    vec![
+        serde_json::to_string(value).map(drop),
+        serde_json::to_string_pretty(value).map(drop),
+        serde_json::to_value(value).map(drop),
+    ]
+}
+
+#[track_caller]
+fn assert_too_deep_to_serialize<T: serde::Serialize>(value: &T) {
+    for result in serialize_every_way(value) {
+        let message = result
+            .expect_err("expected a serialization error")
+            .to_string();
+        assert_eq!(
+            message,
+            format!("cannot serialize a condition nested deeper than {SERIALIZE_DEPTH} levels")
+        );
+    }
+}
+
+#[test]
+fn serializing_stops_at_its_depth_bound() {
+    let deep_sum = Condition::Compare {
+        left: nested_sum(DEEP),
+        op: CompareOp::Gt,
+        right: Expr::Number(0.0),
+    };
+    let (mix, _) = nested_mix(DEEP, Condition::Bool(true), "true");
+    assert_too_deep_to_serialize(&nested_not(DEEP));
+    assert_too_deep_to_serialize(&deep_sum);
+    assert_too_deep_to_serialize(&mix);
+    assert_too_deep_to_serialize(&nested_sum(DEEP));
+    assert_too_deep_to_serialize(&small_spec([When::Tree(mix)]));
+
+    // Levels count as `Limits::max_depth` counts them, the leaf included.
+    let schema = Schema::new(&small_signals()).unwrap();
+    let limits = Limits::default().max_depth(SERIALIZE_DEPTH);
+    let at_bound = nested_not(SERIALIZE_DEPTH - 1);
+    assert!(at_bound.check_with(&schema, &limits).is_ok());
+    for result in serialize_every_way(&at_bound) {
+        assert!(result.is_ok());
+    }
+    let over = nested_not(SERIALIZE_DEPTH);
+    assert_limit(over.check_with(&schema, &limits), "max_depth");
+    assert_too_deep_to_serialize(&over);
+    // A comparison is a level, its values the ones below.
+    let sum_levels = |levels: usize| Condition::Compare {
+        left: nested_sum(levels - 2),
+        op: CompareOp::Gt,
+        right: Expr::Number(0.0),
+    };
+    assert!(serde_json::to_string(&sum_levels(SERIALIZE_DEPTH)).is_ok());
+    assert_too_deep_to_serialize(&sum_levels(SERIALIZE_DEPTH + 1));
+    assert!(serde_json::to_string(&nested_sum(SERIALIZE_DEPTH - 1)).is_ok());
+    assert_too_deep_to_serialize(&nested_sum(SERIALIZE_DEPTH));
+    let (mix_at_bound, _) = nested_mix(SERIALIZE_DEPTH - 1, Condition::Bool(true), "true");
+    assert!(serde_json::to_string(&mix_at_bound).is_ok());
+    let (mix_over, _) = nested_mix(SERIALIZE_DEPTH, Condition::Bool(true), "true");
+    assert_too_deep_to_serialize(&mix_over);
+
+    // serde_json reads at most 127 nested objects and arrays, so the chain
+    // at the bound does not read back; one level below it does, and so does
+    // a comparison of sums (two objects a level) half as deep.
+    let below = nested_not(SERIALIZE_DEPTH - 2);
+    let json = serde_json::to_string(&below).unwrap();
+    let back: Condition = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, below);
+    let sum = sum_levels(SERIALIZE_DEPTH / 2);
+    let back: Condition = serde_json::from_str(&serde_json::to_string(&sum).unwrap()).unwrap();
+    assert_eq!(back, sum);
 }
 
 // ---------------------------------------------------------------------------

@@ -733,3 +733,60 @@ fn advance_with_host_signals_does_not_allocate() {
     );
     assert_eq!(advance_all(&engine, &states, &visitors), [0, 0]);
 }
+
+// --- conditions ----------------------------------------------------------------
+
+/// A suggestion's `why` prints its condition, so printing is on the
+/// allocation-free path too: a condition within the default limits prints
+/// without allocating, however it nests, and so does comparing it with a
+/// constant as `why` does.
+#[test]
+fn printing_a_condition_within_the_limits_does_not_allocate() {
+    use buyer_journey::{ArithOp, CompareOp, Condition, Expr, Limits, Schema};
+
+    let schema = Schema::new(&[SignalSpec::count("visits")]).unwrap();
+    let leaf = || Condition::Present("visits".into());
+    // The shapes that leave the most work pending per level: a first item in
+    // parentheses with more items after it, and arithmetic whose left
+    // operands need parentheses at every other level.
+    let (mut and_chain, mut at_least) = (leaf(), leaf());
+    for _ in 1..32 {
+        and_chain = Condition::All(vec![and_chain, leaf()]);
+        at_least = Condition::AtLeast {
+            k: 1,
+            of: vec![at_least, leaf()],
+        };
+    }
+    let mut sum = Expr::Signal("visits".into());
+    for level in 2..32 {
+        sum = Expr::Binary {
+            op: if level % 2 == 0 {
+                ArithOp::Mul
+            } else {
+                ArithOp::Add
+            },
+            left: Box::new(sum),
+            right: Box::new(Expr::Number(2.0)),
+        };
+    }
+    let compare = Condition::Compare {
+        left: sum,
+        op: CompareOp::Gt,
+        right: Expr::Number(1.0),
+    };
+
+    let mut text = String::with_capacity(1 << 16);
+    for condition in [and_chain, at_least, compare] {
+        // As deep as the default limits allow.
+        assert_eq!(condition.check(&schema), Ok(()), "{condition}");
+        let shallower = Limits::default().max_depth(31);
+        assert!(condition.check_with(&schema, &shallower).is_err());
+
+        let count = allocations(|| {
+            text.clear();
+            write!(text, "{condition} {condition:?}").unwrap();
+            assert!(condition != Condition::Bool(true));
+        });
+        assert_eq!(count, 0, "printing allocated {count} times: {condition}");
+    }
+}

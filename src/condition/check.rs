@@ -1,6 +1,6 @@
 //! Ids and types of a condition against a schema, before any evaluation.
 
-use crate::condition::span::NodeRef;
+use crate::condition::tree::Node;
 use crate::condition::{CompareOp, Condition, Expr};
 use crate::error::{Error, ErrorKind, Location};
 use crate::limits::Limits;
@@ -36,7 +36,7 @@ impl Type<'_> {
 #[derive(Debug)]
 pub(crate) struct Failed<'a> {
     pub(crate) error: Error,
-    pub(crate) focus: Option<NodeRef<'a>>,
+    pub(crate) focus: Option<Node<'a>>,
 }
 
 impl From<Error> for Failed<'_> {
@@ -46,7 +46,7 @@ impl From<Error> for Failed<'_> {
 }
 
 #[cold]
-fn type_error(message: String, focus: NodeRef<'_>) -> Failed<'_> {
+fn type_error(message: String, focus: Node<'_>) -> Failed<'_> {
     Failed {
         error: Error::type_error(message),
         focus: Some(focus),
@@ -68,7 +68,7 @@ struct Checker<'s> {
 }
 
 impl<'s> Checker<'s> {
-    fn signal<'a>(&self, id: &str, at: NodeRef<'a>) -> Result<&'s Signal, Failed<'a>> {
+    fn signal<'a>(&self, id: &str, at: Node<'a>) -> Result<&'s Signal, Failed<'a>> {
         self.schema.resolve(id).map_err(|error| Failed {
             error,
             focus: Some(at),
@@ -76,7 +76,7 @@ impl<'s> Checker<'s> {
     }
 
     fn condition<'a>(&self, condition: &'a Condition) -> Result<(), Failed<'a>> {
-        let here = NodeRef::Condition(condition);
+        let here = Node::Cond(condition);
         match condition {
             Condition::Bool(_) => Ok(()),
             Condition::Compare { left, op, right } => self.compare(condition, left, *op, right),
@@ -86,7 +86,7 @@ impl<'s> Checker<'s> {
                     if !is_constant(item) {
                         return Err(type_error(
                             format!("the items of an 'in' list must be constants, found '{item}'"),
-                            first_signal(item).unwrap_or(NodeRef::Expr(item)),
+                            first_signal(item).unwrap_or(Node::Expr(item)),
                         ));
                     }
                     self.comparable(condition, value, ty, CompareOp::Eq, item, self.expr(item)?)?;
@@ -102,7 +102,7 @@ impl<'s> Checker<'s> {
                                 "'between' compares numbers, but '{expr}' is {}",
                                 ty.describe()
                             ),
-                            first_signal(expr).unwrap_or(NodeRef::Expr(expr)),
+                            first_signal(expr).unwrap_or(Node::Expr(expr)),
                         ));
                     }
                 }
@@ -154,7 +154,7 @@ impl<'s> Checker<'s> {
         let focus = || {
             first_signal(left)
                 .or_else(|| first_signal(right))
-                .unwrap_or(NodeRef::Condition(condition))
+                .unwrap_or(Node::Cond(condition))
         };
         let equality = matches!(op, CompareOp::Eq | CompareOp::Ne);
         match (left_type, right_type) {
@@ -190,7 +190,7 @@ impl<'s> Checker<'s> {
     }
 
     fn expr<'a>(&self, expr: &'a Expr) -> Result<Type<'s>, Failed<'a>> {
-        let here = NodeRef::Expr(expr);
+        let here = Node::Expr(expr);
         match expr {
             Expr::Signal(id) => {
                 let signal = self.signal(id, here)?;
@@ -217,7 +217,7 @@ impl<'s> Checker<'s> {
                                 op.symbol(),
                                 ty.describe()
                             ),
-                            first_signal(side).unwrap_or(NodeRef::Expr(side)),
+                            first_signal(side).unwrap_or(Node::Expr(side)),
                         ));
                     }
                 }
@@ -254,7 +254,7 @@ fn label<'a>(signal: &Signal, expr: &'a Expr) -> Result<(), Failed<'a>> {
             suggestion: suggest(text, signal.labels()),
         }
         .into(),
-        focus: Some(NodeRef::Expr(expr)),
+        focus: Some(Node::Expr(expr)),
     })
 }
 
@@ -263,9 +263,9 @@ fn is_constant(expr: &Expr) -> bool {
 }
 
 /// The first signal read in `expr`, to point an error at.
-fn first_signal(expr: &Expr) -> Option<NodeRef<'_>> {
+fn first_signal(expr: &Expr) -> Option<Node<'_>> {
     match expr {
-        Expr::Signal(_) => Some(NodeRef::Expr(expr)),
+        Expr::Signal(_) => Some(Node::Expr(expr)),
         Expr::Binary { left, right, .. } => first_signal(left).or_else(|| first_signal(right)),
         _ => None,
     }

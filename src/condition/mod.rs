@@ -42,9 +42,12 @@ mod interp;
 mod parse;
 mod print;
 mod span;
+mod tree;
 mod when;
 
 use serde::{Deserialize, Serialize};
+
+use tree::Node;
 
 use crate::error::Error;
 use crate::limits::{Bound, Limits};
@@ -69,7 +72,29 @@ pub use when::When;
 /// assert_eq!(tree.to_string(), "cart_adds >= 1 or checkout_starts >= 1");
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// # Trees of any depth
+///
+/// [`Limits`] bound what the library accepts, not the trees a program can
+/// build, so dropping, cloning, comparing and printing a condition never
+/// recurse and are safe at any depth. `Debug` shows the text form, as
+/// `Condition(a >= 1)`. Serialization nests a serializer call per level, so
+/// it is an error for a tree deeper than 128 levels, counted as
+/// [`Limits::max_depth`] counts them; deserialization relies on the format's
+/// own bound (serde_json stops at 128 levels of nesting).
+///
+/// ```
+/// use buyer_journey::Condition;
+///
+/// let deep = (0..100_000).fold(Condition::Present("a".into()), |inner, _| {
+///     Condition::Not(Box::new(inner))
+/// });
+/// assert!(deep.clone() == deep);
+/// assert!(deep.to_string().ends_with("not not present(a)"));
+/// let err = serde_json::to_string(&deep).unwrap_err();
+/// assert_eq!(err.to_string(), "cannot serialize a condition nested deeper than 128 levels");
+/// ```
+#[derive(Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Condition {
@@ -132,7 +157,10 @@ pub enum Condition {
 /// let condition = Condition::Compare { left: sum, op: CompareOp::Ge, right: Expr::Number(3.0) };
 /// assert_eq!(condition.to_string(), "reviews_read + info_page_views >= 3");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Like a [`Condition`], a value of any depth drops, clones, compares and
+/// prints without recursion, and serializes up to 128 levels deep.
+#[derive(Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Expr {
@@ -439,47 +467,9 @@ impl Condition {
     /// The nesting depth and the number of nodes, measured without recursion
     /// so that even a tree built by hand far past the limits is safe to measure.
     pub(crate) fn measure(&self) -> (usize, usize) {
-        enum Item<'a> {
-            Cond(&'a Condition),
-            Expr(&'a Expr),
-        }
-        let mut stack = vec![(Item::Cond(self), 1usize)];
-        let (mut depth, mut size) = (0, 0);
-        while let Some((item, level)) = stack.pop() {
-            depth = depth.max(level);
-            size += 1;
-            let below = level + 1;
-            match item {
-                Item::Cond(condition) => match condition {
-                    Condition::Bool(_) | Condition::Present(_) | Condition::Missing(_) => {}
-                    Condition::Compare { left, right, .. } => {
-                        stack.push((Item::Expr(left), below));
-                        stack.push((Item::Expr(right), below));
-                    }
-                    Condition::In { value, list } => {
-                        stack.push((Item::Expr(value), below));
-                        stack.extend(list.iter().map(|item| (Item::Expr(item), below)));
-                    }
-                    Condition::Between { value, low, high } => {
-                        for expr in [value, low, high] {
-                            stack.push((Item::Expr(expr), below));
-                        }
-                    }
-                    Condition::Not(inner) => stack.push((Item::Cond(inner), below)),
-                    Condition::All(items)
-                    | Condition::Any(items)
-                    | Condition::AtLeast { of: items, .. } => {
-                        stack.extend(items.iter().map(|item| (Item::Cond(item), below)));
-                    }
-                },
-                Item::Expr(Expr::Binary { left, right, .. }) => {
-                    stack.push((Item::Expr(left), below));
-                    stack.push((Item::Expr(right), below));
-                }
-                Item::Expr(_) => {}
-            }
-        }
-        (depth, size)
+        tree::walk(Node::Cond(self)).fold((0, 0), |(depth, size), (_, level)| {
+            (depth.max(level), size + 1)
+        })
     }
 
     /// `Err(Error::Limit)` when the condition is deeper or larger than `limits`.

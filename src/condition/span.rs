@@ -8,29 +8,22 @@
 //! pre-order, and [`Spans::column_of`] finds a node's column by walking the
 //! tree in that same order.
 
-use crate::condition::{Condition, Expr};
+use crate::condition::tree::{walk, Node};
+use crate::condition::Condition;
 
-/// A node of a condition tree: a condition or a value.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum NodeRef<'a> {
-    Condition(&'a Condition),
-    Expr(&'a Expr),
-}
-
-impl NodeRef<'_> {
-    /// Whether both refer to the very same node of one tree.
-    fn is(self, other: NodeRef<'_>) -> bool {
-        match (self, other) {
-            (NodeRef::Condition(a), NodeRef::Condition(b)) => std::ptr::eq(a, b),
-            (NodeRef::Expr(a), NodeRef::Expr(b)) => std::ptr::eq(a, b),
-            _ => false,
-        }
+/// Whether `a` and `b` are the very same node of one tree.
+fn same(a: Node<'_>, b: Node<'_>) -> bool {
+    match (a, b) {
+        (Node::Cond(a), Node::Cond(b)) => std::ptr::eq(a, b),
+        (Node::Expr(a), Node::Expr(b)) => std::ptr::eq(a, b),
+        _ => false,
     }
 }
 
 /// The column (1-based, in characters) of each node of a parsed condition,
-/// in pre-order: a node, then its children in the order they are written
-/// (`left` before `right`, `value` before the list, `low` before `high`).
+/// in the pre-order of [`walk`]: a node, then its children in the order they
+/// are written (`left` before `right`, `value` before the list, `low` before
+/// `high`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Spans(Vec<usize>);
 
@@ -41,46 +34,8 @@ impl Spans {
 
     /// The column where `node`, a node of `condition` (the tree these spans
     /// were parsed with), was written.
-    pub(crate) fn column_of(&self, condition: &Condition, node: NodeRef<'_>) -> Option<usize> {
-        let position = preorder(condition).position(|visited| visited.is(node))?;
+    pub(crate) fn column_of(&self, condition: &Condition, node: Node<'_>) -> Option<usize> {
+        let position = walk(Node::Cond(condition)).position(|(visited, _)| same(visited, node))?;
         self.0.get(position).copied()
     }
-}
-
-/// The nodes of `condition` in pre-order, walked with a stack on the heap so
-/// that no depth exhausts the call stack.
-pub(crate) fn preorder(condition: &Condition) -> impl Iterator<Item = NodeRef<'_>> {
-    let mut stack = vec![NodeRef::Condition(condition)];
-    std::iter::from_fn(move || {
-        let node = stack.pop()?;
-        // Children go on the stack last first, so the first comes off next.
-        let before = stack.len();
-        match node {
-            NodeRef::Condition(condition) => match condition {
-                Condition::Bool(_) | Condition::Present(_) | Condition::Missing(_) => {}
-                Condition::Compare { left, right, .. } => {
-                    stack.extend([NodeRef::Expr(left), NodeRef::Expr(right)]);
-                }
-                Condition::In { value, list } => {
-                    stack.push(NodeRef::Expr(value));
-                    stack.extend(list.iter().map(NodeRef::Expr));
-                }
-                Condition::Between { value, low, high } => {
-                    stack.extend([value, low, high].map(NodeRef::Expr));
-                }
-                Condition::Not(inner) => stack.push(NodeRef::Condition(inner)),
-                Condition::All(items)
-                | Condition::Any(items)
-                | Condition::AtLeast { of: items, .. } => {
-                    stack.extend(items.iter().map(NodeRef::Condition));
-                }
-            },
-            NodeRef::Expr(Expr::Binary { left, right, .. }) => {
-                stack.extend([NodeRef::Expr(left), NodeRef::Expr(right)]);
-            }
-            NodeRef::Expr(_) => {}
-        }
-        stack[before..].reverse();
-        Some(node)
-    })
 }
