@@ -100,7 +100,7 @@ impl Funnel {
     ///
     /// # Errors
     ///
-    /// [`Error::Unknown`] at `state.stage` when the model has no stage with
+    /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) at `state.stage` when the model has no stage with
     /// the state's id; nothing is counted then.
     ///
     /// ```
@@ -134,7 +134,7 @@ impl Funnel {
     ///
     /// # Errors
     ///
-    /// [`Error::Unknown`] at `decision.stage` when the decision comes from an
+    /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) at `decision.stage` when the decision comes from an
     /// engine whose model has a stage this funnel's model lacks; nothing is
     /// counted then.
     ///
@@ -169,7 +169,7 @@ impl Funnel {
     ///
     /// # Errors
     ///
-    /// [`Error::Unknown`] at `transition.from` or `transition.to` when the
+    /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) at `transition.from` or `transition.to` when the
     /// model has no stage with that id; nothing is counted then.
     ///
     /// ```

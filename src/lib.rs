@@ -14,6 +14,42 @@
 //! types of customer (tags) and the catalog of actions the seed texts
 //! describe for each stage.
 //!
+//! # The pipeline
+//!
+//! Data flows one way, one module a step, each reading only the steps
+//! before it:
+//!
+//! 1. **Input**: a [`Schema`] of typed signals and the host's values
+//!    ([`SignalRecord`] or its own [`Signals`]); the [`condition`] language
+//!    every rule is written in.
+//! 2. **Spec**: the whole ruleset as plain serde data, [`RulesetSpec`].
+//! 3. **Validation**: every id resolved, every condition parsed and checked,
+//!    every bound respected, or one error located at its place; the
+//!    validated parts are what the engine shows: [`Rule`], [`Tag`],
+//!    [`Action`], [`TransitionRule`].
+//! 4. **Compilation**: each distinct comparison once, each condition a
+//!    formula over their bits.
+//! 5. **Engine**: [`Engine`] composes the compiled classifier (rules, hit
+//!    policy, scorers, tags), the action catalog and the journey machine,
+//!    and answers for one customer at a time without allocating:
+//!    [`Engine::classify`], [`Engine::decide`], [`Engine::advance`].
+//! 6. **Reports** for people, off the hot path: [`Engine::explain`],
+//!    [`Funnel`], [`Engine::to_mermaid`].
+//!
+//! # Ids and indices
+//!
+//! Every entity a ruleset declares (signal, stage, rule, tag, action,
+//! transition) has an **id**, the string the ruleset names it by and output
+//! reports: `"cart_adds"`, `"evaluation"`, `"purchase_decision.cart"`. An
+//! engine also gives each an **index**, its dense position
+//! ([`SignalIndex`], [`StageIndex`], ...), the fast handle for plug-ins on
+//! the hot path. Stages and actions also have a **name** for people. So
+//! `stage.id()` is `"evaluation"`, `stage.index()` its position in the model
+//! and `stage.name()` `"Evaluation of options"`; lookups by id are `find`
+//! ([`StageModel::find`], [`Engine::find_rule`]), lookups by index are named
+//! after the entity ([`StageModel::stage`], [`Engine::rule`]). Store ids:
+//! indices are only meaningful for the engine that issued them.
+//!
 //! # Quickstart
 //!
 //! ```
@@ -150,10 +186,14 @@
 //!
 //! Rulesets and condition text may come from people other than the host's
 //! developers, so every input is bounded by [`Limits`]: the number of
-//! signals, labels, stages, rules, tags and actions, the length of condition text, the
-//! nesting depth and the size of a condition. Exceeding one is an
-//! [`Error::Limit`]. The parser and every walk over a condition are bounded by
-//! the depth limit, so no input can exhaust the stack, and no input (ruleset,
+//! signals, labels, stages, rules, tags and actions, the length of ids and
+//! labels and of condition text, the nesting depth and the size of a
+//! condition. Exceeding one is an [`ErrorKind::Limit`]. The work done for
+//! bad input is bounded too: a "did you mean" suggestion compares at most
+//! 64 characters within a band, whatever the length of the unknown id, and
+//! the required and excluded tags of an action are checked in linear time.
+//! The parser and every walk over a condition are bounded by the depth
+//! limit, so no input can exhaust the stack, and no input (ruleset,
 //! condition text, signal value) makes the library panic: bad input gets an
 //! [`Error`] and leaves what it was applied to unchanged. Deserializing a
 //! structured condition relies on the serde format's own recursion limit
@@ -165,10 +205,11 @@
 //! # Determinism
 //!
 //! The same engine, signals, contact history (or journey state) and `now`
-//! always give the same decision: stage ties break by model order and rule
-//! id (see [`HitPolicy`]), action ties by catalog order, transition rules by
-//! priority then declaration order, the fired rules are reported in rule
-//! order, and the library reads no clock, no randomness and no global
+//! always give the same decision: under the `first` hit policy stage rules
+//! are tried by priority, then in the order written; stage ties break by
+//! model order (see [`HitPolicy`]), action ties by catalog order, transition
+//! rules by priority then declaration order, the fired rules are reported in
+//! rule order, and the library reads no clock, no randomness and no global
 //! state. Time comes from the host as a [`Timestamp`].
 
 #![forbid(unsafe_code)]

@@ -403,7 +403,7 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// [`Error::Unknown`] when the state names a stage the model does not
+    /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) when the state names a stage the model does not
     /// have (for example one removed from the model since the state was
     /// stored); the state is left as it was.
     ///

@@ -234,7 +234,7 @@ impl PropensityRuleSpec {
 
 /// How often an action may be shown to one customer. Every limit is
 /// optional; the default has none. The host reports what it showed and what
-/// the customer dismissed through a [`ContactHistory`].
+/// the customer dismissed through a [`ContactHistory`](crate::ContactHistory).
 ///
 /// ```
 /// use buyer_journey::{ContactPolicy, Span};
