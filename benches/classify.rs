@@ -338,7 +338,7 @@ fn bench_default_model(c: &mut Criterion) {
     let mut group = c.benchmark_group("classify/default_model");
     group.throughput(Throughput::Elements(CUSTOMERS as u64));
     group.bench_function("engine", |b| {
-        b.iter(|| classify_all(&engine, &records, &mut scratch))
+        b.iter(|| classify_all(&engine, &records, &mut scratch));
     });
     group.bench_function("baseline", |b| {
         b.iter(|| {
@@ -348,7 +348,7 @@ fn bench_default_model(c: &mut Criterion) {
                 stages += stage + usize::from(tags);
             }
             stages
-        })
+        });
     });
     group.bench_function("interpreter", |b| {
         b.iter(|| {
@@ -357,7 +357,7 @@ fn bench_default_model(c: &mut Criterion) {
                 fired += engine.classify_interpreted(black_box(record)).fired.len();
             }
             fired
-        })
+        });
     });
     group.finish();
 }
@@ -451,7 +451,7 @@ fn bench_decide(c: &mut Criterion) {
     let mut group = c.benchmark_group("decide/default_model");
     group.throughput(Throughput::Elements(CUSTOMERS as u64));
     group.bench_function("classify", |b| {
-        b.iter(|| classify_all(&engine, &records, &mut scratch))
+        b.iter(|| classify_all(&engine, &records, &mut scratch));
     });
     for (name, history) in &histories {
         group.bench_function(format!("decide/{name}_history"), |b| {
@@ -462,7 +462,7 @@ fn bench_decide(c: &mut Criterion) {
                     actions += decision.actions().len() + decision.stage().index().as_usize();
                 }
                 actions
-            })
+            });
         });
     }
     group.bench_function("baseline/empty_history", |b| {
@@ -476,7 +476,7 @@ fn bench_decide(c: &mut Criterion) {
                 }
             }
             actions
-        })
+        });
     });
     group.finish();
 }
@@ -493,8 +493,8 @@ struct PlainState {
 
 /// The built-in transitions written by hand: the new state, and the index
 /// (in declaration order) of the rule that moved the customer. Out of every
-/// stage but post_purchase, to the furthest later stage with evidence (the
-/// stage rules of [`baseline`]); out of post_purchase after 7 days, with no
+/// stage but `post_purchase`, to the furthest later stage with evidence (the
+/// stage rules of [`baseline`]); out of `post_purchase` after 7 days, with no
 /// complaint or ticket open, to the furthest earlier stage with evidence of
 /// more than one page view, as a new cycle.
 // `!(x >= 1.0)` is meant: it holds when `x` is missing, as `not (x >= 1)` does.
@@ -625,7 +625,7 @@ fn bench_advance(c: &mut Criterion) {
                 cycles += step.state.cycles() + u32::from(step.moved());
             }
             cycles
-        })
+        });
     });
     group.bench_function("baseline", |b| {
         b.iter(|| {
@@ -636,7 +636,7 @@ fn bench_advance(c: &mut Criterion) {
                 cycles += next.cycles + u32::from(rule.is_some());
             }
             cycles
-        })
+        });
     });
     group.finish();
 }

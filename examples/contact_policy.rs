@@ -36,6 +36,8 @@
 //! does, so running it verifies them: it panics if the engine changes its
 //! behaviour.
 
+use std::fmt::Write as _;
+
 use buyer_journey::{
     models, ContactHistory, ContactLog, Engine, Explanation, Outcome, Reason, Span, Timestamp,
 };
@@ -253,7 +255,7 @@ fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::e
                 let count = log.dismissals(action);
                 match action.contact().max_dismissals {
                     Some(max) => {
-                        happened += &format!(", dismissed ({count} of {max} allowed)");
+                        let _ = write!(happened, ", dismissed ({count} of {max} allowed)");
                     }
                     None => happened += ", dismissed",
                 }

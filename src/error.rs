@@ -53,7 +53,7 @@ pub enum ErrorKind {
         message: String,
     },
     /// An id (of a signal, stage, rule, tag, ...) that nothing declares.
-    #[error("{location}unknown {what} '{id}'{}", did_you_mean(.suggestion))]
+    #[error("{location}unknown {what} '{id}'{}", did_you_mean(.suggestion.as_deref()))]
     Unknown {
         /// Where the id was used.
         location: Location,
@@ -65,7 +65,7 @@ pub enum ErrorKind {
         suggestion: Option<String>,
     },
     /// A label that the category signal does not declare.
-    #[error("{location}unknown label '{label}' for signal '{signal}'{}", did_you_mean(.suggestion))]
+    #[error("{location}unknown label '{label}' for signal '{signal}'{}", did_you_mean(.suggestion.as_deref()))]
     UnknownLabel {
         /// Where the label was used; empty when it came from a record.
         location: Location,
@@ -354,7 +354,7 @@ impl fmt::Display for Location {
     }
 }
 
-fn did_you_mean(suggestion: &Option<String>) -> String {
+fn did_you_mean(suggestion: Option<&str>) -> String {
     match suggestion {
         Some(id) => format!(", did you mean '{id}'?"),
         None => String::new(),

@@ -365,15 +365,7 @@ impl Engine {
         let mut actions: Vec<ActionTrace> = Vec::with_capacity(self.actions().len());
         for action in self.actions() {
             let mut reasons = Vec::new();
-            if !action.stages().contains(&stage.index()) {
-                reasons.push(Reason::OtherStage {
-                    stages: action
-                        .stages()
-                        .iter()
-                        .map(|index| self.stage_at(*index).id().to_owned())
-                        .collect(),
-                });
-            } else {
+            if action.stages().contains(&stage.index()) {
                 for tag in action.requires().iter().filter(|tag| !has(tag)) {
                     reasons.push(Reason::MissingTag { tag: tag_id(tag) });
                 }
@@ -391,6 +383,14 @@ impl Engine {
                         .flatten()
                         .map(Reason::from),
                 );
+            } else {
+                reasons.push(Reason::OtherStage {
+                    stages: action
+                        .stages()
+                        .iter()
+                        .map(|index| self.stage_at(*index).id().to_owned())
+                        .collect(),
+                });
             }
             let priority = reasons.is_empty().then(|| {
                 let rule = action

@@ -462,6 +462,7 @@ impl FunnelStats {
                 stage.share.clamp(0.0, 1.0)
             };
             // share is in [0, 1] and width at most 200: the cast is exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let bar = ((share * width as f64).round() as usize).min(width);
             let median = match stage.median_time {
                 Some(span) => span.to_string(),

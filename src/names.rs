@@ -16,7 +16,7 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "at_least",
 ];
 
-/// Checks a snake_case id (of a signal, stage, tag or kind): a lowercase
+/// Checks a `snake_case` id (of a signal, stage, tag or kind): a lowercase
 /// letter, then lowercase letters, digits or `_`, not a keyword, and no
 /// longer than [`Limits::max_id_len`]. `what` names the entity in the message.
 pub(crate) fn check_snake_case(id: &str, what: &str, limits: &Limits) -> Result<(), Error> {

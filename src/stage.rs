@@ -24,7 +24,7 @@ use crate::names::{check_snake_case, suggest};
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct StageSpec {
-    /// A snake_case id, unique in the model, used by rules and in output.
+    /// A `snake_case` id, unique in the model, used by rules and in output.
     pub id: String,
     /// A name for people.
     pub name: String,
@@ -77,7 +77,7 @@ impl Stage {
         self.index
     }
 
-    /// The stage's snake_case id, as rules and output name it.
+    /// The stage's `snake_case` id, as rules and output name it.
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
@@ -128,7 +128,7 @@ impl StageModel {
     /// # Errors
     ///
     /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an empty model,
-    /// an id that is not snake_case or appears twice, and an empty name;
+    /// an id that is not `snake_case` or appears twice, and an empty name;
     /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) for more stages than
     /// [`Limits::max_stages`] or an id longer than [`Limits::max_id_len`].
     pub fn new(stages: &[StageSpec]) -> Result<Self, Error> {

@@ -58,6 +58,7 @@ impl Timestamp {
     /// let now = Timestamp::from_unix_seconds(100);
     /// assert_eq!(now.before(Span::seconds(30)), Timestamp::from_unix_seconds(70));
     /// ```
+    #[must_use]
     pub fn before(self, span: Span) -> Timestamp {
         Timestamp(self.0.saturating_sub_unsigned(span.0))
     }

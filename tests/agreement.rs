@@ -532,9 +532,9 @@ proptest! {
         customers in proptest::collection::vec(customer(), 1..6),
     ) {
         // Seventy distinct comparisons guarantee more than one word of atoms.
-        let thresholds = (0..70i32).map(|i| {
-            let c = Condition::parse(&format!("visits >= {i} or score < {}", -i)).unwrap();
-            (i as usize % STAGES.len(), 0, c)
+        let thresholds = (0..70usize).map(|i| {
+            let c = Condition::parse(&format!("visits >= {i} or score < -{i}")).unwrap();
+            (i % STAGES.len(), 0, c)
         });
         let rules = Ruleset {
             stage_rules: thresholds

@@ -96,32 +96,32 @@ type Move = (
 /// Each customer's moves.
 ///
 /// How the model moves them (forward rules fire on evidence for a later
-/// stage, the furthest first; new-cycle rules fire from post_purchase only
+/// stage, the furthest first; new-cycle rules fire from `post_purchase` only
 /// after 7 days there and without an open complaint or ticket):
 ///
-/// - j01: day 0 need searches → placed in need_recognition. Day 2 reviews →
-///   information_search (2 days). Day 5 a cart add, no comparison →
-///   purchase_decision, skipping evaluation (3 days). Day 6 a purchase, cycle
-///   counts reset → post_purchase (1 day). Day 24 a cart add, 18 days after
-///   the purchase → new cycle in purchase_decision. Day 25 the second
-///   purchase → post_purchase (1 day).
-/// - j02: day 0 a review → information_search. Day 3 a comparison →
-///   evaluation (3 days). Day 4 a checkout → purchase_decision (1 day).
-///   Day 5 a purchase → post_purchase (1 day). Day 7 one guide read: a
+/// - j01: day 0 need searches → placed in `need_recognition`. Day 2 reviews →
+///   `information_search` (2 days). Day 5 a cart add, no comparison →
+///   `purchase_decision`, skipping evaluation (3 days). Day 6 a purchase, cycle
+///   counts reset → `post_purchase` (1 day). Day 24 a cart add, 18 days after
+///   the purchase → new cycle in `purchase_decision`. Day 25 the second
+///   purchase → `post_purchase` (1 day).
+/// - j02: day 0 a review → `information_search`. Day 3 a comparison →
+///   evaluation (3 days). Day 4 a checkout → `purchase_decision` (1 day).
+///   Day 5 a purchase → `post_purchase` (1 day). Day 7 one guide read: a
 ///   single page view is no evidence of a new need, so no move, neither in
 ///   the 7-day dwell nor after it. Day 20 three guides read: 15 days in
-///   post_purchase → new cycle in information_search (15 days).
+///   `post_purchase` → new cycle in `information_search` (15 days).
 /// - j03: day 0 a comparison and a sales contact → evaluation. Day 2 a cart
-///   add → purchase_decision (2 days). Day 3 a purchase → post_purchase
+///   add → `purchase_decision` (2 days). Day 3 a purchase → `post_purchase`
 ///   (1 day). From day 6 a complaint is open, so the reviews and comparison
 ///   of day 12 start no new cycle, though the dwell is over from day 10.
-/// - j04: category views only → need_recognition on day 0, nothing later.
-/// - j05: day 0 a recommendation sought → information_search. Day 4 a quote
-///   request → evaluation (4 days). Day 11 cart adds → purchase_decision
-///   (7 days). Day 12 a purchase → post_purchase (1 day); a satisfaction
+/// - j04: category views only → `need_recognition` on day 0, nothing later.
+/// - j05: day 0 a recommendation sought → `information_search`. Day 4 a quote
+///   request → evaluation (4 days). Day 11 cart adds → `purchase_decision`
+///   (7 days). Day 12 a purchase → `post_purchase` (1 day); a satisfaction
 ///   rating is no cycle activity.
-/// - j06: day 0 a category view → need_recognition. Day 1 a brochure →
-///   information_search (1 day). Day 9 a sales contact → evaluation
+/// - j06: day 0 a category view → `need_recognition`. Day 1 a brochure →
+///   `information_search` (1 day). Day 9 a sales contact → evaluation
 ///   (8 days). A quote request and comparisons on day 21 are evaluation
 ///   again: no move.
 fn expected_moves() -> Vec<(&'static str, Vec<Move>)> {

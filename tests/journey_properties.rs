@@ -216,7 +216,7 @@ impl Cond {
 
     /// The documented meaning: a comparison that reads a missing value is
     /// false.
-    fn holds(&self, stages: usize, values: &[Option<u8>; 3], stage: usize, days: f64) -> bool {
+    fn holds(&self, stages: usize, values: [Option<u8>; 3], stage: usize, days: f64) -> bool {
         match self {
             Cond::Const(b) => *b,
             Cond::AtLeast(s, k) => values[*s].is_some_and(|v| v >= *k),
@@ -406,13 +406,13 @@ fn ruleset(
 /// whose `from` has the stage, highest priority first, then declaration
 /// order, the first whose minimum dwell has passed and whose condition
 /// holds.
-fn reference<'r>(
-    rules: &'r [Valid],
+fn reference(
+    rules: &[Valid],
     stages: usize,
     stage: usize,
     in_stage: Span,
-    values: &[Option<u8>; 3],
-) -> Option<&'r Valid> {
+    values: [Option<u8>; 3],
+) -> Option<&Valid> {
     let mut candidates: Vec<&Valid> = rules
         .iter()
         .filter(|rule| rule.from.contains(&stage))
@@ -425,11 +425,11 @@ fn reference<'r>(
     })
 }
 
-fn small_record(engine: &Engine, values: &[Option<u8>; 3]) -> SignalRecord {
+fn small_record(engine: &Engine, values: [Option<u8>; 3]) -> SignalRecord {
     let mut record = engine.record();
     for (name, value) in COUNTS.iter().zip(values) {
         if let Some(value) = value {
-            record.set(name, f64::from(*value)).unwrap();
+            record.set(name, f64::from(value)).unwrap();
         }
     }
     record
@@ -669,12 +669,12 @@ proptest! {
         if let Some(previous) = previous {
             state = state.with_previous(STAGE_IDS[previous % stages]);
         }
-        let signals = small_record(&engine, &values);
+        let signals = small_record(&engine, values);
         let mut scratch = engine.scratch();
         let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
         check_step(&engine, &state, now, &step)?;
 
-        let expected = reference(&valid, stages, stage, state.time_in_stage(now), &values);
+        let expected = reference(&valid, stages, stage, state.time_in_stage(now), values);
         prop_assert_eq!(
             step.transition.as_ref().and_then(|t| t.rule()),
             expected.map(|rule| rule.id.as_str()),

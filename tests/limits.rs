@@ -671,7 +671,7 @@ fn a_hundred_thousand_levels_of_all_any_and_not() {
     drop(other);
 }
 
-/// Serializes with serde_json in each of its ways: to text, to pretty text
+/// Serializes with `serde_json` in each of its ways: to text, to pretty text
 /// and to a `Value`.
 fn serialize_every_way<T: serde::Serialize>(value: &T) -> Vec<Result<(), serde_json::Error>> {
     vec![
@@ -1286,13 +1286,13 @@ fn broken_rulesets_are_errors() {
                     left: Expr::Signal("cart_adds".into()),
                     op: CompareOp::Ge,
                     right: Expr::Number(f64::NAN),
-                })
+                });
             }),
         ),
         (
             "stage_rules[2].when",
             Box::new(|s| {
-                s.stage_rules[2].when = When::Tree(Condition::AtLeast { k: 3, of: vec![] })
+                s.stage_rules[2].when = When::Tree(Condition::AtLeast { k: 3, of: vec![] });
             }),
         ),
     ];

@@ -590,17 +590,14 @@ fn read_step(step: &Step) -> f64 {
 fn states(engine: &Engine) -> Vec<JourneyState> {
     let mut states = vec![JourneyState::new(), JourneyState::new().with_cycles(2)];
     for stage in engine.model().iter() {
-        for (i, ago) in [Span::ZERO, Span::hours(5), Span::days(8), Span::days(400)]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, ago) in (0u32..).zip([Span::ZERO, Span::hours(5), Span::days(8), Span::days(400)]) {
             let state = JourneyState::in_stage(stage.id(), now().before(ago));
             states.push(if i % 2 == 0 {
                 state
             } else {
                 state
                     .with_previous(engine.model().entry().id())
-                    .with_cycles(i as u32)
+                    .with_cycles(i)
             });
         }
     }

@@ -168,16 +168,13 @@ fn first_follows_the_written_order_and_fires_one_stage_rule() {
                 for (engine, written) in [(&forward, &rules), (&backward, &reversed)] {
                     let customer = record(engine, &signals);
                     let got = classify(engine, &customer);
-                    match first_holding(written, engine, &customer) {
-                        Some((id, stage)) => {
-                            assert_eq!(got.fired, [id], "{signals:?}");
-                            assert_eq!(got.stage, stage, "{signals:?}");
-                            assert_eq!(got.confidence, 1.0, "{signals:?}");
-                        }
-                        None => {
-                            assert!(got.fired.is_empty(), "{signals:?}");
-                            assert_eq!(got.stage, "awareness", "{signals:?}");
-                        }
+                    if let Some((id, stage)) = first_holding(written, engine, &customer) {
+                        assert_eq!(got.fired, [id], "{signals:?}");
+                        assert_eq!(got.stage, stage, "{signals:?}");
+                        assert_eq!(got.confidence, 1.0, "{signals:?}");
+                    } else {
+                        assert!(got.fired.is_empty(), "{signals:?}");
+                        assert_eq!(got.stage, "awareness", "{signals:?}");
                     }
                 }
                 let one = classify(&forward, &record(&forward, &signals));

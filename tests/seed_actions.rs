@@ -160,7 +160,7 @@ fn customer_in(rng: &mut XorShift, stage: usize) -> Customer {
     // earlier ones, none of later ones.
     let no_evidence = stage == NEED_RECOGNITION && rng.chance(1, 8);
     for (level, signals) in ACTIVITY.iter().enumerate() {
-        for &name in signals.iter() {
+        for &name in *signals {
             let value = if level <= stage && !no_evidence {
                 some_count(rng)
             } else {

@@ -51,7 +51,7 @@ type Lit = (AtomIndex, bool);
 /// conditions were given.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Formulas {
-    formulas: Vec<Formula>,
+    each: Vec<Formula>,
     /// The masks of the [`Formula::All`] and [`Formula::Any`] formulas, and
     /// of the clauses of the two-level ones.
     masks: Vec<Mask>,
@@ -96,7 +96,7 @@ impl Formulas {
                 Formula::Postfix(start, self.ops.len())
             }
         };
-        self.formulas.push(formula);
+        self.each.push(formula);
     }
 
     fn push_clauses(&mut self, groups: Vec<Vec<Lit>>) -> (usize, usize) {
@@ -120,7 +120,7 @@ impl Formulas {
     // instructions, and a call per rule costs as much as evaluating it.
     #[inline(always)]
     pub(super) fn eval(&self, index: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
-        match self.formulas.get(index) {
+        match self.each.get(index) {
             Some(&Formula::All(start, end)) => self.all_of(start, end, bits),
             Some(&Formula::Any(start, end)) => self.any_of(start, end, bits),
             Some(&Formula::AllOfAny(start, end)) => self.clauses[start..end]
@@ -298,17 +298,17 @@ fn to_masks(literals: &[Lit]) -> Vec<Mask> {
     let mut masks: Vec<Mask> = Vec::new();
     for &(atom, positive) in literals {
         let word = atom.word();
-        let index = match masks.iter().position(|mask| mask.word == word) {
-            Some(index) => index,
-            None => {
+        let index = masks
+            .iter()
+            .position(|mask| mask.word == word)
+            .unwrap_or_else(|| {
                 masks.push(Mask {
                     word,
                     set: 0,
                     clear: 0,
                 });
                 masks.len() - 1
-            }
-        };
+            });
         if positive {
             masks[index].set |= atom.bit();
         } else {

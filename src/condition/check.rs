@@ -89,7 +89,7 @@ impl<'s> Checker<'s> {
                             first_signal(item).unwrap_or(Node::Expr(item)),
                         ));
                     }
-                    self.comparable(condition, value, ty, CompareOp::Eq, item, self.expr(item)?)?;
+                    Self::comparable(condition, value, ty, CompareOp::Eq, item, self.expr(item)?)?;
                 }
                 Ok(())
             }
@@ -137,13 +137,12 @@ impl<'s> Checker<'s> {
     ) -> Result<(), Failed<'a>> {
         let left_type = self.expr(left)?;
         let right_type = self.expr(right)?;
-        self.comparable(condition, left, left_type, op, right, right_type)
+        Self::comparable(condition, left, left_type, op, right, right_type)
     }
 
     /// Whether `left op right` of `condition` can be compared; a mismatch
     /// points at the first signal of either side, else at the comparison.
     fn comparable<'a>(
-        &self,
         condition: &'a Condition,
         left: &'a Expr,
         left_type: Type<'s>,

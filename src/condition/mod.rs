@@ -58,7 +58,7 @@ pub use when::When;
 
 /// A condition: the structured form of the condition language.
 ///
-/// Its serde form is externally tagged with snake_case names:
+/// Its serde form is externally tagged with `snake_case` names:
 ///
 /// ```
 /// use buyer_journey::Condition;
@@ -81,7 +81,7 @@ pub use when::When;
 /// `Condition(a >= 1)`. Serialization nests a serializer call per level, so
 /// it is an error for a tree deeper than 128 levels, counted as
 /// [`Limits::max_depth`] counts them; deserialization relies on the format's
-/// own bound (serde_json stops at 128 levels of nesting).
+/// own bound (`serde_json` stops at 128 levels of nesting).
 ///
 /// ```
 /// use buyer_journey::Condition;

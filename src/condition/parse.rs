@@ -331,7 +331,11 @@ impl<'a> Parser<'_, 'a> {
     /// text of any tree within the limits parses within them.
     fn node(&mut self, column: usize, kind: Kind) -> Result<Node, Error> {
         let children_depth = match &kind {
-            Kind::Call(Function::Present | Function::Missing, _) => 0,
+            Kind::Call(Function::Present | Function::Missing, _)
+            | Kind::Number(_)
+            | Kind::Text(_)
+            | Kind::Bool(_)
+            | Kind::Ident(_) => 0,
             Kind::Call(Function::AtLeast, items) => {
                 items.iter().skip(1).map(|n| n.depth).max().unwrap_or(0)
             }
@@ -343,7 +347,6 @@ impl<'a> Parser<'_, 'a> {
             Kind::Group(inner) => inner.depth - 1,
             Kind::Compare(_, a, b) | Kind::Arith(_, a, b) => a.depth.max(b.depth),
             Kind::Between(a, b, c) => a.depth.max(b.depth).max(c.depth),
-            Kind::Number(_) | Kind::Text(_) | Kind::Bool(_) | Kind::Ident(_) => 0,
         };
         let depth = children_depth + 1;
         self.limits
@@ -651,21 +654,19 @@ fn to_condition(node: Node, columns: &mut Vec<usize>) -> Result<Condition, Error
         }
         Kind::Call(function @ (Function::Present | Function::Missing), args) => {
             let mut args = args.into_iter();
-            let (name, at) = match (args.next(), args.next()) {
-                (
-                    Some(Node {
-                        kind: Kind::Ident(name),
-                        column,
-                        ..
-                    }),
-                    None,
-                ) => (name, column),
-                _ => {
-                    return Err(syntax(
-                        column,
-                        format!("'{}' takes one signal id", function.name()),
-                    ))
-                }
+            let (
+                Some(Node {
+                    kind: Kind::Ident(name),
+                    column: at,
+                    ..
+                }),
+                None,
+            ) = (args.next(), args.next())
+            else {
+                return Err(syntax(
+                    column,
+                    format!("'{}' takes one signal id", function.name()),
+                ));
             };
             // A problem with `present(x)` is a problem with `x`: point there.
             if let Some(last) = columns.last_mut() {

@@ -12,7 +12,7 @@
 //! Serialization cannot avoid recursion, since serde's API nests a call per
 //! level, so it carries the depth down and fails beyond
 //! [`MAX_SERIALIZE_DEPTH`] instead. Deserialization stays derived: the
-//! deserializer bounds its own nesting (serde_json stops at 128 levels).
+//! deserializer bounds its own nesting (`serde_json` stops at 128 levels).
 
 use std::mem;
 
@@ -26,14 +26,14 @@ use crate::condition::{Condition, Expr};
 /// value is a level.
 ///
 /// Four times the default `max_depth`, so every tree the default limits
-/// accept serializes with room to spare; and about as deep as serde_json's
+/// accept serializes with room to spare; and about as deep as `serde_json`'s
 /// default reader takes back. That reader stops at 128 nested objects and
 /// arrays, so it reads a chain of up to 127 `not`; the other connectives and
 /// arithmetic nest two or three JSON containers a level, so their chains
 /// read back to a half or a third of that. The public docs of `Condition`
 /// name this number.
 ///
-/// The bound is for the stack: serde_json takes 0.9 to 3.6 KiB per level in
+/// The bound is for the stack: `serde_json` takes 0.9 to 3.6 KiB per level in
 /// a debug build (measured as the smallest thread stack that serializes
 /// chains of `not`, `all`, `at_least` and `+` 2 and 128 levels deep, with
 /// `to_string`, `to_string_pretty` and `to_value`), so under 0.5 MiB at the
@@ -268,7 +268,7 @@ impl Clone for Expr {
 /// Completes `copy`, a [`copy_condition`] or [`copy_expr`] of `original`:
 /// top down, each placeholder is replaced by a copy of the node it stands
 /// for, whose own placeholders are then pending.
-fn fill_in<'o, 'c>(original: Node<'o>, copy: NodeMut<'c>) {
+fn fill_in(original: Node<'_>, copy: NodeMut<'_>) {
     // One pair waits here rather than on the stack, so that a chain of
     // single children copies without allocating.
     let mut pending = Some((original, copy));

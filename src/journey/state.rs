@@ -63,12 +63,14 @@ impl JourneyState {
     }
 
     /// The same state with `previous` as the stage before this one.
+    #[must_use]
     pub fn with_previous(mut self, previous: &str) -> Self {
         self.previous = Some(Arc::from(previous));
         self
     }
 
     /// The same state with `cycles` completed buying cycles.
+    #[must_use]
     pub fn with_cycles(mut self, cycles: u32) -> Self {
         self.cycles = cycles;
         self

@@ -110,7 +110,7 @@ impl fmt::Display for SignalKind {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SignalSpec {
-    /// A snake_case id, unique in the schema and not a keyword of the
+    /// A `snake_case` id, unique in the schema and not a keyword of the
     /// condition language.
     pub id: String,
     /// The kind of values the signal takes.

@@ -42,7 +42,7 @@ impl Schema {
     /// # Errors
     ///
     /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an id that is
-    /// not snake_case, is a keyword or is declared twice, for a category
+    /// not `snake_case`, is a keyword or is declared twice, for a category
     /// without labels or with a repeated or empty label, and for labels on a
     /// signal that is not a category; [`ErrorKind::Limit`](crate::ErrorKind::Limit)
     /// for too many signals or labels, or an id or label that is too long.

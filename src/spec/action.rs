@@ -35,7 +35,7 @@ pub struct ActionSpec {
     /// A name for people; the id when empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
-    /// What sort of action it is (snake_case, such as `consultation`): for
+    /// What sort of action it is (`snake_case`, such as `consultation`): for
     /// reporting, for the host to route it, and the default group.
     pub kind: String,
     /// The ids of the stages the action applies to; at least one.
@@ -111,7 +111,7 @@ impl ActionSpec {
     /// The same action with a name for people.
     #[must_use]
     pub fn name(mut self, name: &str) -> Self {
-        self.name = name.to_owned();
+        name.clone_into(&mut self.name);
         self
     }
 

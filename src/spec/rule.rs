@@ -128,7 +128,7 @@ impl ScoreRuleSpec {
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TagSpec {
-    /// A snake_case id, unique among the tags, used by actions and in output.
+    /// A `snake_case` id, unique among the tags, used by actions and in output.
     pub id: String,
     /// When a customer has the tag.
     pub when: When,
