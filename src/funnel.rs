@@ -1,5 +1,6 @@
-//! Funnel statistics over a population: how many customers are in each
-//! stage, how they moved between stages, and how long they stayed.
+//! A report for people, off the hot path: funnel statistics over a
+//! population, how many customers are in each stage, how they moved between
+//! stages, and how long they stayed.
 
 use std::fmt::Write as _;
 

@@ -19,22 +19,24 @@
 //! Data flows one way, one module a step, each reading only the steps
 //! before it:
 //!
-//! 1. **Input**: a [`Schema`] of typed signals and the host's values
-//!    ([`SignalRecord`] or its own [`Signals`]); the [`condition`] language
-//!    every rule is written in.
-//! 2. **Spec**: the whole ruleset as plain serde data, [`RulesetSpec`].
-//! 3. **Validation**: every id resolved, every condition parsed and checked,
+//! 0. **Input**: a [`Schema`] of typed signals and the host's values
+//!    ([`SignalRecord`] or its own [`Signals`]); the [`StageModel`]; the
+//!    [`condition`] language every rule is written in.
+//! 1. **Spec**: the whole ruleset as plain serde data, [`RulesetSpec`].
+//! 2. **Validation**: every id resolved, every condition parsed and checked,
 //!    every bound respected, or one error located at its place; the
 //!    validated parts are what the engine shows: [`Rule`], [`Tag`],
 //!    [`Action`], [`TransitionRule`].
-//! 4. **Compilation**: each distinct comparison once, each condition a
+//! 3. **Compilation**: each distinct comparison once, each condition a
 //!    formula over their bits.
-//! 5. **Engine**: [`Engine`] composes the compiled classifier (rules, hit
-//!    policy, scorers, tags), the action catalog and the journey machine,
-//!    and answers for one customer at a time without allocating:
-//!    [`Engine::classify`], [`Engine::decide`], [`Engine::advance`].
-//! 6. **Reports** for people, off the hot path: [`Engine::explain`],
-//!    [`Funnel`], [`Engine::to_mermaid`].
+//! 4. **Compiled stages**: the classifier (rules, hit policy, scorers,
+//!    tags), the action catalog and the journey machine.
+//! 5. **Engine**: [`Engine`] composes them and answers for one customer at a
+//!    time without allocating: [`Engine::classify`], [`Engine::decide`],
+//!    [`Engine::advance`].
+//!
+//! Then the reports for people, off the hot path: [`Engine::explain`],
+//! [`Funnel`], [`Engine::to_mermaid`].
 //!
 //! # Ids and indices
 //!

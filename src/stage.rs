@@ -1,4 +1,6 @@
-//! The stage model: the ordered stages a customer moves through.
+//! Part of step 0 of the pipeline, the input: the stage model, the ordered
+//! stages a customer moves through, validated on its own and read by every
+//! later step.
 
 use std::sync::Arc;
 

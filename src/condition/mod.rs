@@ -1,5 +1,6 @@
-//! The condition language: a small typed language over signals, which
-//! every rule, tag, action and transition of a ruleset is written in.
+//! Part of step 0 of the pipeline: the condition language, a small typed
+//! language over signals, which every rule, tag, action and transition of a
+//! ruleset is written in.
 //!
 //! This module is the language alone: its tree ([`Condition`], [`Expr`]),
 //! the text form ([`Condition::parse`] and `Display`), the ruleset's way of

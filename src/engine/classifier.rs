@@ -1,7 +1,8 @@
-//! The classifier: the stage rules, score rules, scorers and hit policy that
-//! place a customer in a stage, and the tags that say what type of customer
-//! they are. It is the compiled stage of classification, beside the action
-//! catalog and the journey machine; the engine runs it first.
+//! Step 4 of the pipeline, classification: the stage rules, score rules,
+//! scorers and hit policy that place a customer in a stage, and the tags
+//! that say what type of customer they are. It is the compiled stage of
+//! classification, beside the action catalog and the journey machine; the
+//! engine runs it first.
 //!
 //! It has two ways to run, with one answer: over the compiled program
 //! ([`Classifier::classify`], the hot path) and with the reference
