@@ -42,7 +42,9 @@
 //! and skipped; blank lines are ignored; every other line is still
 //! classified. The exit status is 0 when every line was good, 2 when some
 //! line was bad, and 1 when the input cannot be opened or read or the output
-//! cannot be written.
+//! cannot be written. When the reader closes standard output early (as
+//! `| head` does), the example stops quietly, with the status of the lines
+//! read so far: 0, or 2 if one of them was bad.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -71,14 +73,45 @@ fn main() -> ExitCode {
         },
     };
     let mut output = BufWriter::new(io::stdout().lock());
-    let result = run(&engine, input, &mut output, &mut io::stderr().lock());
+    let mut errors = Reported {
+        inner: io::stderr().lock(),
+        any: false,
+    };
+    let result = run(&engine, input, &mut output, &mut errors);
     match result.and_then(|all_good| output.flush().map(|()| all_good)) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(2),
+        // The reader closed standard output (`| head`): stop, quietly, with
+        // the status of the lines read so far.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+            if errors.any {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Err(err) => {
             eprintln!("classify: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A writer of bad-line reports that remembers whether there was one.
+struct Reported<W> {
+    inner: W,
+    /// Whether a report was written, or tried.
+    any: bool,
+}
+
+impl<W: Write> Write for Reported<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.any = true;
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }
 

@@ -36,7 +36,10 @@
 //! does, so running it verifies them: it panics if the engine changes its
 //! behaviour.
 
+use std::error::Error;
 use std::fmt::Write as _;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
 
 use buyer_journey::{
     models, ContactHistory, ContactLog, Engine, Explanation, Outcome, Reason, Span, Timestamp,
@@ -65,7 +68,28 @@ struct Day {
     explanation: Explanation,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match run(&mut out).and_then(|()| Ok(out.flush()?)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader closed standard output (`| head`): stop, quietly.
+        Err(err) if is_broken_pipe(&*err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("contact_policy: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Whether `err` is a write to a closed pipe.
+fn is_broken_pipe(err: &(dyn Error + 'static)) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Simulates both customers, writing their days to `out`, and checks the
+/// claims.
+fn run(out: &mut impl Write) -> Result<(), Box<dyn Error>> {
     let engine = Engine::builder(models::buying_process()).build()?;
 
     let weighing = Script {
@@ -74,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dismisses: &["evaluation.advisor_call"],
         days: 8,
     };
-    let days = simulate(&engine, &weighing)?;
+    let days = simulate(&engine, &weighing, out)?;
     let advisor = "evaluation.advisor_call";
     let policy = engine
         .find_action(advisor)
@@ -109,7 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dismisses: &["post_purchase.review_request", "post_purchase.accessories"],
         days: 31,
     };
-    let days = simulate(&engine, &buyer)?;
+    let days = simulate(&engine, &buyer, out)?;
     let onboarding = "post_purchase.onboarding";
     // Shown every 7 days, as soon as the cooldown allows ...
     for day in [0, 7, 14] {
@@ -146,12 +170,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }));
         }
     }
-    println!("\nEvery claim above was checked.");
+    writeln!(out, "\nEvery claim above was checked.")?;
     Ok(())
 }
 
-/// Runs `script` day by day, printing what happens, and returns the days.
-fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::error::Error>> {
+/// Runs `script` day by day, writing what happens to `out`, and returns the
+/// days.
+fn simulate(
+    engine: &Engine,
+    script: &Script,
+    out: &mut impl Write,
+) -> Result<Vec<Day>, Box<dyn Error>> {
     let mut customer = engine.record();
     for &(name, value) in script.signals {
         customer.set(name, value)?;
@@ -167,12 +196,13 @@ fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::e
         let decision = engine.decide(&customer, &log, now, &mut scratch);
         if day == 0 {
             let tags: Vec<&str> = decision.tags().map(|tag| tag.id()).collect();
-            println!(
+            writeln!(
+                out,
                 "\n{} ({}; tags: {})",
                 script.who,
                 decision.stage().id(),
                 tags.join(", ")
-            );
+            )?;
         }
         let stage = decision.stage().id();
         let short = |id: &str| -> String {
@@ -185,14 +215,15 @@ fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::e
             .actions()
             .map(|a| format!("{} {:.1}", short(a.id()), a.priority()))
             .collect();
-        println!(
+        writeln!(
+            out,
             "day {day:>2}  {}",
             if shown.is_empty() {
                 "nothing to suggest".to_owned()
             } else {
                 shown.join(", ")
             }
-        );
+        )?;
         let suggested: Vec<String> = decision.actions().map(|a| a.id().to_owned()).collect();
 
         // `explain` is the specification `decide` must agree with.
@@ -211,7 +242,7 @@ fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::e
                         .map(|reason| describe(reason, &day_of))
                         .collect();
                     assert!(!why.is_empty(), "a reason for {id} on day {day}");
-                    println!("          gone {}: {}", short(id), why.join("; "));
+                    writeln!(out, "          gone {}: {}", short(id), why.join("; "))?;
                 }
             }
             // Hidden yesterday and today, for other reasons: say so.
@@ -233,7 +264,12 @@ fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::e
                         .iter()
                         .map(|reason| describe(reason, &day_of))
                         .collect();
-                    println!("          still hidden {}: {}", short(id), why.join("; "));
+                    writeln!(
+                        out,
+                        "          still hidden {}: {}",
+                        short(id),
+                        why.join("; ")
+                    )?;
                 }
             }
             for id in suggested
@@ -241,7 +277,7 @@ fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::e
                 .filter(|id| !yesterday.suggested.contains(id))
             {
                 if days.iter().any(|d| d.suggested.contains(id)) {
-                    println!("          back {}", short(id));
+                    writeln!(out, "          back {}", short(id))?;
                 }
             }
         }
@@ -260,7 +296,7 @@ fn simulate(engine: &Engine, script: &Script) -> Result<Vec<Day>, Box<dyn std::e
                     None => happened += ", dismissed",
                 }
             }
-            println!("          {happened}");
+            writeln!(out, "          {happened}")?;
         }
         days.push(Day {
             suggested,

@@ -13,6 +13,10 @@
 //! For a few customers it prints the decision from the rules alone and with
 //! the scorers added: the stage, the confidence and the evidence per stage.
 
+use std::error::Error;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
 use buyer_journey::{
     models, Engine, Evidence, HitPolicy, RulesetSpec, ScoreInput, SignalIndex, StageIndex,
     StageScorer,
@@ -48,7 +52,7 @@ struct Propensity {
 
 impl Propensity {
     /// Resolves the ids the scorer reads in the ruleset it will score for.
-    fn new(spec: &RulesetSpec) -> Result<Self, Box<dyn std::error::Error>> {
+    fn new(spec: &RulesetSpec) -> Result<Self, Box<dyn Error>> {
         let schema = spec.schema()?;
         let model = spec.stage_model()?;
         let signal = |id: &str| {
@@ -93,7 +97,28 @@ impl StageScorer for Propensity {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match run(&mut out).and_then(|()| Ok(out.flush()?)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader closed standard output (`| head`): stop, quietly.
+        Err(err) if is_broken_pipe(&*err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("custom_scorer: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Whether `err` is a write to a closed pipe.
+fn is_broken_pipe(err: &(dyn Error + 'static)) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Decides for the customers with and without the scorers and writes the
+/// decisions to `out`.
+fn run(out: &mut impl Write) -> Result<(), Box<dyn Error>> {
     let mut spec = models::buying_process();
     spec.hit_policy = HitPolicy::HighestScore;
 
@@ -170,7 +195,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
 
     let stages: Vec<&str> = scored.model().iter().map(|stage| stage.id()).collect();
-    println!("evidence per stage: {}\n", stages.join(", "));
+    writeln!(out, "evidence per stage: {}\n", stages.join(", "))?;
     // Both engines have the same model and rules, so one scratch fits both.
     let mut scratch = scored.scratch();
     for (who, signals) in customers {
@@ -178,21 +203,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for &(name, value) in signals {
             customer.set(name, value)?;
         }
-        println!("{who}");
+        writeln!(out, "{who}")?;
         for (label, engine) in [("rules only", &rules_only), ("with scorers", &scored)] {
             let decision = engine.classify(&customer, &mut scratch);
             let evidence: Vec<String> = decision
                 .evidence()
                 .map(|(_, points)| points.to_string())
                 .collect();
-            println!(
+            writeln!(
+                out,
                 "  {label:<12}  {:<18}  {:.2}  [{}]",
                 decision.stage().id(),
                 decision.confidence(),
                 evidence.join(", "),
-            );
+            )?;
         }
-        println!();
+        writeln!(out)?;
     }
     Ok(())
 }

@@ -15,7 +15,8 @@
 //! and share per stage, the median time spent in a stage before leaving it,
 //! and the table of moves from one stage to another.
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
 
 use buyer_journey::{models, Engine, Error, Funnel, JourneyState, Span, Timestamp, Transition};
 
@@ -72,11 +73,29 @@ pub(crate) fn funnel(engine: &Engine, customers: &[Customer]) -> Result<Funnel, 
     Ok(funnel)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match run(&mut out).and_then(|()| Ok(out.flush()?)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader closed standard output (`| head`): stop, quietly.
+        Err(err) if is_broken_pipe(&*err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("journey: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Whether `err` is a write to a closed pipe.
+fn is_broken_pipe(err: &(dyn std::error::Error + 'static)) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Replays the sample journeys and writes the moves and the funnel to `out`.
+fn run(out: &mut impl Write) -> Result<(), Box<dyn std::error::Error>> {
     let engine = Engine::builder(models::buying_process()).build()?;
     let customers = replay(&engine)?;
-    // Written, not printed: a closed pipe (`| head`) is an error, not a panic.
-    let mut out = io::stdout().lock();
 
     for customer in &customers {
         writeln!(out, "{}: {}", customer.id, customer.description)?;

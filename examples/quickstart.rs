@@ -21,14 +21,37 @@
 //! left out since the line above shows the stage. The model suggests at
 //! most three actions, at most one per group (by default, per kind).
 
+use std::error::Error;
 use std::fmt::Write as _;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
 
 use buyer_journey::{models, ContactLog, Engine, Timestamp};
 
 /// 2023-11-14T22:13:20Z: any fixed time will do, the history is empty.
 const NOW: i64 = 1_700_000_000;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match run(&mut out).and_then(|()| Ok(out.flush()?)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // The reader closed standard output (`| head`): stop, quietly.
+        Err(err) if is_broken_pipe(&*err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("quickstart: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Whether `err` is a write to a closed pipe.
+fn is_broken_pipe(err: &(dyn Error + 'static)) -> bool {
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Decides for the sample customers and writes the table to `out`.
+fn run(out: &mut impl Write) -> Result<(), Box<dyn Error>> {
     // Validate and compile once.
     let engine = Engine::builder(models::buying_process()).build()?;
     let mut scratch = engine.scratch();
@@ -48,22 +71,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max()
         .unwrap_or(0);
 
-    println!(
+    writeln!(
+        out,
         "{:<4} {:<who$} {:<stage$} {:>10}  fired rules",
         "id", "customer", "stage", "confidence"
-    );
+    )?;
     for sample in &customers {
         let customer = sample.record(engine.schema())?;
         let decision = engine.decide(&customer, &history, now, &mut scratch);
         let fired: Vec<&str> = decision.fired().map(|rule| rule.id()).collect();
-        println!(
+        writeln!(
+            out,
             "{:<4} {:<who$} {:<stage$} {:>10.2}  {}",
             sample.id,
             sample.description,
             decision.stage().id(),
             decision.confidence(),
             list(&fired),
-        );
+        )?;
 
         let tags: Vec<&str> = decision.tags().map(|tag| tag.id()).collect();
         let mut actions = String::new();
@@ -79,12 +104,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or(action.id());
             write!(actions, "{id} {:.1}", action.priority())?;
         }
-        println!(
+        writeln!(
+            out,
             "{:<4} tags: {}; actions: {}",
             "",
             list(&tags),
             if actions.is_empty() { "-" } else { &actions },
-        );
+        )?;
     }
     Ok(())
 }

@@ -16,9 +16,9 @@ use std::collections::BTreeSet;
 
 use crate::support::{built_in, record};
 use buyer_journey::{
-    models, Action, ActionInput, ActionSpec, Arbitration, Condition, ContactLog, ContactPolicy,
-    Engine, HitPolicy, Outcome, Reason, RulesetSpec, SignalRecord, SignalSpec, Span, StageRuleSpec,
-    StageSpec, TagIndex, TagSpec, Timestamp, Value,
+    models, Action, ActionInput, ActionSpec, Arbitration, Condition, ContactHistory, ContactLog,
+    ContactPolicy, Engine, HitPolicy, Outcome, Reason, RulesetSpec, SignalRecord, SignalSpec, Span,
+    StageRuleSpec, StageSpec, TagIndex, TagSpec, Timestamp, Value,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -878,5 +878,127 @@ fn the_generators_reach_every_reason_and_stage() {
         "outranked",
     ] {
         assert!(reasons.contains(kind), "random: no {kind} in {reasons:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The contact log against a plain reference: per action a sorted list of
+// showings and a dismissal count.
+// ---------------------------------------------------------------------------
+
+/// Actions of the built-in catalog, to ask the log about.
+const IDS: [&str; 3] = [
+    "evaluation.advisor_call",
+    "purchase_decision.checkout_help",
+    "post_purchase.onboarding",
+];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Show(usize, i64),
+    Dismiss(usize),
+    Forget(i64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..IDS.len(), -20_i64..20).prop_map(|(a, t)| Op::Show(a, t)),
+        1 => (0..IDS.len()).prop_map(Op::Dismiss),
+        1 => (-20_i64..20).prop_map(Op::Forget),
+    ]
+}
+
+/// The reference: per action (in the order first recorded) its showings
+/// sorted oldest first, and its dismissals.
+#[derive(Default)]
+struct Reference(Vec<(usize, Vec<Timestamp>, u32)>);
+
+impl Reference {
+    fn entry(&mut self, action: usize) -> &mut (usize, Vec<Timestamp>, u32) {
+        let at = self
+            .0
+            .iter()
+            .position(|(a, ..)| *a == action)
+            .unwrap_or_else(|| {
+                self.0.push((action, Vec::new(), 0));
+                self.0.len() - 1
+            });
+        &mut self.0[at]
+    }
+
+    fn shown(&self, action: usize) -> &[Timestamp] {
+        self.0
+            .iter()
+            .find(|(a, ..)| *a == action)
+            .map_or(&[], |(_, shown, _)| shown)
+    }
+
+    fn json(&self) -> String {
+        let actions: Vec<String> = self
+            .0
+            .iter()
+            .map(|(a, shown, dismissals)| {
+                let shown: Vec<String> =
+                    shown.iter().map(|t| t.unix_seconds().to_string()).collect();
+                format!(
+                    r#""{}":{{"shown":[{}],"dismissals":{dismissals}}}"#,
+                    IDS[*a],
+                    shown.join(",")
+                )
+            })
+            .collect();
+        format!("{{{}}}", actions.join(","))
+    }
+}
+
+proptest! {
+    #[test]
+    fn a_contact_log_answers_as_a_sorted_list_would(
+        ops in proptest::collection::vec(op(), 0..40),
+    ) {
+        let engine = built_in();
+        let mut log = ContactLog::new();
+        let mut reference = Reference::default();
+        for op in ops {
+            match op {
+                Op::Show(a, t) => {
+                    let at = Timestamp::from_unix_seconds(t);
+                    log.record_shown(IDS[a], at);
+                    let shown = &mut reference.entry(a).1;
+                    let position = shown.partition_point(|&s| s <= at);
+                    shown.insert(position, at);
+                }
+                Op::Dismiss(a) => {
+                    log.record_dismissed(IDS[a]);
+                    reference.entry(a).2 += 1;
+                }
+                Op::Forget(t) => {
+                    let before = Timestamp::from_unix_seconds(t);
+                    log.forget_before(before);
+                    for (_, shown, _) in &mut reference.0 {
+                        shown.retain(|&s| s >= before);
+                    }
+                }
+            }
+        }
+        for (a, id) in IDS.iter().enumerate() {
+            let action = engine.find_action(id).unwrap();
+            let shown = reference.shown(a);
+            prop_assert_eq!(log.shown(id).collect::<Vec<_>>(), shown);
+            prop_assert_eq!(log.last_shown(action), shown.last().copied());
+            for t in -22..22 {
+                let after = Timestamp::from_unix_seconds(t);
+                let later = shown.len() - shown.partition_point(|&s| s <= after);
+                prop_assert_eq!(
+                    log.times_shown_after(action, after),
+                    u32::try_from(later).unwrap()
+                );
+            }
+            let dismissals = reference.0.iter().find(|(r, ..)| *r == a).map_or(0, |r| r.2);
+            prop_assert_eq!(log.dismissals(action), dismissals);
+        }
+        let json = serde_json::to_string(&log).unwrap();
+        prop_assert_eq!(&json, &reference.json());
+        prop_assert_eq!(serde_json::from_str::<ContactLog>(&json).unwrap(), log);
     }
 }

@@ -187,7 +187,7 @@ fn cooldown_counts_from_the_latest_showing_even_when_recorded_out_of_order() {
     log.record_shown("x", at(T));
     log.record_shown("x", at(T) + Span::hours(2));
     assert_eq!(
-        log.shown("x"),
+        log.shown("x").collect::<Vec<_>>(),
         [at(T), at(T) + Span::hours(2), at(T) + Span::days(1)]
     );
     let until = at(T) + Span::days(3);
@@ -1689,8 +1689,11 @@ fn a_contact_log_accepts_showings_out_of_order_in_json() {
         T + 100
     ))
     .unwrap();
-    assert_eq!(log.shown("x"), [at(T), at(T + 100), at(T + 200)]);
-    assert_eq!(log.shown("y"), []);
+    assert_eq!(
+        log.shown("x").collect::<Vec<_>>(),
+        [at(T), at(T + 100), at(T + 200)]
+    );
+    assert_eq!(log.shown("y").count(), 0);
     let mut recorded = ContactLog::new();
     for t in [T, T + 100, T + 200] {
         recorded.record_shown("x", at(t));
@@ -1721,6 +1724,110 @@ fn a_contact_log_accepts_showings_out_of_order_in_json() {
 
     assert!(serde_json::from_str::<ContactLog>(r#"{"x": {"seen": []}}"#).is_err());
     assert!(serde_json::from_str::<ContactLog>(r#"{"x": {"shown": ["1d"]}}"#).is_err());
+}
+
+/// How many showings the large contact-log tests record.
+const MANY: i64 = 100_000;
+
+/// The `"shown"` list of action `id` in the JSON form of `log`, as times.
+fn serialized_showings(log: &ContactLog, id: &str) -> Vec<Timestamp> {
+    let json = serde_json::to_value(log).unwrap();
+    json[id]["shown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| at(t.as_i64().unwrap()))
+        .collect()
+}
+
+/// Records `MANY` showings of one action newest first (each before all the
+/// ones recorded so far) and of another in a scrambled order with every
+/// time shown twice: once a quadratic amount of work, now `O(n log n)`. The
+/// answers must be those of the sorted showings.
+#[test]
+fn a_contact_log_takes_many_showings_in_any_order() {
+    let engine = build(ruleset(vec![
+        ActionSpec::new("newest_first", "mail", &["browse"], 1.0),
+        ActionSpec::new("scrambled", "call", &["browse"], 1.0),
+    ]));
+    let newest_first = engine.find_action("newest_first").unwrap();
+    let scrambled = engine.find_action("scrambled").unwrap();
+    let mut log = ContactLog::new();
+
+    // Showings at T, T + 10, ..., T + 10 * (MANY - 1), the latest first.
+    for i in (0..MANY).rev() {
+        log.record_shown("newest_first", at(T + 10 * i));
+    }
+    // 7919 is prime to MANY, so `i * 7919 % MANY` visits 0..MANY once each
+    // in a scrambled order; halved, every time in 0..MANY / 2 comes twice.
+    for i in 0..MANY {
+        log.record_shown("scrambled", at(T + i * 7919 % MANY / 2));
+    }
+
+    let expected_newest_first: Vec<Timestamp> = (0..MANY).map(|i| at(T + 10 * i)).collect();
+    let expected_scrambled: Vec<Timestamp> = (0..MANY).map(|i| at(T + i / 2)).collect();
+    for (action, expected) in [
+        (newest_first, &expected_newest_first),
+        (scrambled, &expected_scrambled),
+    ] {
+        let id = action.id();
+        assert_eq!(log.last_shown(action), expected.last().copied(), "{id}");
+        assert_eq!(log.shown(id).collect::<Vec<_>>(), *expected, "{id}");
+        assert_eq!(log.shown(id).next_back(), expected.last().copied(), "{id}");
+        assert_eq!(serialized_showings(&log, id), *expected, "{id}");
+        // Before, at and between the showings, and at and after the last.
+        let first = expected[0];
+        let last = *expected.last().unwrap();
+        let middle = expected[expected.len() / 2];
+        for after in [
+            at(i64::MIN),
+            first.before(Span::seconds(1)),
+            first,
+            first + Span::seconds(1),
+            middle.before(Span::seconds(1)),
+            middle,
+            middle + Span::seconds(1),
+            last.before(Span::seconds(1)),
+            last,
+            last + Span::days(1),
+        ] {
+            let later = expected.iter().filter(|&&t| t > after).count();
+            assert_eq!(
+                log.times_shown_after(action, after),
+                u32::try_from(later).unwrap(),
+                "{id} after {after}"
+            );
+        }
+    }
+    assert_eq!(log.times_shown_after(scrambled, at(T + MANY / 2 - 2)), 2);
+    assert_eq!(log.times_shown_after(scrambled, at(T + MANY / 2 - 3)), 4);
+    assert_eq!(
+        log.times_shown_after(newest_first, at(T + 10 * MANY - 11)),
+        1
+    );
+
+    // Read back from JSON with the showings newest first: the same log.
+    let mut json = serde_json::to_value(&log).unwrap();
+    for id in ["newest_first", "scrambled"] {
+        json[id]["shown"].as_array_mut().unwrap().reverse();
+    }
+    let read: ContactLog = serde_json::from_value(json).unwrap();
+    assert_eq!(read, log);
+    assert_eq!(serialized_showings(&read, "scrambled"), expected_scrambled);
+
+    // Forgetting keeps the showings at and after the cut, duplicates too.
+    let mut forgetful = log.clone();
+    forgetful.forget_before(at(T + 1000));
+    assert_eq!(
+        forgetful.shown("newest_first").collect::<Vec<_>>(),
+        expected_newest_first[100..]
+    );
+    assert_eq!(
+        forgetful.shown("scrambled").collect::<Vec<_>>(),
+        expected_scrambled[2000..]
+    );
+    assert_eq!(forgetful.last_shown(scrambled), log.last_shown(scrambled));
+    assert_ne!(forgetful, log);
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod actions;
 mod agreement;
 mod classify_example;
 mod errors;
+mod examples_pipe;
 mod hostile;
 mod journey_example;
 mod journey_properties;

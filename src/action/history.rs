@@ -1,6 +1,12 @@
 //! What the host has shown a customer: the input of the contact policy.
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::iter;
+
 use indexmap::IndexMap;
+use serde::de::{SeqAccess, Visitor};
+use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::time::Timestamp;
@@ -50,6 +56,11 @@ pub trait ContactHistory {
 /// A simple in-memory [`ContactHistory`] of one customer, keyed by action
 /// id, with serde so the host can store it with the customer.
 ///
+/// Each action's showings are kept ordered by time, so recording one takes
+/// `O(log n)` time in any order (`n` showings of the action), `last_shown`
+/// `O(log n)` and `times_shown_after` `O(log n + k)` for `k` distinct times
+/// after the one asked about, without allocating.
+///
 /// ```
 /// use buyer_journey::{models, ContactLog, Engine, Span, Timestamp};
 ///
@@ -72,37 +83,87 @@ pub trait ContactHistory {
 /// assert_eq!(serde_json::from_str::<ContactLog>(&json).unwrap(), log);
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ContactLog {
     actions: IndexMap<String, Contacts>,
 }
 
-impl Serialize for ContactLog {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.actions.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactLog {
-    /// Accepts showings in any order.
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut actions = IndexMap::<String, Contacts>::deserialize(deserializer)?;
-        for contacts in actions.values_mut() {
-            contacts.shown.sort_unstable();
-        }
-        Ok(ContactLog { actions })
-    }
-}
-
 /// What happened with one action.
+///
+/// Stored as `{"shown": [t1, t2, ...], "dismissals": n}` with the showings
+/// oldest first, a time repeated as often as it was shown; read in any
+/// order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Contacts {
-    /// When it was shown, oldest first.
-    #[serde(default)]
-    shown: Vec<Timestamp>,
+    /// How many times it was shown at each time. Ordered, so that a showing
+    /// is recorded in `O(log n)` whatever the order, and the latest showing
+    /// and those after a time are found without a scan of the older ones.
+    /// Every count is at least 1.
+    #[serde(
+        default,
+        serialize_with = "serialize_shown",
+        deserialize_with = "deserialize_shown"
+    )]
+    shown: BTreeMap<Timestamp, u32>,
     #[serde(default)]
     dismissals: u32,
+}
+
+impl Contacts {
+    /// Every showing, oldest first, a time repeated as often as it was shown.
+    fn showings(&self) -> impl DoubleEndedIterator<Item = Timestamp> + '_ {
+        self.shown
+            .iter()
+            .flat_map(|(&at, &count)| iter::repeat_n(at, count as usize))
+    }
+}
+
+/// Writes the showings as a sequence, oldest first, with repeats.
+fn serialize_shown<S: Serializer>(
+    shown: &BTreeMap<Timestamp, u32>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let len = shown.values().map(|&count| count as usize).sum();
+    let mut seq = serializer.serialize_seq(Some(len))?;
+    for (at, &count) in shown {
+        for _ in 0..count {
+            seq.serialize_element(at)?;
+        }
+    }
+    seq.end()
+}
+
+/// Reads a sequence of showings in any order.
+fn deserialize_shown<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<Timestamp, u32>, D::Error> {
+    struct Showings;
+
+    impl<'de> Visitor<'de> for Showings {
+        type Value = BTreeMap<Timestamp, u32>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter.write_str("a sequence")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut shown = BTreeMap::new();
+            while let Some(at) = seq.next_element()? {
+                add_shown(&mut shown, at);
+            }
+            Ok(shown)
+        }
+    }
+
+    deserializer.deserialize_seq(Showings)
+}
+
+/// Counts one more showing at `at`.
+fn add_shown(shown: &mut BTreeMap<Timestamp, u32>, at: Timestamp) {
+    let count = shown.entry(at).or_insert(0);
+    *count = count.saturating_add(1);
 }
 
 impl ContactLog {
@@ -112,11 +173,10 @@ impl ContactLog {
     }
 
     /// Records that action `action` (its id) was shown at `at`. Showings may
-    /// be recorded out of order.
+    /// be recorded out of order; each takes `O(log n)` time in the number of
+    /// showings of the action, whatever the order.
     pub fn record_shown(&mut self, action: &str, at: Timestamp) {
-        let shown = &mut self.entry(action).shown;
-        let position = shown.partition_point(|&t| t <= at);
-        shown.insert(position, at);
+        add_shown(&mut self.entry(action).shown, at);
     }
 
     /// Records that the customer dismissed action `action` (its id).
@@ -135,20 +195,35 @@ impl ContactLog {
     /// log.record_shown("a", Timestamp::from_unix_seconds(10));
     /// log.record_shown("a", Timestamp::from_unix_seconds(20));
     /// log.forget_before(Timestamp::from_unix_seconds(15));
-    /// assert_eq!(log.shown("a"), [Timestamp::from_unix_seconds(20)]);
+    /// assert!(log.shown("a").eq([Timestamp::from_unix_seconds(20)]));
     /// ```
     pub fn forget_before(&mut self, before: Timestamp) {
         for contacts in self.actions.values_mut() {
-            let old = contacts.shown.partition_point(|&t| t < before);
-            contacts.shown.drain(..old);
+            contacts.shown = contacts.shown.split_off(&before);
         }
     }
 
-    /// When action `action` (its id) was shown, oldest first.
-    pub fn shown(&self, action: &str) -> &[Timestamp] {
+    /// When action `action` (its id) was shown, oldest first, a time
+    /// repeated as often as the action was shown then; nothing if it was
+    /// never shown.
+    ///
+    /// ```
+    /// use buyer_journey::{ContactLog, Timestamp};
+    ///
+    /// let at = Timestamp::from_unix_seconds;
+    /// let mut log = ContactLog::new();
+    /// log.record_shown("a", at(20));
+    /// log.record_shown("a", at(10));
+    /// log.record_shown("a", at(20));
+    /// assert_eq!(log.shown("a").collect::<Vec<_>>(), [at(10), at(20), at(20)]);
+    /// assert_eq!(log.shown("a").next_back(), Some(at(20)));
+    /// assert_eq!(log.shown("b").count(), 0);
+    /// ```
+    pub fn shown(&self, action: &str) -> impl DoubleEndedIterator<Item = Timestamp> + '_ {
         self.actions
             .get(action)
-            .map_or(&[], |contacts| &contacts.shown)
+            .into_iter()
+            .flat_map(Contacts::showings)
     }
 
     fn entry(&mut self, action: &str) -> &mut Contacts {
@@ -161,13 +236,21 @@ impl ContactLog {
 
 impl ContactHistory for ContactLog {
     fn last_shown(&self, action: &Action) -> Option<Timestamp> {
-        self.shown(action.id()).last().copied()
+        let contacts = self.actions.get(action.id())?;
+        contacts.shown.last_key_value().map(|(&at, _)| at)
     }
 
     fn times_shown_after(&self, action: &Action, after: Timestamp) -> u32 {
-        let shown = self.shown(action.id());
-        let count = shown.len() - shown.partition_point(|&t| t <= after);
-        u32::try_from(count).unwrap_or(u32::MAX)
+        let Some(contacts) = self.actions.get(action.id()) else {
+            return 0;
+        };
+        // From the latest back: the showings in a recent window are few.
+        contacts
+            .shown
+            .iter()
+            .rev()
+            .take_while(|&(&at, _)| at > after)
+            .fold(0_u32, |total, (_, &count)| total.saturating_add(count))
     }
 
     fn dismissals(&self, action: &Action) -> u32 {
