@@ -25,11 +25,18 @@ use std::fmt;
 /// assert!(matches!(err.kind(), ErrorKind::Unknown { what: "signal", .. }));
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
-#[derive(Clone, PartialEq, thiserror::Error)]
-#[error(transparent)]
-pub struct Error(Box<ErrorKind>);
+#[derive(Clone, PartialEq)]
+pub struct Error(Box<Inner>);
 
-/// What went wrong: the details of an [`Error`].
+/// What went wrong, and where.
+#[derive(Clone, PartialEq)]
+struct Inner {
+    kind: ErrorKind,
+    location: Location,
+}
+
+/// What went wrong: the details of an [`Error`]. Where it went wrong is the
+/// error's [`location`](Error::location).
 ///
 /// The enum is `#[non_exhaustive]`: match on the variants you handle and keep
 /// a catch-all arm.
@@ -38,25 +45,22 @@ pub struct Error(Box<ErrorKind>);
 /// use buyer_journey::{Condition, ErrorKind};
 ///
 /// let err = Condition::parse("cart_adds >=").unwrap_err();
-/// let ErrorKind::Syntax { message, .. } = err.kind() else { panic!("a syntax error") };
+/// let ErrorKind::Syntax { message } = err.kind() else { panic!("a syntax error") };
 /// assert_eq!(message, "expected a value, found the end of the text");
+/// assert_eq!(err.location().unwrap().column(), Some(13));
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The text of a condition does not follow the grammar.
-    #[error("{location}{message}")]
+    #[error("{message}")]
     Syntax {
-        /// Where the text breaks the grammar.
-        location: Location,
         /// What was expected there.
         message: String,
     },
     /// An id (of a signal, stage, rule, tag, ...) that nothing declares.
-    #[error("{location}unknown {what} '{id}'{}", did_you_mean(.suggestion.as_deref()))]
+    #[error("unknown {what} '{id}'{}", did_you_mean(.suggestion.as_deref()))]
     Unknown {
-        /// Where the id was used.
-        location: Location,
         /// What the id names: `"signal"`, `"stage"`, ...
         what: &'static str,
         /// The id as written.
@@ -65,10 +69,8 @@ pub enum ErrorKind {
         suggestion: Option<String>,
     },
     /// A label that the category signal does not declare.
-    #[error("{location}unknown label '{label}' for signal '{signal}'{}", did_you_mean(.suggestion.as_deref()))]
+    #[error("unknown label '{label}' for signal '{signal}'{}", did_you_mean(.suggestion.as_deref()))]
     UnknownLabel {
-        /// Where the label was used; empty when it came from a record.
-        location: Location,
         /// The category signal's id.
         signal: String,
         /// The label as written.
@@ -77,27 +79,21 @@ pub enum ErrorKind {
         suggestion: Option<String>,
     },
     /// A condition mixes kinds of values that cannot be compared.
-    #[error("{location}{message}")]
+    #[error("{message}")]
     Type {
-        /// Where the mismatch is.
-        location: Location,
         /// What does not fit.
         message: String,
     },
     /// A ruleset, schema or stage model breaks a structural rule
     /// (duplicate ids, an empty model, a malformed id, ...).
-    #[error("{location}{message}")]
+    #[error("{message}")]
     Invalid {
-        /// Which item is invalid.
-        location: Location,
         /// Why.
         message: String,
     },
     /// An input exceeds one of the [`Limits`](crate::Limits).
-    #[error("{location}{what} is {found}, over the limit of {limit} (see `Limits::{setter}`)")]
+    #[error("{what} is {found}, over the limit of {limit} (see `Limits::{setter}`)")]
     Limit {
-        /// Where the limit was exceeded.
-        location: Location,
         /// What was measured.
         what: &'static str,
         /// The [`Limits`](crate::Limits) setter that raises the bound.
@@ -137,16 +133,32 @@ pub enum ErrorKind {
     },
 }
 
-impl fmt::Debug for Error {
+impl fmt::Display for Error {
+    /// The location as a prefix, then what went wrong:
+    /// `stage_rules[3].when, column 17: unknown signal 'cart_add', ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        write!(f, "{}{}", self.0.location, self.0.kind)
     }
 }
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("location", &self.0.location)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {}
 
 impl From<ErrorKind> for Error {
     #[cold]
     fn from(kind: ErrorKind) -> Self {
-        Error(Box::new(kind))
+        Error(Box::new(Inner {
+            kind,
+            location: Location::default(),
+        }))
     }
 }
 
@@ -164,10 +176,11 @@ impl Error {
     /// ```
     #[must_use]
     pub fn kind(&self) -> &ErrorKind {
-        &self.0
+        &self.0.kind
     }
 
-    /// Where in a ruleset the error is, if it came from one.
+    /// Where in a ruleset or condition text the error is, if it came from
+    /// one.
     ///
     /// ```
     /// use buyer_journey::{models, Engine};
@@ -181,7 +194,7 @@ impl Error {
     /// ```
     #[must_use]
     pub fn location(&self) -> Option<&Location> {
-        let location = self.0.location()?;
+        let location = &self.0.location;
         (!location.path.is_empty() || location.column.is_some()).then_some(location)
     }
 
@@ -196,20 +209,25 @@ impl Error {
     /// ```
     #[must_use]
     pub fn is_limit(&self) -> bool {
-        matches!(*self.0, ErrorKind::Limit { .. })
+        matches!(self.0.kind, ErrorKind::Limit { .. })
+    }
+
+    /// An error of `kind` at `location`.
+    #[cold]
+    pub(crate) fn new(kind: ErrorKind, location: Location) -> Self {
+        Error(Box::new(Inner { kind, location }))
     }
 
     /// A structural error at `location`.
     #[cold]
     pub(crate) fn invalid(location: Location, message: String) -> Self {
-        ErrorKind::Invalid { location, message }.into()
+        Error::new(ErrorKind::Invalid { message }, location)
     }
 
     /// An unknown id of `what` (`"signal"`, ...), with the nearest known one.
     #[cold]
     pub(crate) fn unknown(what: &'static str, id: &str, suggestion: Option<String>) -> Self {
         ErrorKind::Unknown {
-            location: Location::default(),
             what,
             id: id.to_owned(),
             suggestion,
@@ -220,36 +238,27 @@ impl Error {
     /// A syntax error at `column` of condition text.
     #[cold]
     pub(crate) fn syntax(column: usize, message: String) -> Self {
-        ErrorKind::Syntax {
-            location: Location::column_only(column),
-            message,
-        }
-        .into()
+        Error::new(ErrorKind::Syntax { message }, Location::column_only(column))
     }
 
     /// A type error in a condition.
     #[cold]
     pub(crate) fn type_error(message: String) -> Self {
-        ErrorKind::Type {
-            location: Location::default(),
-            message,
-        }
-        .into()
+        ErrorKind::Type { message }.into()
     }
 
     /// The same error, placed under `path` (prefixed to any path it has).
     #[cold]
     #[must_use]
     pub(crate) fn at(mut self, path: &str) -> Self {
-        if let Some(location) = self.0.location_mut() {
-            location.path = if location.path.is_empty() {
-                path.to_owned()
-            } else if location.path.starts_with('[') || location.path.starts_with('.') {
-                format!("{path}{}", location.path)
-            } else {
-                format!("{path}.{}", location.path)
-            };
-        }
+        let location = &mut self.0.location;
+        location.path = if location.path.is_empty() {
+            path.to_owned()
+        } else if location.path.starts_with('[') || location.path.starts_with('.') {
+            format!("{path}{}", location.path)
+        } else {
+            format!("{path}.{}", location.path)
+        };
         self
     }
 
@@ -257,41 +266,8 @@ impl Error {
     #[cold]
     #[must_use]
     pub(crate) fn at_column(mut self, column: usize) -> Self {
-        if let Some(location) = self.0.location_mut() {
-            location.column = Some(column);
-        }
+        self.0.location.column = Some(column);
         self
-    }
-}
-
-impl ErrorKind {
-    /// The location of the kinds that come from a ruleset or condition.
-    fn location(&self) -> Option<&Location> {
-        match self {
-            ErrorKind::Syntax { location, .. }
-            | ErrorKind::Unknown { location, .. }
-            | ErrorKind::UnknownLabel { location, .. }
-            | ErrorKind::Type { location, .. }
-            | ErrorKind::Invalid { location, .. }
-            | ErrorKind::Limit { location, .. } => Some(location),
-            ErrorKind::WrongKind { .. }
-            | ErrorKind::InvalidCount { .. }
-            | ErrorKind::NotFinite { .. } => None,
-        }
-    }
-
-    fn location_mut(&mut self) -> Option<&mut Location> {
-        match self {
-            ErrorKind::Syntax { location, .. }
-            | ErrorKind::Unknown { location, .. }
-            | ErrorKind::UnknownLabel { location, .. }
-            | ErrorKind::Type { location, .. }
-            | ErrorKind::Invalid { location, .. }
-            | ErrorKind::Limit { location, .. } => Some(location),
-            ErrorKind::WrongKind { .. }
-            | ErrorKind::InvalidCount { .. }
-            | ErrorKind::NotFinite { .. } => None,
-        }
     }
 }
 

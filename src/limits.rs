@@ -324,14 +324,15 @@ impl Limits {
             Bound::IdLen => (self.id_len, "the length of the id in bytes", "max_id_len"),
         };
         if found > limit {
-            return Err(ErrorKind::Limit {
-                location: location(),
-                what,
-                setter,
-                limit,
-                found,
-            }
-            .into());
+            return Err(Error::new(
+                ErrorKind::Limit {
+                    what,
+                    setter,
+                    limit,
+                    found,
+                },
+                location(),
+            ));
         }
         Ok(())
     }

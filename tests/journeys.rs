@@ -779,7 +779,6 @@ fn an_unknown_stage_in_the_state_is_an_error() {
     assert_eq!(
         err.kind(),
         &ErrorKind::Unknown {
-            location: err.location().unwrap().clone(),
             what: "stage",
             id: "evalution".into(),
             suggestion: Some("evaluation".into()),

@@ -2,7 +2,7 @@
 
 use crate::condition::tree::Node;
 use crate::condition::{CompareOp, Condition, Expr};
-use crate::error::{Error, ErrorKind, Location};
+use crate::error::{Error, ErrorKind};
 use crate::limits::Limits;
 use crate::names::suggest;
 use crate::signal::{Schema, Signal, SignalKind};
@@ -247,7 +247,6 @@ fn label<'a>(signal: &Signal, expr: &'a Expr) -> Result<(), Failed<'a>> {
     }
     Err(Failed {
         error: ErrorKind::UnknownLabel {
-            location: Location::default(),
             signal: signal.id().to_owned(),
             label: text.clone(),
             suggestion: suggest(text, signal.labels()),

@@ -30,7 +30,7 @@ use std::fmt;
 use indexmap::IndexSet;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Location};
+use crate::error::{Error, ErrorKind};
 use crate::index::SignalIndex;
 use crate::names::suggest;
 
@@ -315,7 +315,6 @@ impl Signal {
                     _ => "",
                 };
                 ErrorKind::UnknownLabel {
-                    location: Location::default(),
                     signal: self.id.clone(),
                     label: label.to_owned(),
                     suggestion: suggest(label, self.labels()),
