@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use crate::support::{build, record};
 use buyer_journey::{
-    models, Condition, DecisionRecord, Engine, Evidence, HitPolicy, RulesetSpec, ScoreInput,
-    ScoreRuleSpec, Signal, SignalRecord, SignalSpec, Signals, StageRuleSpec, StageScorer,
-    StageSpec, Value,
+    models, ActionInput, ActionScorer, Condition, ContactLog, DecisionRecord, Engine, Evidence,
+    HitPolicy, RulesetSpec, ScoreInput, ScoreRuleSpec, Signal, SignalRecord, SignalSpec, Signals,
+    StageRuleSpec, StageScorer, StageSpec, Timestamp, Value,
 };
 
 const STAGES: [&str; 4] = ["awareness", "interest", "desire", "action"];
@@ -534,6 +534,64 @@ fn scorers_run_in_registration_order_and_add_up() {
     let got = classify(&double_then_add, &record(&double_then_add, &customer));
     // The built-in score rules ran before the host's doubler.
     assert_eq!(got.evidence["desire"], 2.0 * 2.0 + 2.0);
+}
+
+#[test]
+fn shared_and_boxed_scorers_plug_in_as_they_are() {
+    let customer = [("b", 1.0)]; // the score rule gives desire 2
+                                 // One scorer shared by two engines, and one chosen at run time.
+    let shared = Arc::new(Boost {
+        stage: "desire",
+        signal: "b",
+        points: 1.5,
+    });
+    let chosen: Box<dyn StageScorer> = Box::new(Boost {
+        stage: "desire",
+        signal: "b",
+        points: 0.25,
+    });
+    let one = Engine::builder(scored())
+        .scorer(Arc::clone(&shared))
+        .scorer(chosen)
+        .build()
+        .unwrap();
+    let two = Engine::builder(scored())
+        .scorer(Arc::clone(&shared))
+        .build()
+        .unwrap();
+    assert_eq!(
+        classify(&one, &record(&one, &customer)).evidence["desire"],
+        2.0 + 1.5 + 0.25
+    );
+    assert_eq!(
+        classify(&two, &record(&two, &customer)).evidence["desire"],
+        2.0 + 1.5
+    );
+    assert_eq!(Arc::strong_count(&shared), 3);
+
+    // The same for the propensity of actions.
+    let half: Arc<dyn ActionScorer> = Arc::new(|_: &ActionInput<'_>| 0.5);
+    let quarter: Box<dyn ActionScorer> = Box::new(|_: &ActionInput<'_>| 0.25);
+    for (scorer, propensity) in [
+        (Box::new(Arc::clone(&half)) as Box<dyn ActionScorer>, 0.5),
+        (quarter, 0.25),
+    ] {
+        let engine = Engine::builder(models::buying_process())
+            .action_scorer(scorer)
+            .build()
+            .unwrap();
+        let mut customer = engine.record();
+        customer.set("comparisons", 1).unwrap();
+        let mut scratch = engine.scratch();
+        let decision = engine.decide(
+            &customer,
+            &ContactLog::new(),
+            Timestamp::EPOCH,
+            &mut scratch,
+        );
+        assert!(decision.actions().len() > 0);
+        assert!(decision.actions().all(|a| a.propensity() == propensity));
+    }
 }
 
 #[test]
