@@ -106,6 +106,19 @@ impl Engine {
     }
 
     /// The rule at `index`, if this engine issued it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// let first = decision.fired_indices()[0];
+    /// assert_eq!(engine.rule(first).unwrap().id(), "purchase_decision.cart");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn rule(&self, index: RuleIndex) -> Option<&Rule> {
         self.classifier.rules().get(index.as_usize())
@@ -143,12 +156,30 @@ impl Engine {
     }
 
     /// The tag at `index`, if this engine issued it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let loyal = engine.find_tag("loyal").unwrap();
+    /// assert_eq!(engine.tag(loyal.index()), Some(loyal));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn tag(&self, index: TagIndex) -> Option<&Tag> {
         self.classifier.tags().get(index.as_usize())
     }
 
     /// The tag with id `id`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert_eq!(engine.find_tag("new").unwrap().condition().to_string(), "purchases == 1");
+    /// assert!(engine.find_tag("vip").is_none());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn find_tag(&self, id: &str) -> Option<&Tag> {
         self.tags().find(|tag| tag.id() == id)
@@ -176,18 +207,43 @@ impl Engine {
     }
 
     /// The action at `index`, if this engine issued it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let demo = engine.find_action("evaluation.demo").unwrap();
+    /// assert_eq!(engine.action(demo.index()), Some(demo));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn action(&self, index: ActionIndex) -> Option<&Action> {
         self.catalog.action(index)
     }
 
     /// The action with id `id`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert_eq!(engine.find_action("evaluation.demo").unwrap().kind(), "demo");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn find_action(&self, id: &str) -> Option<&Action> {
         self.actions().find(|action| action.id() == id)
     }
 
     /// How the ranked actions are cut down to suggestions.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Arbitration, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert_eq!(engine.arbitration(), Arbitration::new(3, 1));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn arbitration(&self) -> Arbitration {
         self.catalog.arbitration()
@@ -208,12 +264,30 @@ impl Engine {
     }
 
     /// The transition rule at `index`, if this engine issued it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let rule = engine.find_transition("forward.evaluation").unwrap();
+    /// assert_eq!(engine.transition(rule.index()), Some(rule));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn transition(&self, index: TransitionIndex) -> Option<&TransitionRule> {
         self.machine.rules().get(index.as_usize())
     }
 
     /// The transition rule with id `id`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let rule = engine.find_transition("new_cycle.need_recognition").unwrap();
+    /// assert!(rule.new_cycle());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn find_transition(&self, id: &str) -> Option<&TransitionRule> {
         self.transitions().find(|rule| rule.id() == id)
