@@ -14,7 +14,7 @@
 //! {"id": "c1", "signals": {"reviews_read": 3, "info_page_views": 5}}
 //! ```
 //!
-//! `id` is a string and required. `signals` maps signal names to values:
+//! `id` is a string and required. `signals` maps signal ids to values:
 //! JSON numbers for `number` and `count` signals, `true`/`false` for flags,
 //! strings for the labels of `category` signals; `null` or an absent signal
 //! means missing, and an absent `signals` means that nothing is known. Each

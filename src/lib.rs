@@ -172,7 +172,7 @@
 //!
 //! # Plugging in
 //!
-//! - **Signals.** Fill a [`SignalRecord`] by name (checked), or implement
+//! - **Signals.** Fill a [`SignalRecord`] by id (checked), or implement
 //!   [`Signals`] on the host's own customer type (read once per evaluation).
 //! - **Evidence.** Implement [`StageScorer`] (or pass a closure) to add the
 //!   host's own evidence per stage: an ML propensity, a CRM score. The

@@ -702,7 +702,7 @@ fn build_non_finite_score_points() {
 }
 
 #[test]
-fn build_bad_signal_name() {
+fn build_bad_signal_id() {
     let mut spec = models::buying_process();
     spec.signals[2].id = "Info Page Views".into();
     let err = build_fails(spec);
@@ -728,7 +728,7 @@ fn build_bad_signal_name() {
 }
 
 #[test]
-fn build_keyword_as_signal_name() {
+fn build_keyword_as_signal_id() {
     for keyword in ["between", "and", "at_least", "missing"] {
         let mut spec = models::buying_process();
         spec.signals.push(SignalSpec::count(keyword));

@@ -723,7 +723,7 @@ proptest! {
 }
 
 #[test]
-fn stage_ids_compare_in_model_order() {
+fn stage_indices_compare_in_model_order() {
     // `check_step` compares `StageIndex`s for "earlier"; make sure that is the
     // model's order.
     let engine = built_in();
