@@ -184,6 +184,9 @@
 //!   of what each customer was shown and dismissed, or keep a [`ContactLog`]
 //!   (serde) per customer.
 //!
+//! Both scorer traits take a closure, a scorer shared in an `Arc` (one model
+//! for several engines) or a `Box<dyn …>` chosen at run time.
+//!
 //! # Limits and untrusted input
 //!
 //! Rulesets and condition text may come from people other than the host's
