@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Location};
 /// Bounds on the size of a ruleset and of its conditions.
 ///
 /// Every input the library accepts is bounded by one of these, so a hostile
-/// ruleset or expression string gets an [`ErrorKind::Limit`](crate::ErrorKind::Limit) instead of exhausting
+/// ruleset or expression string gets an [`ErrorKind::Limit`] instead of exhausting
 /// memory or the stack. Each setter takes and returns `self`, so they chain.
 ///
 /// | bound | default |

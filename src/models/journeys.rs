@@ -21,7 +21,7 @@ pub type SampleDay = (u32, Vec<(&'static str, Value<'static>)>);
 /// a few weeks.
 ///
 /// Each listed day gives the customer's signals as of that day, as the
-/// [model](super::buying_process) reads them: counts are for the current
+/// [model](fn@super::buying_process) reads them: counts are for the current
 /// buying cycle, so they only grow, until a purchase, when `purchases` goes
 /// up and the host resets the cycle's counts (they are missing again).
 /// Between listed days the signals stay as on the last listed day.

@@ -4,7 +4,7 @@
 //! Nothing here is checked: [`RulesetSpec`] and its parts accept anything
 //! their types allow, and the validation step (`validate`) turns them into a
 //! checked ruleset or a located error. Signals and stages are declared with
-//! [`SignalSpec`](crate::SignalSpec) and [`StageSpec`](crate::StageSpec),
+//! [`SignalSpec`] and [`StageSpec`],
 //! which live with the [`Schema`] and [`StageModel`] they describe.
 
 mod action;
