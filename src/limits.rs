@@ -243,54 +243,117 @@ impl Limits {
     }
 
     /// The bound set by [`max_labels`](Limits::max_labels).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_labels(), 1_024);
+    /// assert_eq!(Limits::default().max_labels(7).get_max_labels(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_labels(&self) -> usize {
         self.labels
     }
 
     /// The bound set by [`max_stages`](Limits::max_stages).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_stages(), 64);
+    /// assert_eq!(Limits::default().max_stages(7).get_max_stages(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_stages(&self) -> usize {
         self.stages
     }
 
     /// The bound set by [`max_rules`](Limits::max_rules).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_rules(), 100_000);
+    /// assert_eq!(Limits::default().max_rules(7).get_max_rules(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_rules(&self) -> usize {
         self.rules
     }
 
     /// The bound set by [`max_tags`](Limits::max_tags).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_tags(), 1_024);
+    /// assert_eq!(Limits::default().max_tags(7).get_max_tags(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_tags(&self) -> usize {
         self.tags
     }
 
     /// The bound set by [`max_actions`](Limits::max_actions).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_actions(), 10_000);
+    /// assert_eq!(Limits::default().max_actions(7).get_max_actions(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_actions(&self) -> usize {
         self.actions
     }
 
     /// The bound set by [`max_expression_len`](Limits::max_expression_len).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_expression_len(), 4_096);
+    /// assert_eq!(Limits::default().max_expression_len(7).get_max_expression_len(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_expression_len(&self) -> usize {
         self.expression_len
     }
 
     /// The bound set by [`max_depth`](Limits::max_depth).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_depth(), 32);
+    /// assert_eq!(Limits::default().max_depth(7).get_max_depth(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_depth(&self) -> usize {
         self.depth
     }
 
     /// The bound set by [`max_condition_size`](Limits::max_condition_size).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_condition_size(), 1_024);
+    /// assert_eq!(Limits::default().max_condition_size(7).get_max_condition_size(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_condition_size(&self) -> usize {
         self.condition_size
     }
 
     /// The bound set by [`max_id_len`](Limits::max_id_len).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_id_len(), 128);
+    /// assert_eq!(Limits::default().max_id_len(7).get_max_id_len(), 7);
+    /// ```
     #[must_use]
     pub fn get_max_id_len(&self) -> usize {
         self.id_len

@@ -111,6 +111,21 @@ impl fmt::Debug for ScoreInput<'_> {
 impl<'a> ScoreInput<'a> {
     /// The value of the signal with id `id`; `None` when it is missing or
     /// the schema has no such signal.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, ScoreInput, Value};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .scorer(|input: &ScoreInput<'_>, _: &mut Evidence<'_>| {
+    ///         assert_eq!(input.value("cart_adds"), Some(Value::Number(2.0)));
+    ///         assert_eq!(input.value("purchases"), None);
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 2)?;
+    /// engine.classify(&customer, &mut engine.scratch());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn value(&self, id: &str) -> Option<Value<'a>> {
         let signal = self.schema.find(id)?;
@@ -119,6 +134,21 @@ impl<'a> ScoreInput<'a> {
 
     /// The value of a numeric signal (numbers and counts; flags read as 0 or
     /// 1); `None` when missing.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, ScoreInput};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .scorer(|input: &ScoreInput<'_>, _: &mut Evidence<'_>| {
+    ///         assert_eq!(input.number("satisfaction"), Some(7.5));
+    ///         assert_eq!(input.number("no_such_signal"), None);
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("satisfaction", 7.5)?;
+    /// engine.classify(&customer, &mut engine.scratch());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn number(&self, id: &str) -> Option<f64> {
         self.number_at(self.schema.find(id)?.index())
@@ -126,6 +156,22 @@ impl<'a> ScoreInput<'a> {
 
     /// As [`number`](ScoreInput::number), by index: the fastest way to read a
     /// signal. Look the index up once with [`Schema::find`].
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, ScoreInput};
+    ///
+    /// let spec = models::buying_process();
+    /// let carts = spec.schema()?.find("cart_adds").unwrap().index();
+    /// let engine = Engine::builder(spec)
+    ///     .scorer(move |input: &ScoreInput<'_>, _: &mut Evidence<'_>| {
+    ///         assert_eq!(input.number_at(carts), Some(1.0));
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// engine.classify(&customer, &mut engine.scratch());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn number_at(&self, index: SignalIndex) -> Option<f64> {
         let signal = self.schema.signal(index)?;
@@ -140,18 +186,62 @@ impl<'a> ScoreInput<'a> {
 
     /// The stage with id `id`: its [`index`](Stage::index) is what
     /// [`Evidence::add`] takes.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, ScoreInput};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
+    ///         let evaluation = input.find_stage("evaluation").unwrap();
+    ///         evidence.add(evaluation.index(), 0.5);
+    ///     })
+    ///     .build()?;
+    /// let decision = engine.classify(&engine.record(), &mut engine.scratch()).to_record();
+    /// assert_eq!(decision.evidence["evaluation"], 0.5);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn find_stage(&self, id: &str) -> Option<&'a Stage> {
         self.model.find(id)
     }
 
     /// Whether the rule at `rule` fired for this customer.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, ScoreInput};
+    ///
+    /// let spec = models::buying_process();
+    /// let probe = Engine::builder(spec.clone()).build()?;
+    /// let cart = probe.find_rule("purchase_decision.cart").unwrap().index();
+    /// let engine = Engine::builder(spec)
+    ///     .scorer(move |input: &ScoreInput<'_>, _: &mut Evidence<'_>| {
+    ///         assert!(input.has_fired(cart));
+    ///         assert_eq!(input.fired_indices(), [cart]);
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// engine.classify(&customer, &mut engine.scratch());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn has_fired(&self, rule: RuleIndex) -> bool {
         self.fired.binary_search(&rule).is_ok()
     }
 
     /// The rules that fired, in rule order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, ScoreInput};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .scorer(|input: &ScoreInput<'_>, _: &mut Evidence<'_>| {
+    ///         assert!(input.fired_indices().is_empty());
+    ///     })
+    ///     .build()?;
+    /// engine.classify(&engine.record(), &mut engine.scratch());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn fired_indices(&self) -> &'a [RuleIndex] {
         self.fired

@@ -74,6 +74,15 @@ pub struct Stage {
 
 impl Stage {
     /// The stage's index: its position in the model.
+    ///
+    /// ```
+    /// use buyer_journey::models;
+    ///
+    /// let model = models::buying_process().stage_model()?;
+    /// let stage = model.find("evaluation").unwrap();
+    /// assert_eq!(model.stage(stage.index()), Some(stage));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn index(&self) -> StageIndex {
         self.index

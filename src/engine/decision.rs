@@ -83,6 +83,23 @@ impl<'a> Decision<'a> {
     }
 
     /// The indices of the rules that fired, in rule order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 2)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// let ids: Vec<&str> = decision
+    ///     .fired_indices()
+    ///     .iter()
+    ///     .map(|&index| engine.rule(index).unwrap().id())
+    ///     .collect();
+    /// assert_eq!(ids, ["information_search.reviews"]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn fired_indices(&self) -> &'a [RuleIndex] {
         &self.scratch.classified.fired

@@ -220,12 +220,30 @@ pub struct Signal {
 
 impl Signal {
     /// The signal's index in its schema.
+    ///
+    /// ```
+    /// use buyer_journey::models;
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// let signal = schema.find("reviews_read").unwrap();
+    /// assert_eq!(schema.signal(signal.index()), Some(signal));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn index(&self) -> SignalIndex {
         self.index
     }
 
     /// The signal's id, as the ruleset names it.
+    ///
+    /// ```
+    /// use buyer_journey::models;
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// let first = schema.iter().next().unwrap();
+    /// assert_eq!(first.id(), "need_searches");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id

@@ -291,6 +291,13 @@ pub struct FrequencyCap {
 
 impl FrequencyCap {
     /// At most `times` showings within any `window`.
+    ///
+    /// ```
+    /// use buyer_journey::{ActionSpec, FrequencyCap, Span};
+    ///
+    /// let action = ActionSpec::new("demo", "demo", &["evaluation"], 10.0).cap(2, Span::days(7));
+    /// assert_eq!(action.contact.cap, Some(FrequencyCap::new(2, Span::days(7))));
+    /// ```
     #[must_use]
     pub fn new(times: u32, window: Span) -> Self {
         FrequencyCap { times, window }

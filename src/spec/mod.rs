@@ -103,6 +103,17 @@ impl RulesetSpec {
     /// A ruleset of `signals` and `stages` with no rules, tags, actions or
     /// transitions yet, the `furthest` hit policy and the default
     /// arbitration.
+    ///
+    /// ```
+    /// use buyer_journey::{HitPolicy, RulesetSpec, SignalSpec, StageSpec};
+    ///
+    /// let spec = RulesetSpec::new(
+    ///     vec![SignalSpec::count("orders")],
+    ///     vec![StageSpec::new("prospect", "Prospect", "")],
+    /// );
+    /// assert_eq!(spec.hit_policy, HitPolicy::Furthest);
+    /// assert!(spec.stage_rules.is_empty());
+    /// ```
     #[must_use]
     pub fn new(signals: Vec<SignalSpec>, stages: Vec<StageSpec>) -> Self {
         RulesetSpec {

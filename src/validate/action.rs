@@ -82,6 +82,15 @@ pub struct Action {
 
 impl Action {
     /// The action's index in its engine's catalog.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let action = engine.find_action("evaluation.demo").unwrap();
+    /// assert_eq!(engine.action(action.index()), Some(action));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn index(&self) -> ActionIndex {
         self.index

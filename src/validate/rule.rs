@@ -61,6 +61,15 @@ pub struct Rule {
 
 impl Rule {
     /// The rule's index in its engine.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let rule = engine.find_rule("evaluation.comparisons").unwrap();
+    /// assert_eq!(engine.rule(rule.index()), Some(rule));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn index(&self) -> RuleIndex {
         self.index

@@ -32,6 +32,15 @@ pub struct Tag {
 
 impl Tag {
     /// The tag's index in its engine.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let tag = engine.find_tag("new").unwrap();
+    /// assert_eq!(engine.tag(tag.index()), Some(tag));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn index(&self) -> TagIndex {
         self.index

@@ -52,6 +52,15 @@ pub struct TransitionRule {
 
 impl TransitionRule {
     /// The rule's index in its engine.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let rule = engine.find_transition("forward.evaluation").unwrap();
+    /// assert_eq!(engine.transition(rule.index()), Some(rule));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn index(&self) -> TransitionIndex {
         self.index
