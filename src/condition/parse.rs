@@ -31,7 +31,7 @@ pub(crate) fn parse_spanned(text: &str, limits: &Limits) -> Result<(Condition, S
     let node = parser.parse_or()?;
     let end = parser.peek();
     if end.tok != Tok::End {
-        return Err(syntax(
+        return Err(Error::syntax(
             end.column,
             format!(
                 "expected 'and', 'or' or the end of the text, found {}",
@@ -43,10 +43,6 @@ pub(crate) fn parse_spanned(text: &str, limits: &Limits) -> Result<(Condition, S
     let condition = to_condition(node, &mut columns)?;
     condition.check_size(limits)?;
     Ok((condition, Spans::new(columns)))
-}
-
-fn syntax(column: usize, message: String) -> Error {
-    Error::syntax(column, message)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,8 +132,15 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, Error> {
                 let literal = &text[start..end];
                 match literal.parse::<f64>() {
                     Ok(n) if n.is_finite() => Tok::Number(n),
-                    Ok(_) => return Err(syntax(at, format!("the number {literal} is too large"))),
-                    Err(_) => return Err(syntax(at, format!("'{literal}' is not a number"))),
+                    Ok(_) => {
+                        return Err(Error::syntax(
+                            at,
+                            format!("the number {literal} is too large"),
+                        ))
+                    }
+                    Err(_) => {
+                        return Err(Error::syntax(at, format!("'{literal}' is not a number")))
+                    }
                 }
             }
             '"' => {
@@ -149,14 +152,19 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, Error> {
                         Some((_, '\\')) => match advance!() {
                             Some((_, c @ ('"' | '\\'))) => value.push(c),
                             _ => {
-                                return Err(syntax(
+                                return Err(Error::syntax(
                                     column,
                                     "only '\\\"' and '\\\\' are escapes in text".into(),
                                 ))
                             }
                         },
                         Some((_, c)) => value.push(c),
-                        None => return Err(syntax(at, "text is missing its closing '\"'".into())),
+                        None => {
+                            return Err(Error::syntax(
+                                at,
+                                "text is missing its closing '\"'".into(),
+                            ))
+                        }
                     }
                 }
                 tokens.push(Token {
@@ -201,17 +209,23 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, Error> {
                     }
                     ('<', _) => Tok::Compare(CompareOp::Lt),
                     ('>', _) => Tok::Compare(CompareOp::Gt),
-                    ('=', _) => return Err(syntax(at, "use '==' to test equality".into())),
-                    ('!', _) => return Err(syntax(at, "use 'not' to negate a condition".into())),
-                    ('&', Some('&')) => return Err(syntax(at, "use 'and' instead of '&&'".into())),
-                    ('|', Some('|')) => return Err(syntax(at, "use 'or' instead of '||'".into())),
+                    ('=', _) => return Err(Error::syntax(at, "use '==' to test equality".into())),
+                    ('!', _) => {
+                        return Err(Error::syntax(at, "use 'not' to negate a condition".into()))
+                    }
+                    ('&', Some('&')) => {
+                        return Err(Error::syntax(at, "use 'and' instead of '&&'".into()))
+                    }
+                    ('|', Some('|')) => {
+                        return Err(Error::syntax(at, "use 'or' instead of '||'".into()))
+                    }
                     ('\'', _) => {
-                        return Err(syntax(
+                        return Err(Error::syntax(
                             at,
                             "text goes in double quotes: \"like this\"".into(),
                         ))
                     }
-                    (c, _) => return Err(syntax(at, format!("unexpected character {c:?}"))),
+                    (c, _) => return Err(Error::syntax(at, format!("unexpected character {c:?}"))),
                 }
             }
         };
@@ -318,7 +332,7 @@ impl<'a> Parser<'_, 'a> {
         if token.tok == *tok {
             Ok(())
         } else {
-            Err(syntax(
+            Err(Error::syntax(
                 token.column,
                 format!("expected {what}, found {}", token.tok.describe()),
             ))
@@ -448,7 +462,7 @@ impl<'a> Parser<'_, 'a> {
                 let low = self.parse_sum("a value")?;
                 if !self.eat_keyword("and") {
                     let token = self.peek();
-                    return Err(syntax(
+                    return Err(Error::syntax(
                         token.column,
                         format!(
                             "expected 'and' between the bounds of 'between', found {}",
@@ -466,7 +480,7 @@ impl<'a> Parser<'_, 'a> {
         };
         let token = self.peek();
         if matches!(token.tok, Tok::Compare(_)) {
-            return Err(syntax(
+            return Err(Error::syntax(
                 token.column,
                 "comparisons cannot be chained: join them with 'and'".into(),
             ));
@@ -488,7 +502,7 @@ impl<'a> Parser<'_, 'a> {
                 Tok::Comma => {}
                 Tok::CloseList => return Ok(items),
                 _ => {
-                    return Err(syntax(
+                    return Err(Error::syntax(
                         token.column,
                         format!(
                             "expected ',' or ']' in the list, found {}",
@@ -535,7 +549,7 @@ impl<'a> Parser<'_, 'a> {
             Tok::Arith(ArithOp::Sub) => match self.next().tok {
                 Tok::Number(n) => Kind::Number(-n),
                 _ => {
-                    return Err(syntax(
+                    return Err(Error::syntax(
                         column,
                         "'-' must be followed by a number; write '0 - x' to negate a value".into(),
                     ))
@@ -548,7 +562,10 @@ impl<'a> Parser<'_, 'a> {
                     return self.parse_call(function, column);
                 }
                 if ["and", "or", "not", "in", "between"].contains(&name) {
-                    return Err(syntax(column, format!("expected {what}, found '{name}'")));
+                    return Err(Error::syntax(
+                        column,
+                        format!("expected {what}, found '{name}'"),
+                    ));
                 }
                 Kind::Ident(name.to_owned())
             }
@@ -561,7 +578,7 @@ impl<'a> Parser<'_, 'a> {
                 Kind::Group(Box::new(inner))
             }
             other => {
-                return Err(syntax(
+                return Err(Error::syntax(
                     column,
                     format!("expected {what}, found {}", other.describe()),
                 ))
@@ -573,7 +590,7 @@ impl<'a> Parser<'_, 'a> {
     fn parse_call(&mut self, function: Function, column: usize) -> Result<Node, Error> {
         if self.peek().tok != Tok::Open {
             let token = self.peek();
-            return Err(syntax(
+            return Err(Error::syntax(
                 token.column,
                 format!(
                     "expected '(' after '{}', found {}",
@@ -596,7 +613,7 @@ impl<'a> Parser<'_, 'a> {
                     Tok::Comma => {}
                     Tok::Close => break,
                     _ => {
-                        return Err(syntax(
+                        return Err(Error::syntax(
                             token.column,
                             format!(
                                 "expected ',' or ')' after an argument of '{}', found {}",
@@ -663,7 +680,7 @@ fn to_condition(node: Node, columns: &mut Vec<usize>) -> Result<Condition, Error
                 None,
             ) = (args.next(), args.next())
             else {
-                return Err(syntax(
+                return Err(Error::syntax(
                     column,
                     format!("'{}' takes one signal id", function.name()),
                 ));
@@ -692,7 +709,7 @@ fn to_condition(node: Node, columns: &mut Vec<usize>) -> Result<Condition, Error
                     k
                 }
                 _ => {
-                    return Err(syntax(
+                    return Err(Error::syntax(
                         column,
                         "'at_least' takes a whole number first: at_least(2, a, b, c)".into(),
                     ))
@@ -721,7 +738,7 @@ fn to_condition(node: Node, columns: &mut Vec<usize>) -> Result<Condition, Error
                 Kind::Text(_) => "text",
                 _ => "arithmetic",
             };
-            return Err(syntax(
+            return Err(Error::syntax(
                 column,
                 format!("expected a condition, found {found}; compare it with something"),
             ));
@@ -755,7 +772,7 @@ fn to_expr(node: Node, columns: &mut Vec<usize>) -> Result<Expr, Error> {
         }
         Kind::Group(inner) => to_expr(*inner, columns)?,
         _ => {
-            return Err(syntax(
+            return Err(Error::syntax(
                 node.column,
                 "expected a value, found a condition".into(),
             ))
