@@ -59,7 +59,7 @@ pub enum ErrorKind {
         message: String,
     },
     /// An id (of a signal, stage, rule, tag, ...) that nothing declares.
-    #[error("unknown {what} '{id}'{}", did_you_mean(.suggestion.as_deref()))]
+    #[error("unknown {what} '{}'{}", Excerpt(.id), did_you_mean(.suggestion.as_deref()))]
     Unknown {
         /// What the id names: `"signal"`, `"stage"`, ...
         what: &'static str,
@@ -69,7 +69,11 @@ pub enum ErrorKind {
         suggestion: Option<String>,
     },
     /// A label that the category signal does not declare.
-    #[error("unknown label '{label}' for signal '{signal}'{}", did_you_mean(.suggestion.as_deref()))]
+    #[error(
+        "unknown label '{}' for signal '{signal}'{}",
+        Excerpt(.label),
+        did_you_mean(.suggestion.as_deref())
+    )]
     UnknownLabel {
         /// The category signal's id.
         signal: String,
@@ -326,6 +330,21 @@ impl fmt::Display for Location {
             (false, None) => write!(f, "{}: ", self.path),
             (true, Some(column)) => write!(f, "column {column}: "),
             (false, Some(column)) => write!(f, "{}, column {column}: ", self.path),
+        }
+    }
+}
+
+/// Text from the input as an error message quotes it: whole when short,
+/// else its start and its length, so a megabyte of input makes a line of
+/// message, not a megabyte. The error's fields keep the whole text.
+pub(crate) struct Excerpt<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Excerpt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 64;
+        match self.0.char_indices().nth(SHOWN) {
+            None => f.write_str(self.0),
+            Some((end, _)) => write!(f, "{}... ({} bytes)", &self.0[..end], self.0.len()),
         }
     }
 }

@@ -210,18 +210,25 @@ impl Limits {
     }
 
     /// The longest id, in bytes: of a signal, stage, rule, tag, action,
-    /// transition, kind or group, and of a category label. Default 128.
+    /// transition, kind or group, of a category label, and of a signal id
+    /// or a text written in a condition. Default 128.
     ///
     /// Ids are compared and suggested ("did you mean ...?") when a name is
     /// unknown, so their length bounds that work too.
     ///
     /// ```
-    /// use buyer_journey::{Limits, Schema, SignalSpec};
+    /// use buyer_journey::{Condition, Limits, Schema, SignalSpec};
     ///
     /// let long = "a".repeat(20);
     /// let err = Schema::with_limits(&[SignalSpec::count(&long)], &Limits::default().max_id_len(16))
     ///     .unwrap_err();
     /// assert!(err.is_limit());
+    ///
+    /// // No declared id can be that long, so a condition cannot mention one.
+    /// let text = format!("{long} >= 1");
+    /// let err = Condition::parse_with(&text, &Limits::default().max_id_len(16)).unwrap_err();
+    /// assert!(err.is_limit());
+    /// assert_eq!(err.location().unwrap().column(), Some(1));
     /// ```
     #[must_use]
     pub fn max_id_len(mut self, max: usize) -> Self {

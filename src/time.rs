@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, Location};
+use crate::error::{Error, Excerpt, Location};
 
 /// A point in time: whole seconds since the Unix epoch (UTC).
 ///
@@ -158,8 +158,9 @@ impl FromStr for Span {
             Error::invalid(
                 Location::default(),
                 format!(
-                    "'{text}' is not a span of time: write numbers with the units d, h, m, s \
-                     in that order, such as \"7d\" or \"1d12h\""
+                    "'{}' is not a span of time: write numbers with the units d, h, m, s \
+                     in that order, such as \"7d\" or \"1d12h\"",
+                    Excerpt(text)
                 ),
             )
         };

@@ -101,8 +101,9 @@ fn unknown_long_labels_and_signals_in_conditions_get_no_suggestion_work() {
         ],
         vec![StageSpec::new("only", "Only", "")],
     );
-    let unknown_label = Condition::parse(&format!("plan == \"x{}\"", long('l', 4_000)))
-        .expect("a long label parses");
+    let text = format!("plan == \"x{}\"", long('l', 4_000));
+    assert!(Condition::parse(&text).unwrap_err().is_limit());
+    let unknown_label = Condition::parse_with(&text, &limits).expect("a long label parses");
     spec.stage_rules
         .push(StageRuleSpec::new("label", "only", unknown_label));
     let err = Engine::builder(spec.clone())
@@ -299,4 +300,18 @@ fn a_type_error_points_at_the_occurrence_it_is_about() {
         err.to_string(),
         "stage_rules[0].when, column 27: unknown signal 'plam', did you mean 'plan'?"
     );
+}
+
+#[test]
+fn errors_quote_long_input_in_part() {
+    let engine = crate::support::built_in();
+    let id = long('x', 100_000);
+    let err = engine.record().set(&id, 1.0).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Unknown { id: whole, .. } if *whole == id));
+    let message = err.to_string();
+    assert!(message.len() < 200, "{message}");
+    assert!(message.contains("... (100000 bytes)"), "{message}");
+
+    let err = Condition::parse(&format!("1{} >= 1", long('.', 1_000))).unwrap_err();
+    assert!(err.to_string().len() < 200, "{err}");
 }

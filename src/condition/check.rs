@@ -2,7 +2,7 @@
 
 use crate::condition::tree::Node;
 use crate::condition::{CompareOp, Condition, Expr};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Excerpt};
 use crate::limits::Limits;
 use crate::names::suggest;
 use crate::signal::{Schema, Signal, SignalKind};
@@ -85,7 +85,10 @@ impl<'s> Checker<'s> {
                 for item in list {
                     if !is_constant(item) {
                         return Err(type_error(
-                            format!("the items of an 'in' list must be constants, found '{item}'"),
+                            format!(
+                                "the items of an 'in' list must be constants, found '{}'",
+                                Excerpt(&item.to_string())
+                            ),
                             first_signal(item).unwrap_or(Node::Expr(item)),
                         ));
                     }
@@ -99,7 +102,8 @@ impl<'s> Checker<'s> {
                     if !matches!(ty, Type::Number) {
                         return Err(type_error(
                             format!(
-                                "'between' compares numbers, but '{expr}' is {}",
+                                "'between' compares numbers, but '{}' is {}",
+                                Excerpt(&expr.to_string()),
                                 ty.describe()
                             ),
                             first_signal(expr).unwrap_or(Node::Expr(expr)),
@@ -166,9 +170,9 @@ impl<'s> Checker<'s> {
             {
                 Err(type_error(
                     format!(
-                        "'{}' orders numbers only, but '{left} {} {right}' compares {} with {}",
+                        "'{}' orders numbers only, but '{}' compares {} with {}",
                         op.symbol(),
-                        op.symbol(),
+                        Excerpt(&format!("{left} {} {right}", op.symbol())),
                         left_type.describe(),
                         right_type.describe()
                     ),
@@ -177,10 +181,10 @@ impl<'s> Checker<'s> {
             }
             _ => Err(type_error(
                 format!(
-                    "cannot compare {} with {} in '{left} {} {right}'{}",
+                    "cannot compare {} with {} in '{}'{}",
                     left_type.describe(),
                     right_type.describe(),
-                    op.symbol(),
+                    Excerpt(&format!("{left} {} {right}", op.symbol())),
                     hint(left_type, right_type)
                 ),
                 focus(),
@@ -212,8 +216,9 @@ impl<'s> Checker<'s> {
                     if !matches!(ty, Type::Number) {
                         return Err(type_error(
                             format!(
-                                "'{}' needs numbers, but '{side}' is {}",
+                                "'{}' needs numbers, but '{}' is {}",
                                 op.symbol(),
+                                Excerpt(&side.to_string()),
                                 ty.describe()
                             ),
                             first_signal(side).unwrap_or(Node::Expr(side)),

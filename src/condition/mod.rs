@@ -74,6 +74,27 @@ pub use when::When;
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 ///
+/// # Printing and parsing back
+///
+/// `Display` prints the text form, which parses back to the same tree. The
+/// print puts a space around every operator, so it can be longer than the
+/// text the condition was parsed from: text near
+/// [`Limits::max_expression_len`] may print past it, and then parses back
+/// only under limits that admit the printed length.
+///
+/// ```
+/// use buyer_journey::{Condition, Limits};
+///
+/// let text = ["cart_adds/purchases>=1"; 4].join(" or ");
+/// let limits = Limits::default().max_expression_len(text.len());
+/// let printed = Condition::parse_with(&text, &limits)?.to_string();
+/// assert!(printed.len() > text.len());
+/// assert!(Condition::parse_with(&printed, &limits).unwrap_err().is_limit());
+/// let wider = Limits::default().max_expression_len(printed.len());
+/// assert_eq!(Condition::parse_with(&printed, &wider)?, Condition::parse(&text)?);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+///
 /// # Trees of any depth
 ///
 /// [`Limits`] bound what the library accepts, not the trees a program can

@@ -8,7 +8,7 @@
 
 use crate::condition::span::Spans;
 use crate::condition::{ArithOp, CompareOp, Condition, Expr};
-use crate::error::{Error, Location};
+use crate::error::{Error, Excerpt, Location};
 use crate::limits::{Bound, Limits};
 
 /// Parses `text` under `limits`.
@@ -20,7 +20,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Condition, Error> {
 /// condition was written, in the order [`Spans`] documents.
 pub(crate) fn parse_spanned(text: &str, limits: &Limits) -> Result<(Condition, Spans), Error> {
     limits.check(Bound::ExpressionLen, text.len(), Location::default)?;
-    let tokens = lex(text)?;
+    let tokens = lex(text, limits)?;
     let mut parser = Parser {
         tokens: &tokens,
         pos: 0,
@@ -63,9 +63,9 @@ enum Tok<'a> {
 impl Tok<'_> {
     fn describe(&self) -> String {
         match self {
-            Tok::Ident(name) => format!("'{name}'"),
+            Tok::Ident(name) => format!("'{}'", Excerpt(name)),
             Tok::Number(n) => format!("the number {n}"),
-            Tok::Text(text) => format!("the text {text:?}"),
+            Tok::Text(text) => format!("the text {:?}", Excerpt(text).to_string()),
             Tok::Open => "'('".into(),
             Tok::Close => "')'".into(),
             Tok::OpenList => "'['".into(),
@@ -88,7 +88,10 @@ struct Token<'a> {
     column: usize,
 }
 
-fn lex(text: &str) -> Result<Vec<Token<'_>>, Error> {
+/// The tokens of `text`. An id or a text longer than any declared id or
+/// label may be (`Limits::max_id_len`) is a limit error here, so no later
+/// step looks it up or quotes it whole.
+fn lex<'a>(text: &'a str, limits: &Limits) -> Result<Vec<Token<'a>>, Error> {
     let mut tokens = Vec::new();
     let mut chars = text.char_indices().peekable();
     let mut column = 0;
@@ -115,6 +118,7 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, Error> {
                     end = i + c.len_utf8();
                     advance!();
                 }
+                limits.check(Bound::IdLen, end - start, || Location::column_only(at))?;
                 Tok::Ident(&text[start..end])
             }
             '0'..='9' | '.' => {
@@ -135,11 +139,14 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, Error> {
                     Ok(_) => {
                         return Err(Error::syntax(
                             at,
-                            format!("the number {literal} is too large"),
+                            format!("the number {} is too large", Excerpt(literal)),
                         ))
                     }
                     Err(_) => {
-                        return Err(Error::syntax(at, format!("'{literal}' is not a number")))
+                        return Err(Error::syntax(
+                            at,
+                            format!("'{}' is not a number", Excerpt(literal)),
+                        ))
                     }
                 }
             }
@@ -167,6 +174,7 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, Error> {
                         }
                     }
                 }
+                limits.check(Bound::IdLen, value.len(), || Location::column_only(at))?;
                 tokens.push(Token {
                     tok: Tok::Text(value),
                     column: at,
@@ -564,7 +572,7 @@ impl<'a> Parser<'_, 'a> {
                 if ["and", "or", "not", "in", "between"].contains(&name) {
                     return Err(Error::syntax(
                         column,
-                        format!("expected {what}, found '{name}'"),
+                        format!("expected {what}, found '{}'", Excerpt(name)),
                     ));
                 }
                 Kind::Ident(name.to_owned())
