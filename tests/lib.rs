@@ -14,6 +14,7 @@ mod limits;
 mod pictures;
 mod policies;
 mod principles;
+mod regressions;
 mod seed_actions;
 mod suite;
 mod support;
