@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 
 // The promises are the fuzz crate's public functions; only some of them
-// are called from here.
+// are called from the tests.
 #[allow(unreachable_pub, dead_code)]
 #[path = "../fuzz/src/promises.rs"]
-mod promises;
+pub(crate) mod promises;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     // Git keeps no empty directories: a target without finds has none.

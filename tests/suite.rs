@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::regressions::promises;
 use buyer_journey::{models, ContactLog, Engine, RulesetSpec, SignalRecord, Timestamp};
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -137,27 +138,7 @@ fn every_data_file_decides_as_expected_on_every_path() {
             );
 
             let explanation = engine.explain(&customer, &case.history, now);
-            assert_eq!(explanation.stage, got.stage, "{at}: the explanation");
-            assert_eq!(
-                explanation.confidence, got.confidence,
-                "{at}: the explanation"
-            );
-            let fired: Vec<&str> = explanation
-                .rules
-                .iter()
-                .filter(|rule| rule.fired)
-                .map(|rule| rule.id.as_str())
-                .collect();
-            assert_eq!(fired, got.fired, "{at}: the explanation's rules");
-            let tags: Vec<&str> = explanation
-                .tags
-                .iter()
-                .filter(|tag| tag.held)
-                .map(|tag| tag.id.as_str())
-                .collect();
-            assert_eq!(tags, got.tags, "{at}: the explanation's tags");
-            let suggested: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
-            assert_eq!(suggested, got.actions, "{at}: the explanation's actions");
+            promises::explanation_agrees(&explanation, &compiled);
             cases += 1;
         }
     }

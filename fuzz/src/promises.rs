@@ -12,9 +12,9 @@ use std::cmp::Reverse;
 use std::sync::OnceLock;
 
 use buyer_journey::{
-    models, Condition, ContactLog, EdgeLabels, Engine, Error, Funnel, JourneyState, Limits,
-    Location, RulesetSpec, Schema, Scratch, SignalKind, SignalRecord, SignalSpec, StageRuleSpec,
-    StageSpec, Timestamp, Transition, Value, When,
+    models, Condition, ContactLog, DecisionRecord, EdgeLabels, Engine, Error, Explanation, Funnel,
+    JourneyState, Limits, Location, RulesetSpec, Schema, Scratch, SignalKind, SignalRecord,
+    SignalSpec, StageRuleSpec, StageSpec, Timestamp, Transition, Value, When,
 };
 
 /// The fuzz targets, by the name `cargo fuzz` knows them by; each replays
@@ -109,7 +109,7 @@ fn every_kind_signals() -> Vec<SignalSpec> {
     signals
 }
 
-fn models_with_every_kind() -> RulesetSpec {
+fn built_in_with_every_kind() -> RulesetSpec {
     let mut spec = models::buying_process();
     spec.signals = every_kind_signals();
     spec
@@ -251,7 +251,7 @@ pub fn engine_keeps_promises(
         .expect("a decision of the funnel's model");
     let classified = decision.to_record();
     let json = serde_json::to_string(&classified).expect("a decision record serializes");
-    let back: buyer_journey::DecisionRecord = serde_json::from_str(&json)
+    let back: DecisionRecord = serde_json::from_str(&json)
         .unwrap_or_else(|e| panic!("a decision serializes as {json}, which does not parse: {e}"));
     assert_eq!(back, classified, "the serde round trip of a decision");
     assert_eq!(
@@ -270,39 +270,7 @@ pub fn engine_keeps_promises(
             assert_eq!(without_actions, classified, "decide classifies differently");
             suggestions_are_allowed(engine, &decided);
 
-            let explanation = engine.explain(customer, history, now);
-            assert!(explanation.to_string().contains(&decided.stage));
-            assert_eq!(explanation.stage, decided.stage);
-            assert_eq!(explanation.confidence, decided.confidence);
-            let fired: Vec<&str> = explanation
-                .rules
-                .iter()
-                .filter(|rule| rule.fired)
-                .map(|rule| rule.id.as_str())
-                .collect();
-            assert_eq!(fired, decided.fired, "the explanation's rules");
-            let tags: Vec<&str> = explanation
-                .tags
-                .iter()
-                .filter(|tag| tag.held)
-                .map(|tag| tag.id.as_str())
-                .collect();
-            assert_eq!(tags, decided.tags, "the explanation's tags");
-            let explained: Vec<(&str, f64)> = explanation
-                .suggested()
-                .map(|a| {
-                    (
-                        a.id.as_str(),
-                        a.priority.as_ref().map_or(f64::NAN, |p| p.priority),
-                    )
-                })
-                .collect();
-            let suggested: Vec<(&str, f64)> = decided
-                .actions
-                .iter()
-                .map(|a| (a.id.as_str(), a.priority))
-                .collect();
-            assert_eq!(explained, suggested, "the explanation's suggestions");
+            explanation_agrees(&engine.explain(customer, history, now), &decided);
         }
     }
     let journey = journey_schema(engine);
@@ -327,7 +295,39 @@ pub fn engine_keeps_promises(
     );
 }
 
-fn suggestions_are_allowed(engine: &Engine, decided: &buyer_journey::DecisionRecord) {
+/// An explanation tells its decision's stage and confidence, and the same
+/// fired rules, held tags and suggestions (with their priorities), in order.
+pub fn explanation_agrees(explanation: &Explanation, decided: &DecisionRecord) {
+    assert!(explanation.to_string().contains(&decided.stage));
+    assert_eq!(explanation.stage, decided.stage, "the explanation's stage");
+    assert_eq!(explanation.confidence, decided.confidence);
+    let fired: Vec<&str> = explanation
+        .rules
+        .iter()
+        .filter(|rule| rule.fired)
+        .map(|rule| rule.id.as_str())
+        .collect();
+    assert_eq!(fired, decided.fired, "the explanation's rules");
+    let tags: Vec<&str> = explanation
+        .tags
+        .iter()
+        .filter(|tag| tag.held)
+        .map(|tag| tag.id.as_str())
+        .collect();
+    assert_eq!(tags, decided.tags, "the explanation's tags");
+    let explained: Vec<(&str, Option<f64>)> = explanation
+        .suggested()
+        .map(|a| (a.id.as_str(), a.priority.as_ref().map(|p| p.priority)))
+        .collect();
+    let suggested: Vec<(&str, Option<f64>)> = decided
+        .actions
+        .iter()
+        .map(|a| (a.id.as_str(), Some(a.priority)))
+        .collect();
+    assert_eq!(explained, suggested, "the explanation's suggestions");
+}
+
+fn suggestions_are_allowed(engine: &Engine, decided: &DecisionRecord) {
     let stage = engine
         .model()
         .find(&decided.stage)
@@ -493,7 +493,7 @@ fn journey_schema(engine: &Engine) -> Option<Schema> {
 pub fn host_input(bytes: &[u8]) {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     let engine = ENGINE.get_or_init(|| {
-        Engine::builder(models_with_every_kind())
+        Engine::builder(built_in_with_every_kind())
             .build()
             .expect("the built-in model with two more signals builds")
     });
