@@ -6,6 +6,7 @@
 //! so the paths that reject them stay covered too.
 
 use arbitrary::{Result, Unstructured};
+use buyer_journey::Condition;
 use serde_json::{json, Map, Value as Json};
 
 /// The ruleset document `u` describes, as JSON.
@@ -127,7 +128,7 @@ fn transition(
         stages[to].clone()
     };
     transition.insert("to".into(), to.into());
-    transition.insert("when".into(), conditions.condition(u)?.into());
+    transition.insert("when".into(), conditions.condition(u)?);
     transition.insert("priority".into(), u.int_in_range(-2..=3)?.into());
     if rarely(u, 3)? {
         transition.insert("min_dwell".into(), span(u)?.into());
@@ -280,7 +281,7 @@ fn actions(
             );
         }
         if rarely(u, 3)? {
-            action.insert("when".into(), host.condition(u)?.into());
+            action.insert("when".into(), host.condition(u)?);
         }
         let mut rules = Vec::new();
         for _ in 0..u.int_in_range(0..=2)? {
@@ -333,13 +334,20 @@ struct Conditions<'a> {
 
 impl Conditions<'_> {
     /// Condition text, mostly well typed; now and then broken.
-    fn condition(&self, u: &mut Unstructured<'_>) -> Result<String> {
+    /// A condition as a ruleset writes it: text, mostly well typed and now
+    /// and then broken; or, one time in four, the tree of that text.
+    fn condition(&self, u: &mut Unstructured<'_>) -> Result<Json> {
         let mut text = self.boolean(u, 4)?;
         if rarely(u, 200)? {
             let broken = u.choose(&[" and", "(", " >= \"x\"", " or no_signal", "!"])?;
             text.push_str(broken);
         }
-        Ok(text)
+        if rarely(u, 4)? {
+            if let Ok(tree) = Condition::parse(&text) {
+                return Ok(serde_json::to_value(tree).unwrap_or(Json::Null));
+            }
+        }
+        Ok(text.into())
     }
 
     fn boolean(&self, u: &mut Unstructured<'_>, depth: u32) -> Result<String> {
