@@ -38,8 +38,10 @@
 
 use std::error::Error;
 use std::fmt::Write as _;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 use std::process::ExitCode;
+
+mod stdout;
 
 use buyer_journey::{
     models, ContactHistory, ContactLog, Engine, Explanation, Outcome, Reason, Span, Timestamp,
@@ -69,22 +71,7 @@ struct Day {
 }
 
 fn main() -> ExitCode {
-    let mut out = BufWriter::new(io::stdout().lock());
-    match run(&mut out).and_then(|()| Ok(out.flush()?)) {
-        Ok(()) => ExitCode::SUCCESS,
-        // The reader closed standard output (`| head`): stop, quietly.
-        Err(err) if is_broken_pipe(&*err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("contact_policy: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Whether `err` is a write to a closed pipe.
-fn is_broken_pipe(err: &(dyn Error + 'static)) -> bool {
-    err.downcast_ref::<io::Error>()
-        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+    stdout::write_with("contact_policy", run)
 }
 
 /// Simulates both customers, writing their days to `out`, and checks the

@@ -14,8 +14,10 @@
 //! the scorers added: the stage, the confidence and the evidence per stage.
 
 use std::error::Error;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 use std::process::ExitCode;
+
+mod stdout;
 
 use buyer_journey::{
     models, Engine, Evidence, HitPolicy, RulesetSpec, ScoreInput, SignalIndex, StageIndex,
@@ -98,22 +100,7 @@ impl StageScorer for Propensity {
 }
 
 fn main() -> ExitCode {
-    let mut out = BufWriter::new(io::stdout().lock());
-    match run(&mut out).and_then(|()| Ok(out.flush()?)) {
-        Ok(()) => ExitCode::SUCCESS,
-        // The reader closed standard output (`| head`): stop, quietly.
-        Err(err) if is_broken_pipe(&*err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("custom_scorer: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Whether `err` is a write to a closed pipe.
-fn is_broken_pipe(err: &(dyn Error + 'static)) -> bool {
-    err.downcast_ref::<io::Error>()
-        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+    stdout::write_with("custom_scorer", run)
 }
 
 /// Decides for the customers with and without the scorers and writes the

@@ -15,10 +15,12 @@
 //! and share per stage, the median time spent in a stage before leaving it,
 //! and the table of moves from one stage to another.
 
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use buyer_journey::{models, Engine, Error, Funnel, JourneyState, Span, Timestamp, Transition};
+
+mod stdout;
 
 /// Day 0 of every journey (2023-11-14, 22:13:20 UTC); the library reads no
 /// clock, so the host says what time it is.
@@ -74,22 +76,7 @@ pub(crate) fn funnel(engine: &Engine, customers: &[Customer]) -> Result<Funnel, 
 }
 
 fn main() -> ExitCode {
-    let mut out = BufWriter::new(io::stdout().lock());
-    match run(&mut out).and_then(|()| Ok(out.flush()?)) {
-        Ok(()) => ExitCode::SUCCESS,
-        // The reader closed standard output (`| head`): stop, quietly.
-        Err(err) if is_broken_pipe(&*err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("journey: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Whether `err` is a write to a closed pipe.
-fn is_broken_pipe(err: &(dyn std::error::Error + 'static)) -> bool {
-    err.downcast_ref::<io::Error>()
-        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+    stdout::write_with("journey", run)
 }
 
 /// Replays the sample journeys and writes the moves and the funnel to `out`.

@@ -23,31 +23,18 @@
 
 use std::error::Error;
 use std::fmt::Write as _;
-use std::io::{self, BufWriter, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use buyer_journey::{models, ContactLog, Engine, Timestamp};
+
+mod stdout;
 
 /// 2023-11-14T22:13:20Z: any fixed time will do, the history is empty.
 const NOW: i64 = 1_700_000_000;
 
 fn main() -> ExitCode {
-    let mut out = BufWriter::new(io::stdout().lock());
-    match run(&mut out).and_then(|()| Ok(out.flush()?)) {
-        Ok(()) => ExitCode::SUCCESS,
-        // The reader closed standard output (`| head`): stop, quietly.
-        Err(err) if is_broken_pipe(&*err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("quickstart: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// Whether `err` is a write to a closed pipe.
-fn is_broken_pipe(err: &(dyn Error + 'static)) -> bool {
-    err.downcast_ref::<io::Error>()
-        .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+    stdout::write_with("quickstart", run)
 }
 
 /// Decides for the sample customers and writes the table to `out`.
