@@ -537,9 +537,6 @@ pub fn host_input(bytes: &[u8]) {
         }
     }
     history_keeps_time(&history, &times);
-    for &now in &times {
-        let _ = state.time_in_stage(Timestamp::from_unix_seconds(now));
-    }
     engine_keeps_promises(engine, &customer, &[history], &[state], &times);
 }
 
@@ -570,6 +567,7 @@ fn set_keeps_its_promise(customer: &mut SignalRecord, id: &str, text: &str) {
 
 /// Forgetting keeps exactly the contacts at or after the cut, in order.
 fn history_keeps_time(history: &ContactLog, times: &[i64]) {
+    // A log does not list its actions; its serde form, a map by action id, does.
     let actions: Vec<String> = serde_json::to_value(history)
         .ok()
         .and_then(|json| json.as_object().map(|map| map.keys().cloned().collect()))
