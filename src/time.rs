@@ -32,20 +32,49 @@ pub struct Timestamp(i64);
 
 impl Timestamp {
     /// The Unix epoch, 1970-01-01T00:00:00Z.
+    ///
+    /// ```
+    /// use buyer_journey::Timestamp;
+    ///
+    /// assert_eq!(Timestamp::EPOCH, Timestamp::default());
+    /// assert_eq!(Timestamp::EPOCH.unix_seconds(), 0);
+    /// ```
     pub const EPOCH: Timestamp = Timestamp(0);
 
     /// The time `seconds` after the Unix epoch (before it when negative).
+    ///
+    /// ```
+    /// use buyer_journey::Timestamp;
+    ///
+    /// let before = Timestamp::from_unix_seconds(-86_400);
+    /// assert!(before < Timestamp::EPOCH);
+    /// assert_eq!(before.to_string(), "@-86400");
+    /// ```
     pub fn from_unix_seconds(seconds: i64) -> Self {
         Timestamp(seconds)
     }
 
     /// Seconds since the Unix epoch.
+    ///
+    /// ```
+    /// use buyer_journey::Timestamp;
+    ///
+    /// assert_eq!(Timestamp::from_unix_seconds(1_700_000_000).unix_seconds(), 1_700_000_000);
+    /// ```
     pub fn unix_seconds(self) -> i64 {
         self.0
     }
 
     /// The time that passed from `earlier` to `self`; zero when `earlier`
     /// is not earlier.
+    ///
+    /// ```
+    /// use buyer_journey::{Span, Timestamp};
+    ///
+    /// let (start, end) = (Timestamp::from_unix_seconds(-60), Timestamp::from_unix_seconds(60));
+    /// assert_eq!(end.since(start), Span::minutes(2));
+    /// assert_eq!(start.since(end), Span::ZERO);
+    /// ```
     pub fn since(self, earlier: Timestamp) -> Span {
         Span(self.0.saturating_sub(earlier.0).max(0).unsigned_abs())
     }
@@ -105,29 +134,67 @@ const DAY: u64 = 24 * HOUR;
 
 impl Span {
     /// No time.
+    ///
+    /// ```
+    /// use buyer_journey::Span;
+    ///
+    /// assert_eq!(Span::ZERO, Span::default());
+    /// assert_eq!(Span::ZERO.to_string(), "0s");
+    /// ```
     pub const ZERO: Span = Span(0);
 
     /// `n` seconds.
+    ///
+    /// ```
+    /// use buyer_journey::Span;
+    ///
+    /// assert_eq!(Span::seconds(90).to_string(), "1m30s");
+    /// ```
     pub const fn seconds(n: u64) -> Span {
         Span(n)
     }
 
     /// `n` minutes, saturating.
+    ///
+    /// ```
+    /// use buyer_journey::Span;
+    ///
+    /// assert_eq!(Span::minutes(90), Span::seconds(5_400));
+    /// assert_eq!(Span::minutes(u64::MAX).as_seconds(), u64::MAX);
+    /// ```
     pub const fn minutes(n: u64) -> Span {
         Span(n.saturating_mul(MINUTE))
     }
 
     /// `n` hours, saturating.
+    ///
+    /// ```
+    /// use buyer_journey::Span;
+    ///
+    /// assert_eq!(Span::hours(48), Span::days(2));
+    /// ```
     pub const fn hours(n: u64) -> Span {
         Span(n.saturating_mul(HOUR))
     }
 
     /// `n` days of 24 hours, saturating.
+    ///
+    /// ```
+    /// use buyer_journey::Span;
+    ///
+    /// assert_eq!(Span::days(7).to_string(), "7d");
+    /// ```
     pub const fn days(n: u64) -> Span {
         Span(n.saturating_mul(DAY))
     }
 
     /// The length in seconds.
+    ///
+    /// ```
+    /// use buyer_journey::Span;
+    ///
+    /// assert_eq!(Span::days(1).as_seconds(), 86_400);
+    /// ```
     pub const fn as_seconds(self) -> u64 {
         self.0
     }
