@@ -48,11 +48,30 @@ pub struct JourneyState {
 
 impl JourneyState {
     /// A customer the host has not placed yet: no stage, no cycles.
+    ///
+    /// ```
+    /// use buyer_journey::JourneyState;
+    ///
+    /// let state = JourneyState::new();
+    /// assert_eq!((state.stage(), state.previous(), state.cycles()), (None, None, 0));
+    /// assert_eq!(serde_json::to_string(&state).unwrap(),
+    ///     r#"{"stage":null,"entered":0,"previous":null,"cycles":0}"#);
+    /// ```
     pub fn new() -> Self {
         JourneyState::default()
     }
 
-    /// A customer in stage `stage` since `entered`.
+    /// A customer in stage `stage` since `entered`, as a host that tracked
+    /// stages before adopting the library would restore them.
+    ///
+    /// ```
+    /// use buyer_journey::{JourneyState, Timestamp};
+    ///
+    /// let since = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let state = JourneyState::in_stage("evaluation", since);
+    /// assert_eq!(state.stage(), Some("evaluation"));
+    /// assert_eq!(state.entered(), since);
+    /// ```
     pub fn in_stage(stage: &str, entered: Timestamp) -> Self {
         JourneyState {
             stage: Some(Arc::from(stage)),
@@ -63,6 +82,14 @@ impl JourneyState {
     }
 
     /// The same state with `previous` as the stage before this one.
+    ///
+    /// ```
+    /// use buyer_journey::{JourneyState, Timestamp};
+    ///
+    /// let state = JourneyState::in_stage("evaluation", Timestamp::EPOCH)
+    ///     .with_previous("information_search");
+    /// assert_eq!(state.previous(), Some("information_search"));
+    /// ```
     #[must_use]
     pub fn with_previous(mut self, previous: &str) -> Self {
         self.previous = Some(Arc::from(previous));
@@ -70,6 +97,13 @@ impl JourneyState {
     }
 
     /// The same state with `cycles` completed buying cycles.
+    ///
+    /// ```
+    /// use buyer_journey::{JourneyState, Timestamp};
+    ///
+    /// let returning = JourneyState::in_stage("need_recognition", Timestamp::EPOCH).with_cycles(2);
+    /// assert_eq!(returning.cycles(), 2);
+    /// ```
     #[must_use]
     pub fn with_cycles(mut self, cycles: u32) -> Self {
         self.cycles = cycles;
@@ -78,22 +112,70 @@ impl JourneyState {
 
     /// The id of the customer's stage; `None` before the first
     /// [`advance`](crate::Engine::advance).
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new = JourneyState::new();
+    /// assert_eq!(new.stage(), None);
+    /// let step = engine.advance(&new, &engine.record(), Timestamp::EPOCH, &mut engine.scratch())?;
+    /// assert_eq!(step.state.stage(), Some("need_recognition"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn stage(&self) -> Option<&str> {
         self.stage.as_deref()
     }
 
-    /// When the customer entered the stage.
+    /// When the customer entered the stage: the `now` of the move.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let now = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let step = engine.advance(&JourneyState::new(), &engine.record(), now, &mut engine.scratch())?;
+    /// assert_eq!(step.state.entered(), now);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn entered(&self) -> Timestamp {
         self.entered
     }
 
     /// The id of the stage before this one, if the customer has moved.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let state = JourneyState::in_stage("information_search", Timestamp::EPOCH);
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 1)?;
+    /// let later = Timestamp::EPOCH + Span::days(1);
+    /// let step = engine.advance(&state, &customer, later, &mut engine.scratch())?;
+    /// assert_eq!(step.state.previous(), Some("information_search"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn previous(&self) -> Option<&str> {
         self.previous.as_deref()
     }
 
     /// How many buying cycles the customer has completed: how often a
     /// `new_cycle` transition has moved them.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let bought = JourneyState::in_stage("post_purchase", Timestamp::EPOCH);
+    /// let mut customer = engine.record();
+    /// customer.set("need_searches", 1)?;
+    /// let weeks_later = Timestamp::EPOCH + Span::days(14);
+    /// let step = engine.advance(&bought, &customer, weeks_later, &mut engine.scratch())?;
+    /// assert_eq!(step.state.stage(), Some("need_recognition"));
+    /// assert_eq!(step.state.cycles(), 1);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn cycles(&self) -> u32 {
         self.cycles
     }
