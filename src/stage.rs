@@ -89,18 +89,39 @@ impl Stage {
     }
 
     /// The stage's `snake_case` id, as rules and output name it.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let model = models::buying_process().stage_model()?;
+    /// assert_eq!(model.entry().id(), "need_recognition");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// The stage's name for people.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let model = models::buying_process().stage_model()?;
+    /// assert_eq!(model.find("evaluation").unwrap().name(), "Evaluation of options");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// What happens in this stage; may be empty.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let model = models::buying_process().stage_model()?;
+    /// assert!(model.entry().description().starts_with("The customer notices a need"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn description(&self) -> &str {
         &self.description
@@ -136,6 +157,18 @@ pub struct StageModel {
 impl StageModel {
     /// Validates the stages under the default [`Limits`].
     ///
+    /// ```
+    /// use buyer_journey::{StageModel, StageSpec};
+    ///
+    /// let model = StageModel::new(&[StageSpec::new("lead", "Lead", "")])?;
+    /// assert_eq!(model.entry().id(), "lead");
+    /// let twice = [StageSpec::new("lead", "Lead", ""), StageSpec::new("lead", "Again", "")];
+    /// assert_eq!(StageModel::new(&twice).unwrap_err().to_string(),
+    ///     "stages[1].id: stage 'lead' is declared twice");
+    /// assert!(StageModel::new(&[]).is_err());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an empty model,
@@ -147,6 +180,15 @@ impl StageModel {
     }
 
     /// Validates the stages under `limits`.
+    ///
+    /// ```
+    /// use buyer_journey::{Limits, StageModel, StageSpec};
+    ///
+    /// let stages = [StageSpec::new("lead", "Lead", ""), StageSpec::new("customer", "Customer", "")];
+    /// let err = StageModel::with_limits(&stages, &Limits::default().max_stages(1)).unwrap_err();
+    /// assert!(err.is_limit());
+    /// assert_eq!(StageModel::with_limits(&stages, &Limits::default()).unwrap().len(), 2);
+    /// ```
     ///
     /// # Errors
     ///
@@ -188,6 +230,13 @@ impl StageModel {
     }
 
     /// The entry stage: the first one.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let model = models::buying_process().stage_model()?;
+    /// assert_eq!(model.entry().index().as_usize(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn entry(&self) -> &Stage {
         // `new` rejects an empty model.
@@ -225,17 +274,40 @@ impl StageModel {
     }
 
     /// The stages in model order.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let model = models::buying_process().stage_model()?;
+    /// let ids: Vec<&str> = model.iter().map(|stage| stage.id()).collect();
+    /// assert_eq!(ids.first(), Some(&"need_recognition"));
+    /// assert_eq!(ids.last(), Some(&"post_purchase"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &Stage> + '_ {
         self.stages.values()
     }
 
     /// The number of stages, at least 1.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let model = models::buying_process().stage_model()?;
+    /// assert_eq!(model.len(), 5);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn len(&self) -> usize {
         self.stages.len()
     }
 
     /// Always false: a model has at least one stage.
+    ///
+    /// ```
+    /// # use buyer_journey::models;
+    /// let model = models::buying_process().stage_model()?;
+    /// assert!(!model.is_empty());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.stages.is_empty()
