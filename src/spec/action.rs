@@ -88,6 +88,16 @@ fn is_one(x: &f64) -> bool {
 impl ActionSpec {
     /// An action of `kind` for `stages`, worth `value`, always eligible,
     /// with weight 1, propensity 1 and no contact limits.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0);
+    /// assert_eq!((demo.weight, demo.propensity), (1.0, 1.0));
+    /// assert!(demo.when.is_none() && demo.contact.is_unlimited());
+    /// assert_eq!(serde_json::to_string(&demo).unwrap(),
+    ///     r#"{"id":"evaluation.demo","kind":"offer","stages":["evaluation"],"value":40.0}"#);
+    /// ```
     #[must_use]
     pub fn new(id: &str, kind: &str, stages: &[&str], value: f64) -> Self {
         ActionSpec {
@@ -109,6 +119,13 @@ impl ActionSpec {
     }
 
     /// The same action with a name for people.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).name("Book a demo");
+    /// assert_eq!(demo.name, "Book a demo");
+    /// ```
     #[must_use]
     pub fn name(mut self, name: &str) -> Self {
         name.clone_into(&mut self.name);
@@ -116,6 +133,13 @@ impl ActionSpec {
     }
 
     /// The same action, eligible only when `when` holds.
+    ///
+    /// ```
+    /// use buyer_journey::{ActionSpec, When};
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).when("comparisons >= 2");
+    /// assert_eq!(demo.when, Some(When::Text("comparisons >= 2".into())));
+    /// ```
     #[must_use]
     pub fn when(mut self, when: impl Into<When>) -> Self {
         self.when = Some(when.into());
@@ -123,6 +147,13 @@ impl ActionSpec {
     }
 
     /// The same action, for customers with all of `tags`.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).requires(&["business"]);
+    /// assert_eq!(demo.requires_tags, ["business"]);
+    /// ```
     #[must_use]
     pub fn requires(mut self, tags: &[&str]) -> Self {
         self.requires_tags = tags.iter().map(|&tag| tag.to_owned()).collect();
@@ -130,6 +161,13 @@ impl ActionSpec {
     }
 
     /// The same action, for customers with none of `tags`.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).excludes(&["churned"]);
+    /// assert_eq!(demo.excludes_tags, ["churned"]);
+    /// ```
     #[must_use]
     pub fn excludes(mut self, tags: &[&str]) -> Self {
         self.excludes_tags = tags.iter().map(|&tag| tag.to_owned()).collect();
@@ -137,6 +175,13 @@ impl ActionSpec {
     }
 
     /// The same action with `weight`.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).weight(0.5);
+    /// assert_eq!(demo.weight, 0.5);
+    /// ```
     #[must_use]
     pub fn weight(mut self, weight: f64) -> Self {
         self.weight = weight;
@@ -144,6 +189,13 @@ impl ActionSpec {
     }
 
     /// The same action with a base `propensity`.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).propensity(0.3);
+    /// assert_eq!(demo.propensity, 0.3);
+    /// ```
     #[must_use]
     pub fn propensity(mut self, propensity: f64) -> Self {
         self.propensity = propensity;
@@ -151,6 +203,16 @@ impl ActionSpec {
     }
 
     /// The same action with one more propensity rule, after the others.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0)
+    ///     .propensity_rule("quote_requests >= 1", 0.8)
+    ///     .propensity_rule("comparisons >= 3", 0.6);
+    /// assert_eq!(demo.propensity_rules.len(), 2);
+    /// assert_eq!(demo.propensity_rules[1].propensity, 0.6);
+    /// ```
     #[must_use]
     pub fn propensity_rule(mut self, when: impl Into<When>, propensity: f64) -> Self {
         self.propensity_rules
@@ -159,6 +221,13 @@ impl ActionSpec {
     }
 
     /// The same action in `group`.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).group("sales");
+    /// assert_eq!(demo.group.as_deref(), Some("sales"));
+    /// ```
     #[must_use]
     pub fn group(mut self, group: &str) -> Self {
         self.group = Some(group.to_owned());
@@ -167,6 +236,13 @@ impl ActionSpec {
 
     /// The same action, not shown again until `cooldown` has passed since it
     /// was last shown.
+    ///
+    /// ```
+    /// use buyer_journey::{ActionSpec, Span};
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).cooldown(Span::days(3));
+    /// assert_eq!(demo.contact.cooldown, Some(Span::days(3)));
+    /// ```
     #[must_use]
     pub fn cooldown(mut self, cooldown: Span) -> Self {
         self.contact.cooldown = Some(cooldown);
@@ -174,6 +250,13 @@ impl ActionSpec {
     }
 
     /// The same action, shown at most `times` within any `window`.
+    ///
+    /// ```
+    /// use buyer_journey::{ActionSpec, Span};
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).cap(2, Span::days(7));
+    /// assert_eq!(serde_json::to_string(&demo.contact).unwrap(), r#"{"cap":{"times":2,"window":"7d"}}"#);
+    /// ```
     #[must_use]
     pub fn cap(mut self, times: u32, window: Span) -> Self {
         self.contact.cap = Some(FrequencyCap::new(times, window));
@@ -181,6 +264,13 @@ impl ActionSpec {
     }
 
     /// The same action, no longer shown once dismissed `dismissals` times.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).max_dismissals(1);
+    /// assert_eq!(demo.contact.max_dismissals, Some(1));
+    /// ```
     #[must_use]
     pub fn max_dismissals(mut self, dismissals: u32) -> Self {
         self.contact.max_dismissals = Some(dismissals);
@@ -188,6 +278,13 @@ impl ActionSpec {
     }
 
     /// The same action with a description.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0).describe("a live walk-through");
+    /// assert_eq!(demo.description.as_deref(), Some("a live walk-through"));
+    /// ```
     #[must_use]
     pub fn describe(mut self, description: &str) -> Self {
         self.description = Some(description.to_owned());
@@ -264,6 +361,14 @@ pub struct ContactPolicy {
 
 impl ContactPolicy {
     /// Whether the policy sets no limit at all.
+    ///
+    /// ```
+    /// use buyer_journey::{ActionSpec, ContactPolicy, Span};
+    ///
+    /// assert!(ContactPolicy::default().is_unlimited());
+    /// let demo = ActionSpec::new("demo", "offer", &["evaluation"], 40.0).cooldown(Span::days(1));
+    /// assert!(!demo.contact.is_unlimited());
+    /// ```
     #[must_use]
     pub fn is_unlimited(&self) -> bool {
         *self == ContactPolicy::default()
