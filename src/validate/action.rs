@@ -36,12 +36,31 @@ pub struct PropensityRule {
 
 impl PropensityRule {
     /// When the rule holds.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// let rule = &cross_sell.propensity_rules()[0];
+    /// assert_eq!(rule.condition().to_string(), "satisfaction >= 8");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn condition(&self) -> &Condition {
         &self.condition
     }
 
     /// The propensity it gives.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.propensity_rules()[0].propensity(), 0.6);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn propensity(&self) -> f64 {
         self.propensity
@@ -97,84 +116,215 @@ impl Action {
     }
 
     /// The action's id, as the catalog names it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.id(), "post_purchase.cross_sell");
+    /// assert_eq!(engine.action(cross_sell.index()).unwrap().id(), cross_sell.id());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// The action's name for people (its id when the catalog gives none).
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.name(), "More for returning customers");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// What sort of action it is.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.kind(), "cross_sell");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn kind(&self) -> &str {
         &self.kind
     }
 
     /// The stages it applies to, in model order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// let post_purchase = engine.model().find("post_purchase").unwrap().index();
+    /// assert_eq!(cross_sell.stages(), [post_purchase]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn stages(&self) -> &[StageIndex] {
         &self.stages
     }
 
     /// When a customer is eligible (`true` when the catalog sets no condition).
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.condition().to_string(), "true");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn condition(&self) -> &Condition {
         &self.condition
     }
 
     /// The tags a customer must all have, in index order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// let returning = engine.find_tag("returning").unwrap().index();
+    /// assert_eq!(cross_sell.requires(), [returning]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn requires(&self) -> &[TagIndex] {
         &self.requires
     }
 
     /// The tags a customer must have none of, in index order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// let ids: Vec<&str> = cross_sell.excludes().iter().map(|&tag| engine.tag(tag).unwrap().id()).collect();
+    /// assert!(ids.contains(&"complaining") && ids.contains(&"at_risk"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn excludes(&self) -> &[TagIndex] {
         &self.excludes
     }
 
     /// What the action is worth to the business.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.value(), 45.0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn value(&self) -> f64 {
         self.value
     }
 
     /// The business's lever on the action's priority.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.weight(), 1.0); // the default
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn weight(&self) -> f64 {
         self.weight
     }
 
     /// The propensity when no propensity rule holds.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.propensity(), 0.4);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn propensity(&self) -> f64 {
         self.propensity
     }
 
     /// The propensity rules, in order: the first that holds decides.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.propensity_rules().len(), 1);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn propensity_rules(&self) -> &[PropensityRule] {
         &self.propensity_rules
     }
 
     /// The group for diversity (the kind unless the catalog names one).
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.group(), cross_sell.kind());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn group(&self) -> &str {
         &self.group
     }
 
     /// How often the action may be shown.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Span};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert_eq!(cross_sell.contact().cooldown, Some(Span::days(7)));
+    /// assert_eq!(cross_sell.contact().max_dismissals, Some(2));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn contact(&self) -> &ContactPolicy {
         &self.contact
     }
 
     /// What the action is, if the catalog says.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let cross_sell = engine.find_action("post_purchase.cross_sell").unwrap();
+    /// assert!(cross_sell.description().unwrap().starts_with("Products that go with"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
