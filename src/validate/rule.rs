@@ -76,30 +76,75 @@ impl Rule {
     }
 
     /// The rule's id, as the ruleset names it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let reviews = engine.find_rule("information_search.reviews").unwrap();
+    /// assert_eq!(reviews.id(), "information_search.reviews");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// The stage the rule gives evidence for.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let reviews = engine.find_rule("information_search.reviews").unwrap();
+    /// assert_eq!(engine.model().stage(reviews.stage()).unwrap().id(), "information_search");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn stage(&self) -> StageIndex {
         self.stage
     }
 
     /// Whether it is a stage rule or a score rule.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, RuleKind};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let reviews = engine.find_rule("information_search.reviews").unwrap();
+    /// assert_eq!(reviews.kind(), RuleKind::Stage { priority: 0 });
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn kind(&self) -> RuleKind {
         self.kind
     }
 
     /// The rule's condition, checked against the schema.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let reviews = engine.find_rule("information_search.reviews").unwrap();
+    /// assert_eq!(reviews.condition().to_string(), "reviews_read >= 1");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn condition(&self) -> &Condition {
         &self.condition
     }
 
     /// What the rule means, if the ruleset says.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let reviews = engine.find_rule("information_search.reviews").unwrap();
+    /// assert_eq!(reviews.description(), Some("reads reviews or testimonials"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()

@@ -47,18 +47,45 @@ impl Tag {
     }
 
     /// The tag's id, as the ruleset names it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let returning = engine.find_tag("returning").unwrap();
+    /// assert_eq!(returning.id(), "returning");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// When a customer has the tag.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let returning = engine.find_tag("returning").unwrap();
+    /// assert_eq!(returning.condition().to_string(), "purchases >= 2");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn condition(&self) -> &Condition {
         &self.condition
     }
 
     /// What the tag means, if the ruleset says.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let returning = engine.find_tag("returning").unwrap();
+    /// assert_eq!(returning.description(), Some("has bought more than once"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()

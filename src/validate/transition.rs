@@ -67,6 +67,15 @@ impl TransitionRule {
     }
 
     /// The rule's id, as the ruleset names it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// assert_eq!(new_cycle.id(), "new_cycle.information_search");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
@@ -80,18 +89,51 @@ impl TransitionRule {
     /// The stages the rule moves customers out of, in model order. For a
     /// rule written with `from: any`, the stages it can move from: before
     /// `to` for a forward rule, every stage but `to` otherwise.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// let forward = engine.find_transition("forward.evaluation").unwrap();
+    /// let post_purchase = engine.model().find("post_purchase").unwrap().index();
+    /// assert_eq!(new_cycle.from(), [post_purchase]);
+    /// // Forward from any stage: from the two stages before `evaluation`.
+    /// assert_eq!(forward.from().len(), 2);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn from(&self) -> &[StageIndex] {
         &self.from
     }
 
     /// Whether the rule was written with `from: any`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// let forward = engine.find_transition("forward.evaluation").unwrap();
+    /// assert!(forward.from_any());
+    /// assert!(!new_cycle.from_any());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn from_any(&self) -> bool {
         self.any
     }
 
     /// The stage the rule moves customers to.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// assert_eq!(engine.model().stage(new_cycle.to()).unwrap().id(), "information_search");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn to(&self) -> StageIndex {
         self.to
@@ -99,36 +141,98 @@ impl TransitionRule {
 
     /// The rule's condition, checked against the schema with `stage` and
     /// `days_in_stage`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let forward = engine.find_transition("forward.evaluation").unwrap();
+    /// assert!(forward.condition().to_string().starts_with("comparisons >= 1 or"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn condition(&self) -> &Condition {
         &self.condition
     }
 
     /// Its priority: among rules that fire, the highest wins.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// let forward = engine.find_transition("forward.evaluation").unwrap();
+    /// assert!(forward.priority() > new_cycle.priority());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn priority(&self) -> i32 {
         self.priority
     }
 
     /// The least time in the current stage before the rule may fire.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Span};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// let forward = engine.find_transition("forward.evaluation").unwrap();
+    /// assert_eq!(new_cycle.min_dwell(), Some(Span::days(7)));
+    /// assert_eq!(forward.min_dwell(), None);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn min_dwell(&self) -> Option<Span> {
         self.min_dwell
     }
 
     /// Whether the rule may move a customer back.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// let forward = engine.find_transition("forward.evaluation").unwrap();
+    /// assert!(!forward.back());
+    /// // A new cycle starts over at an earlier stage, so it may go back.
+    /// assert!(new_cycle.back());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn back(&self) -> bool {
         self.back || self.new_cycle
     }
 
     /// Whether the rule ends a buying cycle.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// let forward = engine.find_transition("forward.evaluation").unwrap();
+    /// assert!(new_cycle.new_cycle());
+    /// assert!(!forward.new_cycle());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn new_cycle(&self) -> bool {
         self.new_cycle
     }
 
     /// What the rule means, if the ruleset says.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let new_cycle = engine.find_transition("new_cycle.information_search").unwrap();
+    /// assert_eq!(new_cycle.description(), Some("activity since the purchase: a new buying cycle"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
