@@ -43,48 +43,155 @@ pub struct Suggestion<'a> {
 
 impl<'a> Suggestion<'a> {
     /// The action suggested.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// assert_eq!(engine.find_action(best.id()), Some(best.action()));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn action(&self) -> &'a Action {
         self.action
     }
 
     /// The action's id.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// assert!(best.id().starts_with("purchase_decision."));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> &'a str {
         self.action.id()
     }
 
     /// The action's kind.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// assert_eq!(best.kind(), best.action().kind());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn kind(&self) -> &'a str {
         self.action.kind()
     }
 
     /// The place among the suggestions: 1 is the best.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// let ranks: Vec<usize> = decision.actions().map(|s| s.rank()).collect();
+    /// assert_eq!(ranks[0], 1);
+    /// assert!(ranks.windows(2).all(|pair| pair[1] == pair[0] + 1));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn rank(&self) -> usize {
         self.rank
     }
 
     /// propensity × value × weight.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// assert_eq!(best.priority(), best.propensity() * best.value() * best.weight());
+    /// assert!(decision.actions().all(|s| s.priority() <= best.priority()));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn priority(&self) -> f64 {
         self.pick.priority
     }
 
     /// How likely the customer is to respond, in [0, 1].
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// assert!((0.0..=1.0).contains(&best.propensity()));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn propensity(&self) -> f64 {
         self.pick.propensity
     }
 
     /// The action's business value.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// assert_eq!(best.value(), best.action().value());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn value(&self) -> f64 {
         self.action.value()
     }
 
     /// The action's weight.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// assert_eq!(best.weight(), best.action().weight());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn weight(&self) -> f64 {
         self.action.weight()
@@ -92,6 +199,22 @@ impl<'a> Suggestion<'a> {
 
     /// The propensity rule that gave the built-in propensity, if one held.
     /// (A host [`ActionScorer`](crate::ActionScorer) may have overridden it.)
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut happy = engine.record();
+    /// happy.set("purchases", 2)?;
+    /// happy.set("satisfaction", 9)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&happy, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let cross_sell = decision.actions().find(|s| s.id() == "post_purchase.cross_sell").unwrap();
+    /// let rule = cross_sell.propensity_rule().unwrap();
+    /// assert_eq!(rule.condition().to_string(), "satisfaction >= 8");
+    /// assert_eq!(cross_sell.propensity(), rule.propensity());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn propensity_rule(&self) -> Option<&'a PropensityRule> {
         self.pick
@@ -101,6 +224,19 @@ impl<'a> Suggestion<'a> {
 
     /// Why the action was eligible, printable for a person: its stage, its
     /// condition, its tags and its contact policy.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// assert!(best.why().to_string().starts_with("applies in purchase_decision"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn why(&self) -> Why<'a> {
         Why {
@@ -111,6 +247,20 @@ impl<'a> Suggestion<'a> {
     }
 
     /// An owned copy for output. Allocates.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("cart_adds", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// let best = decision.actions().next().unwrap();
+    /// let record = best.to_record();
+    /// assert_eq!((record.id.as_str(), record.priority), (best.id(), best.priority()));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn to_record(&self) -> SuggestionRecord {
         SuggestionRecord {
