@@ -36,6 +36,13 @@ pub struct StageRuleSpec {
 
 impl StageRuleSpec {
     /// A rule with priority 0 and no description.
+    ///
+    /// ```
+    /// use buyer_journey::StageRuleSpec;
+    ///
+    /// let rule = StageRuleSpec::new("cart", "purchase_decision", "cart_adds >= 1");
+    /// assert_eq!((rule.priority, rule.description), (0, None));
+    /// ```
     #[must_use]
     pub fn new(id: &str, stage: &str, when: impl Into<When>) -> Self {
         StageRuleSpec {
@@ -48,6 +55,13 @@ impl StageRuleSpec {
     }
 
     /// The same rule with `priority`.
+    ///
+    /// ```
+    /// use buyer_journey::StageRuleSpec;
+    ///
+    /// let rule = StageRuleSpec::new("cart", "purchase_decision", "cart_adds >= 1").priority(2);
+    /// assert_eq!(rule.priority, 2);
+    /// ```
     #[must_use]
     pub fn priority(mut self, priority: i32) -> Self {
         self.priority = priority;
@@ -55,6 +69,13 @@ impl StageRuleSpec {
     }
 
     /// The same rule with a description.
+    ///
+    /// ```
+    /// use buyer_journey::StageRuleSpec;
+    ///
+    /// let rule = StageRuleSpec::new("cart", "purchase_decision", "cart_adds >= 1").describe("has a cart");
+    /// assert_eq!(rule.description.as_deref(), Some("has a cart"));
+    /// ```
     #[must_use]
     pub fn describe(mut self, description: &str) -> Self {
         self.description = Some(description.to_owned());
@@ -90,6 +111,13 @@ pub struct ScoreRuleSpec {
 
 impl ScoreRuleSpec {
     /// A score rule without a description.
+    ///
+    /// ```
+    /// use buyer_journey::ScoreRuleSpec;
+    ///
+    /// let rule = ScoreRuleSpec::new("happy", "post_purchase", "satisfaction >= 8", 1.5);
+    /// assert_eq!((rule.points, rule.description), (1.5, None));
+    /// ```
     #[must_use]
     pub fn new(id: &str, stage: &str, when: impl Into<When>, points: f64) -> Self {
         ScoreRuleSpec {
@@ -102,6 +130,13 @@ impl ScoreRuleSpec {
     }
 
     /// The same rule with a description.
+    ///
+    /// ```
+    /// use buyer_journey::ScoreRuleSpec;
+    ///
+    /// let rule = ScoreRuleSpec::new("happy", "post_purchase", "satisfaction >= 8", 1.5).describe("rates us well");
+    /// assert_eq!(rule.description.as_deref(), Some("rates us well"));
+    /// ```
     #[must_use]
     pub fn describe(mut self, description: &str) -> Self {
         self.description = Some(description.to_owned());
@@ -139,6 +174,13 @@ pub struct TagSpec {
 
 impl TagSpec {
     /// A tag without a description.
+    ///
+    /// ```
+    /// use buyer_journey::TagSpec;
+    ///
+    /// let tag = TagSpec::new("loyal", "purchases >= 5");
+    /// assert_eq!((tag.id.as_str(), tag.description), ("loyal", None));
+    /// ```
     #[must_use]
     pub fn new(id: &str, when: impl Into<When>) -> Self {
         TagSpec {
@@ -149,6 +191,13 @@ impl TagSpec {
     }
 
     /// The same tag with a description.
+    ///
+    /// ```
+    /// use buyer_journey::TagSpec;
+    ///
+    /// let tag = TagSpec::new("loyal", "purchases >= 5").describe("buys again and again");
+    /// assert_eq!(tag.description.as_deref(), Some("buys again and again"));
+    /// ```
     #[must_use]
     pub fn describe(mut self, description: &str) -> Self {
         self.description = Some(description.to_owned());

@@ -91,6 +91,14 @@ fn is_false(b: &bool) -> bool {
 
 impl TransitionSpec {
     /// A forward rule from any stage, with priority 0 and no minimum dwell.
+    ///
+    /// ```
+    /// use buyer_journey::{FromStages, TransitionSpec};
+    ///
+    /// let rule = TransitionSpec::new("to_evaluation", "evaluation", "comparisons >= 1");
+    /// assert_eq!(rule.from, FromStages::Any);
+    /// assert_eq!((rule.priority, rule.min_dwell, rule.back, rule.new_cycle), (0, None, false, false));
+    /// ```
     #[must_use]
     pub fn new(id: &str, to: &str, when: impl Into<When>) -> Self {
         TransitionSpec {
@@ -107,6 +115,13 @@ impl TransitionSpec {
     }
 
     /// The same rule, only from the stages `from`.
+    ///
+    /// ```
+    /// use buyer_journey::{FromStages, TransitionSpec};
+    ///
+    /// let rule = TransitionSpec::new("to_evaluation", "evaluation", "comparisons >= 1").from(&["information_search"]);
+    /// assert_eq!(rule.from, FromStages::Stages(vec!["information_search".into()]));
+    /// ```
     #[must_use]
     pub fn from(mut self, from: &[&str]) -> Self {
         self.from = FromStages::Stages(from.iter().map(|&id| id.to_owned()).collect());
@@ -114,6 +129,13 @@ impl TransitionSpec {
     }
 
     /// The same rule with `priority`.
+    ///
+    /// ```
+    /// use buyer_journey::TransitionSpec;
+    ///
+    /// let rule = TransitionSpec::new("to_evaluation", "evaluation", "comparisons >= 1").priority(3);
+    /// assert_eq!(rule.priority, 3);
+    /// ```
     #[must_use]
     pub fn priority(mut self, priority: i32) -> Self {
         self.priority = priority;
@@ -121,6 +143,13 @@ impl TransitionSpec {
     }
 
     /// The same rule, firing only after `dwell` in the current stage.
+    ///
+    /// ```
+    /// use buyer_journey::{Span, TransitionSpec};
+    ///
+    /// let rule = TransitionSpec::new("to_evaluation", "evaluation", "comparisons >= 1").min_dwell(Span::days(2));
+    /// assert_eq!(rule.min_dwell, Some(Span::days(2)));
+    /// ```
     #[must_use]
     pub fn min_dwell(mut self, dwell: Span) -> Self {
         self.min_dwell = Some(dwell);
@@ -128,6 +157,13 @@ impl TransitionSpec {
     }
 
     /// The same rule, permitted to move a customer back.
+    ///
+    /// ```
+    /// use buyer_journey::TransitionSpec;
+    ///
+    /// let rule = TransitionSpec::new("lapsed", "need_recognition", "comparisons == 0").back();
+    /// assert!(rule.back && !rule.new_cycle);
+    /// ```
     #[must_use]
     pub fn back(mut self) -> Self {
         self.back = true;
@@ -135,6 +171,15 @@ impl TransitionSpec {
     }
 
     /// The same rule, ending a buying cycle (and permitted to go back).
+    ///
+    /// ```
+    /// use buyer_journey::TransitionSpec;
+    ///
+    /// let rule = TransitionSpec::new("again", "need_recognition", "need_searches >= 1")
+    ///     .from(&["post_purchase"])
+    ///     .new_cycle();
+    /// assert!(rule.new_cycle);
+    /// ```
     #[must_use]
     pub fn new_cycle(mut self) -> Self {
         self.new_cycle = true;
@@ -142,6 +187,13 @@ impl TransitionSpec {
     }
 
     /// The same rule with a description.
+    ///
+    /// ```
+    /// use buyer_journey::TransitionSpec;
+    ///
+    /// let rule = TransitionSpec::new("to_evaluation", "evaluation", "comparisons >= 1").describe("started comparing");
+    /// assert_eq!(rule.description.as_deref(), Some("started comparing"));
+    /// ```
     #[must_use]
     pub fn describe(mut self, description: &str) -> Self {
         self.description = Some(description.to_owned());
