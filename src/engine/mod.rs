@@ -78,29 +78,71 @@ impl fmt::Debug for Engine {
 
 impl Engine {
     /// Starts building an engine from `spec`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert_eq!(engine.model().len(), 5);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn builder(spec: RulesetSpec) -> EngineBuilder {
         EngineBuilder::new(spec)
     }
 
     /// The schema of the signals the engine reads.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert!(engine.schema().find("cart_adds").is_some());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn schema(&self) -> &Schema {
         self.classifier.schema()
     }
 
     /// The stage model.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert_eq!(engine.model().entry().id(), "need_recognition");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn model(&self) -> &StageModel {
         self.classifier.model()
     }
 
     /// The hit policy.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, HitPolicy};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert_eq!(engine.hit_policy(), HitPolicy::Furthest);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn hit_policy(&self) -> HitPolicy {
         self.classifier.hit_policy()
     }
 
     /// Every rule: the stage rules in ruleset order, then the score rules.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let first = engine.rules().next().unwrap();
+    /// assert_eq!(first.id(), "need_recognition.need_search");
+    /// assert!(engine.rules().enumerate().all(|(i, rule)| rule.index().as_usize() == i));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn rules(&self) -> impl ExactSizeIterator<Item = &Rule> + '_ {
         self.classifier.rules().iter()
     }
@@ -312,6 +354,16 @@ impl Engine {
     }
 
     /// An empty [`SignalRecord`] for the engine's schema.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// assert!(customer.iter().next().is_none()); // every signal missing
+    /// customer.set("reviews_read", 2)?;
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn record(&self) -> SignalRecord {
         self.schema().record()
@@ -320,6 +372,19 @@ impl Engine {
     /// Buffers for [`classify`](Engine::classify), [`decide`](Engine::decide)
     /// and [`advance`](Engine::advance), sized for this engine. Allocates;
     /// keep one per thread and reuse it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// for reviews in 0..3 {
+    ///     let mut customer = engine.record();
+    ///     customer.set("reviews_read", reviews)?;
+    ///     engine.classify(&customer, &mut scratch);
+    /// }
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn scratch(&self) -> Scratch {
         let mut scratch = Scratch::new();

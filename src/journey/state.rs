@@ -272,28 +272,111 @@ impl Transition {
     }
 
     /// The stage the customer left; `None` for the first placement.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let start = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let placed = engine.advance(&JourneyState::new(), &engine.record(), start, &mut scratch)?;
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 1)?;
+    /// let later = start + Span::days(3);
+    /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
+    /// let moved = step.transition.unwrap();
+    /// assert_eq!(moved.from(), Some("need_recognition"));
+    /// assert_eq!(placed.transition.unwrap().from(), None);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn from(&self) -> Option<&str> {
         self.from.as_deref()
     }
 
     /// The stage the customer entered.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let start = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let placed = engine.advance(&JourneyState::new(), &engine.record(), start, &mut scratch)?;
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 1)?;
+    /// let later = start + Span::days(3);
+    /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
+    /// let moved = step.transition.unwrap();
+    /// assert_eq!(moved.to(), "evaluation");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn to(&self) -> &str {
         &self.to
     }
 
     /// The id of the transition rule that fired; `None` when the stage rules
     /// placed a customer for the first time.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let start = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let placed = engine.advance(&JourneyState::new(), &engine.record(), start, &mut scratch)?;
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 1)?;
+    /// let later = start + Span::days(3);
+    /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
+    /// let moved = step.transition.unwrap();
+    /// assert_eq!(moved.rule(), Some("forward.evaluation"));
+    /// assert_eq!(placed.transition.unwrap().rule(), None);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn rule(&self) -> Option<&str> {
         self.rule.as_deref()
     }
 
     /// When the move happened: the `now` of the call.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let start = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let placed = engine.advance(&JourneyState::new(), &engine.record(), start, &mut scratch)?;
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 1)?;
+    /// let later = start + Span::days(3);
+    /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
+    /// let moved = step.transition.unwrap();
+    /// assert_eq!(moved.at(), later);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn at(&self) -> Timestamp {
         self.at
     }
 
     /// How long the customer was in the stage they left; zero for the first
     /// placement.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let start = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let placed = engine.advance(&JourneyState::new(), &engine.record(), start, &mut scratch)?;
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 1)?;
+    /// let later = start + Span::days(3);
+    /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
+    /// let moved = step.transition.unwrap();
+    /// assert_eq!(moved.time_in_previous(), Span::days(3));
+    /// assert_eq!(placed.transition.unwrap().time_in_previous(), Span::ZERO);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn time_in_previous(&self) -> Span {
         self.time_in_previous
     }
