@@ -168,6 +168,15 @@ fn add_shown(shown: &mut BTreeMap<Timestamp, u32>, at: Timestamp) {
 
 impl ContactLog {
     /// An empty log: nothing shown, nothing dismissed. Does not allocate.
+    ///
+    /// ```
+    /// use buyer_journey::{ContactLog};
+    ///
+    /// let mut log = ContactLog::new();
+    /// assert_eq!(log.shown("evaluation.demo").count(), 0);
+    /// assert_eq!(log, ContactLog::default());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn new() -> Self {
         ContactLog::default()
     }
@@ -175,11 +184,31 @@ impl ContactLog {
     /// Records that action `action` (its id) was shown at `at`. Showings may
     /// be recorded out of order; each takes `O(log n)` time in the number of
     /// showings of the action, whatever the order.
+    ///
+    /// ```
+    /// use buyer_journey::{ContactLog, Timestamp};
+    ///
+    /// let mut log = ContactLog::new();
+    /// log.record_shown("evaluation.demo", Timestamp::from_unix_seconds(200));
+    /// log.record_shown("evaluation.demo", Timestamp::from_unix_seconds(100));
+    /// let shown: Vec<i64> = log.shown("evaluation.demo").map(|t| t.unix_seconds()).collect();
+    /// assert_eq!(shown, [100, 200]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn record_shown(&mut self, action: &str, at: Timestamp) {
         add_shown(&mut self.entry(action).shown, at);
     }
 
     /// Records that the customer dismissed action `action` (its id).
+    ///
+    /// ```
+    /// use buyer_journey::{ContactLog};
+    ///
+    /// let mut log = ContactLog::new();
+    /// log.record_dismissed("evaluation.demo");
+    /// assert_eq!(serde_json::to_string(&log).unwrap(), r#"{"evaluation.demo":{"shown":[],"dismissals":1}}"#);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn record_dismissed(&mut self, action: &str) {
         let contacts = self.entry(action);
         contacts.dismissals = contacts.dismissals.saturating_add(1);

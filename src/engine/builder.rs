@@ -56,6 +56,17 @@ impl EngineBuilder {
     }
 
     /// Uses `limits` instead of the defaults.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Limits};
+    ///
+    /// let err = Engine::builder(models::buying_process())
+    ///     .limits(Limits::default().max_stages(3))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.is_limit());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -63,6 +74,28 @@ impl EngineBuilder {
 
     /// Registers a host scorer; scorers run in registration order, after the
     /// built-in rule scorer.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, HitPolicy, ScoreInput};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.hit_policy = HitPolicy::HighestScore;
+    /// // Unhappy customers count as post-purchase whatever else they do.
+    /// let engine = Engine::builder(spec)
+    ///     .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
+    ///         if input.number("satisfaction").is_some_and(|n| n <= 3.0) {
+    ///             let stage = input.find_stage("post_purchase").unwrap();
+    ///             evidence.add(stage.index(), 10.0);
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("satisfaction", 2)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert_eq!(decision.stage().id(), "post_purchase");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn scorer(mut self, scorer: impl StageScorer + 'static) -> Self {
         self.scorers.push(Box::new(scorer));
         self
@@ -71,6 +104,21 @@ impl EngineBuilder {
     /// Uses the host's propensity model for the actions instead of their
     /// built-in propensities; a second call replaces the first. See
     /// [`ActionScorer`].
+    ///
+    /// ```
+    /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+    ///
+    /// // Every action equally likely: the ranking is by value × weight alone.
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .action_scorer(|_: &ActionInput<'_>| 0.5)
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// assert!(decision.actions().all(|s| s.propensity() == 0.5));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn action_scorer(mut self, scorer: impl ActionScorer + 'static) -> Self {
         self.action_scorer = Some(Box::new(scorer));
         self

@@ -36,6 +36,20 @@ pub struct Decision<'a> {
 
 impl<'a> Decision<'a> {
     /// The stage the customer is in.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 2)?;
+    /// customer.set("comparisons", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// // Under `furthest`, the later of the two stages with evidence.
+    /// assert_eq!(decision.stage().id(), "evaluation");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn stage(&self) -> &'a Stage {
         self.engine.stage_at(self.scratch.classified.stage)
@@ -46,6 +60,20 @@ impl<'a> Decision<'a> {
     /// of evidence points at this stage; 0.5 means half of it points
     /// elsewhere; 0 means there was no evidence and the customer is in the
     /// entry stage by default.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 2)?;
+    /// customer.set("comparisons", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// // One stage rule for information_search, one for evaluation.
+    /// assert_eq!(decision.confidence(), 0.5);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn confidence(&self) -> f64 {
         self.scratch.classified.confidence
@@ -54,6 +82,24 @@ impl<'a> Decision<'a> {
     /// The evidence for each stage, in model order: one point per stage rule
     /// that fired, the points of the score rules that fired, and what the
     /// host's scorers added.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 2)?;
+    /// customer.set("comparisons", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// let with_evidence: Vec<&str> = decision
+    ///     .evidence()
+    ///     .filter(|&(_, points)| points > 0.0)
+    ///     .map(|(stage, _)| stage.id())
+    ///     .collect();
+    /// assert_eq!(with_evidence, ["information_search", "evaluation"]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn evidence(&self) -> impl ExactSizeIterator<Item = (&'a Stage, f64)> + 'a {
         self.engine
             .model()
@@ -62,6 +108,19 @@ impl<'a> Decision<'a> {
     }
 
     /// The evidence for the stage at `stage`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 2)?;
+    /// customer.set("comparisons", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert_eq!(decision.evidence_for(decision.stage().index()), 1.0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn evidence_for(&self, stage: StageIndex) -> f64 {
         self.scratch
@@ -73,6 +132,20 @@ impl<'a> Decision<'a> {
     }
 
     /// The rules that fired, in rule order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 2)?;
+    /// customer.set("comparisons", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// let fired: Vec<&str> = decision.fired().map(|rule| rule.id()).collect();
+    /// assert_eq!(fired, ["information_search.reviews", "evaluation.comparisons"]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn fired(&self) -> impl ExactSizeIterator<Item = &'a Rule> + 'a {
         let rules = self.engine.classifier.rules();
         self.scratch
@@ -130,6 +203,21 @@ impl<'a> Decision<'a> {
     }
 
     /// Whether the customer has the tag with id `id`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 2)?;
+    /// customer.set("comparisons", 1)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert!(!decision.has_tag("complaining"));
+    /// customer.set("open_complaints", 1)?;
+    /// assert!(engine.classify(&customer, &mut scratch).has_tag("complaining"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn has_tag(&self, id: &str) -> bool {
         self.tags().any(|tag| tag.id() == id)
