@@ -297,12 +297,31 @@ pub struct Location {
 impl Location {
     /// The path into the ruleset, such as `stage_rules[3].when`; empty for a
     /// condition parsed on its own.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Condition, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.stage_rules[3].when = "cart_add >= 1".into();
+    /// let err = Engine::builder(spec).build().unwrap_err();
+    /// assert_eq!(err.location().unwrap().path(), "stage_rules[3].when");
+    /// let parsed = Condition::parse("a >=").unwrap_err();
+    /// assert_eq!(parsed.location().unwrap().path(), "");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The 1-based column in the condition text, counted in characters.
+    ///
+    /// ```
+    /// use buyer_journey::Condition;
+    ///
+    /// let err = Condition::parse("größe >= 1 and (").unwrap_err();
+    /// assert_eq!(err.location().unwrap().column(), Some(3));
+    /// ```
     #[must_use]
     pub fn column(&self) -> Option<usize> {
         self.column

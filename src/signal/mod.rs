@@ -71,6 +71,13 @@ pub enum SignalKind {
 
 impl SignalKind {
     /// Whether values of this kind are numbers (numbers and counts).
+    ///
+    /// ```
+    /// use buyer_journey::SignalKind;
+    ///
+    /// assert!(SignalKind::Count.is_numeric());
+    /// assert!(!SignalKind::Flag.is_numeric());
+    /// ```
     pub fn is_numeric(self) -> bool {
         matches!(self, SignalKind::Number | SignalKind::Count)
     }
@@ -250,17 +257,42 @@ impl Signal {
     }
 
     /// The signal's kind.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalKind, SignalSpec};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::flag("member")])?;
+    /// assert_eq!(schema.find("member").unwrap().kind(), SignalKind::Flag);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn kind(&self) -> SignalKind {
         self.kind
     }
 
     /// The labels of a category signal, in declaration order; empty otherwise.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::category("plan", ["free", "pro"]), SignalSpec::count("visits")])?;
+    /// assert!(schema.find("plan").unwrap().labels().eq(["free", "pro"]));
+    /// assert_eq!(schema.find("visits").unwrap().labels().len(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn labels(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.labels.iter().map(String::as_str)
     }
 
     /// What the signal means, if the schema says.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::count("visits").describe("site visits")])?;
+    /// assert_eq!(schema.find("visits").unwrap().description(), Some("site visits"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()

@@ -48,6 +48,20 @@ impl SignalRecord {
 
     /// Sets the signal with id `id` to `value`.
     ///
+    /// ```
+    /// use buyer_journey::{ErrorKind, Schema, SignalSpec, Value};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::count("visits"), SignalSpec::category("plan", ["free", "pro"])])?;
+    /// let mut record = schema.record();
+    /// record.set("visits", 3)?;
+    /// record.set("plan", "pro")?;
+    /// assert_eq!(record.get("plan"), Some(Value::Label("pro")));
+    /// let err = record.set("visits", 2.5).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::InvalidCount { .. }));
+    /// assert_eq!(record.get("visits"), Some(Value::Number(3.0))); // unchanged
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) for an id the schema
@@ -146,6 +160,14 @@ impl SignalRecord {
     }
 
     /// The schema the record follows.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::count("visits")])?;
+    /// assert_eq!(schema.record().schema(), &schema);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn schema(&self) -> &Schema {
         &self.schema

@@ -39,6 +39,16 @@ pub struct Schema {
 impl Schema {
     /// Validates `specs` under the default [`Limits`].
     ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::count("visits"), SignalSpec::flag("member")])?;
+    /// assert_eq!(schema.len(), 2);
+    /// let err = Schema::new(&[SignalSpec::count("and")]).unwrap_err();
+    /// assert!(err.to_string().contains("keyword"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an id that is
@@ -51,6 +61,13 @@ impl Schema {
     }
 
     /// Validates `specs` under `limits`.
+    ///
+    /// ```
+    /// use buyer_journey::{Limits, Schema, SignalSpec};
+    ///
+    /// let specs = [SignalSpec::count("visits"), SignalSpec::count("orders")];
+    /// assert!(Schema::with_limits(&specs, &Limits::default().max_signals(1)).unwrap_err().is_limit());
+    /// ```
     ///
     /// # Errors
     ///
@@ -126,12 +143,26 @@ impl Schema {
     }
 
     /// The number of signals.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec};
+    ///
+    /// assert_eq!(Schema::new(&[SignalSpec::count("visits")])?.len(), 1);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn len(&self) -> usize {
         self.signals.len()
     }
 
     /// Whether the schema declares no signal.
+    ///
+    /// ```
+    /// use buyer_journey::Schema;
+    ///
+    /// assert!(Schema::new(&[])?.is_empty());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.signals.is_empty()
