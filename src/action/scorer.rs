@@ -127,24 +127,96 @@ impl fmt::Debug for ActionInput<'_> {
 
 impl<'a> ActionInput<'a> {
     /// The customer's signals and the rules that fired.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .action_scorer(|input: &ActionInput<'_>| {
+    ///         assert_eq!(input.signals().number("satisfaction"), Some(9.0));
+    ///         input.built_in()
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 2)?;
+    /// customer.set("satisfaction", 9)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// assert!(decision.actions().len() > 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn signals(&self) -> &'a ScoreInput<'a> {
         self.signals
     }
 
     /// The customer's stage.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .action_scorer(|input: &ActionInput<'_>| {
+    ///         assert_eq!(input.stage().id(), "post_purchase");
+    ///         input.built_in()
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 2)?;
+    /// customer.set("satisfaction", 9)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// assert!(decision.actions().len() > 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn stage(&self) -> &'a Stage {
         self.stage
     }
 
     /// Whether the customer has the tag with id `id`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .action_scorer(|input: &ActionInput<'_>| {
+    ///         assert!(input.has_tag("returning") && !input.has_tag("complaining"));
+    ///         input.built_in()
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 2)?;
+    /// customer.set("satisfaction", 9)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// assert!(decision.actions().len() > 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn has_tag(&self, id: &str) -> bool {
         self.tags().any(|tag| tag.id() == id)
     }
 
     /// The customer's tags, in declaration order.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .action_scorer(|input: &ActionInput<'_>| {
+    ///         assert!(input.tags().any(|tag| tag.id() == "satisfied"));
+    ///         input.built_in()
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 2)?;
+    /// customer.set("satisfaction", 9)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// assert!(decision.actions().len() > 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn tags(&self) -> impl Iterator<Item = &'a Tag> + 'a {
         let all = self.all_tags;
         self.tags
@@ -153,6 +225,24 @@ impl<'a> ActionInput<'a> {
     }
 
     /// The action being scored.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .action_scorer(|input: &ActionInput<'_>| {
+    ///         assert!(input.action().id().starts_with("post_purchase."));
+    ///         input.built_in()
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 2)?;
+    /// customer.set("satisfaction", 9)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// assert!(decision.actions().len() > 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn action(&self) -> &'a Action {
         self.action
@@ -160,6 +250,25 @@ impl<'a> ActionInput<'a> {
 
     /// The action's built-in propensity for this customer: that of the first
     /// propensity rule that holds, else the action's base propensity.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .action_scorer(|input: &ActionInput<'_>| {
+    ///         let expected = input.propensity_rule().map_or(input.action().propensity(), |rule| rule.propensity());
+    ///         assert_eq!(input.built_in(), expected);
+    ///         input.built_in()
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 2)?;
+    /// customer.set("satisfaction", 9)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// assert!(decision.actions().len() > 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn built_in(&self) -> f64 {
         self.propensity_rule()
@@ -167,6 +276,27 @@ impl<'a> ActionInput<'a> {
     }
 
     /// The propensity rule that gives the built-in propensity, if one holds.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .action_scorer(|input: &ActionInput<'_>| {
+    ///         if input.action().id() == "post_purchase.cross_sell" {
+    ///             let rule = input.propensity_rule().unwrap();
+    ///             assert_eq!(rule.condition().to_string(), "satisfaction >= 8");
+    ///         }
+    ///         input.built_in()
+    ///     })
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 2)?;
+    /// customer.set("satisfaction", 9)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+    /// assert!(decision.actions().len() > 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn propensity_rule(&self) -> Option<&'a PropensityRule> {
         self.rule
