@@ -143,6 +143,19 @@ pub struct ActionTrace {
 impl ActionTrace {
     /// The action's place among the suggestions (1 is the best), if it was
     /// suggested.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 1)?;
+    /// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+    /// let ranks: Vec<usize> = explanation.suggested().filter_map(|action| action.rank()).collect();
+    /// assert_eq!(ranks.first(), Some(&1));
+    /// assert!(explanation.actions.iter().any(|action| action.rank().is_none()));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn rank(&self) -> Option<usize> {
         match self.outcome {
             Outcome::Suggested { rank } => Some(rank),

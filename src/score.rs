@@ -265,6 +265,25 @@ impl fmt::Debug for Evidence<'_> {
 impl Evidence<'_> {
     /// Adds `points` (negative counts against) to stage `stage`. A stage
     /// index from another model that is out of range is ignored.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, HitPolicy, ScoreInput};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.hit_policy = HitPolicy::HighestScore;
+    /// let engine = Engine::builder(spec)
+    ///     .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
+    ///         let evaluation = input.find_stage("evaluation").unwrap().index();
+    ///         evidence.add(evaluation, 2.0);
+    ///         evidence.add(evaluation, f64::NAN); // ignored
+    ///         assert_eq!(evidence.get(evaluation), 2.0);
+    ///     })
+    ///     .build()?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&engine.record(), &mut scratch);
+    /// assert_eq!(decision.stage().id(), "evaluation");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn add(&mut self, stage: StageIndex, points: f64) {
         if !points.is_finite() {
             return;
@@ -275,6 +294,24 @@ impl Evidence<'_> {
     }
 
     /// The evidence for stage `stage` so far.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Evidence, HitPolicy, ScoreInput};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.hit_policy = HitPolicy::HighestScore;
+    /// let engine = Engine::builder(spec)
+    ///     .scorer(|input: &ScoreInput<'_>, evidence: &mut Evidence<'_>| {
+    ///         let evaluation = input.find_stage("evaluation").unwrap().index();
+    ///         assert_eq!(evidence.get(evaluation), 0.0); // no rule fired
+    ///         evidence.add(evaluation, 1.0);
+    ///     })
+    ///     .build()?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&engine.record(), &mut scratch);
+    /// assert_eq!(decision.stage().id(), "evaluation");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     #[must_use]
     pub fn get(&self, stage: StageIndex) -> f64 {
         self.points.get(stage.as_usize()).copied().unwrap_or(0.0)

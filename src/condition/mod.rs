@@ -253,6 +253,12 @@ macro_rules! define_compare_op {
             pub(crate) const ALL: &'static [CompareOp] = &[$(CompareOp::$variant),*];
 
             /// The operator's symbol.
+            ///
+            /// ```
+            /// use buyer_journey::CompareOp;
+            ///
+            /// assert_eq!(CompareOp::Ge.symbol(), ">=");
+            /// ```
             #[must_use]
             pub fn symbol(self) -> &'static str {
                 match self {
@@ -309,6 +315,12 @@ pub enum ArithOp {
 
 impl ArithOp {
     /// The operator's symbol.
+    ///
+    /// ```
+    /// use buyer_journey::ArithOp;
+    ///
+    /// assert_eq!(ArithOp::Add.symbol(), "+");
+    /// ```
     #[must_use]
     pub fn symbol(self) -> &'static str {
         match self {
@@ -412,6 +424,17 @@ impl Condition {
     }
 
     /// Checks names and types against `schema`, under `limits`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Condition, Limits};
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// let condition = Condition::parse("cart_adds >= 1")?;
+    /// assert!(condition.check_with(&schema, &Limits::default()).is_ok());
+    /// let tight = Limits::default().max_condition_size(2);
+    /// assert!(condition.check_with(&schema, &tight).unwrap_err().is_limit());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -748,6 +748,18 @@ pub struct SampleCustomer {
 impl SampleCustomer {
     /// The customer's signals as a record of `schema`.
     ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// for sample in models::sample_customers() {
+    ///     let customer = sample.record(engine.schema())?;
+    ///     let mut scratch = engine.scratch();
+    ///     assert_eq!(engine.classify(&customer, &mut scratch).stage().id(), sample.expected_stage);
+    /// }
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// The error of [`SignalRecord::set`] when `schema` does not fit the
