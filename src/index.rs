@@ -17,6 +17,15 @@ macro_rules! dense_index {
 
         impl $name {
             /// The position in its table, starting at 0.
+            ///
+            /// ```
+            /// use buyer_journey::models;
+            ///
+            /// let model = models::buying_process().stage_model()?;
+            /// assert_eq!(model.entry().index().as_usize(), 0);
+            /// assert_eq!(model.find("post_purchase").unwrap().index().as_usize(), 4);
+            /// # Ok::<(), buyer_journey::Error>(())
+            /// ```
             #[must_use]
             pub fn as_usize(self) -> usize {
                 self.0 as usize

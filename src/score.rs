@@ -92,6 +92,8 @@ impl StageScorer for Box<dyn StageScorer + '_> {
 
 /// What a [`StageScorer`] sees: the customer's signals as gathered for this
 /// classification, and which rules fired. Every method is allocation-free.
+///
+/// [`StageScorer`]'s example reads it; each method has its own.
 pub struct ScoreInput<'a> {
     pub(crate) schema: &'a Schema,
     pub(crate) model: &'a StageModel,
@@ -252,6 +254,9 @@ impl<'a> ScoreInput<'a> {
 ///
 /// Points that are not finite are ignored, and totals saturate at
 /// `±f64::MAX`, so one faulty scorer cannot make the decision NaN.
+///
+/// [`StageScorer`]'s example adds to it; [`add`](Evidence::add) and
+/// [`get`](Evidence::get) have their own.
 pub struct Evidence<'a> {
     pub(crate) points: &'a mut [f64],
 }

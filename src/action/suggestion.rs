@@ -279,6 +279,23 @@ impl<'a> Suggestion<'a> {
 /// Prints as `applies in evaluation; comparisons >= 1 holds; has tag
 /// returning; lacks tag complaining; contact policy allows`, leaving out the
 /// parts the action does not set.
+///
+/// ```
+/// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("purchases", 2)?;
+/// let mut scratch = engine.scratch();
+/// let decision = engine.decide(&customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch);
+/// let cross_sell = decision.actions().find(|s| s.id() == "post_purchase.cross_sell").unwrap();
+/// assert_eq!(
+///     cross_sell.why().to_string(),
+///     "applies in post_purchase; has tag returning; lacks tag at_risk; lacks tag complaining; \
+///      contact policy allows",
+/// );
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Why<'a> {
     action: &'a Action,

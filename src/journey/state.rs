@@ -413,6 +413,18 @@ pub struct Step {
 
 impl Step {
     /// Whether the customer changed stage (or was placed for the first time).
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, JourneyState, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let nobody = engine.record();
+    /// let placed = engine.advance(&JourneyState::new(), &nobody, Timestamp::EPOCH, &mut scratch)?;
+    /// assert!(placed.moved());
+    /// assert!(!engine.advance(&placed.state, &nobody, Timestamp::EPOCH, &mut scratch)?.moved());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn moved(&self) -> bool {
         self.transition.is_some()
     }
