@@ -127,6 +127,26 @@ pub enum ErrorKind {
         /// The value given.
         value: f64,
     },
+    /// An event older than the events already folded into the customer's
+    /// profile: it arrived later than the ruleset's `event_tolerance` allows.
+    /// Nothing was changed; the host decides what to do with the event.
+    #[error(
+        "event '{}' at @{at} arrived too late: this customer's events are folded up to \
+         @{folded}, and events may be late by at most {tolerance} seconds (the ruleset's \
+         event_tolerance)",
+        Excerpt(.event)
+    )]
+    TooLate {
+        /// The event's type.
+        event: String,
+        /// When the event happened, in Unix seconds.
+        at: i64,
+        /// The time of the newest event folded, in Unix seconds: nothing
+        /// older can be.
+        folded: i64,
+        /// The ruleset's tolerance for late events, in seconds.
+        tolerance: u64,
+    },
     /// NaN or an infinity given for a signal.
     #[error("signal '{signal}' got {value}, but values must be finite numbers")]
     NotFinite {

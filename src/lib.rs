@@ -231,6 +231,7 @@ mod names;
 mod time;
 
 pub mod condition;
+mod event;
 mod signal;
 mod stage;
 
@@ -239,8 +240,10 @@ mod spec;
 mod validate;
 
 mod action;
+mod customer;
 mod engine;
 mod journey;
+mod profile;
 mod score;
 
 mod explain;
@@ -253,14 +256,17 @@ pub use action::{
     ActionInput, ActionScorer, ContactHistory, ContactLog, Suggestion, SuggestionRecord, Why,
 };
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
-pub use engine::{Decision, DecisionRecord, Engine, EngineBuilder, Scratch};
+pub use customer::Customer;
+pub use engine::{Decision, DecisionRecord, Engine, EngineBuilder, Observation, Scratch};
 pub use error::{Error, ErrorKind, Location};
+pub use event::{Derivation, Event, EventSpec, Tally, ValueRange};
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
 pub use funnel::{Funnel, FunnelStats, StageStats};
 pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, TransitionIndex};
 pub use journey::{JourneyState, Step, Transition};
 pub use limits::Limits;
 pub use picture::EdgeLabels;
+pub use profile::Profile;
 pub use score::{Evidence, ScoreInput, StageScorer};
 pub use signal::{Schema, Signal, SignalKind, SignalRecord, SignalSpec, Signals, Value};
 pub use spec::{

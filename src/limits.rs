@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind, Location};
 /// | --- | --- |
 /// | [`max_signals`](Limits::max_signals) | 1,024 |
 /// | [`max_labels`](Limits::max_labels) | 1,024 |
+/// | [`max_events`](Limits::max_events) | 1,024 |
 /// | [`max_stages`](Limits::max_stages) | 64 |
 /// | [`max_rules`](Limits::max_rules) | 100,000 |
 /// | [`max_tags`](Limits::max_tags) | 1,024 |
@@ -43,6 +44,7 @@ use crate::error::{Error, ErrorKind, Location};
 pub struct Limits {
     signals: usize,
     labels: usize,
+    events: usize,
     stages: usize,
     rules: usize,
     tags: usize,
@@ -58,6 +60,7 @@ impl Default for Limits {
         Limits {
             signals: 1_024,
             labels: 1_024,
+            events: 1_024,
             stages: 64,
             rules: 100_000,
             tags: 1_024,
@@ -98,6 +101,21 @@ impl Limits {
     #[must_use]
     pub fn max_labels(mut self, max: usize) -> Self {
         self.labels = max;
+        self
+    }
+
+    /// The most event types a ruleset may declare. Default 1,024.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine, Limits};
+    ///
+    /// let limits = Limits::default().max_events(3);
+    /// let err = Engine::builder(models::buying_process()).limits(limits).build().unwrap_err();
+    /// assert!(err.is_limit());
+    /// ```
+    #[must_use]
+    pub fn max_events(mut self, max: usize) -> Self {
+        self.events = max;
         self
     }
 
@@ -262,6 +280,19 @@ impl Limits {
         self.labels
     }
 
+    /// The bound set by [`max_events`](Limits::max_events).
+    ///
+    /// ```
+    /// use buyer_journey::Limits;
+    ///
+    /// assert_eq!(Limits::default().get_max_events(), 1_024);
+    /// assert_eq!(Limits::default().max_events(7).get_max_events(), 7);
+    /// ```
+    #[must_use]
+    pub fn get_max_events(&self) -> usize {
+        self.events
+    }
+
     /// The bound set by [`max_stages`](Limits::max_stages).
     ///
     /// ```
@@ -376,6 +407,7 @@ impl Limits {
         let (limit, what, setter) = match bound {
             Bound::Signals => (self.signals, "the number of signals", "max_signals"),
             Bound::Labels => (self.labels, "the number of labels", "max_labels"),
+            Bound::Events => (self.events, "the number of event types", "max_events"),
             Bound::Stages => (self.stages, "the number of stages", "max_stages"),
             Bound::Rules => (self.rules, "the number of rules", "max_rules"),
             Bound::Tags => (self.tags, "the number of tags", "max_tags"),
@@ -413,6 +445,7 @@ impl Limits {
 pub(crate) enum Bound {
     Signals,
     Labels,
+    Events,
     Stages,
     Rules,
     Tags,

@@ -126,6 +126,8 @@ fn one_rule(condition: impl Into<When>) -> RulesetSpec {
         ],
     );
     spec.stage_rules = vec![StageRuleSpec::new("holds", "inside", condition)];
+    // The built-in signals are derived from the built-in events.
+    spec.events = models::buying_process().events;
     spec
 }
 

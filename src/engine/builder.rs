@@ -7,6 +7,7 @@ use crate::compile::compile;
 use crate::error::Error;
 use crate::journey::Machine;
 use crate::limits::Limits;
+use crate::profile::Deriver;
 use crate::score::StageScorer;
 use crate::spec::RulesetSpec;
 use crate::validate::validate;
@@ -159,6 +160,7 @@ impl EngineBuilder {
             &compiled.layout,
             &ruleset.model,
         );
+        let deriver = Deriver::new(&ruleset.events);
         let catalog = Catalog::new(
             ruleset.actions,
             ruleset.model.len(),
@@ -179,6 +181,7 @@ impl EngineBuilder {
             classifier,
             catalog,
             machine,
+            deriver,
             program: compiled.program,
             action_scorer: self.action_scorer,
         })

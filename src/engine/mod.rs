@@ -6,6 +6,7 @@
 mod builder;
 mod classifier;
 mod decision;
+mod observe;
 mod scratch;
 
 use std::fmt;
@@ -16,6 +17,7 @@ use crate::compile::Program;
 use crate::error::Error;
 use crate::index::{ActionIndex, RuleIndex, StageIndex, TagIndex, TransitionIndex};
 use crate::journey::{JourneyState, Machine, Step, Transition};
+use crate::profile::Deriver;
 use crate::signal::{gather, Schema, SignalRecord, Signals};
 use crate::spec::{Arbitration, HitPolicy, RulesetSpec};
 use crate::stage::{Stage, StageModel};
@@ -24,6 +26,7 @@ use crate::validate::{Action, Rule, Tag, TransitionRule};
 
 pub use builder::EngineBuilder;
 pub use decision::{Decision, DecisionRecord};
+pub use observe::Observation;
 pub use scratch::Scratch;
 
 use classifier::Classifier;
@@ -53,6 +56,8 @@ pub struct Engine {
     classifier: Classifier,
     catalog: Catalog,
     machine: Machine,
+    /// How signals are derived from events.
+    deriver: Deriver,
     /// The conditions of the classifier's rules and tags and of the
     /// catalog's actions, compiled together.
     program: Program,
@@ -387,7 +392,7 @@ impl Engine {
     /// ```
     #[must_use]
     pub fn scratch(&self) -> Scratch {
-        let mut scratch = Scratch::new();
+        let mut scratch = Scratch::new(self.schema());
         scratch.fit(self);
         scratch
     }

@@ -2,6 +2,8 @@
 //! allocate nothing.
 
 use crate::action::RankBuffers;
+use crate::profile::Track;
+use crate::signal::{Schema, SignalRecord};
 
 use super::classifier::Classified;
 use super::Engine;
@@ -37,12 +39,19 @@ pub struct Scratch {
     pub(crate) journey_values: Vec<f64>,
     /// The atom bits of the journey program.
     pub(crate) journey_bits: Vec<u64>,
+    /// The signals an observation reads: derived from the profile, or the
+    /// host's.
+    pub(crate) record: SignalRecord,
+    /// The profile's tracks with the events still waiting applied.
+    pub(crate) overlay: Vec<Track>,
 }
 
 impl Scratch {
     /// Empty buffers, to be fitted to an engine.
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(schema: &Schema) -> Self {
         Scratch {
+            record: schema.record(),
+            overlay: Vec::new(),
             values: Vec::new(),
             bits: Vec::new(),
             stack: Vec::new(),
@@ -66,5 +75,10 @@ impl Scratch {
         self.journey_values
             .resize(engine.machine.schema().len(), f64::NAN);
         self.journey_bits.resize(machine.words(), 0);
+        if !engine.schema().is_same(self.record.schema()) {
+            self.record = engine.record();
+        }
+        self.overlay
+            .reserve(engine.deriver.len().saturating_sub(self.overlay.len()));
     }
 }

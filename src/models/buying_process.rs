@@ -2,6 +2,7 @@
 
 use crate::condition::When;
 use crate::error::Error;
+use crate::event::{Derivation, EventSpec, Tally, ValueRange};
 use crate::signal::{Schema, SignalRecord, SignalSpec, Value};
 use crate::spec::{
     ActionSpec, Arbitration, HitPolicy, RulesetSpec, StageRuleSpec, TagSpec, TransitionSpec,
@@ -9,20 +10,62 @@ use crate::spec::{
 use crate::stage::StageSpec;
 use crate::time::Span;
 
-/// Every count of the current buying cycle: activity since the last purchase.
-const CYCLE_ACTIVITY: [&str; 11] = [
-    "need_searches",
-    "category_views",
-    "info_page_views",
-    "reviews_read",
-    "recommendations_sought",
-    "brochures_downloaded",
-    "comparisons",
-    "sales_contacts",
-    "quote_requests",
-    "cart_adds",
-    "checkout_starts",
+/// Every count of the current buying cycle, with the event it counts:
+/// activity since the last purchase, within the look-back window.
+const CYCLE_ACTIVITY: [(&str, &str, &str); 11] = [
+    (
+        "need_searches",
+        "need_search",
+        "searches phrased as a need or problem rather than a product",
+    ),
+    (
+        "category_views",
+        "category_view",
+        "views of category or overview pages: what products exist",
+    ),
+    (
+        "info_page_views",
+        "info_page_view",
+        "guides, articles, specification pages read",
+    ),
+    (
+        "reviews_read",
+        "review_read",
+        "reviews or testimonials read",
+    ),
+    (
+        "recommendations_sought",
+        "recommendation_sought",
+        "opinions or recommendations asked of others, referral links followed",
+    ),
+    (
+        "brochures_downloaded",
+        "brochure_download",
+        "promotional material downloaded or requested",
+    ),
+    (
+        "comparisons",
+        "comparison",
+        "side-by-side comparisons made, or options shortlisted",
+    ),
+    (
+        "sales_contacts",
+        "sales_contact",
+        "conversations with sales or service staff",
+    ),
+    (
+        "quote_requests",
+        "quote_request",
+        "demos, quotes, trials or samples requested",
+    ),
+    ("cart_adds", "cart_add", "items added to a cart"),
+    ("checkout_starts", "checkout_start", "checkouts started"),
 ];
+
+/// How far back the activity of a buying cycle counts: a cart added four
+/// months ago, and nothing since, is no purchase decision today. Kept in
+/// ten buckets of 3 days, an event counts for 30 to 33 days.
+const LOOK_BACK: Span = Span::days(30);
 
 /// The customer buying process: need recognition, information search,
 /// evaluation of options, purchase decision and post-purchase, with the
@@ -86,55 +129,10 @@ const CYCLE_ACTIVITY: [&str; 11] = [
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 pub fn buying_process() -> RulesetSpec {
-    let count = |name: &str, meaning: &str| SignalSpec::count(name).describe(meaning);
-    let number = |name: &str, meaning: &str| SignalSpec::number(name).describe(meaning);
     let stage_rules = stage_rules();
     RulesetSpec {
-        signals: vec![
-            count(
-                "need_searches",
-                "searches phrased as a need or problem rather than a product",
-            ),
-            count(
-                "category_views",
-                "views of category or overview pages: what products exist",
-            ),
-            count(
-                "info_page_views",
-                "guides, articles, specification pages read",
-            ),
-            count("reviews_read", "reviews or testimonials read"),
-            count(
-                "recommendations_sought",
-                "opinions or recommendations asked of others, referral links followed",
-            ),
-            count(
-                "brochures_downloaded",
-                "promotional material downloaded or requested",
-            ),
-            count(
-                "comparisons",
-                "side-by-side comparisons made, or options shortlisted",
-            ),
-            count(
-                "sales_contacts",
-                "conversations with sales or service staff",
-            ),
-            count(
-                "quote_requests",
-                "demos, quotes, trials or samples requested",
-            ),
-            count("cart_adds", "items added to a cart"),
-            count("checkout_starts", "checkouts started"),
-            count("purchases", "completed purchases, lifetime"),
-            number(
-                "days_since_purchase",
-                "days since the last completed purchase; missing if none",
-            ),
-            count("open_tickets", "open support questions"),
-            count("open_complaints", "open complaints"),
-            number("satisfaction", "latest satisfaction rating, 0 to 10"),
-        ],
+        signals: signals(),
+        events: events(),
         stages: vec![
             StageSpec::new(
                 "need_recognition",
@@ -180,7 +178,96 @@ pub fn buying_process() -> RulesetSpec {
         tags: tags(),
         actions: catalog(),
         arbitration: Arbitration::default(),
+        ..RulesetSpec::default()
     }
+}
+
+/// The events a host sends, as the seed texts name what customers do.
+fn events() -> Vec<EventSpec> {
+    let event = |id: &str, meaning: &str| EventSpec::new(id).describe(meaning);
+    let mut events = vec![
+        event(
+            "need_search",
+            "searched for a need or a problem, not for a product",
+        ),
+        event("category_view", "viewed a category or overview page"),
+        event(
+            "info_page_view",
+            "read a guide, an article or a specification page",
+        ),
+        event("review_read", "read a review or a testimonial"),
+        event(
+            "recommendation_sought",
+            "asked others for an opinion, or followed a referral link",
+        ),
+        event(
+            "brochure_download",
+            "downloaded or requested promotional material",
+        ),
+        event(
+            "comparison",
+            "compared options side by side, or shortlisted one",
+        ),
+        event("sales_contact", "talked to sales or service staff"),
+        event(
+            "quote_request",
+            "requested a demo, a quote, a trial or a sample",
+        ),
+        event("cart_add", "added an item to a cart"),
+        event("checkout_start", "started a checkout"),
+        event("purchase", "completed a purchase"),
+        event("ticket_opened", "asked a support question"),
+        event("ticket_closed", "had a support question answered"),
+        event("complaint_opened", "complained"),
+        event("complaint_closed", "had a complaint resolved"),
+    ];
+    events.push(
+        EventSpec::new("satisfaction")
+            .carrying(ValueRange::between(0.0, 10.0))
+            .describe("rated their satisfaction, 0 to 10"),
+    );
+    events
+}
+
+/// The 16 signals, each derived from the events: the cycle's activity,
+/// then what the customer's purchases and service contacts leave.
+fn signals() -> Vec<SignalSpec> {
+    let mut signals: Vec<SignalSpec> = CYCLE_ACTIVITY
+        .iter()
+        .map(|&(signal, event, meaning)| {
+            SignalSpec::count(signal)
+                .describe(meaning)
+                .from(Derivation::Count(
+                    Tally::of(&[event]).since("purchase").within(LOOK_BACK),
+                ))
+        })
+        .collect();
+    let balance = |add: &str, subtract: &str| Derivation::Balance {
+        add: vec![add.to_owned()],
+        subtract: vec![subtract.to_owned()],
+    };
+    signals.extend([
+        SignalSpec::count("purchases")
+            .describe("completed purchases, lifetime")
+            .from(Derivation::Count(Tally::of(&["purchase"]))),
+        SignalSpec::number("days_since_purchase")
+            .describe("days since the last completed purchase; missing if none")
+            .from(Derivation::DaysSince {
+                events: vec!["purchase".to_owned()],
+            }),
+        SignalSpec::count("open_tickets")
+            .describe("open support questions")
+            .from(balance("ticket_opened", "ticket_closed")),
+        SignalSpec::count("open_complaints")
+            .describe("open complaints")
+            .from(balance("complaint_opened", "complaint_closed")),
+        SignalSpec::number("satisfaction")
+            .describe("latest satisfaction rating, 0 to 10")
+            .from(Derivation::Latest {
+                events: vec!["satisfaction".to_owned()],
+            }),
+    ]);
+    signals
 }
 
 /// The evidence for each stage: the rules of the `furthest` hit policy.
@@ -190,7 +277,7 @@ fn stage_rules() -> Vec<StageRuleSpec> {
     };
     let no_cycle_activity = CYCLE_ACTIVITY
         .iter()
-        .map(|name| format!("{name} >= 1"))
+        .map(|(name, _, _)| format!("{name} >= 1"))
         .collect::<Vec<_>>()
         .join(" or ");
     vec![
@@ -323,6 +410,29 @@ fn transitions(stage_rules: &[StageRuleSpec]) -> Vec<TransitionSpec> {
             TransitionSpec::new(&format!("forward.{stage}"), stage, evidence(stage))
                 .priority(priority)
                 .describe("evidence for a later stage"),
+        );
+    }
+    // Back where the evidence has expired: to the furthest earlier stage
+    // that still has some, or to the start when none has. Below every
+    // forward rule, so a returning customer whose new cycle went quiet
+    // settles in post_purchase again.
+    let cycle = &stages[..4];
+    for (i, stage) in cycle.iter().enumerate() {
+        let later: Vec<String> = cycle[i + 1..].iter().map(|s| evidence(s)).collect();
+        if later.is_empty() {
+            continue;
+        }
+        let gone = format!("not ({})", later.join(" or "));
+        let when = if i == 0 {
+            gone
+        } else {
+            format!("({}) and {gone}", evidence(stage))
+        };
+        transitions.push(
+            TransitionSpec::new(&format!("back.{stage}"), stage, when)
+                .from(&cycle[i + 1..])
+                .back()
+                .describe("the evidence for the later stage has expired"),
         );
     }
     let new_cycle_evidence = [

@@ -31,6 +31,7 @@ use indexmap::IndexSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
+use crate::event::Derivation;
 use crate::index::SignalIndex;
 use crate::names::suggest;
 
@@ -128,6 +129,10 @@ pub struct SignalSpec {
     /// What the signal means, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// How the signal is derived from the customer's events; `None` for a
+    /// signal the host supplies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Derivation>,
 }
 
 impl SignalSpec {
@@ -137,6 +142,7 @@ impl SignalSpec {
             kind,
             labels: Vec::new(),
             description: None,
+            from: None,
         }
     }
 
@@ -202,6 +208,20 @@ impl SignalSpec {
     #[must_use]
     pub fn describe(mut self, description: &str) -> Self {
         self.description = Some(description.to_owned());
+        self
+    }
+
+    /// The same spec, derived from the customer's events by `derivation`
+    /// instead of supplied by the host.
+    ///
+    /// ```
+    /// # use buyer_journey::{Derivation, SignalSpec, Tally};
+    /// let spec = SignalSpec::count("purchases").from(Derivation::Count(Tally::of(&["purchase"])));
+    /// assert!(spec.from.is_some());
+    /// ```
+    #[must_use]
+    pub fn from(mut self, derivation: Derivation) -> Self {
+        self.from = Some(derivation);
         self
     }
 }

@@ -46,6 +46,15 @@ impl SignalRecord {
         }
     }
 
+    /// A record of `schema` without room for values, to hold a record's
+    /// place while it is lent out; allocates nothing.
+    pub(crate) fn placeholder(schema: Schema) -> Self {
+        SignalRecord {
+            schema,
+            values: Vec::new(),
+        }
+    }
+
     /// Sets the signal with id `id` to `value`.
     ///
     /// ```
@@ -188,6 +197,12 @@ impl SignalRecord {
             .iter()
             .zip(&self.values)
             .filter_map(|(signal, &encoded)| Some((signal, signal.decode(encoded)?)))
+    }
+
+    /// The encoded values, to overwrite in place: the engine writes the
+    /// signals it derives from events here.
+    pub(crate) fn values_mut(&mut self) -> &mut [f64] {
+        &mut self.values
     }
 
     /// The encoded values, when `schema` is the record's own: then they are

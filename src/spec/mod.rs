@@ -14,8 +14,10 @@ mod transition;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::event::EventSpec;
 use crate::signal::{Schema, SignalSpec};
 use crate::stage::{StageModel, StageSpec};
+use crate::time::Span;
 
 pub use action::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec};
 pub use rule::{ScoreRuleSpec, StageRuleSpec, TagSpec};
@@ -67,7 +69,7 @@ pub use transition::{FromStages, TransitionSpec};
 /// spec.stage_rules.push(StageRuleSpec::new("ordered", "customer", "orders >= 1"));
 /// assert!(Engine::builder(spec).build().is_ok());
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RulesetSpec {
@@ -97,6 +99,38 @@ pub struct RulesetSpec {
     /// [`Engine::advance`](crate::Engine::advance).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transitions: Vec<TransitionSpec>,
+    /// The types of event that signals are derived from (see
+    /// [`SignalSpec::from`] and [`Engine::observe`](crate::Engine::observe)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventSpec>,
+    /// How late an event may arrive, behind the newest event of the same
+    /// customer, and still be folded in its place. Default 15 minutes; see
+    /// [`Profile`](crate::Profile).
+    #[serde(default = "default_event_tolerance")]
+    pub event_tolerance: Span,
+}
+
+/// The default of [`RulesetSpec::event_tolerance`].
+fn default_event_tolerance() -> Span {
+    Span::minutes(15)
+}
+
+impl Default for RulesetSpec {
+    fn default() -> Self {
+        RulesetSpec {
+            signals: Vec::new(),
+            stages: Vec::new(),
+            hit_policy: HitPolicy::default(),
+            stage_rules: Vec::new(),
+            score_rules: Vec::new(),
+            tags: Vec::new(),
+            actions: Vec::new(),
+            arbitration: Arbitration::default(),
+            transitions: Vec::new(),
+            events: Vec::new(),
+            event_tolerance: default_event_tolerance(),
+        }
+    }
 }
 
 impl RulesetSpec {

@@ -9,6 +9,7 @@
 //! [`TransitionRule`]. Nothing after this step checks input again.
 
 mod action;
+mod event;
 mod rule;
 mod tag;
 mod transition;
@@ -20,6 +21,7 @@ use crate::spec::{Arbitration, HitPolicy, RulesetSpec};
 use crate::stage::StageModel;
 
 pub use action::{Action, PropensityRule};
+pub(crate) use event::{DerivedRule, EventRules};
 pub use rule::{Rule, RuleKind};
 pub use tag::Tag;
 pub use transition::TransitionRule;
@@ -41,6 +43,7 @@ pub(crate) struct Ruleset {
     /// conditions read.
     pub(crate) journey_schema: Schema,
     pub(crate) transitions: Vec<TransitionRule>,
+    pub(crate) events: EventRules,
 }
 
 /// Validates the whole ruleset under `limits`: ids, references, conditions,
@@ -59,6 +62,7 @@ pub(crate) fn validate(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, E
         transition::journey_schema(&spec.signals, &model, limits)?
     };
     let transitions = transition::validate(&spec.transitions, &model, &journey_schema, limits)?;
+    let events = event::validate(&spec.events, &spec.signals, spec.event_tolerance, limits)?;
     Ok(Ruleset {
         schema,
         model,
@@ -70,6 +74,7 @@ pub(crate) fn validate(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, E
         arbitration: spec.arbitration,
         journey_schema,
         transitions,
+        events,
     })
 }
 

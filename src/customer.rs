@@ -1,0 +1,62 @@
+//! A customer over time, as one value the host stores.
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::ContactLog;
+use crate::journey::JourneyState;
+use crate::profile::Profile;
+
+/// Everything the library needs to remember about one customer between
+/// events: what their events left in the derived signals ([`Profile`]),
+/// where they are in the buying process ([`JourneyState`]) and what they
+/// were shown and dismissed ([`ContactLog`]).
+///
+/// The host stores one per customer (a database row, a cache entry) and
+/// passes it to [`Engine::observe`](crate::Engine::observe) with each of
+/// the customer's events, and to [`Engine::refresh`](crate::Engine::refresh)
+/// when only time has passed. It serializes as one document and restores
+/// to identical decisions.
+///
+/// ```
+/// use buyer_journey::{models, Customer, Engine, Event, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut scratch = engine.scratch();
+/// let mut customer = Customer::new();
+/// let at = Timestamp::from_unix_seconds(1_700_000_000);
+/// let seen = engine.observe(&mut customer, Event::new("comparison", at), at, &mut scratch)?;
+/// assert_eq!(seen.step.state.stage(), Some("evaluation"));
+/// let first = seen.decision.actions().next().unwrap().id().to_owned();
+/// customer.history.record_shown(&first, at);
+///
+/// let stored = serde_json::to_string(&customer).unwrap();
+/// let restored: Customer = serde_json::from_str(&stored).unwrap();
+/// assert_eq!(restored, customer);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Customer {
+    /// What the customer's events left in the derived signals.
+    pub profile: Profile,
+    /// The customer's stage, kept between evaluations.
+    pub journey: JourneyState,
+    /// What the customer was shown and dismissed: record the actions shown
+    /// here, so contact policies apply.
+    pub history: ContactLog,
+}
+
+impl Customer {
+    /// A customer with no events, no stage and no contacts yet.
+    ///
+    /// ```
+    /// use buyer_journey::Customer;
+    ///
+    /// let customer = Customer::new();
+    /// assert_eq!(customer.journey.stage(), None);
+    /// ```
+    pub fn new() -> Self {
+        Customer::default()
+    }
+}
