@@ -69,13 +69,49 @@ const LOOK_BACK: Span = Span::days(30);
 
 /// The customer buying process: need recognition, information search,
 /// evaluation of options, purchase decision and post-purchase, with the
-/// signals and rules that place a customer in one of them.
+/// events a shop or a sales team records, the signals derived from them and
+/// the rules that place a customer in a stage.
+///
+/// # Events and the signals derived from them
+///
+/// The seed texts describe a loop: a need, a search, an evaluation, a
+/// decision, a purchase, and after the purchase a relationship from which a
+/// new need may start the loop again. The signals follow that loop, so a
+/// host sends events ([`Engine::observe`](crate::Engine::observe)) and keeps
+/// no counts of its own:
+///
+/// | signal | kind | derived from |
+/// | --- | --- | --- |
+/// | `need_searches` | count | `need_search` events of the current buying cycle: searches phrased as a need or problem rather than a product |
+/// | `category_views` | count | `category_view`: views of category or overview pages, what products exist |
+/// | `info_page_views` | count | `info_page_view`: guides, articles, specification pages read |
+/// | `reviews_read` | count | `review_read`: reviews or testimonials read |
+/// | `recommendations_sought` | count | `recommendation_sought`: opinions or recommendations asked of others, referral links followed |
+/// | `brochures_downloaded` | count | `brochure_download`: promotional material downloaded or requested |
+/// | `comparisons` | count | `comparison`: side-by-side comparisons made, or options shortlisted |
+/// | `sales_contacts` | count | `sales_contact`: conversations with sales or service staff |
+/// | `quote_requests` | count | `quote_request`: demos, quotes, trials or samples requested |
+/// | `cart_adds` | count | `cart_add`: items added to a cart |
+/// | `checkout_starts` | count | `checkout_start`: checkouts started |
+/// | `purchases` | count | every `purchase`, lifetime |
+/// | `days_since_purchase` | number | days since the last `purchase`; missing before the first |
+/// | `open_tickets` | count | `ticket_opened` minus `ticket_closed`: support questions still open |
+/// | `open_complaints` | count | `complaint_opened` minus `complaint_closed`: complaints still open |
+/// | `satisfaction` | number | the rating the latest `satisfaction` event carried, 0 to 10 |
+///
+/// The eleven activity counts are the **current buying cycle**: they start
+/// from zero at every purchase, since the customer who has bought is in the
+/// post-purchase stage and what they did before the purchase belongs to a
+/// finished loop. And they look back 30 days at most, since a need the
+/// customer stopped acting on fades: a cart added four months ago, and
+/// nothing since, is no purchase decision today. (The window is kept in
+/// buckets of 3 days, so an event counts for 30 to 33 days; see
+/// [`Profile`](crate::Profile).)
+///
+/// # Stages
 ///
 /// The hit policy is `furthest`: a customer is in the furthest stage that
-/// has evidence, since passing through the earlier stages is expected. Counts
-/// are for the current buying cycle (since the last purchase, or over the
-/// host's look-back window if there was none), except `purchases`, which is
-/// lifetime. So:
+/// has evidence, since passing through the earlier stages is expected. So:
 ///
 /// - no signals at all: `need_recognition`, confidence 0;
 /// - need searches or category views only: `need_recognition`;
@@ -88,44 +124,39 @@ const LOOK_BACK: Span = Span::days(30);
 /// - any activity since the last purchase starts a new cycle, placed by the
 ///   rules above (unless a complaint or ticket is open).
 ///
-/// For hosts that keep each customer's stage, its transition rules
-/// ([`Engine::advance`](crate::Engine::advance)) move a customer forward as
-/// the classification above does, never back; out of `post_purchase` they
-/// start a new cycle only after 7 days, with no complaint or question open,
-/// and on more than one stray page view (two category, guide or review
-/// views, or a search for a need, a request for recommendations, a
-/// brochure, a comparison, a sales conversation, a quote or a cart).
+/// # Journeys
 ///
-/// | signal | kind | meaning |
-/// | --- | --- | --- |
-/// | `need_searches` | count | searches phrased as a need or problem rather than a product |
-/// | `category_views` | count | views of category or overview pages: what products exist |
-/// | `info_page_views` | count | guides, articles, specification pages read |
-/// | `reviews_read` | count | reviews or testimonials read |
-/// | `recommendations_sought` | count | opinions or recommendations asked of others, referral links followed |
-/// | `brochures_downloaded` | count | promotional material downloaded or requested |
-/// | `comparisons` | count | side-by-side comparisons made, or options shortlisted |
-/// | `sales_contacts` | count | conversations with sales or service staff |
-/// | `quote_requests` | count | demos, quotes, trials or samples requested |
-/// | `cart_adds` | count | items added to a cart |
-/// | `checkout_starts` | count | checkouts started |
-/// | `purchases` | count | completed purchases, lifetime |
-/// | `days_since_purchase` | number | days since the last completed purchase; missing if none |
-/// | `open_tickets` | count | open support questions |
-/// | `open_complaints` | count | open complaints |
-/// | `satisfaction` | number | latest satisfaction rating, 0 to 10 |
+/// Its transition rules ([`Engine::advance`](crate::Engine::advance)) move
+/// a customer forward as the classification above does. Back only where
+/// the evidence has expired: when nothing in the look-back window supports
+/// the customer's stage any more, they return to the furthest earlier stage
+/// that still has evidence, or to `need_recognition` (a customer who has
+/// bought before returns to `post_purchase`). Out of `post_purchase` a new
+/// cycle starts only after 7 days, with no complaint or question open, and
+/// on more than one stray page view (two category, guide or review views,
+/// or a search for a need, a request for recommendations, a brochure, a
+/// comparison, a sales conversation, a quote or a cart): a customer who
+/// bought two days ago and reads a guide is getting to know the product.
 ///
 /// # Example
 ///
 /// ```
-/// use buyer_journey::{models, Engine};
+/// use buyer_journey::{models, Customer, Engine, Event, Span, Timestamp};
 ///
 /// let engine = Engine::builder(models::buying_process()).build()?;
-/// let mut customer = engine.record();
-/// customer.set("purchases", 2)?;
-/// customer.set("comparisons", 1)?; // comparing options again: a new cycle
 /// let mut scratch = engine.scratch();
-/// assert_eq!(engine.classify(&customer, &mut scratch).stage().id(), "evaluation");
+/// let mut customer = Customer::new();
+/// let day = |n| Timestamp::from_unix_seconds(1_700_000_000) + Span::days(n);
+/// for (n, event) in [(0, "review_read"), (1, "comparison"), (2, "cart_add"), (2, "purchase")] {
+///     engine.observe(&mut customer, Event::new(event, day(n)), day(n), &mut scratch)?;
+/// }
+/// assert_eq!(customer.journey.stage(), Some("post_purchase"));
+///
+/// // The same rules classify a host's own signals.
+/// let mut signals = engine.record();
+/// signals.set("purchases", 2)?;
+/// signals.set("comparisons", 1)?; // comparing options again: a new cycle
+/// assert_eq!(engine.classify(&signals, &mut scratch).stage().id(), "evaluation");
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 pub fn buying_process() -> RulesetSpec {
