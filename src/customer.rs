@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::action::ContactLog;
 use crate::journey::JourneyState;
 use crate::profile::Profile;
+use crate::time::Timestamp;
+use crate::validate::Action;
 
 /// Everything the library needs to remember about one customer between
 /// events: what their events left in the derived signals ([`Profile`]),
@@ -58,5 +60,34 @@ impl Customer {
     /// ```
     pub fn new() -> Self {
         Customer::default()
+    }
+
+    /// Records in the contact history that `action` was shown at `at`,
+    /// keeping only what the action's contact policy can still see: the
+    /// showings within its cooldown and its cap's window, at most as many as
+    /// the cap counts. So the history stays bounded however often actions
+    /// are shown; [`ContactLog::record_shown`] keeps every showing.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Customer, Engine, Event, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let mut customer = Customer::new();
+    /// let start = Timestamp::from_unix_seconds(1_700_000_000);
+    /// for day in 0..100 {
+    ///     let at = start + Span::days(day);
+    ///     let seen = engine.observe(&mut customer, Event::new("review_read", at), at, &mut scratch)?;
+    ///     for suggestion in seen.decision.actions() {
+    ///         customer.record_shown(suggestion.action(), at);
+    ///     }
+    /// }
+    /// // The reviews action cools down for a day: only its latest showing
+    /// // still matters.
+    /// assert_eq!(customer.history.shown("information_search.reviews").count(), 1);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn record_shown(&mut self, action: &Action, at: Timestamp) {
+        self.history.record_shown_bounded(action, at);
     }
 }

@@ -9,7 +9,7 @@ use serde::de::{SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::time::Timestamp;
+use crate::time::{Span, Timestamp};
 use crate::validate::Action;
 
 /// One customer's contact history, as the engine asks about it when it
@@ -92,8 +92,8 @@ pub struct ContactLog {
 /// What happened with one action.
 ///
 /// Stored as `{"shown": [t1, t2, ...], "dismissals": n}` with the showings
-/// oldest first, a time repeated as often as it was shown; read in any
-/// order.
+/// oldest first, a time repeated as often as it was shown, read in any
+/// order; either is left out when there is none.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Contacts {
@@ -103,12 +103,17 @@ struct Contacts {
     /// Every count is at least 1.
     #[serde(
         default,
+        skip_serializing_if = "BTreeMap::is_empty",
         serialize_with = "serialize_shown",
         deserialize_with = "deserialize_shown"
     )]
     shown: BTreeMap<Timestamp, u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     dismissals: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Contacts {
@@ -199,6 +204,53 @@ impl ContactLog {
         add_shown(&mut self.entry(action).shown, at);
     }
 
+    /// Records that `action` was shown at `at`, and forgets what no
+    /// contact policy can see at `at` or later: the showings of `action`
+    /// older than its cooldown and its cap's window or beyond the most
+    /// recent ones its cap counts (an action without either keeps none),
+    /// and the actions never dismissed and not shown within the longest
+    /// look-back of the catalog. So the log stays as small as the policies
+    /// allow, whatever the number of showings;
+    /// [`Customer::record_shown`](crate::Customer::record_shown) records
+    /// this way.
+    pub(crate) fn record_shown_bounded(&mut self, action: &Action, at: Timestamp) {
+        let stale = at.before(action.catalog_horizon);
+        self.actions.retain(|_, contacts| {
+            contacts.dismissals > 0
+                || contacts
+                    .shown
+                    .last_key_value()
+                    .is_some_and(|(&last, _)| last > stale)
+        });
+        let policy = action.contact();
+        let contacts = self.entry(action.id());
+        let Some(horizon) = policy.horizon() else {
+            contacts.shown.clear();
+            return;
+        };
+        add_shown(&mut contacts.shown, at);
+        // `times_shown_after(now - window)` counts showings strictly after
+        // it, and `now` only grows: older ones are never seen again.
+        let oldest = at.before(horizon) + Span::seconds(1);
+        contacts.shown = contacts.shown.split_off(&oldest);
+        // A cap only asks whether its count is reached, so more showings
+        // than it counts change nothing; a cooldown only reads the latest.
+        let keep = policy.cap.map_or(1, |cap| cap.times.max(1));
+        let mut excess = contacts.shown.values().sum::<u32>().saturating_sub(keep);
+        while excess > 0 {
+            let Some(mut oldest) = contacts.shown.first_entry() else {
+                break;
+            };
+            let dropped = (*oldest.get()).min(excess);
+            excess -= dropped;
+            if dropped == *oldest.get() {
+                oldest.remove();
+            } else {
+                *oldest.get_mut() -= dropped;
+            }
+        }
+    }
+
     /// Records that the customer dismissed action `action` (its id).
     ///
     /// ```
@@ -206,7 +258,7 @@ impl ContactLog {
     ///
     /// let mut log = ContactLog::new();
     /// log.record_dismissed("evaluation.demo");
-    /// assert_eq!(serde_json::to_string(&log).unwrap(), r#"{"evaluation.demo":{"shown":[],"dismissals":1}}"#);
+    /// assert_eq!(serde_json::to_string(&log).unwrap(), r#"{"evaluation.demo":{"dismissals":1}}"#);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn record_dismissed(&mut self, action: &str) {

@@ -373,6 +373,15 @@ impl ContactPolicy {
     pub fn is_unlimited(&self) -> bool {
         *self == ContactPolicy::default()
     }
+
+    /// How far back the policy looks at showings: the longer of the
+    /// cooldown and the cap's window; `None` when it reads no showings.
+    pub(crate) fn horizon(&self) -> Option<Span> {
+        self.cooldown
+            .into_iter()
+            .chain(self.cap.map(|cap| cap.window))
+            .max()
+    }
 }
 
 /// At most `times` showings within any `window` of time: an action shown at

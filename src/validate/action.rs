@@ -12,6 +12,7 @@ use crate::names::{check_plain, check_snake_case, suggest};
 use crate::signal::Schema;
 use crate::spec::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap};
 use crate::stage::StageModel;
+use crate::time::Span;
 
 use super::{Ids, Tag};
 
@@ -97,6 +98,9 @@ pub struct Action {
     pub(crate) group_index: usize,
     contact: ContactPolicy,
     description: Option<String>,
+    /// The longest time any contact policy of the catalog looks back: a
+    /// showing older than that is seen by none.
+    pub(crate) catalog_horizon: Span,
 }
 
 impl Action {
@@ -379,6 +383,14 @@ pub(super) fn validate(
         let group_index = groups.insert_full(group).0;
         actions.push(validate_action(spec, &path, i, group_index, &context)?);
     }
+    let horizon = actions
+        .iter()
+        .filter_map(|action| action.contact.horizon())
+        .max()
+        .unwrap_or(Span::ZERO);
+    for action in &mut actions {
+        action.catalog_horizon = horizon;
+    }
     Ok((actions, groups.len()))
 }
 
@@ -485,6 +497,7 @@ fn validate_action(
         group,
         contact: spec.contact,
         description: spec.description.clone(),
+        catalog_horizon: Span::ZERO,
     })
 }
 
