@@ -1671,7 +1671,7 @@ fn a_contact_log_round_trips_through_json() {
     let json = serde_json::to_string(&log).unwrap();
     assert_eq!(
         json,
-        r#"{"x":{"shown":[1700000000,1700086400],"dismissals":1},"y":{"dismissals":1},"z":{"shown":[1699999995]}}"#
+        r#"{"x":{"shown":[1700000000,1700086400],"dismissals":1},"y":{"dismissals":1},"z":[1699999995]}"#
     );
     assert_eq!(serde_json::from_str::<ContactLog>(&json).unwrap(), log);
     assert_eq!(

@@ -4,6 +4,7 @@ mod action_properties;
 mod actions;
 mod agreement;
 mod classify_example;
+mod customers;
 mod derivations;
 mod errors;
 mod examples_pipe;

@@ -5,8 +5,8 @@ use std::fmt;
 use std::iter;
 
 use indexmap::IndexMap;
-use serde::de::{SeqAccess, Visitor};
-use serde::ser::SerializeSeq;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::time::{Span, Timestamp};
@@ -91,30 +91,32 @@ pub struct ContactLog {
 
 /// What happened with one action.
 ///
-/// Stored as `{"shown": [t1, t2, ...], "dismissals": n}` with the showings
-/// oldest first, a time repeated as often as it was shown, read in any
-/// order; either is left out when there is none.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Stored as the list of showings, oldest first, a time repeated as often
+/// as it was shown (`[t1, t2, ...]`), or, once the customer has dismissed
+/// it, as `{"shown": [t1, ...], "dismissals": n}`; showings are read in any
+/// order.
+#[derive(Debug, Clone, Default)]
 struct Contacts {
     /// How many times it was shown at each time. Ordered, so that a showing
     /// is recorded in `O(log n)` whatever the order, and the latest showing
     /// and those after a time are found without a scan of the older ones.
     /// Every count is at least 1.
-    #[serde(
-        default,
-        skip_serializing_if = "BTreeMap::is_empty",
-        serialize_with = "serialize_shown",
-        deserialize_with = "deserialize_shown"
-    )]
     shown: BTreeMap<Timestamp, u32>,
-    #[serde(default, skip_serializing_if = "is_zero")]
     dismissals: u32,
+    /// When the showings stop mattering to the action's contact policy,
+    /// as far as [`ContactLog::record_shown_bounded`] knows; not stored
+    /// (a restored entry falls back to the catalog's longest look-back).
+    expires: Option<Timestamp>,
 }
 
-fn is_zero(n: &u32) -> bool {
-    *n == 0
+impl PartialEq for Contacts {
+    /// What was shown and dismissed; not what the log knows of policies.
+    fn eq(&self, other: &Self) -> bool {
+        self.shown == other.shown && self.dismissals == other.dismissals
+    }
 }
+
+impl Eq for Contacts {}
 
 impl Contacts {
     /// Every showing, oldest first, a time repeated as often as it was shown.
@@ -125,44 +127,80 @@ impl Contacts {
     }
 }
 
-/// Writes the showings as a sequence, oldest first, with repeats.
-fn serialize_shown<S: Serializer>(
-    shown: &BTreeMap<Timestamp, u32>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    let len = shown.values().map(|&count| count as usize).sum();
-    let mut seq = serializer.serialize_seq(Some(len))?;
-    for (at, &count) in shown {
-        for _ in 0..count {
-            seq.serialize_element(at)?;
+/// The showings of one action as a sequence.
+struct Showings<'a>(&'a Contacts);
+
+impl Serialize for Showings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let len = self.0.shown.values().map(|&count| count as usize).sum();
+        let mut seq = serializer.serialize_seq(Some(len))?;
+        for at in self.0.showings() {
+            seq.serialize_element(&at)?;
         }
+        seq.end()
     }
-    seq.end()
 }
 
-/// Reads a sequence of showings in any order.
-fn deserialize_shown<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<BTreeMap<Timestamp, u32>, D::Error> {
-    struct Showings;
-
-    impl<'de> Visitor<'de> for Showings {
-        type Value = BTreeMap<Timestamp, u32>;
-
-        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-            formatter.write_str("a sequence")
+impl Serialize for Contacts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.dismissals == 0 {
+            return Showings(self).serialize(serializer);
         }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut shown = BTreeMap::new();
-            while let Some(at) = seq.next_element()? {
-                add_shown(&mut shown, at);
-            }
-            Ok(shown)
+        let fields = if self.shown.is_empty() { 1 } else { 2 };
+        let mut map = serializer.serialize_struct("Contacts", fields)?;
+        if !self.shown.is_empty() {
+            map.serialize_field("shown", &Showings(self))?;
         }
+        map.serialize_field("dismissals", &self.dismissals)?;
+        map.end()
+    }
+}
+
+/// Showings read from a sequence in any order.
+struct ShownSeq(BTreeMap<Timestamp, u32>);
+
+impl<'de> Deserialize<'de> for ShownSeq {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(ContactsVisitor).map(|contacts| ShownSeq(contacts.shown))
+    }
+}
+
+struct ContactsVisitor;
+
+impl<'de> Visitor<'de> for ContactsVisitor {
+    type Value = Contacts;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a list of showings, or {\"shown\": [...], \"dismissals\": n}")
     }
 
-    deserializer.deserialize_seq(Showings)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Contacts, A::Error> {
+        let mut contacts = Contacts::default();
+        while let Some(at) = seq.next_element()? {
+            add_shown(&mut contacts.shown, at);
+        }
+        Ok(contacts)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Contacts, A::Error> {
+        let mut contacts = Contacts::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "shown" => contacts.shown = map.next_value::<ShownSeq>()?.0,
+                "dismissals" => contacts.dismissals = map.next_value()?,
+                other => {
+                    return Err(de::Error::unknown_field(other, &["shown", "dismissals"]));
+                }
+            }
+        }
+        Ok(contacts)
+    }
+}
+
+impl<'de> Deserialize<'de> for Contacts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ContactsVisitor)
+    }
 }
 
 /// Counts one more showing at `at`.
@@ -216,19 +254,24 @@ impl ContactLog {
     pub(crate) fn record_shown_bounded(&mut self, action: &Action, at: Timestamp) {
         let stale = at.before(action.catalog_horizon);
         self.actions.retain(|_, contacts| {
-            contacts.dismissals > 0
-                || contacts
+            let seen = match contacts.expires {
+                Some(expires) => expires > at,
+                None => contacts
                     .shown
                     .last_key_value()
-                    .is_some_and(|(&last, _)| last > stale)
+                    .is_some_and(|(&last, _)| last > stale),
+            };
+            contacts.dismissals > 0 || seen
         });
         let policy = action.contact();
         let contacts = self.entry(action.id());
         let Some(horizon) = policy.horizon() else {
             contacts.shown.clear();
+            contacts.expires = Some(at);
             return;
         };
         add_shown(&mut contacts.shown, at);
+        contacts.expires = Some(at + horizon);
         // `times_shown_after(now - window)` counts showings strictly after
         // it, and `now` only grows: older ones are never seen again.
         let oldest = at.before(horizon) + Span::seconds(1);

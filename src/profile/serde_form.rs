@@ -2,14 +2,16 @@
 //! that it does not depend on positions inside an engine.
 //!
 //! ```json
-//! {"derivations": "5d0c3e0f8a61b7c2", "newest": 1700000000, "folded": 1699990000,
+//! {"derivations": "5d0c3e0f8a61b7c2", "folded": 1699990000,
 //!  "tracks": {"purchases": 2, "cart_adds": [[2186, 1]], "engagement": [3.5, 1699990000]},
 //!  "pending": [["review_read", 1700000000], ["satisfaction", 1700000000, 9]]}
 //! ```
 //!
 //! A track is a number (a total, a balance, a last value, the Unix time of
 //! the last event), a list of `[bucket, amount]` pairs (a window) or a
-//! `[score, time]` pair (a decaying score); empty tracks are left out.
+//! `[score, time]` pair (a decaying score); empty tracks are left out. The
+//! newest event's time is not stored: events fold in time order, so it is
+//! the last folded or the last waiting.
 
 use std::sync::Arc;
 
@@ -27,8 +29,6 @@ use super::{Pending, Profile};
 struct Form {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     derivations: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    newest: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     folded: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
@@ -114,7 +114,6 @@ impl Serialize for Profile {
             .collect();
         Form {
             derivations: (self.derivations != 0).then(|| format!("{:016x}", self.derivations)),
-            newest: self.newest,
             folded: self.folded,
             tracks,
             pending,
@@ -169,9 +168,12 @@ impl<'de> Deserialize<'de> for Profile {
             })
             .collect();
         pending.sort_by_key(|event| event.at);
+        // Events fold in time order, so the newest is the last folded or
+        // the last waiting.
+        let newest = form.folded.max(pending.last().map(|event| event.at));
         Ok(Profile {
             derivations,
-            newest: form.newest,
+            newest,
             folded: form.folded,
             tracks,
             pending,

@@ -1,0 +1,177 @@
+//! `Engine::observe` on the built-in model: one event of a customer folded
+//! into their profile, the journey settled and the actions ranked for the
+//! journey's stage, beside `advance` + `decide` alone on the signals the
+//! event leads to (what a host that keeps its own signals calls). The ratio
+//! is the cost of the profile: folding the event and deriving the signals.
+//!
+//! Each of 2,048 customers has a history of 30 events (shown actions
+//! recorded as the `replay` example does, so contact policies apply); the
+//! measured event is their 31st.
+//!
+//! Run with `cargo bench --bench observe`.
+
+use std::hint::black_box;
+
+use buyer_journey::{models, Customer, Engine, Event, JourneyState, SignalRecord, Span, Timestamp};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+
+const CUSTOMERS: usize = 2_048;
+const HISTORY: usize = 30;
+
+/// A small deterministic generator, so every run sees the same customers.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        // `n` is small; the remainder's bias does not matter here.
+        #[allow(clippy::cast_possible_truncation)]
+        let pick = (self.next() % n as u64) as usize;
+        pick
+    }
+}
+
+/// Events in a loose funnel order, with after-purchase events and a
+/// satisfaction rating now and then.
+fn event_log(random: &mut XorShift, start: Timestamp) -> Vec<(Timestamp, &'static str, Option<f64>)> {
+    const FUNNEL: [&str; 12] = [
+        "need_search",
+        "category_view",
+        "info_page_view",
+        "review_read",
+        "recommendation_sought",
+        "brochure_download",
+        "comparison",
+        "sales_contact",
+        "quote_request",
+        "cart_add",
+        "checkout_start",
+        "purchase",
+    ];
+    const AFTER: [&str; 5] = [
+        "ticket_opened",
+        "ticket_closed",
+        "complaint_opened",
+        "complaint_closed",
+        "satisfaction",
+    ];
+    let mut at = start;
+    let mut step = 0;
+    (0..=HISTORY)
+        .map(|_| {
+            at = at + Span::minutes(10 + 60 * random.below(48) as u64);
+            let event = if step < FUNNEL.len() && random.below(5) > 0 {
+                let event = FUNNEL[step.min(FUNNEL.len() - 1)];
+                step += random.below(3);
+                event
+            } else {
+                step = random.below(4);
+                AFTER[random.below(AFTER.len())]
+            };
+            let value = (event == "satisfaction").then(|| random.below(11) as f64);
+            (at, event, value)
+        })
+        .collect()
+}
+
+fn as_event(&(at, id, value): &(Timestamp, &'static str, Option<f64>)) -> Event<'static> {
+    let event = Event::new(id, at);
+    value.map_or(event, |value| event.with_value(value))
+}
+
+fn bench_observe(c: &mut Criterion) {
+    let engine = Engine::builder(models::buying_process())
+        .build()
+        .expect("the built-in model is valid");
+    let mut scratch = engine.scratch();
+    let mut random = XorShift(0x9E37_79B9_7F4A_7C15);
+    let start = Timestamp::from_unix_seconds(1_700_000_000);
+
+    // Each customer after their history, and the event to measure.
+    let mut customers = Vec::with_capacity(CUSTOMERS);
+    let mut next_events = Vec::with_capacity(CUSTOMERS);
+    for _ in 0..CUSTOMERS {
+        let log = event_log(&mut random, start);
+        let mut customer = Customer::new();
+        for event in &log[..HISTORY] {
+            let seen = engine
+                .observe(&mut customer, as_event(event), event.0, &mut scratch)
+                .expect("generated events are valid");
+            let shown: Vec<_> = seen.decision.actions().map(|a| a.action().index()).collect();
+            for index in shown {
+                customer.record_shown(engine.action(index).expect("its own action"), event.0);
+            }
+        }
+        customers.push(customer);
+        next_events.push(log[HISTORY]);
+    }
+
+    // What `advance` + `decide` alone are given: the state before the
+    // event and the signals after it, as `observe` derives them. They must
+    // decide exactly as `observe` does.
+    let mut inputs: Vec<(JourneyState, SignalRecord)> = Vec::with_capacity(CUSTOMERS);
+    for (customer, event) in customers.iter().zip(&next_events) {
+        let mut after = customer.clone();
+        let seen = engine
+            .observe(&mut after, as_event(event), event.0, &mut scratch)
+            .expect("generated events are valid");
+        let (step, decision, signals) = (seen.step, seen.decision.to_record(), seen.signals.clone());
+        let alone = engine
+            .advance(&customer.journey, &signals, event.0, &mut scratch)
+            .expect("every stage is in the model");
+        assert_eq!(alone, step);
+        let stage = engine.model().find(step.state.stage().expect("placed")).expect("in the model");
+        let ranked = engine.decide_in(stage.index(), &signals, &customer.history, event.0, &mut scratch);
+        assert_eq!(ranked.to_record(), decision);
+        inputs.push((customer.journey.clone(), signals));
+    }
+
+    let mut group = c.benchmark_group("observe/default_model");
+    group.throughput(Throughput::Elements(CUSTOMERS as u64));
+    group.bench_function("observe", |b| {
+        b.iter_batched_ref(
+            || customers.clone(),
+            |customers| {
+                let mut stages = 0;
+                for (customer, event) in customers.iter_mut().zip(&next_events) {
+                    let seen = engine
+                        .observe(customer, black_box(as_event(event)), event.0, &mut scratch)
+                        .expect("generated events are valid");
+                    stages += seen.decision.stage().index().as_usize() + seen.decision.actions().len();
+                }
+                stages
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.bench_function("advance+decide", |b| {
+        b.iter(|| {
+            let mut stages = 0;
+            for ((state, signals), (customer, event)) in
+                inputs.iter().zip(customers.iter().zip(&next_events))
+            {
+                let step = engine
+                    .advance(black_box(state), black_box(signals), event.0, &mut scratch)
+                    .expect("every stage is in the model");
+                let stage = engine
+                    .model()
+                    .find(step.state.stage().expect("placed"))
+                    .expect("in the model")
+                    .index();
+                let decision = engine.decide_in(stage, signals, &customer.history, event.0, &mut scratch);
+                stages += decision.stage().index().as_usize() + decision.actions().len();
+            }
+            stages
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_observe);
+criterion_main!(benches);
