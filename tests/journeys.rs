@@ -24,13 +24,18 @@ fn advance(engine: &Engine, state: &JourneyState, signals: &SignalRecord, now: T
         .unwrap()
 }
 
-/// Checks that `step` moved from `state` at `now` to `to` by `rule`, with
-/// everything the new state and the transition record say.
+/// The one move of `step`.
+fn only_move(step: &Step) -> &Transition {
+    match &step.moves[..] {
+        [only] => only,
+        moves => panic!("expected one move, got {moves:?}"),
+    }
+}
+
+/// Checks that `step` made one move, from `state` at `now` to `to` by
+/// `rule`, with everything the new state and the transition record say.
 fn assert_moved(step: &Step, state: &JourneyState, now: Timestamp, to: &str, rule: &str) {
-    let transition = step
-        .transition
-        .as_ref()
-        .unwrap_or_else(|| panic!("expected a move to {to} by {rule}, got none"));
+    let transition = only_move(step);
     assert_eq!(transition.from(), state.stage());
     assert_eq!(transition.to(), to);
     assert_eq!(transition.rule(), Some(rule));
@@ -43,7 +48,7 @@ fn assert_moved(step: &Step, state: &JourneyState, now: Timestamp, to: &str, rul
 
 /// Checks that `step` left `state` exactly as it was.
 fn assert_stayed(step: &Step, state: &JourneyState) {
-    assert_eq!(step.transition, None, "unexpected move from {state:?}");
+    assert!(step.moves.is_empty(), "unexpected move from {state:?}");
     assert_eq!(&step.state, state);
     assert!(!step.moved());
 }
@@ -99,10 +104,7 @@ fn forward_one_stage_at_a_time() {
         "information_search",
         "forward.information_search",
     );
-    assert_eq!(
-        first.transition.as_ref().unwrap().time_in_previous(),
-        Span::hours(5)
-    );
+    assert_eq!(only_move(&first).time_in_previous(), Span::hours(5));
     assert_eq!(first.state.cycles(), 0);
 
     let comparing = record(&engine, &[("reviews_read", 1.0), ("comparisons", 2.0)]);
@@ -115,10 +117,7 @@ fn forward_one_stage_at_a_time() {
         "evaluation",
         "forward.evaluation",
     );
-    assert_eq!(
-        second.transition.as_ref().unwrap().time_in_previous(),
-        Span::hours(67)
-    );
+    assert_eq!(only_move(&second).time_in_previous(), Span::hours(67));
     assert_eq!(second.state.previous(), Some("information_search"));
     assert_eq!(second.state.cycles(), 0);
 }
@@ -236,7 +235,7 @@ fn a_new_cycle_waits_for_the_minimum_dwell_to_the_second() {
     );
     assert_eq!(step.state.cycles(), 2);
     assert_eq!(step.state.previous(), Some("post_purchase"));
-    assert_eq!(step.transition.unwrap().time_in_previous(), dwell);
+    assert_eq!(only_move(&step).time_in_previous(), dwell);
 }
 
 #[test]
@@ -322,10 +321,7 @@ fn a_new_cycle_after_a_purchase() {
     assert_moved(&step, &bought, now, "evaluation", "new_cycle.evaluation");
     assert_eq!(step.state.cycles(), 1);
     assert_eq!(step.state.previous(), Some("post_purchase"));
-    assert_eq!(
-        step.transition.as_ref().unwrap().time_in_previous(),
-        Span::days(30)
-    );
+    assert_eq!(only_move(&step).time_in_previous(), Span::days(30));
 
     // And the journey goes on forward in the new cycle.
     let carting = record(&engine, &[("purchases", 1.0), ("cart_adds", 1.0)]);
@@ -575,7 +571,7 @@ fn the_first_placement_is_the_classification() {
             assert_eq!(step.state.entered(), now);
             assert_eq!(step.state.previous(), None);
             assert_eq!(step.state.cycles(), cycles);
-            let transition = step.transition.unwrap();
+            let transition = only_move(&step);
             assert_eq!(transition.from(), None);
             assert_eq!(transition.to(), classified);
             assert_eq!(transition.rule(), None);
@@ -586,14 +582,38 @@ fn the_first_placement_is_the_classification() {
 }
 
 #[test]
-fn the_first_placement_ignores_the_transition_rules() {
-    // The only transition would put everyone in `customer`; the first
-    // placement follows the stage rules.
+fn the_first_placement_follows_the_stage_rules_then_the_transitions_apply() {
+    // The only transition would put everyone in `customer`: the placement
+    // follows the stage rules to `trying`, and the transition then moves
+    // the customer on in the same call.
     let engine = small_engine(vec![TransitionSpec::new("all", "customer", "true")]);
     let signals = record(&engine, &[("b", 1.0)]);
-    let step = advance(&engine, &JourneyState::new(), &signals, t0());
-    assert_eq!(step.state.stage(), Some("trying"));
-    assert_eq!(step.transition.unwrap().rule(), None);
+    let now = at(Span::days(2));
+    let new = JourneyState::new().with_cycles(3);
+    let step = advance(&engine, &new, &signals, now);
+    let moves: Vec<_> = step
+        .moves
+        .iter()
+        .map(|t| (t.from(), t.to(), t.rule(), t.at(), t.time_in_previous()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (None, "trying", None, now, Span::ZERO),
+            (Some("trying"), "customer", Some("all"), now, Span::ZERO),
+        ]
+    );
+    assert_eq!(
+        step.state,
+        JourneyState::in_stage("customer", now)
+            .with_previous("trying")
+            .with_cycles(3)
+    );
+    // Placed in `customer` by the stage rules, there is nowhere to go.
+    let buyer = record(&engine, &[("c", 1.0)]);
+    let step = advance(&engine, &new, &buyer, now);
+    assert_eq!(only_move(&step).to(), "customer");
+    assert_eq!(step.state.previous(), None);
 }
 
 // --- `stage` and `days_in_stage` ---------------------------------------------------------
@@ -620,11 +640,8 @@ fn conditions_read_the_stage() {
     let expect = |stage: &str, signals: &SignalRecord, to: Option<&str>| {
         let state = JourneyState::in_stage(stage, t0());
         let step = advance(&engine, &state, signals, now);
-        assert_eq!(
-            step.transition.as_ref().map(Transition::to),
-            to,
-            "from {stage}"
-        );
+        let moves: Vec<&str> = step.moves.iter().map(Transition::to).collect();
+        assert_eq!(moves, to.as_slice(), "from {stage}");
     };
     expect("trying", &buyer, Some("customer"));
     expect("interested", &buyer, None);
@@ -681,7 +698,7 @@ fn priority_then_declaration_order() {
         let engine = small_engine(rules);
         let signals = record(&engine, &[("a", 1.0)]);
         let step = advance(&engine, &state, &signals, now);
-        let transition = step.transition.unwrap();
+        let transition = only_move(&step);
         (
             transition.rule().unwrap().to_owned(),
             transition.to().to_owned(),
@@ -725,7 +742,7 @@ fn priority_then_declaration_order() {
     ]);
     let signals = record(&engine, &[("a", 1.0)]);
     let step = advance(&engine, &state, &signals, now);
-    assert_eq!(step.transition.unwrap().rule(), Some("a_rule"));
+    assert_eq!(only_move(&step).rule(), Some("a_rule"));
 }
 
 #[test]
@@ -820,7 +837,7 @@ fn clock_skew_counts_as_no_time_in_the_stage() {
         "information_search",
         "forward.information_search",
     );
-    assert_eq!(step.transition.unwrap().time_in_previous(), Span::ZERO);
+    assert_eq!(only_move(&step).time_in_previous(), Span::ZERO);
 
     // `days_in_stage` is 0, not negative.
     let engine = small_engine(vec![
@@ -829,7 +846,7 @@ fn clock_skew_counts_as_no_time_in_the_stage() {
     ]);
     let state = JourneyState::in_stage("aware", t0());
     let step = advance(&engine, &state, &engine.record(), past);
-    assert_eq!(step.transition.unwrap().rule(), Some("zero"));
+    assert_eq!(only_move(&step).rule(), Some("zero"));
 
     // The extremes of time do not panic: the dwell of 7 days has passed
     // only from the earliest to the latest time.
@@ -1119,7 +1136,7 @@ fn transitions_and_steps_round_trip() {
     let signals = record(&engine, &[("comparisons", 1.0)]);
     let state = JourneyState::in_stage("information_search", t0());
     let step = advance(&engine, &state, &signals, at(Span::hours(36)));
-    let transition = step.transition.clone().unwrap();
+    let transition = only_move(&step).clone();
     assert_eq!(
         round_trip(&transition),
         r#"{"from":"information_search","to":"evaluation","rule":"forward.evaluation","at":1700129600,"time_in_previous":"1d12h"}"#
@@ -1128,15 +1145,15 @@ fn transitions_and_steps_round_trip() {
 
     let placed = advance(&engine, &JourneyState::new(), &signals, t0());
     assert_eq!(
-        round_trip(placed.transition.as_ref().unwrap()),
+        round_trip(only_move(&placed)),
         r#"{"from":null,"to":"evaluation","rule":null,"at":1700000000,"time_in_previous":"0s"}"#
     );
     round_trip(&placed);
 
     let stayed = advance(&engine, &step.state, &engine.record(), at(Span::days(2)));
-    assert_eq!(stayed.transition, None);
+    assert!(stayed.moves.is_empty());
     let json = round_trip(&stayed);
-    assert!(json.ends_with(r#""transition":null}"#), "{json}");
+    assert!(json.ends_with(r#""moves":[]}"#), "{json}");
 
     let err = serde_json::from_str::<Transition>(
         r#"{"from":null,"to":"evaluation","rule":null,"at":0,"time_in_previous":"0s","why":1}"#,

@@ -574,7 +574,7 @@ fn read_step(step: &Step) -> f64 {
         + state.entered().unix_seconds() as f64
         + state.stage().map_or(0, str::len) as f64
         + state.previous().map_or(0, str::len) as f64;
-    if let Some(transition) = &step.transition {
+    for transition in &step.moves {
         sum += (transition.from().map_or(0, str::len)
             + transition.to().len()
             + transition.rule().map_or(0, str::len)) as f64
@@ -605,30 +605,31 @@ fn states(engine: &Engine) -> Vec<JourneyState> {
 }
 
 /// What advancing every state with every customer did, off the counted
-/// path: first placements, moves by a rule, and stays.
+/// path: calls that placed a new customer, that moved a placed one by a
+/// rule, and that left the customer where they were.
 #[derive(Debug, Default)]
-struct Moves {
+struct Outcomes {
     placed: usize,
     by_rule: usize,
     stayed: usize,
 }
 
-fn moves<S: Signals>(engine: &Engine, states: &[JourneyState], customers: &[S]) -> Moves {
+fn moves<S: Signals>(engine: &Engine, states: &[JourneyState], customers: &[S]) -> Outcomes {
     let mut scratch = engine.scratch();
-    let mut moves = Moves::default();
+    let mut seen = Outcomes::default();
     for state in states {
         for customer in customers {
             let step = engine
                 .advance(state, customer, now(), &mut scratch)
                 .unwrap();
-            match &step.transition {
-                None => moves.stayed += 1,
-                Some(transition) if transition.rule().is_none() => moves.placed += 1,
-                Some(_) => moves.by_rule += 1,
+            match step.moves.first() {
+                None => seen.stayed += 1,
+                Some(first) if first.rule().is_none() => seen.placed += 1,
+                Some(_) => seen.by_rule += 1,
             }
         }
     }
-    moves
+    seen
 }
 
 /// How many allocations advancing every state with every customer makes,
@@ -674,7 +675,7 @@ fn advance_on_the_built_in_model_does_not_allocate() {
         let fires = states.iter().any(|state| {
             records.iter().any(|record| {
                 let step = engine.advance(state, record, now(), &mut scratch).unwrap();
-                step.transition.and_then(|t| t.rule().map(str::to_owned)) == Some(rule.id().into())
+                step.moves.iter().any(|t| t.rule() == Some(rule.id()))
             })
         });
         assert!(fires, "{} never fired", rule.id());

@@ -37,6 +37,9 @@ pub struct Scratch {
     pub(crate) journey_values: Vec<f64>,
     /// The atom bits of the journey program.
     pub(crate) journey_bits: Vec<u64>,
+    /// Per stage, whether the journey has been in it during the current
+    /// call of `advance`.
+    pub(crate) visited: Vec<bool>,
 }
 
 impl Scratch {
@@ -50,6 +53,7 @@ impl Scratch {
             ranking: RankBuffers::default(),
             journey_values: Vec::new(),
             journey_bits: Vec::new(),
+            visited: Vec::new(),
         }
     }
 
@@ -66,5 +70,6 @@ impl Scratch {
         self.journey_values
             .resize(engine.machine.schema().len(), f64::NAN);
         self.journey_bits.resize(machine.words(), 0);
+        self.visited.resize(engine.model().len(), false);
     }
 }
