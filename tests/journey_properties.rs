@@ -89,6 +89,36 @@ fn check_step(
     Ok(())
 }
 
+/// Checks that `step` settled: advanced again with the same `signals` at
+/// the same `now`, its state moves no further, unless the step stopped
+/// before entering a stage again (rules in a circle), when the next call
+/// goes on into a stage the step had been in (`start`, where the step
+/// started, or one it entered).
+fn check_settled(
+    engine: &Engine,
+    start: Option<&str>,
+    step: &Step,
+    signals: &SignalRecord,
+    now: Timestamp,
+) -> Result<(), TestCaseError> {
+    let again = engine
+        .advance(&step.state, signals, now, &mut engine.scratch())
+        .unwrap();
+    if let Some(next) = again.moves.first() {
+        let visited: Vec<&str> = start
+            .into_iter()
+            .chain(step.moves.iter().map(|t| t.to()))
+            .collect();
+        prop_assert!(
+            visited.contains(&next.to()),
+            "not settled: {:?} after {:?}",
+            again.moves,
+            step.moves
+        );
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // The built-in model
 // ---------------------------------------------------------------------------
@@ -603,7 +633,10 @@ proptest! {
         let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
         check_step(&engine, &state, now, &step)?;
         // The same call again answers the same.
-        prop_assert_eq!(engine.advance(&state, &signals, now, &mut scratch).unwrap(), step);
+        prop_assert_eq!(engine.advance(&state, &signals, now, &mut scratch).unwrap(), step.clone());
+        // No built-in rules lead round in a circle: the step settled.
+        let again = engine.advance(&step.state, &signals, now, &mut scratch).unwrap();
+        prop_assert!(!again.moved(), "{:?} after {:?}", again, step);
     }
 
     #[test]
@@ -789,6 +822,42 @@ proptest! {
             let gone = JourneyState::in_stage(STAGE_IDS[stages], entered);
             let err = engine.advance(&gone, &signals, now, &mut scratch).unwrap_err();
             prop_assert_eq!(err.location().map(|l| l.path()), Some("state.stage"));
+        }
+    }
+
+    #[test]
+    fn settled_steps_rest_and_their_moves_chain(
+        (stages, drawn, stage_rules) in random_ruleset(),
+        values in small_values(),
+        (stage, entered, elapsed, cycles) in (0..6usize, entered(), elapsed(), cycles()),
+    ) {
+        let (_, _, engine) = random_engine(stages, &drawn, &stage_rules)?;
+        let signals = small_record(&engine, values);
+        let mut scratch = engine.scratch();
+        let entered = Timestamp::from_unix_seconds(entered);
+        let now = Timestamp::from_unix_seconds(entered.unix_seconds().saturating_add(elapsed));
+        // A stored state, then a new customer.
+        let stored = JourneyState::in_stage(STAGE_IDS[stage % stages], entered).with_cycles(cycles);
+        for (new, state) in [(false, stored), (true, JourneyState::new().with_cycles(cycles))] {
+            let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
+            // The moves chain: each one's `from` is the `to` of the one
+            // before, the first from where the customer was, the last to
+            // where the state is; all at `now`, all but the first after no
+            // time in the stage left.
+            let mut from = state.stage();
+            for (i, transition) in step.moves.iter().enumerate() {
+                prop_assert_eq!(transition.from(), from, "{:?}", step.moves);
+                prop_assert_eq!(transition.at(), now);
+                if i > 0 || new {
+                    prop_assert_eq!(transition.time_in_previous(), Span::ZERO);
+                }
+                from = Some(transition.to());
+            }
+            prop_assert_eq!(step.state.stage(), from);
+            if !new {
+                check_step(&engine, &state, now, &step)?;
+            }
+            check_settled(&engine, state.stage(), &step, &signals, now)?;
         }
     }
 
