@@ -9,8 +9,10 @@
 //! give each customer's signals day by day. Each customer starts with no
 //! stage ([`JourneyState::new`]); every day the host passes the day's
 //! signals and the time to [`Engine::advance`], stores the new state and
-//! logs the move, if any. The first call places the customer by the stage
-//! rules ("classified"); after that only transition rules move them.
+//! logs the moves, one line each: a call applies transition rules until
+//! the customer settles, so one day may move a customer more than once.
+//! The first call places the customer by the stage rules ("classified");
+//! after that only transition rules move them.
 //! Finally a [`Funnel`] counts the final states and all the moves: customers
 //! and share per stage, the median time spent in a stage before leaving it,
 //! and the table of moves from one stage to another.
@@ -32,7 +34,7 @@ pub(crate) struct Customer {
     pub(crate) description: &'static str,
     /// The state the host would store after the last day.
     pub(crate) state: JourneyState,
-    /// The moves, each with its day.
+    /// The moves, in order, each with its day.
     pub(crate) moves: Vec<(u32, Transition)>,
 }
 
@@ -48,9 +50,11 @@ pub(crate) fn replay(engine: &Engine) -> Result<Vec<Customer>, Error> {
             let signals = journey.record(engine.schema(), day)?;
             let now = start + Span::days(u64::from(day));
             let step = engine.advance(&state, &signals, now, &mut scratch)?;
-            if let Some(transition) = step.transition {
-                moves.push((day, transition));
-            }
+            moves.extend(
+                step.moves
+                    .iter()
+                    .map(|transition| (day, transition.clone())),
+            );
             state = step.state;
         }
         customers.push(Customer {

@@ -43,7 +43,7 @@ use crate::time::Span;
 /// let moved = engine.advance(&placed.state, &customer, monday + Span::days(2), &mut scratch)?;
 ///
 /// for step in [&placed, &moved] {
-///     if let Some(transition) = &step.transition {
+///     for transition in &step.moves {
 ///         funnel.add_transition(transition)?;
 ///     }
 /// }
@@ -168,6 +168,11 @@ impl Funnel {
     /// come from: it is checked but adds nothing. Count where customers are
     /// with [`add_state`](Funnel::add_state).
     ///
+    /// One call of [`Engine::advance`](crate::Engine::advance) may make
+    /// several moves: add each of its [`Step::moves`](crate::Step::moves).
+    /// A move right after another in the same call leaves a stage the
+    /// customer passed through at once, so it counts a stay of zero there.
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) at `transition.from` or `transition.to` when the
@@ -183,7 +188,7 @@ impl Funnel {
     /// let mut customer = engine.record();
     /// customer.set("cart_adds", 1)?;
     /// let step = engine.advance(&state, &customer, Timestamp::EPOCH + Span::hours(30), &mut scratch)?;
-    /// funnel.add_transition(step.transition.as_ref().unwrap())?;
+    /// funnel.add_transition(&step.moves[0])?;
     ///
     /// let stats = funnel.stats();
     /// assert_eq!(stats.transitions_between("evaluation", "purchase_decision"), Some(1));

@@ -138,7 +138,10 @@
 //! minimum dwell against flapping, and explicit permission to go back
 //! (`back`, or `new_cycle`, which also counts a finished cycle). When a
 //! transition rule and the classification disagree, the rule wins; when no
-//! rule fires, the customer stays.
+//! rule fires, the customer stays. One call settles: it applies the rules
+//! again from each stage it moves to, until none fires or one would enter a
+//! stage the call has already been in, and reports every move in
+//! [`Step::moves`], at most one per stage of the model.
 //!
 //! ```
 //! use buyer_journey::{models, EdgeLabels, Engine, Funnel, JourneyState, Span, Timestamp};
@@ -154,12 +157,14 @@
 //!
 //! customer.set("cart_adds", 1)?;
 //! let step = engine.advance(&placed.state, &customer, monday + Span::days(3), &mut scratch)?;
-//! let moved = step.transition.as_ref().unwrap();
+//! let moved = &step.moves[0];
 //! assert_eq!((moved.to(), moved.rule()), ("purchase_decision", Some("forward.purchase_decision")));
 //!
 //! // Count a population: customers per stage, moves, median time per stage.
 //! let mut funnel = Funnel::new(engine.model());
-//! funnel.add_transition(moved)?;
+//! for transition in &step.moves {
+//!     funnel.add_transition(transition)?;
+//! }
 //! funnel.add_state(&step.state)?;
 //! let stats = funnel.stats();
 //! assert_eq!(stats.stage("information_search").unwrap().median_time, Some(Span::days(3)));
@@ -263,7 +268,7 @@ pub use event::{Derivation, Event, EventSpec, Tally, ValueRange};
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
 pub use funnel::{Funnel, FunnelStats, StageStats};
 pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, TransitionIndex};
-pub use journey::{JourneyState, Step, Transition};
+pub use journey::{JourneyState, Moves, Step, Transition};
 pub use limits::Limits;
 pub use picture::EdgeLabels;
 pub use profile::Profile;

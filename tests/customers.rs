@@ -78,7 +78,7 @@ fn a_cart_added_120_days_ago_no_longer_counts() {
     assert_eq!(count(&customer, &engine, "cart_adds", day(120)), Some(0.0));
     let seen = engine.refresh(&mut customer, day(120), &mut scratch).unwrap();
     assert_eq!(seen.step.state.stage(), Some("need_recognition"));
-    assert_eq!(seen.step.transition.unwrap().rule(), Some("back.need_recognition"));
+    assert_eq!(seen.step.moves.last().unwrap().rule(), Some("back.need_recognition"));
     // A stale stage left for the furthest evidence still in the window.
     let mut researcher = Customer::new();
     observe(&engine, &mut researcher, "review_read", day(0), &mut scratch);

@@ -15,12 +15,16 @@ use proptest::prelude::*;
 const DAY: i64 = 86_400;
 const HOUR: i64 = 3_600;
 
-/// Checks what holds for every step of every engine: the new stage is one
-/// of the model's; a move names a rule that may fire from the old stage and
-/// goes to the new one, backwards only if the rule may go back, after its
-/// minimum dwell; the new state is entered at `now`, remembers the old
-/// stage and counts a cycle exactly when the rule ends one; with no move the
-/// state is identical.
+/// Checks what holds for every step of every engine: with no move the
+/// state is identical; otherwise the moves chain from the old stage (each
+/// one's `from` the `to` of the one before), all at `now`, each entering a
+/// stage of the model the step had not been in, so fewer moves than
+/// stages; each names a rule that may fire from the stage it leaves and
+/// goes to the one it enters, backwards only if the rule may go back,
+/// after its minimum dwell (the first after the time in the old stage, the
+/// others after none); the new state is in the last move's stage, entered
+/// at `now`, remembers the stage before it and counts one cycle per
+/// new-cycle move.
 fn check_step(
     engine: &Engine,
     state: &JourneyState,
@@ -28,48 +32,90 @@ fn check_step(
     step: &Step,
 ) -> Result<(), TestCaseError> {
     let model = engine.model();
-    let old = model
+    let start = model
         .find(state.stage().expect("placed states only"))
         .expect("the state's stage is in the model")
         .index();
-    let Some(transition) = &step.transition else {
+    let Some(last) = step.moves.last() else {
         prop_assert_eq!(&step.state, state);
         return Ok(());
     };
-    let new = model.find(transition.to()).map(|stage| stage.index());
-    prop_assert!(
-        new.is_some(),
-        "moved to {} outside the model",
-        transition.to()
-    );
-    let new = new.unwrap();
-    prop_assert_eq!(step.state.stage(), Some(transition.to()));
-    prop_assert_eq!(transition.from(), state.stage());
-    prop_assert_eq!(transition.at(), now);
-    prop_assert_eq!(transition.time_in_previous(), state.time_in_stage(now));
-    prop_assert_eq!(step.state.entered(), now);
-    prop_assert_eq!(step.state.previous(), state.stage());
-
-    let id = transition.rule();
-    prop_assert!(id.is_some(), "a placed customer moved without a rule");
-    let rule = engine.find_transition(id.unwrap());
-    prop_assert!(rule.is_some(), "unknown rule {:?}", id);
-    let rule = rule.unwrap();
-    prop_assert!(rule.from().contains(&old), "{} from {:?}", rule.id(), old);
-    prop_assert_eq!(rule.to(), new);
-    prop_assert_ne!(old, new);
-    if new < old {
-        prop_assert!(rule.back(), "{} went back without `back`", rule.id());
-    }
-    if let Some(dwell) = rule.min_dwell() {
+    prop_assert!(step.moves.len() < model.len(), "{:?}", step.moves);
+    let mut visited = vec![start];
+    let mut cycles = state.cycles();
+    for (i, transition) in step.moves.iter().enumerate() {
+        let (from, in_from) = match i {
+            0 => (state.stage(), state.time_in_stage(now)),
+            _ => (Some(step.moves[i - 1].to()), Span::ZERO),
+        };
+        prop_assert_eq!(transition.from(), from);
+        prop_assert_eq!(transition.at(), now);
+        prop_assert_eq!(transition.time_in_previous(), in_from);
+        let old = *visited.last().unwrap();
+        let new = model.find(transition.to()).map(|stage| stage.index());
         prop_assert!(
-            state.time_in_stage(now) >= dwell,
-            "{} inside its dwell",
-            rule.id()
+            new.is_some(),
+            "moved to {} outside the model",
+            transition.to()
+        );
+        let new = new.unwrap();
+        prop_assert!(
+            !visited.contains(&new),
+            "entered {} twice: {:?}",
+            transition.to(),
+            step.moves
+        );
+        visited.push(new);
+
+        let id = transition.rule();
+        prop_assert!(id.is_some(), "a placed customer moved without a rule");
+        let rule = engine.find_transition(id.unwrap());
+        prop_assert!(rule.is_some(), "unknown rule {:?}", id);
+        let rule = rule.unwrap();
+        prop_assert!(rule.from().contains(&old), "{} from {:?}", rule.id(), old);
+        prop_assert_eq!(rule.to(), new);
+        if new < old {
+            prop_assert!(rule.back(), "{} went back without `back`", rule.id());
+        }
+        if let Some(dwell) = rule.min_dwell() {
+            prop_assert!(in_from >= dwell, "{} inside its dwell", rule.id());
+        }
+        cycles = cycles.saturating_add(u32::from(rule.new_cycle()));
+    }
+    prop_assert_eq!(step.state.stage(), Some(last.to()));
+    prop_assert_eq!(step.state.entered(), now);
+    prop_assert_eq!(step.state.previous(), last.from());
+    prop_assert_eq!(step.state.cycles(), cycles);
+    Ok(())
+}
+
+/// Checks that `step` settled: advanced again with the same `signals` at
+/// the same `now`, its state moves no further, unless the step stopped
+/// before entering a stage again (rules in a circle), when the next call
+/// goes on into a stage the step had been in (`start`, where the step
+/// started, or one it entered).
+fn check_settled(
+    engine: &Engine,
+    start: Option<&str>,
+    step: &Step,
+    signals: &SignalRecord,
+    now: Timestamp,
+) -> Result<(), TestCaseError> {
+    let again = engine
+        .advance(&step.state, signals, now, &mut engine.scratch())
+        .unwrap();
+    if let Some(next) = again.moves.first() {
+        let visited: Vec<&str> = start
+            .into_iter()
+            .chain(step.moves.iter().map(|t| t.to()))
+            .collect();
+        prop_assert!(
+            visited.contains(&next.to()),
+            "not settled: {:?} after {:?}",
+            again.moves,
+            step.moves
         );
     }
-    let cycles = state.cycles().saturating_add(u32::from(rule.new_cycle()));
-    prop_assert_eq!(step.state.cycles(), cycles);
     Ok(())
 }
 
@@ -425,6 +471,59 @@ fn reference(
     })
 }
 
+/// The moves the documentation says one call makes from `stage` after
+/// `in_stage` there: the rule of [`reference`], then again from each stage
+/// it enters, with no time there yet, until no rule fires or the one that
+/// fires would enter a stage the call has been in (`stage` included).
+fn settled_reference(
+    rules: &[Valid],
+    stages: usize,
+    stage: usize,
+    in_stage: Span,
+    values: [Option<u8>; 3],
+) -> Vec<&Valid> {
+    let mut visited = vec![stage];
+    let mut moves = Vec::new();
+    let (mut stage, mut in_stage) = (stage, in_stage);
+    while let Some(rule) = reference(rules, stages, stage, in_stage, values) {
+        if visited.contains(&rule.to) {
+            break;
+        }
+        visited.push(rule.to);
+        moves.push(rule);
+        (stage, in_stage) = (rule.to, Span::ZERO);
+    }
+    moves
+}
+
+/// The drawn rules made valid, the ruleset of them and its engine.
+fn random_engine(
+    stages: usize,
+    drawn: &[Drawn],
+    stage_rules: &[Option<(usize, u8)>],
+) -> Result<(Vec<Valid>, RulesetSpec, Engine), TestCaseError> {
+    let valid: Vec<Valid> = drawn
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| make_valid(i, rule, stages))
+        // A rule with no stage to move from is an error (tested below).
+        .filter(|rule| !rule.from.is_empty())
+        .collect();
+    let spec = ruleset(
+        stages,
+        valid.iter().map(|rule| rule.spec.clone()).collect(),
+        stage_rules,
+    );
+    let built = Engine::builder(spec.clone()).build();
+    prop_assert!(
+        built.is_ok(),
+        "{:?}\n{:#?}",
+        built.as_ref().err(),
+        spec.transitions
+    );
+    Ok((valid, spec, built.unwrap()))
+}
+
 fn small_record(engine: &Engine, values: [Option<u8>; 3]) -> SignalRecord {
     let mut record = engine.record();
     for (name, value) in COUNTS.iter().zip(values) {
@@ -534,7 +633,10 @@ proptest! {
         let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
         check_step(&engine, &state, now, &step)?;
         // The same call again answers the same.
-        prop_assert_eq!(engine.advance(&state, &signals, now, &mut scratch).unwrap(), step);
+        prop_assert_eq!(engine.advance(&state, &signals, now, &mut scratch).unwrap(), step.clone());
+        // No built-in rules lead round in a circle: the step settled.
+        let again = engine.advance(&step.state, &signals, now, &mut scratch).unwrap();
+        prop_assert!(!again.moved(), "{:?} after {:?}", again, step);
     }
 
     #[test]
@@ -554,7 +656,10 @@ proptest! {
         let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
         let new = engine.model().find(step.state.stage().unwrap()).unwrap().index();
         prop_assert_eq!(new, old.max(classified));
-        if let Some(transition) = &step.transition {
+        // One move: the furthest evidence leaves no forward rule to fire,
+        // and out of post_purchase none fires before its 7-day dwell.
+        prop_assert!(step.moves.len() <= 1, "{:?}", step.moves);
+        for transition in &step.moves {
             let rule = format!("forward.{}", transition.to());
             prop_assert_eq!(transition.rule(), Some(rule.as_str()));
         }
@@ -575,6 +680,12 @@ proptest! {
         // Out of post_purchase: after 7 days, with no complaint or ticket
         // open, to the furthest stage before post_purchase with evidence,
         // where one page view (category, guide, review) is not evidence.
+        // From need_recognition the journey then goes on at once to
+        // information_search if there was one such page view (or another
+        // sign of research): then a forward rule fires, which needs no
+        // dwell. From any later stage no forward rule fires: it is the
+        // furthest with evidence, and post_purchase has none while the new
+        // cycle's activity is there.
         let engine = built_in();
         let signals = built_in_record(&engine, &values);
         let step = engine.advance(&state, &signals, now, &mut engine.scratch()).unwrap();
@@ -600,9 +711,19 @@ proptest! {
         .rposition(|&has| has);
         let open = value("open_complaints") >= 1.0 || value("open_tickets") >= 1.0;
         let dwelt = state.time_in_stage(now) >= Span::days(7);
-        let expected = furthest.filter(|_| dwelt && !open).map(|stage| STAGES[stage]);
-        prop_assert_eq!(step.transition.as_ref().map(|t| t.to()), expected);
+        let first = furthest.filter(|_| dwelt && !open);
+        let research = evidence(&[
+            ("info_page_views", 1.0),
+            ("reviews_read", 1.0),
+            ("recommendations_sought", 1.0),
+            ("brochures_downloaded", 1.0),
+        ]);
+        let then = (first == Some(0) && research).then_some(1);
+        let expected: Vec<&str> = first.into_iter().chain(then).map(|stage| STAGES[stage]).collect();
+        let moved: Vec<&str> = step.moves.iter().map(|t| t.to()).collect();
+        prop_assert_eq!(moved, expected);
         if step.moved() {
+            // One new cycle, whichever way it went on.
             prop_assert_eq!(step.state.cycles(), state.cycles().saturating_add(1));
         }
     }
@@ -624,8 +745,13 @@ proptest! {
         prop_assert_eq!(step.state.cycles(), cycles);
         prop_assert_eq!(step.state.entered(), now);
         prop_assert_eq!(step.state.previous(), None);
-        let transition = step.transition.unwrap();
+        // Only the placement: the classification is the furthest stage
+        // with evidence, so no forward rule fires from it, and out of
+        // post_purchase no rule fires before its 7-day dwell.
+        prop_assert_eq!(step.moves.len(), 1);
+        let transition = &step.moves[0];
         prop_assert_eq!(transition.from(), None);
+        prop_assert_eq!(transition.to(), classified.as_str());
         prop_assert_eq!(transition.rule(), None);
         prop_assert_eq!(transition.time_in_previous(), Span::ZERO);
     }
@@ -637,21 +763,7 @@ proptest! {
         (stage, entered, elapsed, previous, cycles) in
             (0..6usize, entered(), elapsed(), proptest::option::of(0..6usize), cycles()),
     ) {
-        let valid: Vec<Valid> = drawn
-            .iter()
-            .enumerate()
-            .map(|(i, rule)| make_valid(i, rule, stages))
-            // A rule with no stage to move from is an error (tested below).
-            .filter(|rule| !rule.from.is_empty())
-            .collect();
-        let spec = ruleset(
-            stages,
-            valid.iter().map(|rule| rule.spec.clone()).collect(),
-            &stage_rules,
-        );
-        let built = Engine::builder(spec.clone()).build();
-        prop_assert!(built.is_ok(), "{:?}\n{:#?}", built.err(), spec.transitions);
-        let engine = built.unwrap();
+        let (valid, spec, engine) = random_engine(stages, &drawn, &stage_rules)?;
 
         // The engine reads the rules as they were made valid here.
         for (rule, expected) in engine.transitions().zip(&valid) {
@@ -674,32 +786,78 @@ proptest! {
         let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
         check_step(&engine, &state, now, &step)?;
 
-        let expected = reference(&valid, stages, stage, state.time_in_stage(now), values);
-        prop_assert_eq!(
-            step.transition.as_ref().and_then(|t| t.rule()),
-            expected.map(|rule| rule.id.as_str()),
-            "{:#?}", spec.transitions
-        );
-        if let Some(rule) = expected {
+        let expected = settled_reference(&valid, stages, stage, state.time_in_stage(now), values);
+        let rules: Vec<Option<&str>> = step.moves.iter().map(|t| t.rule()).collect();
+        let expected_rules: Vec<Option<&str>> =
+            expected.iter().map(|rule| Some(rule.id.as_str())).collect();
+        prop_assert_eq!(rules, expected_rules, "{:#?}", spec.transitions);
+        if let Some(rule) = expected.last() {
             prop_assert_eq!(step.state.stage(), Some(STAGE_IDS[rule.to]));
+            let new_cycles = expected.iter().filter(|rule| rule.new_cycle).count();
             prop_assert_eq!(
                 step.state.cycles(),
-                cycles.saturating_add(u32::from(rule.new_cycle))
+                cycles.saturating_add(u32::try_from(new_cycles).unwrap())
             );
         }
 
-        // A new customer is placed where the classification says.
-        let classified = engine.classify(&signals, &mut scratch).stage().id().to_owned();
+        // A new customer is placed where the classification says, and then
+        // moves on from there as the rules say.
+        let classified = engine.classify(&signals, &mut scratch).stage().index().as_usize();
         let placed = engine
             .advance(&JourneyState::new(), &signals, now, &mut scratch)
             .unwrap();
-        prop_assert_eq!(placed.state.stage(), Some(classified.as_str()));
+        let path: Vec<(Option<&str>, &str)> =
+            placed.moves.iter().map(|t| (t.rule(), t.to())).collect();
+        let expected_path: Vec<(Option<&str>, &str)> = std::iter::once((None, STAGE_IDS[classified]))
+            .chain(
+                settled_reference(&valid, stages, classified, Span::ZERO, values)
+                    .into_iter()
+                    .map(|rule| (Some(rule.id.as_str()), STAGE_IDS[rule.to])),
+            )
+            .collect();
+        prop_assert_eq!(path, expected_path);
 
         // A state naming a stage this model lacks is an error.
         if stages < STAGE_IDS.len() {
             let gone = JourneyState::in_stage(STAGE_IDS[stages], entered);
             let err = engine.advance(&gone, &signals, now, &mut scratch).unwrap_err();
             prop_assert_eq!(err.location().map(|l| l.path()), Some("state.stage"));
+        }
+    }
+
+    #[test]
+    fn settled_steps_rest_and_their_moves_chain(
+        (stages, drawn, stage_rules) in random_ruleset(),
+        values in small_values(),
+        (stage, entered, elapsed, cycles) in (0..6usize, entered(), elapsed(), cycles()),
+    ) {
+        let (_, _, engine) = random_engine(stages, &drawn, &stage_rules)?;
+        let signals = small_record(&engine, values);
+        let mut scratch = engine.scratch();
+        let entered = Timestamp::from_unix_seconds(entered);
+        let now = Timestamp::from_unix_seconds(entered.unix_seconds().saturating_add(elapsed));
+        // A stored state, then a new customer.
+        let stored = JourneyState::in_stage(STAGE_IDS[stage % stages], entered).with_cycles(cycles);
+        for (new, state) in [(false, stored), (true, JourneyState::new().with_cycles(cycles))] {
+            let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
+            // The moves chain: each one's `from` is the `to` of the one
+            // before, the first from where the customer was, the last to
+            // where the state is; all at `now`, all but the first after no
+            // time in the stage left.
+            let mut from = state.stage();
+            for (i, transition) in step.moves.iter().enumerate() {
+                prop_assert_eq!(transition.from(), from, "{:?}", step.moves);
+                prop_assert_eq!(transition.at(), now);
+                if i > 0 || new {
+                    prop_assert_eq!(transition.time_in_previous(), Span::ZERO);
+                }
+                from = Some(transition.to());
+            }
+            prop_assert_eq!(step.state.stage(), from);
+            if !new {
+                check_step(&engine, &state, now, &step)?;
+            }
+            check_settled(&engine, state.stage(), &step, &signals, now)?;
         }
     }
 
@@ -771,7 +929,7 @@ fn every_built_in_transition_fires_for_some_customer() {
                     .advance(&state, &customer, now, &mut scratch)
                     .unwrap();
                 check_step(&engine, &state, now, &step).unwrap();
-                if let Some(rule) = step.transition.as_ref().and_then(|t| t.rule()) {
+                for rule in step.moves.iter().filter_map(|t| t.rule()) {
                     if !fired.iter().any(|id| id == rule) {
                         fired.push(rule.to_owned());
                     }

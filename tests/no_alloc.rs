@@ -15,7 +15,7 @@ use buyer_journey::{
     models, ActionInput, ActionSpec, Arbitration, ContactLog, Decision, Engine, Evidence,
     HitPolicy, JourneyState, Outcome, Reason, RulesetSpec, ScoreInput, ScoreRuleSpec, Scratch,
     Signal, SignalRecord, SignalSpec, Signals, Span, StageRuleSpec, StageSpec, Step, TagSpec,
-    Timestamp, Value,
+    Timestamp, TransitionSpec, Value,
 };
 
 // Shared with the integration binary; this binary uses only some of it.
@@ -574,7 +574,7 @@ fn read_step(step: &Step) -> f64 {
         + state.entered().unix_seconds() as f64
         + state.stage().map_or(0, str::len) as f64
         + state.previous().map_or(0, str::len) as f64;
-    if let Some(transition) = &step.transition {
+    for transition in &step.moves {
         sum += (transition.from().map_or(0, str::len)
             + transition.to().len()
             + transition.rule().map_or(0, str::len)) as f64
@@ -605,30 +605,34 @@ fn states(engine: &Engine) -> Vec<JourneyState> {
 }
 
 /// What advancing every state with every customer did, off the counted
-/// path: first placements, moves by a rule, and stays.
+/// path: calls that placed a new customer, that moved a placed one by a
+/// rule, and that left the customer where they were; and of the calls that
+/// moved, those that made more than one move.
 #[derive(Debug, Default)]
-struct Moves {
+struct Outcomes {
     placed: usize,
     by_rule: usize,
     stayed: usize,
+    several: usize,
 }
 
-fn moves<S: Signals>(engine: &Engine, states: &[JourneyState], customers: &[S]) -> Moves {
+fn moves<S: Signals>(engine: &Engine, states: &[JourneyState], customers: &[S]) -> Outcomes {
     let mut scratch = engine.scratch();
-    let mut moves = Moves::default();
+    let mut seen = Outcomes::default();
     for state in states {
         for customer in customers {
             let step = engine
                 .advance(state, customer, now(), &mut scratch)
                 .unwrap();
-            match &step.transition {
-                None => moves.stayed += 1,
-                Some(transition) if transition.rule().is_none() => moves.placed += 1,
-                Some(_) => moves.by_rule += 1,
+            match step.moves.first() {
+                None => seen.stayed += 1,
+                Some(first) if first.rule().is_none() => seen.placed += 1,
+                Some(_) => seen.by_rule += 1,
             }
+            seen.several += usize::from(step.moves.len() > 1);
         }
     }
-    moves
+    seen
 }
 
 /// How many allocations advancing every state with every customer makes,
@@ -665,7 +669,7 @@ fn advance_on_the_built_in_model_does_not_allocate() {
     let states = states(&engine);
     let seen = moves(&engine, &states, &records);
     assert!(
-        seen.placed > 0 && seen.by_rule > 0 && seen.stayed > 0,
+        seen.placed > 0 && seen.by_rule > 0 && seen.stayed > 0 && seen.several > 0,
         "{seen:?}"
     );
     // Every transition rule fires for some state and customer.
@@ -674,7 +678,7 @@ fn advance_on_the_built_in_model_does_not_allocate() {
         let fires = states.iter().any(|state| {
             records.iter().any(|record| {
                 let step = engine.advance(state, record, now(), &mut scratch).unwrap();
-                step.transition.and_then(|t| t.rule().map(str::to_owned)) == Some(rule.id().into())
+                step.moves.iter().any(|t| t.rule() == Some(rule.id()))
             })
         });
         assert!(fires, "{} never fired", rule.id());
@@ -710,6 +714,69 @@ fn advance_from_a_stage_without_candidates_does_not_allocate() {
     assert_eq!(seen.by_rule, 0, "{seen:?}");
     assert!(seen.placed > 0 && seen.stayed > 0, "{seen:?}");
     assert_eq!(advance_all(&engine, &states, &records), [0, 0]);
+}
+
+#[test]
+fn advance_that_settles_in_five_moves_does_not_allocate() {
+    // Five stages, each leading on to the next without a dwell: a new
+    // customer is placed in the first and moves through all the others in
+    // one call, as many moves as the model has stages.
+    let stages = ["s0", "s1", "s2", "s3", "s4"];
+    let mut spec = RulesetSpec::new(
+        vec![SignalSpec::count("go")],
+        stages
+            .iter()
+            .map(|id| StageSpec::new(id, &id.to_uppercase(), ""))
+            .collect(),
+    );
+    spec.transitions = stages
+        .windows(2)
+        .map(|pair| {
+            TransitionSpec::new(&format!("to_{}", pair[1]), pair[1], "go >= 1").from(&[pair[0]])
+        })
+        .collect();
+    let engine = Engine::builder(spec).build().unwrap();
+    let mut going = engine.record();
+    going.set("go", 1).unwrap();
+    let mut stopped = engine.record();
+    stopped.set("go", 0).unwrap();
+    let customers = [going, stopped, engine.record()];
+    let mut states = vec![JourneyState::new()];
+    states.extend(
+        stages
+            .iter()
+            .map(|id| JourneyState::in_stage(id, now().before(Span::days(1)))),
+    );
+    let mut scratch = engine.scratch();
+    let longest = states
+        .iter()
+        .map(|state| {
+            engine
+                .advance(state, &customers[0], now(), &mut scratch)
+                .unwrap()
+                .moves
+                .len()
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(longest, [5, 4, 3, 2, 1, 0]);
+    assert_eq!(advance_all(&engine, &states, &customers), [0, 0]);
+
+    // And the built-in model's two moves out of post_purchase.
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    let mut searching = engine.record();
+    for (id, value) in [("purchases", 1), ("need_searches", 1), ("reviews_read", 1)] {
+        searching.set(id, value).unwrap();
+    }
+    let bought = [JourneyState::in_stage(
+        "post_purchase",
+        now().before(Span::days(8)),
+    )];
+    let seen = moves(&engine, &bought, std::slice::from_ref(&searching));
+    assert_eq!(seen.several, 1, "{seen:?}");
+    assert_eq!(
+        advance_all(&engine, &bought, std::slice::from_ref(&searching)),
+        [0, 0]
+    );
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use buyer_journey::{
     models, Condition, ContactLog, DecisionRecord, EdgeLabels, Engine, Error, Explanation, Funnel,
     JourneyState, Limits, Location, RulesetSpec, Schema, Scratch, SignalKind, SignalRecord,
-    SignalSpec, StageRuleSpec, StageSpec, Timestamp, Transition, Value, When,
+    SignalSpec, Span, StageRuleSpec, StageSpec, Timestamp, Transition, TransitionRule, Value, When,
 };
 
 /// The fuzz targets, by the name `cargo fuzz` knows them by; each replays
@@ -279,7 +279,7 @@ pub fn engine_keeps_promises(
     for state in states {
         for &now in times {
             let now = Timestamp::from_unix_seconds(now);
-            if let Some(moved) =
+            for moved in
                 step_follows_the_rules(engine, journey.as_ref(), customer, state, now, &mut scratch)
             {
                 funnel
@@ -371,12 +371,17 @@ fn suggestions_are_allowed(engine: &Engine, decided: &DecisionRecord) {
     }
 }
 
-/// One journey step: an unplaced customer is placed in the classified
-/// stage; a stage the model lacks is an error; otherwise the step takes the
-/// first rule, by priority and then declaration order, whose `from` has the
-/// stage, whose minimum dwell has passed and whose condition holds over the
-/// customer's signals with `stage` and `days_in_stage` (`journey`, from
-/// [`journey_schema`]), or stays put. Returns the move, if any.
+/// One journey step, replayed here one move at a time: an unplaced
+/// customer is first placed in the classified stage; a stage the model
+/// lacks is an error. Then, from the stage reached, the single move the
+/// rules document: the first rule, by priority and then declaration order,
+/// whose `from` has the stage, whose minimum dwell has passed and whose
+/// condition holds over the customer's signals with `stage` and
+/// `days_in_stage` (`journey`, from [`journey_schema`]); repeated from the
+/// stage it enters (at `now`, so with no time in it yet) until no rule
+/// fires or the rule that fires would enter a stage the step has already
+/// been in. The step must make exactly these moves and end in the state
+/// they lead to. Returns the moves.
 pub fn step_follows_the_rules(
     engine: &Engine,
     journey: Option<&Schema>,
@@ -384,30 +389,103 @@ pub fn step_follows_the_rules(
     state: &JourneyState,
     now: Timestamp,
     scratch: &mut Scratch,
-) -> Option<Transition> {
+) -> Vec<Transition> {
     let step = engine.advance(state, customer, now, scratch);
-    let Some(id) = state.stage() else {
-        let step = step.expect("placing a new customer cannot fail");
-        let stage = engine.classify_interpreted(customer).stage;
-        assert_eq!(step.state.stage(), Some(stage.as_str()));
-        assert_eq!(step.state.entered(), now);
-        return step.transition;
-    };
-    let Some(stage) = engine.model().find(id) else {
-        error_is_clear(&step.expect_err("a stage the model lacks is an error"));
-        return None;
+    let (mut expected, mut current) = match state.stage() {
+        None => {
+            let step = step.as_ref().expect("placing a new customer cannot fail");
+            let stage = engine.classify_interpreted(customer).stage;
+            let placed = step.moves.first().expect("a new customer is placed");
+            assert_eq!(
+                (placed.from(), placed.to(), placed.rule()),
+                (None, stage.as_str(), None),
+                "the placement"
+            );
+            let state = JourneyState::in_stage(&stage, now).with_cycles(state.cycles());
+            (vec![(None, stage, None, Span::ZERO)], state)
+        }
+        Some(id) if engine.model().find(id).is_none() => {
+            error_is_clear(&step.expect_err("a stage the model lacks is an error"));
+            return Vec::new();
+        }
+        Some(_) => (Vec::new(), state.clone()),
     };
     let step = step.expect("a step from a stage of the model");
-    let in_stage = state.time_in_stage(now);
+    let moves = step.moves.to_vec();
+    let Some(schema) = journey else {
+        return moves;
+    };
+    let mut visited = vec![current.stage().expect("a stage").to_owned()];
+    while let Some(rule) = single_move(engine, schema, customer, &current, now) {
+        let to = engine
+            .model()
+            .stage(rule.to())
+            .expect("a stage of the model")
+            .id();
+        if visited.iter().any(|stage| stage == to) {
+            break;
+        }
+        visited.push(to.to_owned());
+        let from = current.stage().expect("a stage");
+        expected.push((
+            Some(from.to_owned()),
+            to.to_owned(),
+            Some(rule.id().to_owned()),
+            current.time_in_stage(now),
+        ));
+        current = JourneyState::in_stage(to, now)
+            .with_previous(from)
+            .with_cycles(current.cycles().saturating_add(u32::from(rule.new_cycle())));
+    }
+    let made: Vec<_> = moves
+        .iter()
+        .map(|t| {
+            assert_eq!(t.at(), now, "a move at another time: {t:?}");
+            (
+                t.from().map(str::to_owned),
+                t.to().to_owned(),
+                t.rule().map(str::to_owned),
+                t.time_in_previous(),
+            )
+        })
+        .collect();
+    assert_eq!(made, expected, "from {state:?} at {now:?}: the moves");
+    assert!(
+        moves.len() <= engine.model().len(),
+        "more moves than stages"
+    );
+    if moves.is_empty() {
+        assert_eq!(
+            &step.state, state,
+            "a step without a move changed the state"
+        );
+    } else {
+        assert_eq!(step.state, current, "from {state:?} at {now:?}: the state");
+    }
+    moves
+}
 
+/// The transition rule that moves a customer in `state` at `now`, as the
+/// documentation words one move: of the rules whose `from` has the stage,
+/// by priority and then declaration order, the first whose minimum dwell
+/// has passed and whose condition holds.
+fn single_move<'e>(
+    engine: &'e Engine,
+    schema: &Schema,
+    customer: &SignalRecord,
+    state: &JourneyState,
+    now: Timestamp,
+) -> Option<&'e TransitionRule> {
+    let stage = engine
+        .model()
+        .find(state.stage().expect("a placed state"))
+        .expect("a stage of the model");
+    let in_stage = state.time_in_stage(now);
     let mut candidates: Vec<_> = engine
         .transitions()
         .filter(|rule| rule.from().contains(&stage.index()))
         .collect();
     candidates.sort_by_key(|rule| Reverse(rule.priority()));
-    let Some(schema) = journey else {
-        return step.transition;
-    };
     let mut values = schema.record();
     for (signal, value) in customer.iter() {
         values.set(signal.id(), value).expect("the same signal");
@@ -416,38 +494,13 @@ pub fn step_follows_the_rules(
     values
         .set("days_in_stage", in_stage.as_seconds() as f64 / 86_400.0)
         .expect("a number");
-    let expected = candidates.into_iter().find(|rule| {
+    candidates.into_iter().find(|rule| {
         rule.min_dwell().is_none_or(|dwell| in_stage >= dwell)
             && rule
                 .condition()
                 .evaluate(schema, &values)
                 .unwrap_or_else(|e| panic!("{} checked, then failed: {e}", rule.id()))
-    });
-    match (expected, &step.transition) {
-        (None, None) => assert_eq!(
-            &step.state, state,
-            "a step without a move changed the state"
-        ),
-        (Some(rule), Some(moved)) => {
-            assert_eq!(moved.rule(), Some(rule.id()), "the wrong rule fired");
-            let to = engine
-                .model()
-                .stage(rule.to())
-                .expect("a stage of the model");
-            assert_eq!(moved.to(), to.id());
-            assert_eq!(moved.from(), Some(id));
-            assert_eq!(step.state.stage(), Some(to.id()));
-            assert_eq!(step.state.entered(), now);
-            assert_eq!(step.state.previous(), Some(id));
-            let cycles = state.cycles().saturating_add(u32::from(rule.new_cycle()));
-            assert_eq!(step.state.cycles(), cycles);
-        }
-        (expected, moved) => panic!(
-            "from {id} at {now:?}: expected {:?}, moved {moved:?}",
-            expected.map(|rule| rule.id())
-        ),
-    }
-    step.transition
+    })
 }
 
 /// The engine's signals with the journey's two, `stage` and

@@ -16,7 +16,7 @@ use crate::action::{ActionScorer, Catalog, ContactHistory, Customer};
 use crate::compile::Program;
 use crate::error::Error;
 use crate::index::{ActionIndex, RuleIndex, StageIndex, TagIndex, TransitionIndex};
-use crate::journey::{JourneyState, Machine, Step, Transition};
+use crate::journey::{JourneyState, Machine, Moves, Step, Transition};
 use crate::profile::Deriver;
 use crate::signal::{gather, Schema, SignalRecord, Signals};
 use crate::spec::{Arbitration, HitPolicy, RulesetSpec};
@@ -513,23 +513,46 @@ impl Engine {
         }
     }
 
-    /// Moves a customer along their journey: from the stored `state`, the
-    /// customer's `signals` and the time `now`, the state to store next and
-    /// the move, if there was one.
+    /// Moves a customer along their journey until it settles: from the
+    /// stored `state`, the customer's `signals` and the time `now`, the state
+    /// to store next and every move made to reach it.
     ///
     /// - **A new customer** ([`JourneyState::new`], no stage yet) is placed
     ///   in the stage the stage rules and the hit policy classify them into,
-    ///   as [`classify`](Engine::classify) would; the transition record has
-    ///   no `from` and no rule.
-    /// - **A placed customer** moves only by a transition rule. The rules
+    ///   as [`classify`](Engine::classify) would; that move has no `from` and
+    ///   no rule. The transition rules then apply from the placed stage.
+    /// - **A placed customer** moves only by transition rules. The rules
     ///   that may fire are those whose `from` has the customer's stage, whose
     ///   `min_dwell` has passed since the customer entered it, and whose
     ///   condition holds; the condition may read `stage` (the stage the
     ///   customer is in) and `days_in_stage` besides the signals. Of those,
     ///   the rule with the highest priority wins, then the one declared
     ///   first. A rule without `back` or `new_cycle` never moves a customer
-    ///   to an earlier stage. If no rule fires the state is returned
-    ///   unchanged and there is no transition.
+    ///   to an earlier stage.
+    ///
+    /// **One call settles.** After a move the rules apply again from the new
+    /// stage, so the same signals and `now` reach the stage the rules lead
+    /// to in one call, and [`Step::moves`] lists every move in order:
+    ///
+    /// - A move happens at `now`, so the customer has spent no time in the
+    ///   stage it enters: there `days_in_stage` is 0, and a rule with a
+    ///   `min_dwell` above zero cannot fire next in the same call; a rule
+    ///   without one can.
+    /// - The call stops when no rule fires, and also before a move into a
+    ///   stage it has already been in: the stage it started from (for a new
+    ///   customer, the placed stage) or one it moved to. The winning rule is
+    ///   not passed over for the next one; the customer stays. So rules that
+    ///   lead round in a circle cannot loop, and one call makes at most as
+    ///   many moves as the model has stages: one per stage entered, the
+    ///   placement included.
+    /// - The new state is in the last move's stage, entered at `now`, with
+    ///   the stage before the last move as `previous`; its `cycles` count
+    ///   one more for each `new_cycle` move. With no move the state is
+    ///   returned unchanged and `moves` is empty.
+    ///
+    /// A settled state stays put when advanced again with the same signals
+    /// and `now`, unless the call stopped before entering a stage again: the
+    /// next call then goes on round the circle.
     ///
     /// **Which wins, a transition rule or the classification:** the
     /// transition rule. Once a customer has a stage, the stateless
@@ -541,9 +564,11 @@ impl Engine {
     /// its journeys move forward as its classification does, with hysteresis
     /// on top.
     ///
-    /// Does not allocate under the same conditions as `classify`: the new
-    /// state and the transition share their stage and rule ids with the
-    /// engine instead of copying them.
+    /// Does not allocate under the same conditions as `classify`, provided
+    /// the call makes at most 5 moves (always, on a model of at most 5
+    /// stages): the moves are kept inline, and the new state and the moves
+    /// share their stage and rule ids with the engine instead of copying
+    /// them.
     ///
     /// # Errors
     ///
@@ -577,7 +602,23 @@ impl Engine {
     /// assert_eq!(later.state.stage(), Some("information_search"));
     /// assert_eq!(later.state.previous(), Some("post_purchase"));
     /// assert_eq!(later.state.cycles(), 1);
-    /// assert_eq!(later.transition.unwrap().rule(), Some("new_cycle.information_search"));
+    /// assert_eq!(later.moves.len(), 1);
+    /// assert_eq!(later.moves[0].rule(), Some("new_cycle.information_search"));
+    ///
+    /// // Two moves in one call: a search for a need starts a new cycle in
+    /// // need_recognition, and a review read moves the customer on at once.
+    /// let mut searching = engine.record();
+    /// searching.set("purchases", 1)?;
+    /// searching.set("need_searches", 1)?;
+    /// searching.set("reviews_read", 1)?;
+    /// let settled = engine.advance(&step.state, &searching, day(14), &mut scratch)?;
+    /// let rules: Vec<_> = settled.moves.iter().map(|t| t.rule().unwrap()).collect();
+    /// assert_eq!(rules, ["new_cycle.need_recognition", "forward.information_search"]);
+    /// assert_eq!(settled.state.stage(), Some("information_search"));
+    /// assert_eq!(settled.state.previous(), Some("need_recognition"));
+    /// assert_eq!(settled.state.cycles(), 1);
+    /// // Settled: the same signals at the same time move it no further.
+    /// assert!(!engine.advance(&settled.state, &searching, day(14), &mut scratch)?.moved());
     ///
     /// let unknown = JourneyState::in_stage("checkout", day(0));
     /// let err = engine.advance(&unknown, &customer, day(1), &mut scratch).unwrap_err();
@@ -591,13 +632,24 @@ impl Engine {
         now: Timestamp,
         scratch: &mut Scratch,
     ) -> Result<Step, Error> {
+        let mut moves = Moves::new();
         let Some(id) = state.shared_stage() else {
             self.classify_into(signals, scratch);
-            let to = self.machine.shared_stage_id(scratch.classified.stage);
-            return Ok(Step {
-                state: state.moved(to, now, false),
-                transition: Some(Transition::placed(to, now)),
-            });
+            let stage = scratch.classified.stage;
+            let to = self.machine.shared_stage_id(stage);
+            moves.push(Transition::placed(to, now));
+            let placed = state.moved(to, now, false);
+            // The transition conditions read the signals just gathered for
+            // the classification: the host's are read once per call.
+            let Scratch {
+                values,
+                journey_values,
+                ..
+            } = scratch;
+            for (slot, &value) in journey_values.iter_mut().zip(values.iter()) {
+                *slot = value;
+            }
+            return Ok(self.settle(stage, placed, now, moves, scratch));
         };
         // The model's lookup only runs to report a stage it lacks.
         let stage = self
@@ -606,31 +658,59 @@ impl Engine {
             .map_or_else(|| self.model().resolve(id).map(Stage::index), Ok)
             .map_err(|e| e.at("state.stage"))?;
         if !self.machine.has_candidates(stage) {
-            return Ok(unchanged(state));
+            return Ok(Step {
+                state: state.clone(),
+                moves,
+            });
         }
         scratch.fit(self);
-        let in_stage = state.time_in_stage(now);
         let host_signals = self.machine.host_signals();
-        let values = &mut scratch.journey_values;
-        gather(self.schema(), signals, &mut values[..host_signals]);
-        self.machine.set_journey_values(values, stage, in_stage);
-        let fired = self.machine.fire(
-            stage,
-            in_stage,
-            values,
-            &mut scratch.journey_bits,
-            &mut scratch.stack,
+        gather(
+            self.schema(),
+            signals,
+            &mut scratch.journey_values[..host_signals],
         );
-        Ok(match fired {
-            Some(rule) => {
-                let to = self.machine.shared_stage_id(rule.to());
-                Step {
-                    state: state.moved(to, now, rule.new_cycle()),
-                    transition: Some(Transition::by_rule(state, to, rule.shared_id(), now)),
-                }
+        Ok(self.settle(stage, state.clone(), now, moves, scratch))
+    }
+
+    /// Applies transition rules to `state`, in `stage`, until none fires or
+    /// the one that fires would enter a stage this call has been in, adding
+    /// each move to `moves`. The host's signals are in
+    /// `scratch.journey_values` already; `scratch` fits this engine.
+    fn settle(
+        &self,
+        mut stage: StageIndex,
+        mut state: JourneyState,
+        now: Timestamp,
+        mut moves: Moves,
+        scratch: &mut Scratch,
+    ) -> Step {
+        let Scratch {
+            journey_values: values,
+            journey_bits: bits,
+            stack,
+            visited,
+            ..
+        } = scratch;
+        visited.fill(false);
+        mark(visited, stage);
+        while self.machine.has_candidates(stage) {
+            let in_stage = state.time_in_stage(now);
+            self.machine.set_journey_values(values, stage, in_stage);
+            let Some(rule) = self.machine.fire(stage, in_stage, values, bits, stack) else {
+                break;
+            };
+            // Entering a stage again would go round a circle of rules; each
+            // stage at most once also bounds the moves by the stages.
+            if !mark(visited, rule.to()) {
+                break;
             }
-            None => unchanged(state),
-        })
+            let to = self.machine.shared_stage_id(rule.to());
+            moves.push(Transition::by_rule(&state, to, rule.shared_id(), now));
+            state = state.moved(to, now, rule.new_cycle());
+            stage = rule.to();
+        }
+        Step { state, moves }
     }
 
     /// Classifies one customer with the reference interpreter instead of the
@@ -716,12 +796,13 @@ impl Scratch {
     }
 }
 
-/// The step of a customer who stays where they are.
-fn unchanged(state: &JourneyState) -> Step {
-    Step {
-        state: state.clone(),
-        transition: None,
-    }
+/// Marks `stage` as visited; whether it was not visited before. A stage of
+/// another model (none reaches here) counts as visited, so it is never
+/// entered.
+fn mark(visited: &mut [bool], stage: StageIndex) -> bool {
+    visited
+        .get_mut(stage.as_usize())
+        .is_some_and(|seen| !std::mem::replace(seen, true))
 }
 
 // Engines are built once and shared between threads.

@@ -44,6 +44,9 @@ pub struct Scratch {
     pub(crate) record: SignalRecord,
     /// The profile's tracks with the events still waiting applied.
     pub(crate) overlay: Vec<Track>,
+    /// Per stage, whether the journey has been in it during the current
+    /// call of `advance`.
+    pub(crate) visited: Vec<bool>,
 }
 
 impl Scratch {
@@ -59,6 +62,7 @@ impl Scratch {
             ranking: RankBuffers::default(),
             journey_values: Vec::new(),
             journey_bits: Vec::new(),
+            visited: Vec::new(),
         }
     }
 
@@ -80,5 +84,6 @@ impl Scratch {
         }
         self.overlay
             .reserve(engine.deriver.len().saturating_sub(self.overlay.len()));
+        self.visited.resize(engine.model().len(), false);
     }
 }

@@ -138,12 +138,23 @@ impl Machine {
         bits: &mut [u64],
         stack: &mut Vec<bool>,
     ) -> Option<&TransitionRule> {
-        self.program.eval_atoms(values, bits);
         let range = self.starts[stage.as_usize()]..self.starts[stage.as_usize() + 1];
-        self.candidates[range].iter().find_map(|&(i, formula)| {
+        let candidates = &self.candidates[range];
+        let dwelt = |rule: &TransitionRule| rule.min_dwell().is_none_or(|dwell| in_stage >= dwell);
+        // When every rule is still within its minimum dwell, as the
+        // built-in model's new cycles are for a week after a purchase and
+        // every rule with a dwell is right after a move in the same call,
+        // none can fire: skip evaluating the atoms.
+        if !candidates
+            .iter()
+            .any(|&(i, _)| dwelt(&self.rules[i as usize]))
+        {
+            return None;
+        }
+        self.program.eval_atoms(values, bits);
+        candidates.iter().find_map(|&(i, formula)| {
             let rule = &self.rules[i as usize];
-            let dwelt = rule.min_dwell().is_none_or(|dwell| in_stage >= dwell);
-            (dwelt && self.program.eval(formula, bits, stack)).then_some(rule)
+            (dwelt(rule) && self.program.eval(formula, bits, stack)).then_some(rule)
         })
     }
 }

@@ -1,9 +1,11 @@
 //! What a host stores per customer between evaluations, and what a move
 //! reports.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::time::{Span, Timestamp};
 
@@ -209,11 +211,12 @@ impl JourneyState {
     }
 }
 
-/// A change of stage, as [`Engine::advance`](crate::Engine::advance)
-/// reports it: from where, to where, by which rule, after how long.
+/// A change of stage, one of the [`Moves`] that
+/// [`Engine::advance`](crate::Engine::advance) reports: from where, to
+/// where, by which rule, after how long.
 ///
 /// A host can store these as an event log; [`Funnel`](crate::Funnel) counts
-/// them. Cloning is cheap.
+/// them, each one move. Cloning is cheap.
 ///
 /// ```
 /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
@@ -226,7 +229,7 @@ impl JourneyState {
 /// let mut customer = engine.record();
 /// customer.set("comparisons", 2)?;
 /// let step = engine.advance(&state, &customer, monday + Span::days(2), &mut scratch)?;
-/// let moved = step.transition.unwrap();
+/// let moved = &step.moves[0];
 /// assert_eq!(moved.from(), Some("information_search"));
 /// assert_eq!(moved.to(), "evaluation");
 /// assert_eq!(moved.rule(), Some("forward.evaluation"));
@@ -284,9 +287,9 @@ impl Transition {
     /// customer.set("comparisons", 1)?;
     /// let later = start + Span::days(3);
     /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
-    /// let moved = step.transition.unwrap();
+    /// let moved = &step.moves[0];
     /// assert_eq!(moved.from(), Some("need_recognition"));
-    /// assert_eq!(placed.transition.unwrap().from(), None);
+    /// assert_eq!(placed.moves[0].from(), None);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn from(&self) -> Option<&str> {
@@ -306,7 +309,7 @@ impl Transition {
     /// customer.set("comparisons", 1)?;
     /// let later = start + Span::days(3);
     /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
-    /// let moved = step.transition.unwrap();
+    /// let moved = &step.moves[0];
     /// assert_eq!(moved.to(), "evaluation");
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
@@ -328,9 +331,9 @@ impl Transition {
     /// customer.set("comparisons", 1)?;
     /// let later = start + Span::days(3);
     /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
-    /// let moved = step.transition.unwrap();
+    /// let moved = &step.moves[0];
     /// assert_eq!(moved.rule(), Some("forward.evaluation"));
-    /// assert_eq!(placed.transition.unwrap().rule(), None);
+    /// assert_eq!(placed.moves[0].rule(), None);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn rule(&self) -> Option<&str> {
@@ -350,7 +353,7 @@ impl Transition {
     /// customer.set("comparisons", 1)?;
     /// let later = start + Span::days(3);
     /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
-    /// let moved = step.transition.unwrap();
+    /// let moved = &step.moves[0];
     /// assert_eq!(moved.at(), later);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
@@ -359,7 +362,8 @@ impl Transition {
     }
 
     /// How long the customer was in the stage they left; zero for the first
-    /// placement.
+    /// placement, and for a move right after another in the same call (the
+    /// customer entered the stage they leave at the same `now`).
     ///
     /// ```
     /// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
@@ -372,9 +376,9 @@ impl Transition {
     /// customer.set("comparisons", 1)?;
     /// let later = start + Span::days(3);
     /// let step = engine.advance(&placed.state, &customer, later, &mut scratch)?;
-    /// let moved = step.transition.unwrap();
+    /// let moved = &step.moves[0];
     /// assert_eq!(moved.time_in_previous(), Span::days(3));
-    /// assert_eq!(placed.transition.unwrap().time_in_previous(), Span::ZERO);
+    /// assert_eq!(placed.moves[0].time_in_previous(), Span::ZERO);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn time_in_previous(&self) -> Span {
@@ -383,7 +387,7 @@ impl Transition {
 }
 
 /// What [`Engine::advance`](crate::Engine::advance) returns: the customer's
-/// new state, and the move if the stage changed.
+/// new state, and every move the call made to reach it.
 ///
 /// ```
 /// use buyer_journey::{models, Engine, JourneyState, Timestamp};
@@ -407,12 +411,15 @@ impl Transition {
 pub struct Step {
     /// The state to store for the customer.
     pub state: JourneyState,
-    /// The move, if the stage changed (or the customer was placed).
-    pub transition: Option<Transition>,
+    /// Every move of the call, in the order made: the placement of a new
+    /// customer, then each transition rule that fired; empty when the
+    /// customer stayed where they were.
+    pub moves: Moves,
 }
 
 impl Step {
-    /// Whether the customer changed stage (or was placed for the first time).
+    /// Whether the customer changed stage (or was placed for the first time):
+    /// whether [`moves`](Step::moves) has any.
     ///
     /// ```
     /// use buyer_journey::{models, Engine, JourneyState, Timestamp};
@@ -426,6 +433,79 @@ impl Step {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn moved(&self) -> bool {
-        self.transition.is_some()
+        !self.moves.is_empty()
+    }
+}
+
+/// How many moves [`Moves`] holds without allocating: the stages of the
+/// built-in model, which bound the moves of one call on it.
+const INLINE_MOVES: usize = 5;
+
+/// The moves of one [`Engine::advance`](crate::Engine::advance) call, in
+/// the order made; each one's [`from`](Transition::from) is the
+/// [`to`](Transition::to) of the one before.
+///
+/// A slice of [`Transition`]s to read (`len`, `iter`, `first`, `last`,
+/// indexing), serialized as a list. A call makes at most as many moves as
+/// the model has stages; up to 5 are kept inline, so a call on a model of
+/// up to 5 stages never allocates for them.
+///
+/// ```
+/// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut scratch = engine.scratch();
+/// let bought = JourneyState::in_stage("post_purchase", Timestamp::EPOCH);
+///
+/// // Two weeks after a purchase: a search for a need starts a new cycle,
+/// // and the review read since then moves the customer on at once.
+/// let mut customer = engine.record();
+/// customer.set("purchases", 1)?;
+/// customer.set("need_searches", 1)?;
+/// customer.set("reviews_read", 1)?;
+/// let step = engine.advance(&bought, &customer, Timestamp::EPOCH + Span::days(14), &mut scratch)?;
+/// let path: Vec<(Option<&str>, &str)> = step.moves.iter().map(|t| (t.from(), t.to())).collect();
+/// assert_eq!(
+///     path,
+///     [
+///         (Some("post_purchase"), "need_recognition"),
+///         (Some("need_recognition"), "information_search"),
+///     ]
+/// );
+/// assert_eq!(step.moves.last().unwrap().to(), step.state.stage().unwrap());
+/// let json = serde_json::to_value(&step.moves).unwrap();
+/// assert_eq!(json[1]["rule"], "forward.information_search");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Moves(SmallVec<[Transition; INLINE_MOVES]>);
+
+impl Moves {
+    /// No moves.
+    pub(crate) fn new() -> Self {
+        Moves(SmallVec::new())
+    }
+
+    /// Records `transition` after the moves so far.
+    pub(crate) fn push(&mut self, transition: Transition) {
+        self.0.push(transition);
+    }
+}
+
+impl Deref for Moves {
+    type Target = [Transition];
+
+    fn deref(&self) -> &[Transition] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Moves {
+    type Item = &'a Transition;
+    type IntoIter = std::slice::Iter<'a, Transition>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
     }
 }

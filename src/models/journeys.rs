@@ -123,12 +123,18 @@ impl SampleJourney {
 /// let start = Timestamp::from_unix_seconds(1_700_000_000);
 /// for journey in models::sample_journeys() {
 ///     let mut state = JourneyState::new();
+///     let mut moves = Vec::new();
 ///     for day in 0..=journey.last_day() {
 ///         let signals = journey.record(engine.schema(), day)?;
 ///         let now = start + Span::days(u64::from(day));
-///         state = engine.advance(&state, &signals, now, &mut scratch)?.state;
+///         let step = engine.advance(&state, &signals, now, &mut scratch)?;
+///         moves.extend(step.moves.iter().cloned());
+///         state = step.state;
 ///     }
-///     assert!(state.stage().is_some());
+///     // Placed on day 0, and each later move starts where the last one ended.
+///     assert_eq!(moves[0].from(), None);
+///     assert!(moves.windows(2).all(|pair| pair[1].from() == Some(pair[0].to())));
+///     assert_eq!(state.stage(), Some(moves.last().unwrap().to()));
 /// }
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
