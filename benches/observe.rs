@@ -39,7 +39,10 @@ impl XorShift {
 
 /// Events in a loose funnel order, with after-purchase events and a
 /// satisfaction rating now and then.
-fn event_log(random: &mut XorShift, start: Timestamp) -> Vec<(Timestamp, &'static str, Option<f64>)> {
+fn event_log(
+    random: &mut XorShift,
+    start: Timestamp,
+) -> Vec<(Timestamp, &'static str, Option<f64>)> {
     const FUNNEL: [&str; 12] = [
         "need_search",
         "category_view",
@@ -103,7 +106,11 @@ fn bench_observe(c: &mut Criterion) {
             let seen = engine
                 .observe(&mut customer, as_event(event), event.0, &mut scratch)
                 .expect("generated events are valid");
-            let shown: Vec<_> = seen.decision.actions().map(|a| a.action().index()).collect();
+            let shown: Vec<_> = seen
+                .decision
+                .actions()
+                .map(|a| a.action().index())
+                .collect();
             for index in shown {
                 customer.record_shown(engine.action(index).expect("its own action"), event.0);
             }
@@ -121,13 +128,23 @@ fn bench_observe(c: &mut Criterion) {
         let seen = engine
             .observe(&mut after, as_event(event), event.0, &mut scratch)
             .expect("generated events are valid");
-        let (step, decision, signals) = (seen.step, seen.decision.to_record(), seen.signals.clone());
+        let (step, decision, signals) =
+            (seen.step, seen.decision.to_record(), seen.signals.clone());
         let alone = engine
             .advance(&customer.journey, &signals, event.0, &mut scratch)
             .expect("every stage is in the model");
         assert_eq!(alone, step);
-        let stage = engine.model().find(step.state.stage().expect("placed")).expect("in the model");
-        let ranked = engine.decide_in(stage.index(), &signals, &customer.history, event.0, &mut scratch);
+        let stage = engine
+            .model()
+            .find(step.state.stage().expect("placed"))
+            .expect("in the model");
+        let ranked = engine.decide_in(
+            stage.index(),
+            &signals,
+            &customer.history,
+            event.0,
+            &mut scratch,
+        );
         assert_eq!(ranked.to_record(), decision);
         inputs.push((customer.journey.clone(), signals));
     }
@@ -143,7 +160,8 @@ fn bench_observe(c: &mut Criterion) {
                     let seen = engine
                         .observe(customer, black_box(as_event(event)), event.0, &mut scratch)
                         .expect("generated events are valid");
-                    stages += seen.decision.stage().index().as_usize() + seen.decision.actions().len();
+                    stages +=
+                        seen.decision.stage().index().as_usize() + seen.decision.actions().len();
                 }
                 stages
             },
@@ -164,7 +182,8 @@ fn bench_observe(c: &mut Criterion) {
                     .find(step.state.stage().expect("placed"))
                     .expect("in the model")
                     .index();
-                let decision = engine.decide_in(stage, signals, &customer.history, event.0, &mut scratch);
+                let decision =
+                    engine.decide_in(stage, signals, &customer.history, event.0, &mut scratch);
                 stages += decision.stage().index().as_usize() + decision.actions().len();
             }
             stages

@@ -940,11 +940,16 @@ impl Reference {
             .map(|(a, shown, dismissals)| {
                 let shown: Vec<String> =
                     shown.iter().map(|t| t.unix_seconds().to_string()).collect();
-                format!(
-                    r#""{}":{{"shown":[{}],"dismissals":{dismissals}}}"#,
-                    IDS[*a],
-                    shown.join(",")
-                )
+                let shown = format!("[{}]", shown.join(","));
+                // A list of showings, or an object once dismissed.
+                match (*dismissals, shown.as_str()) {
+                    (0, _) => format!(r#""{}":{shown}"#, IDS[*a]),
+                    (_, "[]") => format!(r#""{}":{{"dismissals":{dismissals}}}"#, IDS[*a]),
+                    _ => format!(
+                        r#""{}":{{"shown":{shown},"dismissals":{dismissals}}}"#,
+                        IDS[*a]
+                    ),
+                }
             })
             .collect();
         format!("{{{}}}", actions.join(","))

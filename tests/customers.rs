@@ -27,8 +27,16 @@ fn observe(
         .observe(customer, Event::new(event, at), at, scratch)
         .unwrap_or_else(|e| panic!("{event} at {at}: {e}"));
     let stage = seen.step.state.stage().unwrap().to_owned();
-    assert_eq!(seen.decision.stage().id(), stage, "ranked for the journey's stage");
-    let kinds = seen.decision.actions().map(|a| a.kind().to_owned()).collect();
+    assert_eq!(
+        seen.decision.stage().id(),
+        stage,
+        "ranked for the journey's stage"
+    );
+    let kinds = seen
+        .decision
+        .actions()
+        .map(|a| a.kind().to_owned())
+        .collect();
     (stage, kinds)
 }
 
@@ -51,18 +59,35 @@ fn a_buyer_reading_a_guide_two_days_later_stays_in_post_purchase() {
     let engine = built_in();
     let mut scratch = engine.scratch();
     let mut customer = Customer::new();
-    for (n, event) in [(0, "review_read"), (1, "comparison"), (1, "cart_add"), (1, "purchase")] {
+    for (n, event) in [
+        (0, "review_read"),
+        (1, "comparison"),
+        (1, "cart_add"),
+        (1, "purchase"),
+    ] {
         observe(&engine, &mut customer, event, day(n), &mut scratch);
     }
-    let (stage, kinds) = observe(&engine, &mut customer, "info_page_view", day(3), &mut scratch);
+    let (stage, kinds) = observe(
+        &engine,
+        &mut customer,
+        "info_page_view",
+        day(3),
+        &mut scratch,
+    );
     assert_eq!(stage, "post_purchase");
     assert!(kinds.contains(&"onboarding".to_owned()), "{kinds:?}");
-    assert!(!kinds.contains(&"content".to_owned()) || kinds[0] != "content", "{kinds:?}");
+    assert!(
+        !kinds.contains(&"content".to_owned()) || kinds[0] != "content",
+        "{kinds:?}"
+    );
     // The stateless classification sees the guide and says otherwise.
     let mut signals = engine.record();
     signals.set("purchases", 1).unwrap();
     signals.set("info_page_views", 1).unwrap();
-    assert_eq!(engine.classify(&signals, &mut scratch).stage().id(), "information_search");
+    assert_eq!(
+        engine.classify(&signals, &mut scratch).stage().id(),
+        "information_search"
+    );
 }
 
 /// A cart added four months ago, and nothing since, is no purchase
@@ -76,16 +101,35 @@ fn a_cart_added_120_days_ago_no_longer_counts() {
     assert_eq!(stage, "purchase_decision");
     assert_eq!(count(&customer, &engine, "cart_adds", day(29)), Some(1.0));
     assert_eq!(count(&customer, &engine, "cart_adds", day(120)), Some(0.0));
-    let seen = engine.refresh(&mut customer, day(120), &mut scratch).unwrap();
+    let seen = engine
+        .refresh(&mut customer, day(120), &mut scratch)
+        .unwrap();
     assert_eq!(seen.step.state.stage(), Some("need_recognition"));
-    assert_eq!(seen.step.moves.last().unwrap().rule(), Some("back.need_recognition"));
+    assert_eq!(
+        seen.step.moves.last().unwrap().rule(),
+        Some("back.need_recognition")
+    );
     // A stale stage left for the furthest evidence still in the window.
     let mut researcher = Customer::new();
-    observe(&engine, &mut researcher, "review_read", day(0), &mut scratch);
+    observe(
+        &engine,
+        &mut researcher,
+        "review_read",
+        day(0),
+        &mut scratch,
+    );
     observe(&engine, &mut researcher, "cart_add", day(20), &mut scratch);
-    let seen = engine.refresh(&mut researcher, day(40), &mut scratch).unwrap();
-    assert_eq!(seen.step.state.stage(), Some("purchase_decision"), "the cart still counts");
-    let seen = engine.refresh(&mut researcher, day(60), &mut scratch).unwrap();
+    let seen = engine
+        .refresh(&mut researcher, day(40), &mut scratch)
+        .unwrap();
+    assert_eq!(
+        seen.step.state.stage(),
+        Some("purchase_decision"),
+        "the cart still counts"
+    );
+    let seen = engine
+        .refresh(&mut researcher, day(60), &mut scratch)
+        .unwrap();
     assert_eq!(seen.step.state.stage(), Some("need_recognition"));
 }
 
@@ -96,22 +140,38 @@ fn after_a_purchase_the_cycle_counts_restart() {
     let engine = built_in();
     let mut scratch = engine.scratch();
     let mut customer = Customer::new();
-    for event in ["review_read", "review_read", "review_read", "comparison", "cart_add"] {
+    for event in [
+        "review_read",
+        "review_read",
+        "review_read",
+        "comparison",
+        "cart_add",
+    ] {
         observe(&engine, &mut customer, event, day(1), &mut scratch);
     }
     assert_eq!(count(&customer, &engine, "reviews_read", day(1)), Some(3.0));
     let (stage, _) = observe(&engine, &mut customer, "purchase", day(2), &mut scratch);
     assert_eq!(stage, "post_purchase");
     for signal in ["reviews_read", "comparisons", "cart_adds"] {
-        assert_eq!(count(&customer, &engine, signal, day(2)), Some(0.0), "{signal}");
+        assert_eq!(
+            count(&customer, &engine, signal, day(2)),
+            Some(0.0),
+            "{signal}"
+        );
     }
     assert_eq!(count(&customer, &engine, "purchases", day(2)), Some(1.0));
-    assert_eq!(count(&customer, &engine, "days_since_purchase", day(5)), Some(3.0));
+    assert_eq!(
+        count(&customer, &engine, "days_since_purchase", day(5)),
+        Some(3.0)
+    );
     // And a new need after the 7-day dwell starts the next cycle.
     let (stage, _) = observe(&engine, &mut customer, "need_search", day(12), &mut scratch);
     assert_eq!(stage, "need_recognition");
     assert_eq!(customer.journey.cycles(), 1);
-    assert_eq!(count(&customer, &engine, "need_searches", day(12)), Some(1.0));
+    assert_eq!(
+        count(&customer, &engine, "need_searches", day(12)),
+        Some(1.0)
+    );
 }
 
 /// Complaints are handled first: the resolution leads while the complaint
@@ -122,16 +182,43 @@ fn an_open_complaint_keeps_its_resolution_first_until_closed() {
     let mut scratch = engine.scratch();
     let mut customer = Customer::new();
     observe(&engine, &mut customer, "purchase", day(0), &mut scratch);
-    let (_, kinds) = observe(&engine, &mut customer, "complaint_opened", day(3), &mut scratch);
+    let (_, kinds) = observe(
+        &engine,
+        &mut customer,
+        "complaint_opened",
+        day(3),
+        &mut scratch,
+    );
     assert_eq!(kinds[0], "complaint_resolution");
     for n in [4, 10, 20] {
         // Browsing while the complaint is open starts no new cycle.
-        let (stage, kinds) = observe(&engine, &mut customer, "category_view", day(n), &mut scratch);
-        assert_eq!((stage.as_str(), kinds[0].as_str()), ("post_purchase", "complaint_resolution"));
+        let (stage, kinds) = observe(
+            &engine,
+            &mut customer,
+            "category_view",
+            day(n),
+            &mut scratch,
+        );
+        assert_eq!(
+            (stage.as_str(), kinds[0].as_str()),
+            ("post_purchase", "complaint_resolution")
+        );
     }
-    let (_, kinds) = observe(&engine, &mut customer, "complaint_closed", day(21), &mut scratch);
-    assert!(!kinds.contains(&"complaint_resolution".to_owned()), "{kinds:?}");
-    assert_eq!(count(&customer, &engine, "open_complaints", day(21)), Some(0.0));
+    let (_, kinds) = observe(
+        &engine,
+        &mut customer,
+        "complaint_closed",
+        day(21),
+        &mut scratch,
+    );
+    assert!(
+        !kinds.contains(&"complaint_resolution".to_owned()),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        count(&customer, &engine, "open_complaints", day(21)),
+        Some(0.0)
+    );
 }
 
 /// A satisfaction rating carries its value; the latest one counts.
@@ -143,13 +230,23 @@ fn the_latest_satisfaction_counts() {
     assert_eq!(count(&customer, &engine, "satisfaction", day(0)), None);
     for (n, rating) in [(1, 9.0), (5, 3.0)] {
         let event = Event::new("satisfaction", day(n)).with_value(rating);
-        engine.observe(&mut customer, event, day(n), &mut scratch).unwrap();
+        engine
+            .observe(&mut customer, event, day(n), &mut scratch)
+            .unwrap();
     }
     assert_eq!(count(&customer, &engine, "satisfaction", day(6)), Some(3.0));
     let err = engine
-        .observe(&mut customer, Event::new("satisfaction", day(7)), day(7), &mut scratch)
+        .observe(
+            &mut customer,
+            Event::new("satisfaction", day(7)),
+            day(7),
+            &mut scratch,
+        )
         .unwrap_err();
-    assert_eq!(err.to_string(), "event.value: event 'satisfaction' needs a value");
+    assert_eq!(
+        err.to_string(),
+        "event.value: event 'satisfaction' needs a value"
+    );
 }
 
 /// A typical shop customer: a few weeks of research, a purchase, a
@@ -189,8 +286,14 @@ fn replay(engine: &Engine, log: &[(u64, &'static str)]) -> Customer {
         } else {
             Event::new(event, at)
         };
-        let seen = engine.observe(&mut customer, event, at, &mut scratch).unwrap();
-        let shown: Vec<_> = seen.decision.actions().map(|a| a.action().index()).collect();
+        let seen = engine
+            .observe(&mut customer, event, at, &mut scratch)
+            .unwrap();
+        let shown: Vec<_> = seen
+            .decision
+            .actions()
+            .map(|a| a.action().index())
+            .collect();
         for index in shown {
             customer.record_shown(engine.action(index).unwrap(), at);
         }
@@ -203,7 +306,13 @@ fn replay(engine: &Engine, log: &[(u64, &'static str)]) -> Customer {
 fn population(size: usize) -> Vec<Vec<(u64, &'static str)>> {
     const FUNNEL: [&[&str]; 5] = [
         &["need_search", "category_view", "category_view"],
-        &["info_page_view", "review_read", "review_read", "recommendation_sought", "brochure_download"],
+        &[
+            "info_page_view",
+            "review_read",
+            "review_read",
+            "recommendation_sought",
+            "brochure_download",
+        ],
         &["comparison", "comparison", "sales_contact", "quote_request"],
         &["cart_add", "checkout_start"],
         &["purchase"],
@@ -256,7 +365,12 @@ fn a_customer_is_one_small_document() {
         .collect();
     sizes.sort_unstable();
     let median = sizes[sizes.len() / 2];
-    let m = population(400).iter().map(|log| replay(&engine, log)).find(|c| serde_json::to_string(c).unwrap().len() == median).unwrap(); eprintln!("MEDIAN {}", serde_json::to_string(&m).unwrap());
+    let m = population(400)
+        .iter()
+        .map(|log| replay(&engine, log))
+        .find(|c| serde_json::to_string(c).unwrap().len() == median)
+        .unwrap();
+    eprintln!("MEDIAN {}", serde_json::to_string(&m).unwrap());
     assert!(median < 512, "the median customer takes {median} bytes");
 
     let typical = replay(&engine, &typical_log());

@@ -161,7 +161,9 @@ struct ShownSeq(BTreeMap<Timestamp, u32>);
 
 impl<'de> Deserialize<'de> for ShownSeq {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_seq(ContactsVisitor).map(|contacts| ShownSeq(contacts.shown))
+        deserializer
+            .deserialize_seq(ContactsVisitor)
+            .map(|contacts| ShownSeq(contacts.shown))
     }
 }
 

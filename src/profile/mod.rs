@@ -141,7 +141,7 @@ impl PartialEq for Profile {
 
 /// The tracks that hold something, as they are stored.
 fn stored(tracks: &[(Arc<str>, Track)]) -> impl Iterator<Item = &(Arc<str>, Track)> {
-    tracks.iter().filter(|(_, track)| *track != Track::Empty)
+    tracks.iter().filter(|(_, track)| !track.is_empty())
 }
 
 impl Profile {

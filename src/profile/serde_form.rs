@@ -62,7 +62,12 @@ const EXACT: f64 = 9_007_199_254_740_992.0;
 
 impl Serialize for Num {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0.fract() == 0.0 && self.0.abs() < EXACT {
+        // `-0.0` keeps its sign, so that a stored profile reads back to
+        // the bit.
+        if self.0.fract() == 0.0
+            && self.0.abs() < EXACT
+            && !(self.0 == 0.0 && self.0.is_sign_negative())
+        {
             // Exact: a whole number below 2^53.
             #[allow(clippy::cast_possible_truncation)]
             return serializer.serialize_i64(self.0 as i64);
@@ -86,6 +91,7 @@ impl Serialize for Profile {
         let tracks = self
             .tracks
             .iter()
+            .filter(|(_, track)| !track.is_empty())
             .filter_map(|(id, track)| {
                 let stored = match *track {
                     Track::Empty => return None,

@@ -26,6 +26,18 @@ pub(crate) enum Track {
     },
 }
 
+impl Track {
+    /// Whether the track holds nothing: empty, or a window whose buckets
+    /// all hold zero.
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Track::Empty => true,
+            Track::Window(ring) => ring.buckets().next().is_none(),
+            Track::Scalar(_) | Track::Decayed { .. } => false,
+        }
+    }
+}
+
 /// How a derived signal reads and changes its [`Track`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Plan {
