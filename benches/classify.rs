@@ -495,7 +495,9 @@ struct PlainState {
 /// the new state, and the indices (in declaration order) of the rules that
 /// moved the customer, in order. Out of every stage but `post_purchase`, to
 /// the furthest later stage with evidence (the stage rules of
-/// [`baseline`]), where no forward rule fires any more; out of
+/// [`baseline`]), where no forward rule fires any more, or, where the
+/// stage's own evidence has expired and no later stage has any, back to
+/// the furthest earlier stage with evidence (or the first); out of
 /// `post_purchase` after 7 days, with no complaint or ticket open, to the
 /// furthest earlier stage with evidence of more than one page view, as a new
 /// cycle, and from `need_recognition` on to `information_search` at once if
@@ -523,15 +525,22 @@ fn baseline_advance(state: &PlainState, c: &[f64; 16], now: i64) -> (PlainState,
     };
     let stage = usize::from(state.stage);
     if stage < 4 {
-        return match evidence[stage + 1..].iter().rposition(|&has| has) {
+        if let Some(i) = evidence[stage + 1..].iter().rposition(|&has| has) {
             // forward.<stage> is rule stage - 1.
             #[allow(clippy::cast_possible_truncation)]
-            Some(i) => (
+            return (
                 moved(state, stage + 1 + i, false),
                 [Some((stage + i) as u8), None],
-            ),
-            None => (*state, [None, None]),
-        };
+            );
+        }
+        if stage == 0 || evidence[stage] {
+            return (*state, [None, None]);
+        }
+        // The stage's evidence has expired: back to the furthest earlier
+        // stage with evidence, or the first. back.<stage> is rule 4 + stage.
+        let to = evidence[..stage].iter().rposition(|&has| has).unwrap_or(0);
+        #[allow(clippy::cast_possible_truncation)]
+        return (moved(state, to, false), [Some((4 + to) as u8), None]);
     }
     let in_stage = now.saturating_sub(state.entered).max(0);
     if in_stage < 7 * 86_400 || open {
@@ -545,12 +554,12 @@ fn baseline_advance(state: &PlainState, c: &[f64; 16], now: i64) -> (PlainState,
         buying,
     ];
     match renewed.iter().rposition(|&has| has) {
-        // new_cycle.need_recognition (rule 4), then
+        // new_cycle.need_recognition (rule 7), then
         // forward.information_search (rule 0).
-        Some(0) if research => (moved(&moved(state, 0, true), 1, false), [Some(4), Some(0)]),
-        // new_cycle.<stage> is rule 4 + stage.
+        Some(0) if research => (moved(&moved(state, 0, true), 1, false), [Some(7), Some(0)]),
+        // new_cycle.<stage> is rule 7 + stage.
         #[allow(clippy::cast_possible_truncation)]
-        Some(i) => (moved(state, i, true), [Some((4 + i) as u8), None]),
+        Some(i) => (moved(state, i, true), [Some((7 + i) as u8), None]),
         None => (*state, [None, None]),
     }
 }

@@ -640,14 +640,16 @@ proptest! {
     }
 
     #[test]
-    fn built_in_forward_moves_agree_with_the_classification(
+    fn built_in_moves_agree_with_the_classification(
         values in built_in_signals(),
         (state, now) in placed(&STAGES[..4]),
     ) {
-        // Out of every stage but post_purchase only forward rules fire, one
-        // per later stage, holding when that stage's stage rules do, the
-        // furthest first: the journey goes to the furthest of where it was
-        // and what the `furthest` classification says, whatever the time.
+        // Out of every stage but post_purchase the journey goes where the
+        // `furthest` classification says, whatever the time: forward when
+        // a later stage has evidence (one forward rule per later stage, the
+        // furthest first), back when the stage's evidence and every later
+        // stage's is gone (one back rule per earlier stage, holding for the
+        // furthest with evidence, or need_recognition with none).
         let engine = built_in();
         let signals = built_in_record(&engine, &values);
         let mut scratch = engine.scratch();
@@ -655,16 +657,16 @@ proptest! {
         let old = engine.model().find(state.stage().unwrap()).unwrap().index();
         let step = engine.advance(&state, &signals, now, &mut scratch).unwrap();
         let new = engine.model().find(step.state.stage().unwrap()).unwrap().index();
-        prop_assert_eq!(new, old.max(classified));
-        // One move: the furthest evidence leaves no forward rule to fire,
-        // and out of post_purchase none fires before its 7-day dwell.
+        prop_assert_eq!(new, classified);
+        // One move: no forward rule is left after the furthest evidence, no
+        // back rule after a forward move.
         prop_assert!(step.moves.len() <= 1, "{:?}", step.moves);
         for transition in &step.moves {
-            let rule = format!("forward.{}", transition.to());
+            let way = if classified > old { "forward" } else { "back" };
+            let rule = format!("{way}.{}", transition.to());
             prop_assert_eq!(transition.rule(), Some(rule.as_str()));
         }
-        // Where the classification is behind or level, nothing moves.
-        prop_assert_eq!(step.moved(), classified > old);
+        prop_assert_eq!(step.moved(), classified != old);
 
         // And the journey then rests: the same signals at the same time
         // move it no further.

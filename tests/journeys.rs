@@ -181,20 +181,22 @@ fn a_purchase_moves_to_post_purchase_once_the_cycle_activity_is_reset() {
 #[test]
 fn forward_rules_never_move_back() {
     let engine = built_in();
-    // Evidence only for earlier stages: the forward rules hold, but none
-    // lists a later stage in its `from`.
-    let early = record(
-        &engine,
-        &[
-            ("need_searches", 3.0),
-            ("reviews_read", 4.0),
-            ("comparisons", 1.0),
-        ],
-    );
+    // Evidence for the customer's stage and for earlier ones: the forward
+    // rules to the earlier stages hold, but none lists a later stage in its
+    // `from`, and the back rules need the stage's own evidence gone.
+    let mut early = vec![
+        ("need_searches", 3.0),
+        ("reviews_read", 4.0),
+        ("comparisons", 1.0),
+    ];
     for stage in ["evaluation", "purchase_decision"] {
+        if stage == "purchase_decision" {
+            early.push(("cart_adds", 1.0));
+        }
+        let signals = record(&engine, &early);
         let state = JourneyState::in_stage(stage, t0()).with_previous("need_recognition");
         assert_stayed(
-            &advance(&engine, &state, &early, at(Span::days(400))),
+            &advance(&engine, &state, &signals, at(Span::days(400))),
             &state,
         );
     }
@@ -207,6 +209,14 @@ fn forward_rules_never_move_back() {
     assert_eq!(from, ["need_recognition", "information_search"]);
     assert!(rule.from_any());
     assert!(!rule.back());
+
+    // Without the stage's own evidence, a `back` rule moves back.
+    let expired = record(&engine, &[("reviews_read", 4.0), ("comparisons", 1.0)]);
+    let deciding = JourneyState::in_stage("purchase_decision", t0());
+    let step = advance(&engine, &deciding, &expired, at(Span::days(40)));
+    let moved = only_move(&step);
+    assert_eq!((moved.to(), moved.rule()), ("evaluation", Some("back.evaluation")));
+    assert!(engine.find_transition("back.evaluation").unwrap().back());
 }
 
 // --- the minimum dwell -----------------------------------------------------------
@@ -476,10 +486,10 @@ fn no_rule_fires_leaves_the_state_as_it_was() {
     let state = JourneyState::in_stage("information_search", t0())
         .with_previous("need_recognition")
         .with_cycles(4);
+    // Evidence for the stage and none for a later one.
     for values in [
-        vec![],
         vec![("reviews_read", 5.0)],
-        vec![("need_searches", 1.0), ("comparisons", 0.0)],
+        vec![("info_page_views", 1.0), ("need_searches", 1.0), ("comparisons", 0.0)],
     ] {
         let signals = record(&engine, &values);
         for now in [t0(), at(Span::days(365)), t0().before(Span::days(1))] {
@@ -1021,17 +1031,17 @@ fn priority_then_declaration_order() {
 fn a_transition_rule_wins_over_the_classification() {
     let engine = built_in();
     let mut scratch = engine.scratch();
-    // The classification says need_recognition; the customer stays in
-    // evaluation.
-    let browsing = record(&engine, &[("need_searches", 2.0)]);
+    // The classification says information_search; two days after the
+    // purchase the customer stays in post_purchase.
+    let reading = record(&engine, &[("purchases", 1.0), ("info_page_views", 1.0)]);
     assert_eq!(
-        engine.classify(&browsing, &mut scratch).stage().id(),
-        "need_recognition"
+        engine.classify(&reading, &mut scratch).stage().id(),
+        "information_search"
     );
-    let evaluating = JourneyState::in_stage("evaluation", t0());
+    let bought = JourneyState::in_stage("post_purchase", t0());
     assert_stayed(
-        &advance(&engine, &evaluating, &browsing, at(Span::days(10))),
-        &evaluating,
+        &advance(&engine, &bought, &reading, at(Span::days(2))),
+        &bought,
     );
 
     // The classification says evaluation; a rule moves the customer to
@@ -1422,7 +1432,7 @@ fn transitions_and_steps_round_trip() {
     );
     round_trip(&placed);
 
-    let stayed = advance(&engine, &step.state, &engine.record(), at(Span::days(2)));
+    let stayed = advance(&engine, &step.state, &signals, at(Span::days(2)));
     assert!(stayed.moves.is_empty());
     let json = round_trip(&stayed);
     assert!(json.ends_with(r#""moves":[]}"#), "{json}");
