@@ -34,7 +34,7 @@ const CUSTOMERS: usize = 20_000;
 /// The built binary of example `name`: the test binary is
 /// `target/<profile>/deps/integration-<hash>`, the examples are in
 /// `target/<profile>/examples/`.
-fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     let test_binary = std::env::current_exe().expect("the test binary's path");
     let profile = test_binary
         .parent()

@@ -15,6 +15,7 @@ mod pictures;
 mod policies;
 mod principles;
 mod regressions;
+mod replay_example;
 mod seed_actions;
 mod suite;
 mod support;
