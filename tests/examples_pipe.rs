@@ -4,13 +4,15 @@
 //!
 //! Each built example binary is run three ways:
 //!
-//! - to the end, for the whole output (status 0, nothing on standard error);
+//! - to the end, for the whole output (status 0, nothing on standard error
+//!   but `replay`'s summary line);
 //! - like `| head -1`: the test reads the first line, which must be the
 //!   first line of the whole output, and closes the pipe. `classify` gets
-//!   20,000 customers, about 12 MB of output, so it is still writing long
-//!   after the close; the other examples write only a few kilobytes, which
-//!   may all fit in the pipe before the close, so this alone does not show
-//!   that they survive a write to a closed pipe;
+//!   20,000 customers and `replay` 20,000 events, about 12 MB of output
+//!   each, so they are still writing long after the close; the other
+//!   examples write only a few kilobytes, which may all fit in the pipe
+//!   before the close, so this alone does not show that they survive a
+//!   write to a closed pipe;
 //! - with a standard output whose reader is gone before the example starts
 //!   (a pipe whose reading process has exited), so that its first write
 //!   meets a closed pipe, whatever the timing.
@@ -27,14 +29,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::thread;
 
-/// How many customers `classify` reads: enough that its output, about 600
-/// bytes per customer, is far larger than a pipe's buffer.
+/// How many customers `classify` reads, and events `replay` reads: enough
+/// that their output, about 600 bytes a line, is far larger than a pipe's
+/// buffer.
 const CUSTOMERS: usize = 20_000;
 
 /// The built binary of example `name`: the test binary is
 /// `target/<profile>/deps/integration-<hash>`, the examples are in
 /// `target/<profile>/examples/`.
-fn example(name: &str) -> PathBuf {
+pub(crate) fn example(name: &str) -> PathBuf {
     let test_binary = std::env::current_exe().expect("the test binary's path");
     let profile = test_binary
         .parent()
@@ -53,12 +56,24 @@ fn example(name: &str) -> PathBuf {
 }
 
 /// What example `name` reads on standard input: customers for `classify`,
-/// nothing for the others.
+/// events for `replay` (a hundred customers, a minute apart), nothing for
+/// the others.
 fn input(name: &str) -> Vec<u8> {
     let mut input = String::new();
     if name == "classify" {
         for n in 0..CUSTOMERS {
             writeln!(input, r#"{{"id":"c{n}","signals":{{"cart_adds":1}}}}"#).unwrap();
+        }
+    }
+    if name == "replay" {
+        for n in 0..CUSTOMERS {
+            let at = 1_772_323_200 + 60 * n;
+            let customer = n % 100;
+            writeln!(
+                input,
+                r#"{{"customer":"c{customer}","at":{at},"event":"review_read"}}"#
+            )
+            .unwrap();
         }
     }
     input.into_bytes()
@@ -122,7 +137,19 @@ fn pipe_without_reader() -> Stdio {
 fn ends_quietly_on_a_closed_pipe(name: &str) {
     // To the end.
     let (child, feeder) = start(name, Stdio::piped());
-    let whole = finish(child, feeder);
+    let mut whole = finish(child, feeder);
+    if name == "replay" {
+        // Its one line on standard error when it ran to the end.
+        let stderr = String::from_utf8_lossy(&whole.stderr);
+        let summary = format!("replay: {CUSTOMERS} events, 100 customers, ");
+        assert!(
+            stderr.starts_with(&summary)
+                && stderr.ends_with(" events/s\n")
+                && stderr.lines().count() == 1,
+            "example replay run to the end: {stderr}"
+        );
+        whole.stderr.clear();
+    }
     assert_quiet_success(name, "run to the end", &whole);
     let expected = whole
         .stdout
@@ -168,6 +195,11 @@ fn custom_scorer_ends_quietly_on_a_closed_pipe() {
 #[test]
 fn journey_ends_quietly_on_a_closed_pipe() {
     ends_quietly_on_a_closed_pipe("journey");
+}
+
+#[test]
+fn replay_ends_quietly_on_a_closed_pipe() {
+    ends_quietly_on_a_closed_pipe("replay");
 }
 
 #[test]

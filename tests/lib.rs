@@ -17,6 +17,7 @@ mod pictures;
 mod policies;
 mod principles;
 mod regressions;
+mod replay_example;
 mod seed_actions;
 mod suite;
 mod support;
