@@ -113,8 +113,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use buyer_journey::{
-    models, Customer, Decision, Engine, Event, SignalKind, SignalRecord, Step,
-    Timestamp, Value,
+    models, Customer, Decision, Engine, Event, SignalKind, SignalRecord, Step, Timestamp, Value,
 };
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;

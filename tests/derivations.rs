@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use crate::support::build;
 
 /// The tolerance of the test ruleset, in seconds.
-const TOLERANCE: u64 = 60;
+const TOLERANCE: i64 = 60;
 /// Windows of 100 seconds: ten buckets of 10 seconds.
 const WINDOW: u64 = 100;
 const HALF_LIFE: u64 = 50;
@@ -82,7 +82,7 @@ fn every_derivation() -> RulesetSpec {
         EventSpec::new("v").carrying(ValueRange::any()),
         EventSpec::new("w").carrying(ValueRange::between(0.0, 10.0)),
     ];
-    spec.event_tolerance = Span::seconds(TOLERANCE);
+    spec.event_tolerance = Span::seconds(TOLERANCE.unsigned_abs());
     spec
 }
 
@@ -279,7 +279,7 @@ proptest! {
     #[test]
     fn the_order_within_the_tolerance_does_not_matter(
         events in events(),
-        jitter in prop::collection::vec(0..TOLERANCE as i64, 60),
+        jitter in prop::collection::vec(0..TOLERANCE, 60),
         later in 0_i64..400,
     ) {
         let engine = build(every_derivation());
@@ -434,7 +434,8 @@ fn a_profile_of_other_derivations_is_refused() {
 
 #[test]
 fn derivations_are_validated_where_they_are_written() {
-    let cases: Vec<(Box<dyn Fn(&mut RulesetSpec)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut RulesetSpec)>;
+    let cases: Vec<(Change, &str)> = vec![
         (
             Box::new(|spec| spec.signals[0].from = Some(Derivation::Count(Tally::of(&["c"])))),
             "signals[0].from.count.events[0]: unknown event 'c', did you mean 'a'?",

@@ -215,7 +215,10 @@ fn forward_rules_never_move_back() {
     let deciding = JourneyState::in_stage("purchase_decision", t0());
     let step = advance(&engine, &deciding, &expired, at(Span::days(40)));
     let moved = only_move(&step);
-    assert_eq!((moved.to(), moved.rule()), ("evaluation", Some("back.evaluation")));
+    assert_eq!(
+        (moved.to(), moved.rule()),
+        ("evaluation", Some("back.evaluation"))
+    );
     assert!(engine.find_transition("back.evaluation").unwrap().back());
 }
 
@@ -489,7 +492,11 @@ fn no_rule_fires_leaves_the_state_as_it_was() {
     // Evidence for the stage and none for a later one.
     for values in [
         vec![("reviews_read", 5.0)],
-        vec![("info_page_views", 1.0), ("need_searches", 1.0), ("comparisons", 0.0)],
+        vec![
+            ("info_page_views", 1.0),
+            ("need_searches", 1.0),
+            ("comparisons", 0.0),
+        ],
     ] {
         let signals = record(&engine, &values);
         for now in [t0(), at(Span::days(365)), t0().before(Span::days(1))] {

@@ -77,6 +77,7 @@ impl fmt::Debug for Engine {
             .field("scorers", &self.classifier.scorer_count())
             .field("action_scorer", &self.action_scorer.is_some())
             .field("transitions", &self.machine.rules().len())
+            .field("derived_signals", &self.deriver.len())
             .finish()
     }
 }

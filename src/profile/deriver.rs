@@ -146,7 +146,6 @@ impl Deriver {
             );
         };
         let message = match (range, event.value()) {
-            (None, None) => None,
             (None, Some(_)) => Some(format!("event '{}' carries no value", event.id())),
             (Some(_), None) => Some(format!("event '{}' needs a value", event.id())),
             (Some(range), Some(value)) if !range.contains(value) => {
@@ -164,7 +163,7 @@ impl Deriver {
                     (None, _) => format!("event '{}' got {value}, above its maximum", event.id()),
                 })
             }
-            (Some(_), Some(_)) => None,
+            _ => None,
         };
         if let Some(message) = message {
             return Err(Error::invalid(Location::new("event.value"), message));

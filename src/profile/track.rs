@@ -6,7 +6,10 @@ use crate::time::{Span, Timestamp};
 pub(crate) const BUCKETS: i64 = 10;
 /// The buckets a ring keeps: a window's ten, and the one the newest event
 /// fell in, which the window still reaches at the bucket's end.
-const SLOTS: usize = 11;
+const SLOTS: i64 = 11;
+/// [`SLOTS`] as an array length.
+const SLOT_COUNT: usize = 11;
+const _: () = assert!(SLOTS == BUCKETS + 1);
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
 
@@ -85,14 +88,14 @@ pub(crate) enum Amount {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Ring {
     newest: i64,
-    slots: [f64; SLOTS],
+    slots: [f64; SLOT_COUNT],
 }
 
 impl Ring {
     fn new(bucket: i64) -> Self {
         Ring {
             newest: bucket,
-            slots: [0.0; SLOTS],
+            slots: [0.0; SLOT_COUNT],
         }
     }
 
@@ -102,15 +105,15 @@ impl Ring {
         if bucket > self.newest {
             // Bounded by SLOTS iterations: a larger gap clears everything.
             match bucket.checked_sub(self.newest) {
-                Some(gap) if gap < SLOTS as i64 => {
+                Some(gap) if gap < SLOTS => {
                     for b in self.newest + 1..=bucket {
                         self.slots[slot(b)] = 0.0;
                     }
                 }
-                _ => self.slots = [0.0; SLOTS],
+                _ => self.slots = [0.0; SLOT_COUNT],
             }
             self.newest = bucket;
-        } else if bucket <= self.newest.saturating_sub(SLOTS as i64) {
+        } else if bucket <= self.newest.saturating_sub(SLOTS) {
             return;
         }
         self.slots[slot(bucket)] += amount;
@@ -121,7 +124,7 @@ impl Ring {
     fn total(&self, current: i64) -> f64 {
         let oldest = current
             .saturating_sub(BUCKETS)
-            .max(self.newest.saturating_sub(SLOTS as i64 - 1));
+            .max(self.newest.saturating_sub(SLOTS - 1));
         let Some(span) = self.newest.checked_sub(oldest).filter(|&span| span >= 0) else {
             return 0.0;
         };
@@ -131,8 +134,8 @@ impl Ring {
 
     /// The buckets that hold something, oldest first: `(bucket, amount)`.
     pub(crate) fn buckets(&self) -> impl Iterator<Item = (i64, f64)> + '_ {
-        let oldest = self.newest.saturating_sub(SLOTS as i64 - 1);
-        (0..SLOTS as i64)
+        let oldest = self.newest.saturating_sub(SLOTS - 1);
+        (0..SLOTS)
             .filter_map(move |k| oldest.checked_add(k))
             .filter(move |&bucket| bucket <= self.newest)
             .map(|bucket| (bucket, self.slots[slot(bucket)]))
@@ -153,7 +156,7 @@ impl Ring {
 fn slot(bucket: i64) -> usize {
     // `rem_euclid` of a positive modulus is in `0..SLOTS`.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let slot = bucket.rem_euclid(SLOTS as i64) as usize;
+    let slot = bucket.rem_euclid(SLOTS) as usize;
     slot
 }
 
@@ -201,13 +204,12 @@ impl Plan {
         match self {
             Plan::Window { width } => {
                 let bucket = at.unix_seconds().div_euclid(width);
-                match track {
-                    Track::Window(ring) => ring.add(bucket, amount),
-                    _ => {
-                        let mut ring = Ring::new(bucket);
-                        ring.add(bucket, amount);
-                        *track = Track::Window(ring);
-                    }
+                if let Track::Window(ring) = track {
+                    ring.add(bucket, amount);
+                } else {
+                    let mut ring = Ring::new(bucket);
+                    ring.add(bucket, amount);
+                    *track = Track::Window(ring);
                 }
             }
             Plan::Decayed { half_life } => {
