@@ -1,26 +1,29 @@
-//! Follow customers through the buying process day by day and count the
-//! funnel.
+//! Follow customers through the buying process event by event and count
+//! the funnel.
 //!
 //! ```text
 //! cargo run --example journey
 //! ```
 //!
 //! The built-in [sample journeys](buyer_journey::models::sample_journeys)
-//! give each customer's signals day by day. Each customer starts with no
-//! stage ([`JourneyState::new`]); every day the host passes the day's
-//! signals and the time to [`Engine::advance`], stores the new state and
-//! logs the moves, one line each: a call applies transition rules until
-//! the customer settles, so one day may move a customer more than once.
-//! The first call places the customer by the stage rules ("classified");
-//! after that only transition rules move them.
-//! Finally a [`Funnel`] counts the final states and all the moves: customers
-//! and share per stage, the median time spent in a stage before leaving it,
-//! and the table of moves from one stage to another.
+//! give each customer's events day by day. Each customer starts as a new
+//! [`Customer`]; the host passes every event to [`Engine::observe`], which
+//! derives the signals from the customer's events, moves the journey and
+//! ranks the actions; the host stores the customer and logs the moves. The
+//! first event places the customer by the stage rules ("classified"); after
+//! that only transition rules move them. Then two months pass: on day
+//! [`LATER`] the host calls [`Engine::refresh`] for every customer, and
+//! stages whose evidence has left the model's 30-day look-back are left.
+//! Finally a [`Funnel`] counts the final states and all the moves:
+//! customers and share per stage, the median time spent in a stage before
+//! leaving it, and the table of moves from one stage to another.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use buyer_journey::{models, Engine, Error, Funnel, JourneyState, Span, Timestamp, Transition};
+use buyer_journey::{
+    models, Customer, Engine, Error, Funnel, JourneyState, Span, Timestamp, Transition,
+};
 
 mod stdout;
 
@@ -28,47 +31,53 @@ mod stdout;
 /// clock, so the host says what time it is.
 const START: i64 = 1_700_000_000;
 
+/// The day every customer is looked at again, without an event.
+pub(crate) const LATER: u32 = 60;
+
 /// One customer at the end of the replay.
-pub(crate) struct Customer {
+pub(crate) struct Followed {
     pub(crate) id: &'static str,
     pub(crate) description: &'static str,
-    /// The state the host would store after the last day.
+    /// The state the host would store at the end.
     pub(crate) state: JourneyState,
-    /// The moves, in order, each with its day.
+    /// The moves, each with its day.
     pub(crate) moves: Vec<(u32, Transition)>,
 }
 
-/// Replays every sample journey with `engine`, one `advance` per day.
-pub(crate) fn replay(engine: &Engine) -> Result<Vec<Customer>, Error> {
+/// Replays every sample journey with `engine`, one `observe` per event,
+/// then one `refresh` on day [`LATER`].
+pub(crate) fn replay(engine: &Engine) -> Result<Vec<Followed>, Error> {
     let start = Timestamp::from_unix_seconds(START);
     let mut scratch = engine.scratch();
-    let mut customers = Vec::new();
+    let mut followed = Vec::new();
     for journey in models::sample_journeys() {
-        let mut state = JourneyState::new();
+        let mut customer = Customer::new();
         let mut moves = Vec::new();
-        for day in 0..=journey.last_day() {
-            let signals = journey.record(engine.schema(), day)?;
-            let now = start + Span::days(u64::from(day));
-            let step = engine.advance(&state, &signals, now, &mut scratch)?;
+        for event in &journey.events {
+            let at = event.at(start);
+            let seen = engine.observe(&mut customer, event.to_event(start), at, &mut scratch)?;
             moves.extend(
-                step.moves
+                seen.step
+                    .moves
                     .iter()
-                    .map(|transition| (day, transition.clone())),
+                    .map(|moved| (event.day, moved.clone())),
             );
-            state = step.state;
         }
-        customers.push(Customer {
+        let later = start + Span::days(u64::from(LATER));
+        let seen = engine.refresh(&mut customer, later, &mut scratch)?;
+        moves.extend(seen.step.moves.iter().map(|moved| (LATER, moved.clone())));
+        followed.push(Followed {
             id: journey.id,
             description: journey.description,
-            state,
+            state: customer.journey,
             moves,
         });
     }
-    Ok(customers)
+    Ok(followed)
 }
 
 /// Counts the customers' final states and all their moves.
-pub(crate) fn funnel(engine: &Engine, customers: &[Customer]) -> Result<Funnel, Error> {
+pub(crate) fn funnel(engine: &Engine, customers: &[Followed]) -> Result<Funnel, Error> {
     let mut funnel = Funnel::new(engine.model());
     for customer in customers {
         funnel.add_state(&customer.state)?;

@@ -1,5 +1,5 @@
 //! Tests of the `journey` example (`examples/journey.rs`), which replays the
-//! built-in sample journeys day by day and counts the funnel: the example's
+//! built-in sample journeys event by event and counts the funnel: the example's
 //! code is included here as a module, so the test replays exactly what the
 //! example prints. The expected numbers are derived by hand from the sample
 //! journeys in `src/models/journeys.rs` and the rules of the buying-process
@@ -49,39 +49,44 @@ fn days(n: u64) -> Span {
 
 #[test]
 fn sample_journeys_are_well_formed() {
-    let schema = models::buying_process().schema().unwrap();
+    let declared: HashSet<String> = models::buying_process()
+        .events
+        .into_iter()
+        .map(|event| event.id)
+        .collect();
     let journeys = models::sample_journeys();
     assert!((4..=6).contains(&journeys.len()));
     let ids: HashSet<_> = journeys.iter().map(|journey| journey.id).collect();
     assert_eq!(ids.len(), journeys.len(), "ids are unique");
     for journey in &journeys {
         assert!(!journey.description.is_empty());
-        assert_eq!(journey.days[0].0, 0, "{} starts on day 0", journey.id);
+        assert_eq!(journey.events[0].day, 0, "{} starts on day 0", journey.id);
         assert!(
-            journey.days.windows(2).all(|pair| pair[0].0 < pair[1].0),
+            journey.events.windows(2).all(|pair| pair[0].day <= pair[1].day),
             "{}: days ascend",
             journey.id
         );
         assert!(journey.last_day() <= 30);
-        for &(day, _) in &journey.days {
-            journey
-                .record(&schema, day)
-                .expect("the signals fit the model");
+        for event in &journey.events {
+            assert!(declared.contains(event.event), "{}: {}", journey.id, event.event);
+            assert_eq!(event.value.is_some(), event.event == "satisfaction");
         }
     }
 }
 
 #[test]
-fn signals_hold_between_listed_days() {
+fn the_events_of_a_day_happen_at_one_time() {
     let journeys = models::sample_journeys();
     let j01 = &journeys[0];
     assert_eq!(j01.id, "j01");
-    // Listed: days 0, 2, 5, 6, 24, 25.
-    assert_eq!(j01.signals_on(1), j01.signals_on(0));
-    assert_eq!(j01.signals_on(23), j01.signals_on(6));
-    assert_eq!(j01.signals_on(24), j01.days[4].1.as_slice());
-    assert_eq!(j01.signals_on(99), j01.days[5].1.as_slice());
+    let start = Timestamp::from_unix_seconds(1_700_000_000);
+    // Days 0, 2 (two reviews), 5, 6, 24, 25.
+    let times: Vec<_> = j01.events.iter().map(|event| event.at(start)).collect();
+    assert_eq!(times[1], times[2]);
+    assert_eq!(times[1], start + days(2));
     assert_eq!(j01.last_day(), 25);
+    let rated = journeys[2].events.last().unwrap().to_event(start);
+    assert_eq!((rated.id(), rated.value()), ("satisfaction", Some(3.0)));
 }
 
 /// One expected move: day, from, to, rule, days in the stage left.
@@ -97,7 +102,9 @@ type Move = (
 ///
 /// How the model moves them (forward rules fire on evidence for a later
 /// stage, the furthest first; new-cycle rules fire from `post_purchase` only
-/// after 7 days there and without an open complaint or ticket):
+/// after 7 days there and without an open complaint or ticket; back rules
+/// fire when a stage's evidence has left the 30-day look-back). Every
+/// customer is looked at again on day 60:
 ///
 /// - j01: day 0 need searches → placed in `need_recognition`. Day 2 reviews →
 ///   `information_search` (2 days). Day 5 a cart add, no comparison →
@@ -110,7 +117,9 @@ type Move = (
 ///   Day 5 a purchase → `post_purchase` (1 day). Day 7 one guide read: a
 ///   single page view is no evidence of a new need, so no move, neither in
 ///   the 7-day dwell nor after it. Day 20 three guides read: 15 days in
-///   `post_purchase` → new cycle in `information_search` (15 days).
+///   `post_purchase` → new cycle in `information_search` (15 days). By day
+///   60 the guides have left the look-back and the customer has bought:
+///   back to `post_purchase` by its forward rule (40 days).
 /// - j03: day 0 a comparison and a sales contact → evaluation. Day 2 a cart
 ///   add → `purchase_decision` (2 days). Day 3 a purchase → `post_purchase`
 ///   (1 day). From day 6 a complaint is open, so the reviews and comparison
@@ -123,7 +132,8 @@ type Move = (
 /// - j06: day 0 a category view → `need_recognition`. Day 1 a brochure →
 ///   `information_search` (1 day). Day 9 a sales contact → evaluation
 ///   (8 days). A quote request and comparisons on day 21 are evaluation
-///   again: no move.
+///   again: no move. By day 60 all of it has left the look-back: back to
+///   `need_recognition` (51 days).
 fn expected_moves() -> Vec<(&'static str, Vec<Move>)> {
     vec![
         (
@@ -145,6 +155,7 @@ fn expected_moves() -> Vec<(&'static str, Vec<Move>)> {
                 (4, Some(EV), PD, Some("forward.purchase_decision"), 1),
                 (5, Some(PD), PP, Some("forward.post_purchase"), 1),
                 (20, Some(PP), IS, Some("new_cycle.information_search"), 15),
+                (60, Some(IS), PP, Some("forward.post_purchase"), 40),
             ],
         ),
         (
@@ -171,6 +182,7 @@ fn expected_moves() -> Vec<(&'static str, Vec<Move>)> {
                 (0, None, NR, None, 0),
                 (1, Some(NR), IS, Some("forward.information_search"), 1),
                 (9, Some(IS), EV, Some("forward.evaluation"), 8),
+                (60, Some(EV), NR, Some("back.need_recognition"), 51),
             ],
         ),
     ]
@@ -210,11 +222,11 @@ fn final_states_of_the_sample_journeys() {
     // of each customer above; j01 and j02 started one new cycle each.
     let expected = [
         ("j01", PP, 25, Some(PD), 1),
-        ("j02", IS, 20, Some(PP), 1),
+        ("j02", PP, 60, Some(IS), 1),
         ("j03", PP, 3, Some(PD), 0),
         ("j04", NR, 0, None, 0),
         ("j05", PP, 12, Some(PD), 0),
-        ("j06", EV, 9, Some(IS), 0),
+        ("j06", NR, 60, Some(EV), 0),
     ];
     assert_eq!(customers.len(), expected.len());
     for (customer, (id, stage, day, previous, cycles)) in customers.iter().zip(expected) {
@@ -233,35 +245,37 @@ fn funnel_of_the_sample_journeys() {
     let customers = journey::replay(&engine).unwrap();
     let stats = journey::funnel(&engine, &customers).unwrap().stats();
 
-    // Final stages: NR j04; IS j02; EV j06; PD nobody; PP j01, j03, j05.
+    // Final stages: NR j04, j06; PP j01, j02, j03, j05.
     assert_eq!(stats.customers, 6);
     assert_eq!(stats.not_placed, 0);
 
-    // The moves, placements left out (16 in all):
+    // The moves, placements left out (18 in all):
     //   NR→IS: j01, j06                      = 2
     //   IS→EV: j02, j05, j06                 = 3    IS→PD: j01 (skips EV) = 1
-    //   EV→PD: j02, j03, j05                 = 3
+    //   IS→PP: j02 (day 60)                  = 1
+    //   EV→NR: j06 (day 60, back)            = 1    EV→PD: j02, j03, j05 = 3
     //   PD→PP: j01 twice, j02, j03, j05      = 5
     //   PP→IS: j02 (new cycle)               = 1    PP→PD: j01 (new cycle) = 1
     assert_eq!(
         stats.transitions,
         vec![
             vec![0, 2, 0, 0, 0],
-            vec![0, 0, 3, 1, 0],
-            vec![0, 0, 0, 3, 0],
+            vec![0, 0, 3, 1, 1],
+            vec![1, 0, 0, 3, 0],
             vec![0, 0, 0, 0, 5],
             vec![0, 1, 0, 1, 0],
         ]
     );
     assert_eq!(stats.transitions_between(IS, PD), Some(1));
     assert_eq!(stats.transitions_between(PP, IS), Some(1));
+    assert_eq!(stats.transitions_between(EV, NR), Some(1));
 
     // Completed stays per stage, by the stage left:
-    //   NR: j01 2d, j06 1d                  → median of [1d, 2d] = 1d12h
-    //   IS: j01 3d, j02 3d, j05 4d, j06 8d  → median of [3d, 3d, 4d, 8d] = 3d12h
-    //   EV: j02 1d, j03 2d, j05 7d          → 2d
-    //   PD: j01 1d, 1d, j02 1d, j03 1d, j05 1d → 1d
-    //   PP: j01 18d, j02 15d                → median of [15d, 18d] = 16d12h
+    //   NR: j01 2d, j06 1d                       → median of [1d, 2d] = 1d12h
+    //   IS: j01 3d, j02 3d, 40d, j05 4d, j06 8d  → median of [3d, 3d, 4d, 8d, 40d] = 4d
+    //   EV: j02 1d, j03 2d, j05 7d, j06 51d      → median of [1d, 2d, 7d, 51d] = 4d12h
+    //   PD: j01 1d, 1d, j02 1d, j03 1d, j05 1d   → 1d
+    //   PP: j01 18d, j02 15d                     → median of [15d, 18d] = 16d12h
     let stage = |id: &str, customers: u64, share: f64, stays: u64, median: Span| StageStats {
         stage: id.to_owned(),
         customers,
@@ -272,23 +286,23 @@ fn funnel_of_the_sample_journeys() {
     assert_eq!(
         stats.stages,
         vec![
-            stage(NR, 1, 1.0 / 6.0, 2, Span::hours(36)),
-            stage(IS, 1, 1.0 / 6.0, 4, Span::hours(84)),
-            stage(EV, 1, 1.0 / 6.0, 3, days(2)),
+            stage(NR, 2, 2.0 / 6.0, 2, Span::hours(36)),
+            stage(IS, 0, 0.0, 5, days(4)),
+            stage(EV, 0, 0.0, 4, Span::hours(108)),
             stage(PD, 0, 0.0, 5, days(1)),
-            stage(PP, 3, 0.5, 2, Span::hours(396)),
+            stage(PP, 4, 4.0 / 6.0, 2, Span::hours(396)),
         ]
     );
 
-    // Bars of 30: 1/6 × 30 = 5, 1/2 × 30 = 15.
+    // Bars of 30: 2/6 × 30 = 10, 4/6 × 30 = 20.
     assert_eq!(
         stats.bar_chart(30),
         "\
-need_recognition   |#####                         | 1  16.7%  1d12h
-information_search |#####                         | 1  16.7%  3d12h
-evaluation         |#####                         | 1  16.7%  2d
+need_recognition   |##########                    | 2  33.3%  1d12h
+information_search |                              | 0   0.0%  4d
+evaluation         |                              | 0   0.0%  4d12h
 purchase_decision  |                              | 0   0.0%  1d
-post_purchase      |###############               | 3  50.0%  16d12h
+post_purchase      |####################          | 4  66.7%  16d12h
 "
     );
 }

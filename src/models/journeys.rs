@@ -1,41 +1,75 @@
-//! Sample journeys through the buying process: customers' signals day by
-//! day, for examples and tests of [`Engine::advance`](crate::Engine::advance).
+//! Sample journeys through the buying process: customers' events day by
+//! day, for examples and tests of [`Engine::observe`](crate::Engine::observe).
 
-use crate::error::Error;
-use crate::signal::{Schema, SignalRecord, Value};
+use crate::event::Event;
+use crate::time::{Span, Timestamp};
 
-/// The signals of one day of a [`SampleJourney`]: the day, counted from the
-/// start of the journey, and the signals present on it.
+/// One event of a [`SampleJourney`]: the day it happened on, counted from
+/// the start of the journey, its type and the number it carries, if any.
 ///
 /// ```
-/// use buyer_journey::{models, Value};
+/// use buyer_journey::models;
 ///
 /// let journeys = models::sample_journeys();
-/// let (day, signals) = &journeys[0].days[1];
-/// assert_eq!(*day, 2);
-/// assert!(signals.contains(&("reviews_read", Value::Number(2.0))));
+/// let second = &journeys[0].events[1];
+/// assert_eq!((second.day, second.event, second.value), (2, "review_read", None));
 /// ```
-pub type SampleDay = (u32, Vec<(&'static str, Value<'static>)>);
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct SampleEvent {
+    /// The day, counted from day 0 of the journey.
+    pub day: u32,
+    /// The event type's id, one the [model](fn@super::buying_process)
+    /// declares.
+    pub event: &'static str,
+    /// The number the event carries: a satisfaction rating.
+    pub value: Option<f64>,
+}
+
+impl SampleEvent {
+    /// When the event happened, for a journey that starts at `start`: the
+    /// events of a day all happen at the same time of day.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Span, Timestamp};
+    ///
+    /// let start = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let event = models::sample_journeys()[0].events[1];
+    /// assert_eq!(event.at(start), start + Span::days(2));
+    /// ```
+    pub fn at(&self, start: Timestamp) -> Timestamp {
+        start + Span::days(u64::from(self.day))
+    }
+
+    /// The event as [`Engine::observe`](crate::Engine::observe) takes it.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Timestamp};
+    ///
+    /// let sample = models::sample_journeys()[0].events[0];
+    /// let event = sample.to_event(Timestamp::EPOCH);
+    /// assert_eq!((event.id(), event.at()), ("need_search", Timestamp::EPOCH));
+    /// ```
+    pub fn to_event(&self, start: Timestamp) -> Event<'static> {
+        let event = Event::new(self.event, self.at(start));
+        match self.value {
+            Some(value) => event.with_value(value),
+            None => event,
+        }
+    }
+}
 
 /// A built-in example customer of the buying-process model, followed over
-/// a few weeks.
-///
-/// Each listed day gives the customer's signals as of that day, as the
-/// [model](fn@super::buying_process) reads them: counts are for the current
-/// buying cycle, so they only grow, until a purchase, when `purchases` goes
-/// up and the host resets the cycle's counts (they are missing again).
-/// Between listed days the signals stay as on the last listed day.
-/// `days_since_purchase` changes every day and no stage or transition rule
-/// reads it, so the samples leave it out.
+/// a few weeks by the events a shop records: searches and page views,
+/// comparisons, conversations, carts, purchases, complaints, ratings.
 ///
 /// ```
 /// use buyer_journey::models;
 ///
 /// let journeys = models::sample_journeys();
 /// let first = &journeys[0];
-/// assert_eq!(first.days[0].0, 0);
-/// // Day 3 is not listed: the signals of day 2 still hold.
-/// assert_eq!(first.signals_on(3), first.signals_on(2));
+/// assert_eq!(first.events[0].day, 0);
+/// assert_eq!(first.last_day(), 25);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleJourney {
@@ -43,13 +77,12 @@ pub struct SampleJourney {
     pub id: &'static str,
     /// What the customer does, in one line.
     pub description: &'static str,
-    /// The listed days in ascending order, the first one day 0, each with
-    /// the signals present that day; all others are missing.
-    pub days: Vec<SampleDay>,
+    /// The events in time order, the first on day 0.
+    pub events: Vec<SampleEvent>,
 }
 
 impl SampleJourney {
-    /// The last listed day: the journey is over after it.
+    /// The day of the last event.
     ///
     /// ```
     /// use buyer_journey::models;
@@ -59,227 +92,127 @@ impl SampleJourney {
     /// }
     /// ```
     pub fn last_day(&self) -> u32 {
-        self.days.last().map_or(0, |&(day, _)| day)
-    }
-
-    /// The signals on `day`: those of the last listed day up to `day`; none
-    /// before the first.
-    ///
-    /// ```
-    /// use buyer_journey::{models, Value};
-    ///
-    /// let journeys = models::sample_journeys();
-    /// let buyer = journeys.iter().find(|journey| journey.id == "j01").unwrap();
-    /// assert_eq!(buyer.signals_on(0), [("need_searches", Value::Number(1.0))]);
-    /// ```
-    pub fn signals_on(&self, day: u32) -> &[(&'static str, Value<'static>)] {
-        self.days
-            .iter()
-            .rev()
-            .find(|&&(listed, _)| listed <= day)
-            .map_or(&[], |(_, signals)| signals.as_slice())
-    }
-
-    /// The customer's signals on `day` as a record of `schema`.
-    ///
-    /// ```
-    /// use buyer_journey::{models, Engine};
-    ///
-    /// let engine = Engine::builder(models::buying_process()).build()?;
-    /// let mut scratch = engine.scratch();
-    /// let journeys = models::sample_journeys();
-    /// let record = journeys[0].record(engine.schema(), 2)?;
-    /// assert_eq!(engine.classify(&record, &mut scratch).stage().id(), "information_search");
-    /// # Ok::<(), buyer_journey::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// The error of [`SignalRecord::set`] when `schema` does not fit the
-    /// customer's signals (it is not the buying-process schema).
-    pub fn record(&self, schema: &Schema, day: u32) -> Result<SignalRecord, Error> {
-        let mut record = schema.record();
-        for (name, value) in self.signals_on(day) {
-            record.set(name, *value)?;
-        }
-        Ok(record)
+        self.events.last().map_or(0, |event| event.day)
     }
 }
 
 /// Six customers followed for up to 30 days through the buying process:
 /// moves forward (one skipping evaluation), purchases, a single page view
-/// after a purchase that starts no new cycle, new buying cycles, a complaint that keeps a customer in `post_purchase`, and a
-/// customer who never moves on.
+/// after a purchase that starts no new cycle, new buying cycles, a
+/// complaint that keeps a customer in `post_purchase`, and a customer who
+/// never moves on.
 ///
-/// The `journey` example replays them through
-/// [`Engine::advance`](crate::Engine::advance) and prints the moves and the
-/// [`Funnel`](crate::Funnel).
+/// The `journey` example replays their events through
+/// [`Engine::observe`](crate::Engine::observe), lets two months pass
+/// ([`Engine::refresh`](crate::Engine::refresh)) and prints the moves and
+/// the [`Funnel`](crate::Funnel).
 ///
 /// ```
-/// use buyer_journey::{models, Engine, JourneyState, Span, Timestamp};
+/// use buyer_journey::{models, Customer, Engine, Timestamp};
 ///
 /// let engine = Engine::builder(models::buying_process()).build()?;
 /// let mut scratch = engine.scratch();
 /// let start = Timestamp::from_unix_seconds(1_700_000_000);
 /// for journey in models::sample_journeys() {
-///     let mut state = JourneyState::new();
-///     let mut moves = Vec::new();
-///     for day in 0..=journey.last_day() {
-///         let signals = journey.record(engine.schema(), day)?;
-///         let now = start + Span::days(u64::from(day));
-///         let step = engine.advance(&state, &signals, now, &mut scratch)?;
-///         moves.extend(step.moves.iter().cloned());
-///         state = step.state;
+///     let mut customer = Customer::new();
+///     for event in &journey.events {
+///         engine.observe(&mut customer, event.to_event(start), event.at(start), &mut scratch)?;
 ///     }
-///     // Placed on day 0, and each later move starts where the last one ended.
-///     assert_eq!(moves[0].from(), None);
-///     assert!(moves.windows(2).all(|pair| pair[1].from() == Some(pair[0].to())));
-///     assert_eq!(state.stage(), Some(moves.last().unwrap().to()));
+///     assert!(customer.journey.stage().is_some());
 /// }
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 pub fn sample_journeys() -> Vec<SampleJourney> {
-    let day = |day: u32, signals: &[(&'static str, f64)]| -> SampleDay {
-        let signals = signals
+    let on = |day: u32, events: &[&'static str]| -> Vec<SampleEvent> {
+        events
             .iter()
-            .map(|&(name, value)| (name, Value::Number(value)))
-            .collect();
-        (day, signals)
+            .map(|&event| SampleEvent {
+                day,
+                event,
+                value: None,
+            })
+            .collect()
     };
-    let journey = |id, description, days| SampleJourney {
+    let rated = |day: u32, rating: f64| {
+        vec![SampleEvent {
+            day,
+            event: "satisfaction",
+            value: Some(rating),
+        }]
+    };
+    let journey = |id, description, days: Vec<Vec<SampleEvent>>| SampleJourney {
         id,
         description,
-        days,
+        events: days.into_iter().flatten().collect(),
     };
     vec![
         journey(
             "j01",
             "reads reviews, buys without comparing, comes back for more weeks later",
             vec![
-                day(0, &[("need_searches", 1.0)]),
-                day(2, &[("need_searches", 1.0), ("reviews_read", 2.0)]),
-                day(
-                    5,
-                    &[
-                        ("need_searches", 1.0),
-                        ("reviews_read", 2.0),
-                        ("cart_adds", 1.0),
-                    ],
-                ),
-                day(6, &[("purchases", 1.0)]),
-                day(24, &[("purchases", 1.0), ("cart_adds", 1.0)]),
-                day(25, &[("purchases", 2.0)]),
+                on(0, &["need_search"]),
+                on(2, &["review_read", "review_read"]),
+                on(5, &["cart_add"]),
+                on(6, &["purchase"]),
+                on(24, &["cart_add"]),
+                on(25, &["purchase"]),
             ],
         ),
         journey(
             "j02",
             "buys within days; one guide read after it starts no new cycle, more reading two weeks later does",
             vec![
-                day(0, &[("reviews_read", 1.0)]),
-                day(3, &[("reviews_read", 1.0), ("comparisons", 1.0)]),
-                day(
-                    4,
-                    &[
-                        ("reviews_read", 1.0),
-                        ("comparisons", 1.0),
-                        ("checkout_starts", 1.0),
-                    ],
-                ),
-                day(5, &[("purchases", 1.0)]),
-                day(7, &[("purchases", 1.0), ("info_page_views", 1.0)]),
-                day(20, &[("purchases", 1.0), ("info_page_views", 3.0)]),
+                on(0, &["review_read"]),
+                on(3, &["comparison"]),
+                on(4, &["checkout_start"]),
+                on(5, &["purchase"]),
+                on(7, &["info_page_view"]),
+                on(20, &["info_page_view", "info_page_view"]),
             ],
         ),
         journey(
             "j03",
             "buys, then complains: stays in post-purchase while browsing again",
             vec![
-                day(0, &[("comparisons", 1.0), ("sales_contacts", 1.0)]),
-                day(
-                    2,
-                    &[
-                        ("comparisons", 1.0),
-                        ("sales_contacts", 1.0),
-                        ("cart_adds", 1.0),
-                    ],
-                ),
-                day(3, &[("purchases", 1.0)]),
-                day(6, &[("purchases", 1.0), ("open_complaints", 1.0)]),
-                day(
-                    12,
-                    &[
-                        ("purchases", 1.0),
-                        ("open_complaints", 1.0),
-                        ("reviews_read", 2.0),
-                        ("comparisons", 1.0),
-                    ],
-                ),
-                day(
-                    28,
-                    &[
-                        ("purchases", 1.0),
-                        ("open_complaints", 1.0),
-                        ("reviews_read", 2.0),
-                        ("comparisons", 1.0),
-                        ("satisfaction", 3.0),
-                    ],
-                ),
+                on(0, &["comparison", "sales_contact"]),
+                on(2, &["cart_add"]),
+                on(3, &["purchase"]),
+                on(6, &["complaint_opened"]),
+                on(12, &["review_read", "review_read", "comparison"]),
+                rated(28, 3.0),
             ],
         ),
         journey(
             "j04",
             "browses categories for a month and never moves on",
             vec![
-                day(0, &[("category_views", 1.0)]),
-                day(15, &[("category_views", 4.0)]),
-                day(30, &[("category_views", 6.0), ("need_searches", 2.0)]),
+                on(0, &["category_view"]),
+                on(15, &["category_view", "category_view", "category_view"]),
+                on(
+                    30,
+                    &["category_view", "category_view", "need_search", "need_search"],
+                ),
             ],
         ),
         journey(
             "j05",
             "asks friends, requests a quote, buys after a week of thinking",
             vec![
-                day(0, &[("recommendations_sought", 1.0)]),
-                day(
-                    4,
-                    &[("recommendations_sought", 1.0), ("quote_requests", 1.0)],
-                ),
-                day(
-                    11,
-                    &[
-                        ("recommendations_sought", 1.0),
-                        ("quote_requests", 1.0),
-                        ("cart_adds", 2.0),
-                    ],
-                ),
-                day(12, &[("purchases", 1.0)]),
-                day(26, &[("purchases", 1.0), ("satisfaction", 9.0)]),
+                on(0, &["recommendation_sought"]),
+                on(4, &["quote_request"]),
+                on(11, &["cart_add", "cart_add"]),
+                on(12, &["purchase"]),
+                rated(26, 9.0),
             ],
         ),
         journey(
             "j06",
             "downloads a brochure, talks to sales, still deciding",
             vec![
-                day(0, &[("category_views", 1.0)]),
-                day(1, &[("category_views", 1.0), ("brochures_downloaded", 1.0)]),
-                day(
-                    9,
-                    &[
-                        ("category_views", 1.0),
-                        ("brochures_downloaded", 1.0),
-                        ("sales_contacts", 1.0),
-                    ],
-                ),
-                day(
-                    21,
-                    &[
-                        ("category_views", 1.0),
-                        ("brochures_downloaded", 1.0),
-                        ("sales_contacts", 1.0),
-                        ("quote_requests", 1.0),
-                        ("comparisons", 2.0),
-                    ],
-                ),
+                on(0, &["category_view"]),
+                on(1, &["brochure_download"]),
+                on(9, &["sales_contact"]),
+                on(21, &["quote_request", "comparison", "comparison"]),
             ],
         ),
     ]

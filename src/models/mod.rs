@@ -5,4 +5,4 @@ mod buying_process;
 mod journeys;
 
 pub use buying_process::{buying_process, sample_customers, SampleCustomer};
-pub use journeys::{sample_journeys, SampleDay, SampleJourney};
+pub use journeys::{sample_journeys, SampleEvent, SampleJourney};
