@@ -133,11 +133,25 @@ pub struct ActionTrace {
     pub kind: String,
     /// The action's group.
     pub group: String,
+    /// Whether the action is a fallback (see
+    /// [`ActionSpec::fallback`](crate::ActionSpec::fallback)). A fallback
+    /// that was suggested was offered because no regular action of the
+    /// stage could be; one that was not gives
+    /// [`Reason::RegularActionsSuggested`] when regular actions were.
+    /// Written only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fallback: bool,
     /// Its priority and the factors of it, when the action passed the
     /// stage, tags, condition and contact policy.
     pub priority: Option<Priority>,
     /// Whether it was suggested, and why or why not.
     pub outcome: Outcome,
+}
+
+// Serde's `skip_serializing_if` passes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(x: &bool) -> bool {
+    !*x
 }
 
 impl ActionTrace {
@@ -299,6 +313,9 @@ pub enum Reason {
         /// How many actions are suggested at most.
         max_suggestions: usize,
     },
+    /// A fallback of the customer's stage, not needed: regular actions were
+    /// suggested. Given besides any other reason the fallback has.
+    RegularActionsSuggested,
 }
 
 impl From<ContactBlock> for Reason {
@@ -436,11 +453,24 @@ impl Engine {
                 id: action.id().to_owned(),
                 kind: action.kind().to_owned(),
                 group: action.group().to_owned(),
+                fallback: action.is_fallback(),
                 priority,
                 outcome: Outcome::NotSuggested { reasons },
             });
         }
-        self.arbitrate(&mut actions);
+        // The regular actions first; the fallbacks only if none of them
+        // was suggested.
+        if self.arbitrate(&mut actions, false) == 0 {
+            self.arbitrate(&mut actions, true);
+        } else {
+            for (trace, action) in actions.iter_mut().zip(self.actions()) {
+                if let Outcome::NotSuggested { reasons } = &mut trace.outcome {
+                    if action.is_fallback() && action.stages().contains(&stage.index()) {
+                        reasons.push(Reason::RegularActionsSuggested);
+                    }
+                }
+            }
+        }
         Explanation {
             stage: stage.id().to_owned(),
             confidence: decision.confidence(),
@@ -450,17 +480,20 @@ impl Engine {
         }
     }
 
-    /// The arbitration, written plainly: the eligible actions by priority
-    /// (a stable sort keeps catalog order among equals), then the first
-    /// `max_suggestions` whose group has room.
-    fn arbitrate(&self, actions: &mut [ActionTrace]) {
+    /// The arbitration among the regular actions (`fallback` false) or the
+    /// fallbacks, written plainly: their eligible actions by priority (a
+    /// stable sort keeps catalog order among equals), then the first
+    /// `max_suggestions` whose group has room. Returns how many it
+    /// suggested.
+    fn arbitrate(&self, actions: &mut [ActionTrace], fallback: bool) -> usize {
         let arbitration = self.arbitration();
         let mut eligible: Vec<usize> = (0..actions.len())
             .filter(|&i| {
-                actions[i].outcome
-                    == Outcome::NotSuggested {
-                        reasons: Vec::new(),
-                    }
+                actions[i].fallback == fallback
+                    && actions[i].outcome
+                        == Outcome::NotSuggested {
+                            reasons: Vec::new(),
+                        }
             })
             .collect();
         let priority = |i: usize| actions[i].priority.as_ref().map_or(0.0, |p| p.priority);
@@ -489,6 +522,7 @@ impl Engine {
                 Outcome::Suggested { rank: suggested }
             };
         }
+        suggested
     }
 }
 
@@ -565,6 +599,9 @@ impl fmt::Display for Explanation {
             )?;
             if let Some(p) = &action.priority {
                 write!(f, ": {p}")?;
+            }
+            if action.fallback {
+                f.write_str(" (fallback: no regular action could be suggested)")?;
             }
             writeln!(f)?;
             any = true;
@@ -650,6 +687,9 @@ impl fmt::Display for Reason {
                 f,
                 "outranked: the {max_suggestions} suggestions went to actions ranked higher"
             ),
+            Reason::RegularActionsSuggested => {
+                f.write_str("a fallback, not needed: regular actions were suggested")
+            }
         }
     }
 }

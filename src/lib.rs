@@ -121,10 +121,17 @@
 //!    [`Arbitration::max_suggestions`] of them and at most
 //!    [`Arbitration::max_per_group`] of one group; equal priorities go to the
 //!    action declared first.
+//! 4. **Fall back.** Actions marked as [fallbacks](ActionSpec::fallback)
+//!    take no part in 1 to 3. Only when those suggest nothing (say every
+//!    regular action of the stage is cooling down) are the stage's
+//!    fallbacks filtered, scored and arbitrated the same way. A fallback's
+//!    own contact policy applies, so the ruleset decides whether an empty
+//!    answer is possible; one without a contact policy guarantees an answer
+//!    wherever its stage, tags and condition allow.
 //!
-//! Each [`Suggestion`] carries its priority, the three factors and why it
-//! was eligible; [`Engine::explain`] says for every action why it was or was
-//! not suggested.
+//! Each [`Suggestion`] carries its priority, the three factors, why it
+//! was eligible and whether it is a fallback; [`Engine::explain`] says for
+//! every action why it was or was not suggested.
 //!
 //! # Journeys
 //!

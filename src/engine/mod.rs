@@ -442,6 +442,8 @@ impl Engine {
     /// [`Arbitration::max_suggestions`](crate::Arbitration) of them and at most
     /// `max_per_group` of one group. Equal priorities go to the action
     /// declared first, so the same input always gives the same suggestions.
+    /// Only when none of the stage's regular actions is suggested are its
+    /// [fallbacks](crate::ActionSpec::fallback) ranked, the same way.
     ///
     /// Does not allocate under the same conditions as `classify`, provided
     /// the history and the action scorer do not allocate either.

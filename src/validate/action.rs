@@ -97,6 +97,7 @@ pub struct Action {
     pub(crate) group_index: usize,
     contact: ContactPolicy,
     description: Option<String>,
+    fallback: bool,
 }
 
 impl Action {
@@ -329,6 +330,29 @@ impl Action {
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
     }
+
+    /// Whether the action is a fallback, offered only when no regular
+    /// action of the customer's stage can be suggested (see
+    /// [`ActionSpec::fallback`]).
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert!(!engine.find_action("evaluation.advisor_call").unwrap().is_fallback());
+    /// let evaluation = engine.model().find("evaluation").unwrap().index();
+    /// let fallbacks: Vec<&str> = engine
+    ///     .actions()
+    ///     .filter(|action| action.is_fallback() && action.stages().contains(&evaluation))
+    ///     .map(|action| action.id())
+    ///     .collect();
+    /// assert_eq!(fallbacks, ["evaluation.ask_our_staff"]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_fallback(&self) -> bool {
+        self.fallback
+    }
 }
 
 /// What an action's references resolve against.
@@ -485,6 +509,7 @@ fn validate_action(
         group,
         contact: spec.contact,
         description: spec.description.clone(),
+        fallback: spec.fallback,
     })
 }
 
