@@ -33,7 +33,7 @@
 //!    tags), the action catalog and the journey machine.
 //! 5. **Engine**: [`Engine`] composes them and answers for one customer at a
 //!    time without allocating: [`Engine::classify`], [`Engine::decide`],
-//!    [`Engine::advance`].
+//!    [`Engine::decide_in`], [`Engine::advance`].
 //!
 //! Then the reports for people, off the hot path: [`Engine::explain`],
 //! [`Funnel`], [`Engine::to_mermaid`].
@@ -107,12 +107,13 @@
 //!
 //! A ruleset may declare [tags](TagSpec) (types of customer: `new`,
 //! `loyal`, `complaining`, ...) and a catalog of [actions](ActionSpec).
-//! [`Engine::decide`] classifies the customer and then ranks the actions:
+//! [`Engine::decide`] classifies the customer and then ranks the actions of
+//! a stage:
 //!
-//! 1. **Filter.** An action is a candidate when it applies in the
-//!    customer's stage, the customer has every tag it requires and none it
-//!    excludes, its condition holds, and its [`ContactPolicy`] (cooldown,
-//!    cap per window, dismissals) allows it at `now` given the customer's
+//! 1. **Filter.** An action is a candidate when it applies in the stage,
+//!    the customer has every tag it requires and none it excludes, its
+//!    condition holds, and its [`ContactPolicy`] (cooldown, cap per window,
+//!    dismissals) allows it at `now` given the customer's
 //!    [`ContactHistory`].
 //! 2. **Score.** priority = propensity × value × weight. The propensity is
 //!    the action's built-in one (the first of its propensity rules that
@@ -133,6 +134,16 @@
 //! was eligible and whether it is a fallback; [`Engine::explain`] says for
 //! every action why it was or was not suggested.
 //!
+//! **Which stage.** [`Engine::classify`] and [`Engine::decide`] use the
+//! stage the classification gives for the signals alone, and `decide` ranks
+//! that stage's actions. [`Engine::decide_in`] classifies the same way but
+//! ranks the actions of a stage the host gives, typically the stage of the
+//! customer's journey (below): a customer held in `post_purchase` by the
+//! journey's minimum dwell gets post-purchase actions even while the
+//! signals alone say `information_search`. [`Decision::stage`] is the
+//! stage the actions are for, [`Decision::classified_stage`] the
+//! classification's; [`Engine::explain_in`] explains `decide_in`.
+//!
 //! # Journeys
 //!
 //! A host that keeps each customer's stage between evaluations stores a
@@ -145,7 +156,8 @@
 //! minimum dwell against flapping, and explicit permission to go back
 //! (`back`, or `new_cycle`, which also counts a finished cycle). When a
 //! transition rule and the classification disagree, the rule wins; when no
-//! rule fires, the customer stays.
+//! rule fires, the customer stays. The actions for the journey's stage come
+//! from [`Engine::decide_in`].
 //!
 //! ```
 //! use buyer_journey::{models, EdgeLabels, Engine, Funnel, JourneyState, Span, Timestamp};

@@ -11,7 +11,9 @@
 //! action is left out unless the list was full of actions ranked before it or
 //! its group was. Fallbacks are suggested exactly when no regular action is
 //! eligible, and then by the same rules. `decide` suggests the same actions,
-//! in the same order, with the same priorities as `explain`.
+//! in the same order, with the same priorities as `explain`; `decide_in`, for
+//! any stage, keeps all of this for the given stage and classifies as
+//! `decide` does, and for the classified stage it is `decide`.
 
 use std::collections::BTreeSet;
 
@@ -199,10 +201,24 @@ fn before(a: (usize, f64), b: (usize, f64)) -> bool {
     a.1 > b.1 || (a.1 == b.1 && a.0 < b.0)
 }
 
+/// The share of the positive evidence that supports `stage`, as
+/// documented for `Decision::confidence`.
+fn share(evidence: &[f64], stage: usize) -> f64 {
+    let total: f64 = evidence.iter().map(|e| e.max(0.0)).sum();
+    if total > 0.0 {
+        evidence[stage].max(0.0) / total
+    } else {
+        0.0
+    }
+}
+
 /// Decides for the customer and checks every invariant of the suggestions
-/// against the test's own reading of the catalog, and against `explain`.
-/// `arbitration` is the engine's; `scores`, when the engine has the test's
-/// scorer, gives the scorer's propensity of each action by catalog position.
+/// against the test's own reading of the catalog, and against `explain`:
+/// with `decide`, or with `decide_in` and `explain_in` for the stage at
+/// `given`. `arbitration` is the engine's; `scores`, when the engine has the
+/// test's scorer, gives the scorer's propensity of each action by catalog
+/// position.
+#[allow(clippy::too_many_arguments)] // one case of the property, each part generated
 fn check(
     engine: &Engine,
     arbitration: Arbitration,
@@ -210,18 +226,34 @@ fn check(
     history: &History,
     now: Timestamp,
     scores: Option<&[f64]>,
+    given: Option<usize>,
 ) -> Result<(), TestCaseError> {
     let actions: Vec<&Action> = engine.actions().collect();
     let ids: Vec<String> = actions.iter().map(|a| a.id().to_owned()).collect();
     let log = history.log(&ids, now);
     let mut scratch = engine.scratch();
-    let decision = engine.decide(record, &log, now, &mut scratch);
+    let given = given.map(|i| engine.model().iter().nth(i).expect("a stage of the model"));
+    let decision = match given {
+        Some(stage) => engine
+            .decide_in(stage, record, &log, now, &mut scratch)
+            .expect("a stage of the engine"),
+        None => engine.decide(record, &log, now, &mut scratch),
+    };
     let stage = decision.stage().index();
     let tags: Vec<TagIndex> = decision.tags().map(|tag| tag.index()).collect();
 
-    // The stage and tags are the interpreter's.
+    // The classification is the interpreter's; the stage is the given one,
+    // and the confidence the share of the evidence that supports it.
     let interpreted = engine.classify_interpreted(record);
-    prop_assert_eq!(decision.stage().id(), interpreted.stage.as_str());
+    prop_assert_eq!(decision.classified_stage().id(), interpreted.stage.as_str());
+    let evidence: Vec<f64> = interpreted.evidence.values().copied().collect();
+    let expected_stage = given.map_or(interpreted.stage.as_str(), |given| given.id());
+    prop_assert_eq!(decision.stage().id(), expected_stage);
+    if expected_stage == interpreted.stage {
+        prop_assert_eq!(decision.confidence(), interpreted.confidence);
+    } else {
+        prop_assert_eq!(decision.confidence(), share(&evidence, stage.as_usize()));
+    }
     for tag in engine.tags() {
         prop_assert_eq!(
             tags.contains(&tag.index()),
@@ -386,8 +418,18 @@ fn check(
 
     // `explain` is the specification: same suggestions, order, priorities,
     // and the same reading of every action as this test's.
-    let explanation = engine.explain(record, &log, now);
+    let explanation = match given {
+        Some(stage) => engine
+            .explain_in(stage, record, &log, now)
+            .expect("a stage of the engine"),
+        None => engine.explain(record, &log, now),
+    };
     prop_assert_eq!(explanation.stage.as_str(), decision.stage().id());
+    prop_assert_eq!(
+        explanation.classified_stage.as_str(),
+        decision.classified_stage().id()
+    );
+    prop_assert_eq!(explanation.confidence, decision.confidence());
     let fast: Vec<(&str, f64, f64)> = decision
         .actions()
         .map(|s| (s.id(), s.priority(), s.propensity()))
@@ -797,7 +839,7 @@ proptest! {
         let engine = built_in();
         let record = record(&engine, &customer);
         let arbitration = models::buying_process().arbitration;
-        check(&engine, arbitration, &record, &history, now, None)?;
+        check(&engine, arbitration, &record, &history, now, None, None)?;
     }
 
     #[test]
@@ -811,7 +853,83 @@ proptest! {
     ) {
         let engine = custom_engine(actions, arbitration, scores.as_deref());
         let record = custom_record(&engine, &customer);
-        check(&engine, arbitration, &record, &history, now, scores.as_deref())?;
+        check(&engine, arbitration, &record, &history, now, scores.as_deref(), None)?;
+    }
+
+    #[test]
+    fn built_in_suggestions_in_a_given_stage_are_eligible_ranked_complete_and_explained(
+        customer in built_in_customer(),
+        history in history(),
+        now in now(),
+        stage in 0usize..5,
+    ) {
+        let engine = built_in();
+        let record = record(&engine, &customer);
+        let arbitration = models::buying_process().arbitration;
+        check(&engine, arbitration, &record, &history, now, None, Some(stage))?;
+    }
+
+    #[test]
+    fn random_catalog_suggestions_in_a_given_stage_are_eligible_ranked_complete_and_explained(
+        actions in catalog(),
+        arbitration in arbitration(),
+        scores in scores(),
+        customer in custom_customer(),
+        history in history(),
+        now in now(),
+        stage in 0..STAGES.len(),
+    ) {
+        let engine = custom_engine(actions, arbitration, scores.as_deref());
+        let record = custom_record(&engine, &customer);
+        check(&engine, arbitration, &record, &history, now, scores.as_deref(), Some(stage))?;
+    }
+
+    #[test]
+    fn deciding_in_the_classified_stage_is_deciding(
+        customer in built_in_customer(),
+        history in history(),
+        now in now(),
+    ) {
+        let engine = built_in();
+        let record = record(&engine, &customer);
+        let ids: Vec<String> = engine.actions().map(|a| a.id().to_owned()).collect();
+        let log = history.log(&ids, now);
+        let mut scratch = engine.scratch();
+        let decided = engine.decide(&record, &log, now, &mut scratch).to_record();
+        let classified = engine.classify(&record, &mut scratch).stage().index();
+        let classified = engine.model().stage(classified).expect("a stage of the model");
+        let decided_in = engine
+            .decide_in(classified, &record, &log, now, &mut scratch)
+            .expect("a stage of the engine");
+        prop_assert_eq!(decided_in.stage(), decided_in.classified_stage());
+        prop_assert_eq!(decided_in.to_record(), decided);
+        let explained_in = engine
+            .explain_in(classified, &record, &log, now)
+            .expect("a stage of the engine");
+        prop_assert_eq!(explained_in, engine.explain(&record, &log, now));
+    }
+
+    #[test]
+    fn random_catalogs_decide_in_the_classified_stage_as_decide_does(
+        actions in catalog(),
+        arbitration in arbitration(),
+        scores in scores(),
+        customer in custom_customer(),
+        history in history(),
+        now in now(),
+    ) {
+        let engine = custom_engine(actions, arbitration, scores.as_deref());
+        let record = custom_record(&engine, &customer);
+        let ids: Vec<String> = engine.actions().map(|a| a.id().to_owned()).collect();
+        let log = history.log(&ids, now);
+        let mut scratch = engine.scratch();
+        let decided = engine.decide(&record, &log, now, &mut scratch).to_record();
+        let stage = engine.model().find(&decided.stage).expect("a stage of the model");
+        let decided_in = engine
+            .decide_in(stage, &record, &log, now, &mut scratch)
+            .expect("a stage of the engine")
+            .to_record();
+        prop_assert_eq!(decided_in, decided);
     }
 }
 

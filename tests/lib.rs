@@ -4,6 +4,7 @@ mod action_properties;
 mod actions;
 mod agreement;
 mod classify_example;
+mod decide_in;
 mod errors;
 mod examples_pipe;
 mod hostile;

@@ -1,7 +1,7 @@
-//! `Engine::classify`, `Engine::decide` and `Engine::advance` do not
-//! allocate, nor does reading their answers: a counting global allocator
-//! around the hot path. Its own binary, because a global allocator is
-//! process-wide.
+//! `Engine::classify`, `Engine::decide`, `Engine::decide_in` and
+//! `Engine::advance` do not allocate, nor does reading their answers: a
+//! counting global allocator around the hot path. Its own binary, because a
+//! global allocator is process-wide.
 
 // A global allocator can only be written with `unsafe`; the library itself
 // forbids it.
@@ -251,7 +251,9 @@ fn histories(engine: &Engine) -> Vec<ContactLog> {
 /// every accessor, its explanation written into `why`, whose capacity must
 /// suffice.
 fn read(decision: &Decision<'_>, why: &mut String) -> f64 {
-    let mut sum = decision.confidence() + decision.stage().id().len() as f64;
+    let mut sum = decision.confidence()
+        + decision.stage().id().len() as f64
+        + decision.classified_stage().id().len() as f64;
     for tag in decision.tags() {
         sum += tag.id().len() as f64;
     }
@@ -395,6 +397,56 @@ fn decide_with_a_host_action_scorer_does_not_allocate() {
 
     let count = decide_all(&engine, &records, &histories);
     assert_eq!(count, 0, "decide allocated {count} times");
+}
+
+#[test]
+fn decide_in_every_stage_does_not_allocate() {
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    // The same ruleset built again: its stages stand for this engine's.
+    let twin = Engine::builder(models::buying_process()).build().unwrap();
+    let mut records = customers(&engine);
+    records.extend(generated(&engine, 200, 0x0DEC_1DE1));
+    let histories = histories(&engine);
+
+    // `explain_in` is the specification, off the counted path.
+    let mut scratch = engine.scratch();
+    let mut fallbacks = 0;
+    for stage in engine.model().iter() {
+        for history in &histories {
+            for record in &records {
+                let decision = engine
+                    .decide_in(stage, record, history, now(), &mut scratch)
+                    .unwrap();
+                assert_eq!(decision.stage(), stage);
+                let decided: Vec<&str> = decision.actions().map(|s| s.id()).collect();
+                fallbacks += usize::from(decision.actions().any(|s| s.is_fallback()));
+                let explanation = engine.explain_in(stage, record, history, now()).unwrap();
+                let explained: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
+                assert_eq!(decided, explained, "{} {record:?}", stage.id());
+            }
+        }
+    }
+    assert!(fallbacks > records.len(), "{fallbacks}");
+
+    let mut scratch = engine.scratch();
+    let mut why = String::with_capacity(4096);
+    let mut checksum = 0.0;
+    let count = allocations(|| {
+        for (own, theirs) in engine.model().iter().zip(twin.model().iter()) {
+            for history in &histories {
+                for record in &records {
+                    for stage in [own, theirs] {
+                        let decision = engine
+                            .decide_in(stage, record, history, now(), &mut scratch)
+                            .unwrap();
+                        checksum += read(&decision, &mut why);
+                    }
+                }
+            }
+        }
+    });
+    assert!(checksum > 0.0);
+    assert_eq!(count, 0, "decide_in allocated {count} times");
 }
 
 /// Actions per stage of [`wide`].

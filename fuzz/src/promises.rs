@@ -236,6 +236,9 @@ fn states(engine: &Engine) -> Vec<JourneyState> {
 ///   stage, each once, within the arbitration's limits, regular actions or
 ///   else fallbacks, and its explanation tells the same stage, rules, tags
 ///   and suggestions;
+/// - a decision in any stage of the model classifies the same, suggests as
+///   above for that stage, agrees with its explanation, and is the decision
+///   of `decide` when the stage is the classified one;
 /// - a journey step moves as [`step_follows_the_rules`] says.
 pub fn engine_keeps_promises(
     engine: &Engine,
@@ -272,6 +275,30 @@ pub fn engine_keeps_promises(
             suggestions_are_allowed(engine, &decided);
 
             explanation_agrees(&engine.explain(customer, history, now), &decided);
+
+            for stage in engine.model().iter() {
+                let decided_in = engine
+                    .decide_in(stage, customer, history, now, &mut scratch)
+                    .expect("a stage of the engine")
+                    .to_record();
+                assert_eq!(decided_in.stage, stage.id(), "decide_in decides elsewhere");
+                if stage.id() == classified.stage {
+                    assert_eq!(decided_in, decided, "decide_in differs from decide");
+                } else {
+                    assert_eq!(
+                        (&decided_in.evidence, &decided_in.fired, &decided_in.tags),
+                        (&classified.evidence, &classified.fired, &classified.tags),
+                        "decide_in classifies differently"
+                    );
+                    assert!((0.0..=1.0).contains(&decided_in.confidence));
+                }
+                suggestions_are_allowed(engine, &decided_in);
+                let explanation = engine
+                    .explain_in(stage, customer, history, now)
+                    .expect("a stage of the engine");
+                assert_eq!(explanation.classified_stage, classified.stage);
+                explanation_agrees(&explanation, &decided_in);
+            }
         }
     }
     let journey = journey_schema(engine);
