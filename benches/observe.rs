@@ -138,13 +138,9 @@ fn bench_observe(c: &mut Criterion) {
             .model()
             .find(step.state.stage().expect("placed"))
             .expect("in the model");
-        let ranked = engine.decide_in(
-            stage.index(),
-            &signals,
-            &customer.history,
-            event.0,
-            &mut scratch,
-        );
+        let ranked = engine
+            .decide_in(stage, &signals, &customer.history, event.0, &mut scratch)
+            .expect("the engine's own stage");
         assert_eq!(ranked.to_record(), decision);
         inputs.push((customer.journey.clone(), signals));
     }
@@ -180,10 +176,10 @@ fn bench_observe(c: &mut Criterion) {
                 let stage = engine
                     .model()
                     .find(step.state.stage().expect("placed"))
-                    .expect("in the model")
-                    .index();
-                let decision =
-                    engine.decide_in(stage, signals, &customer.history, event.0, &mut scratch);
+                    .expect("in the model");
+                let decision = engine
+                    .decide_in(stage, signals, &customer.history, event.0, &mut scratch)
+                    .expect("the engine's own stage");
                 stages += decision.stage().index().as_usize() + decision.actions().len();
             }
             stages

@@ -29,7 +29,9 @@
 //!   cap of 3 showings in any 30 days: shown on days 0, 7 and 14, then
 //!   capped from day 21 although its cooldown is over, and back on day 30
 //!   when the showing of day 0 leaves the window. `review_request` stops
-//!   after its one allowed dismissal, `accessories` after its two.
+//!   after its one allowed dismissal, `accessories` after its two. On the
+//!   days every one of them is held back, the stage's fallback `support`
+//!   (no contact policy) answers, and steps aside when one is back.
 //!
 //! The example checks these claims with `assert!` as it runs, and checks
 //! every day that `decide` suggests exactly what `explain` (the reference)

@@ -1,7 +1,7 @@
 //! A report for people, off the hot path: why a customer got their stage,
 //! tags and actions. It re-runs the decision with the reference interpreter
 //! and a plainly written arbitration, so it is also the specification that
-//! [`Engine::decide`] is tested against.
+//! [`Engine::decide`] and [`Engine::decide_in`] are tested against.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::{contact_blocks, priority, ActionInput, ContactBlock, ContactHistory};
 use crate::condition::{evaluate_dense, Condition};
-use crate::engine::Engine;
-use crate::index::TagIndex;
+use crate::engine::{Engine, Scratch};
+use crate::error::Error;
+use crate::index::{StageIndex, TagIndex};
 use crate::signal::Signals;
+use crate::stage::Stage;
 use crate::time::{Span, Timestamp};
 
 /// Everything behind one decision: every rule with whether it held, every
@@ -37,8 +39,13 @@ use crate::time::{Span, Timestamp};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Explanation {
-    /// The id of the customer's stage.
+    /// The id of the stage the decision is for, as
+    /// [`Decision::stage`](crate::Decision::stage): the classified stage
+    /// for [`Engine::explain`], the given one for [`Engine::explain_in`].
     pub stage: String,
+    /// The id of the stage the classification gives, as
+    /// [`Decision::classified_stage`](crate::Decision::classified_stage).
+    pub classified_stage: String,
     /// The confidence in the stage, as [`Decision::confidence`](crate::Decision::confidence).
     pub confidence: f64,
     /// Every stage and score rule, in rule order.
@@ -133,11 +140,25 @@ pub struct ActionTrace {
     pub kind: String,
     /// The action's group.
     pub group: String,
+    /// Whether the action is a fallback (see
+    /// [`ActionSpec::fallback`](crate::ActionSpec::fallback)). A fallback
+    /// that was suggested was offered because no regular action of the
+    /// stage could be; one that was not gives
+    /// [`Reason::RegularActionsSuggested`] when regular actions were.
+    /// Written only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fallback: bool,
     /// Its priority and the factors of it, when the action passed the
     /// stage, tags, condition and contact policy.
     pub priority: Option<Priority>,
     /// Whether it was suggested, and why or why not.
     pub outcome: Outcome,
+}
+
+// Serde's `skip_serializing_if` passes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(x: &bool) -> bool {
+    !*x
 }
 
 impl ActionTrace {
@@ -299,6 +320,9 @@ pub enum Reason {
         /// How many actions are suggested at most.
         max_suggestions: usize,
     },
+    /// A fallback of the customer's stage, not needed: regular actions were
+    /// suggested. Given besides any other reason the fallback has.
+    RegularActionsSuggested,
 }
 
 impl From<ContactBlock> for Reason {
@@ -322,7 +346,10 @@ impl From<ContactBlock> for Reason {
 impl Engine {
     /// Explains the decision [`decide`](Engine::decide) makes for this
     /// customer at `now`: every rule, every tag, and for every action of the
-    /// catalog its priority and why it was or was not suggested.
+    /// catalog its priority and why it was or was not suggested. The actions
+    /// are ranked for the classified stage, as `decide` ranks them;
+    /// [`explain_in`](Engine::explain_in) explains
+    /// [`decide_in`](Engine::decide_in), for a given stage.
     ///
     /// Uses the reference interpreter, not the compiled program, so it also
     /// serves as the specification `decide` is tested against: both suggest
@@ -346,7 +373,65 @@ impl Engine {
         H: ContactHistory + ?Sized,
     {
         let scratch = self.interpret(signals);
-        let decision = scratch.view(self);
+        let stage = scratch.classified.stage;
+        self.explain_view(&scratch, stage, history, now)
+    }
+
+    /// Explains the decision [`decide_in`](Engine::decide_in) makes for this
+    /// customer in `stage` at `now`, as [`explain`](Engine::explain) does
+    /// for [`decide`](Engine::decide): the rules and tags of the
+    /// classification, and every action as ranked for `stage`. The
+    /// explanation's `stage` is `stage`, its `classified_stage` the
+    /// classification's.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Outcome, Reason, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 1)?;
+    /// customer.set("reviews_read", 2)?;
+    /// let journey = engine.model().find("post_purchase").unwrap();
+    /// let explanation = engine.explain_in(journey, &customer, &ContactLog::new(), Timestamp::EPOCH)?;
+    /// assert_eq!((explanation.stage.as_str(), explanation.classified_stage.as_str()),
+    ///     ("post_purchase", "information_search"));
+    /// assert!(explanation.to_string().starts_with(
+    ///     "stage post_purchase (confidence 0.00; the signals alone say information_search)"));
+    /// let reviews = explanation.actions.iter().find(|a| a.id == "information_search.reviews").unwrap();
+    /// let Outcome::NotSuggested { reasons } = &reviews.outcome else { panic!() };
+    /// assert!(matches!(reasons[0], Reason::OtherStage { .. }));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`decide_in`](Engine::decide_in): an unknown stage.
+    pub fn explain_in<S, H>(
+        &self,
+        stage: &Stage,
+        signals: &S,
+        history: &H,
+        now: Timestamp,
+    ) -> Result<Explanation, Error>
+    where
+        S: Signals + ?Sized,
+        H: ContactHistory + ?Sized,
+    {
+        let stage = self.own_stage(stage)?;
+        let scratch = self.interpret(signals);
+        Ok(self.explain_view(&scratch, stage, history, now))
+    }
+
+    /// The explanation of the customer classified into `scratch` (by the
+    /// interpreter), with the actions ranked for `stage`.
+    fn explain_view<H: ContactHistory + ?Sized>(
+        &self,
+        scratch: &Scratch,
+        stage: StageIndex,
+        history: &H,
+        now: Timestamp,
+    ) -> Explanation {
+        let decision = scratch.view(self, stage);
         let stage = decision.stage();
         let values = &scratch.values;
         let holds = |condition: &Condition| evaluate_dense(condition, self.schema(), values);
@@ -436,13 +521,27 @@ impl Engine {
                 id: action.id().to_owned(),
                 kind: action.kind().to_owned(),
                 group: action.group().to_owned(),
+                fallback: action.is_fallback(),
                 priority,
                 outcome: Outcome::NotSuggested { reasons },
             });
         }
-        self.arbitrate(&mut actions);
+        // The regular actions first; the fallbacks only if none of them
+        // was suggested.
+        if self.arbitrate(&mut actions, false) == 0 {
+            self.arbitrate(&mut actions, true);
+        } else {
+            for (trace, action) in actions.iter_mut().zip(self.actions()) {
+                if let Outcome::NotSuggested { reasons } = &mut trace.outcome {
+                    if action.is_fallback() && action.stages().contains(&stage.index()) {
+                        reasons.push(Reason::RegularActionsSuggested);
+                    }
+                }
+            }
+        }
         Explanation {
             stage: stage.id().to_owned(),
+            classified_stage: decision.classified_stage().id().to_owned(),
             confidence: decision.confidence(),
             rules,
             tags,
@@ -450,17 +549,20 @@ impl Engine {
         }
     }
 
-    /// The arbitration, written plainly: the eligible actions by priority
-    /// (a stable sort keeps catalog order among equals), then the first
-    /// `max_suggestions` whose group has room.
-    fn arbitrate(&self, actions: &mut [ActionTrace]) {
+    /// The arbitration among the regular actions (`fallback` false) or the
+    /// fallbacks, written plainly: their eligible actions by priority (a
+    /// stable sort keeps catalog order among equals), then the first
+    /// `max_suggestions` whose group has room. Returns how many it
+    /// suggested.
+    fn arbitrate(&self, actions: &mut [ActionTrace], fallback: bool) -> usize {
         let arbitration = self.arbitration();
         let mut eligible: Vec<usize> = (0..actions.len())
             .filter(|&i| {
-                actions[i].outcome
-                    == Outcome::NotSuggested {
-                        reasons: Vec::new(),
-                    }
+                actions[i].fallback == fallback
+                    && actions[i].outcome
+                        == Outcome::NotSuggested {
+                            reasons: Vec::new(),
+                        }
             })
             .collect();
         let priority = |i: usize| actions[i].priority.as_ref().map_or(0.0, |p| p.priority);
@@ -489,6 +591,7 @@ impl Engine {
                 Outcome::Suggested { rank: suggested }
             };
         }
+        suggested
     }
 }
 
@@ -523,11 +626,11 @@ impl fmt::Display for Explanation {
     /// the customer's stage with the reasons it was not suggested, then the
     /// actions of other stages on one line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "stage {} (confidence {:.2})",
-            self.stage, self.confidence
-        )?;
+        write!(f, "stage {} (confidence {:.2}", self.stage, self.confidence)?;
+        if self.classified_stage != self.stage {
+            write!(f, "; the signals alone say {}", self.classified_stage)?;
+        }
+        writeln!(f, ")")?;
         writeln!(f, "rules that held:")?;
         let mut any = false;
         for rule in self.rules.iter().filter(|rule| rule.held) {
@@ -565,6 +668,9 @@ impl fmt::Display for Explanation {
             )?;
             if let Some(p) = &action.priority {
                 write!(f, ": {p}")?;
+            }
+            if action.fallback {
+                f.write_str(" (fallback: no regular action could be suggested)")?;
             }
             writeln!(f)?;
             any = true;
@@ -650,6 +756,9 @@ impl fmt::Display for Reason {
                 f,
                 "outranked: the {max_suggestions} suggestions went to actions ranked higher"
             ),
+            Reason::RegularActionsSuggested => {
+                f.write_str("a fallback, not needed: regular actions were suggested")
+            }
         }
     }
 }

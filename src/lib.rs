@@ -33,7 +33,7 @@
 //!    tags), the action catalog and the journey machine.
 //! 5. **Engine**: [`Engine`] composes them and answers for one customer at a
 //!    time without allocating: [`Engine::classify`], [`Engine::decide`],
-//!    [`Engine::advance`].
+//!    [`Engine::decide_in`], [`Engine::advance`].
 //!
 //! Then the reports for people, off the hot path: [`Engine::explain`],
 //! [`Funnel`], [`Engine::to_mermaid`].
@@ -107,12 +107,13 @@
 //!
 //! A ruleset may declare [tags](TagSpec) (types of customer: `new`,
 //! `loyal`, `complaining`, ...) and a catalog of [actions](ActionSpec).
-//! [`Engine::decide`] classifies the customer and then ranks the actions:
+//! [`Engine::decide`] classifies the customer and then ranks the actions of
+//! a stage:
 //!
-//! 1. **Filter.** An action is a candidate when it applies in the
-//!    customer's stage, the customer has every tag it requires and none it
-//!    excludes, its condition holds, and its [`ContactPolicy`] (cooldown,
-//!    cap per window, dismissals) allows it at `now` given the customer's
+//! 1. **Filter.** An action is a candidate when it applies in the stage,
+//!    the customer has every tag it requires and none it excludes, its
+//!    condition holds, and its [`ContactPolicy`] (cooldown, cap per window,
+//!    dismissals) allows it at `now` given the customer's
 //!    [`ContactHistory`].
 //! 2. **Score.** priority = propensity × value × weight. The propensity is
 //!    the action's built-in one (the first of its propensity rules that
@@ -121,10 +122,27 @@
 //!    [`Arbitration::max_suggestions`] of them and at most
 //!    [`Arbitration::max_per_group`] of one group; equal priorities go to the
 //!    action declared first.
+//! 4. **Fall back.** Actions marked as [fallbacks](ActionSpec::fallback)
+//!    take no part in 1 to 3. Only when those suggest nothing (say every
+//!    regular action of the stage is cooling down) are the stage's
+//!    fallbacks filtered, scored and arbitrated the same way. A fallback's
+//!    own contact policy applies, so the ruleset decides whether an empty
+//!    answer is possible; one without a contact policy guarantees an answer
+//!    wherever its stage, tags and condition allow.
 //!
-//! Each [`Suggestion`] carries its priority, the three factors and why it
-//! was eligible; [`Engine::explain`] says for every action why it was or was
-//! not suggested.
+//! Each [`Suggestion`] carries its priority, the three factors, why it
+//! was eligible and whether it is a fallback; [`Engine::explain`] says for
+//! every action why it was or was not suggested.
+//!
+//! **Which stage.** [`Engine::classify`] and [`Engine::decide`] use the
+//! stage the classification gives for the signals alone, and `decide` ranks
+//! that stage's actions. [`Engine::decide_in`] classifies the same way but
+//! ranks the actions of a stage the host gives, typically the stage of the
+//! customer's journey (below): a customer held in `post_purchase` by the
+//! journey's minimum dwell gets post-purchase actions even while the
+//! signals alone say `information_search`. [`Decision::stage`] is the
+//! stage the actions are for, [`Decision::classified_stage`] the
+//! classification's; [`Engine::explain_in`] explains `decide_in`.
 //!
 //! # Journeys
 //!
@@ -142,6 +160,8 @@
 //! again from each stage it moves to, until none fires or one would enter a
 //! stage the call has already been in, and reports every move in
 //! [`Step::moves`], at most one per stage of the model.
+//! The actions for the journey's stage come from [`Engine::decide_in`],
+//! or from [`Engine::observe`], which does all of it for an event.
 //!
 //! ```
 //! use buyer_journey::{models, EdgeLabels, Engine, Funnel, JourneyState, Span, Timestamp};

@@ -9,8 +9,11 @@
 //! value × weight and positive; the list is best first (ties by catalog
 //! order), within `max_suggestions` and `max_per_group`; and no eligible
 //! action is left out unless the list was full of actions ranked before it or
-//! its group was. `decide` suggests the same actions, in the same order, with
-//! the same priorities as `explain`.
+//! its group was. Fallbacks are suggested exactly when no regular action is
+//! eligible, and then by the same rules. `decide` suggests the same actions,
+//! in the same order, with the same priorities as `explain`; `decide_in`, for
+//! any stage, keeps all of this for the given stage and classifies as
+//! `decide` does, and for the classified stage it is `decide`.
 
 use std::collections::BTreeSet;
 
@@ -43,6 +46,10 @@ struct History {
     /// (slot, seconds before `now`; negative for a showing after `now`).
     shown: Vec<(usize, i64)>,
     dismissed: Vec<usize>,
+    /// Seconds before `now` at which every action of the catalog was shown
+    /// once more, if at all: a busy history that holds back every regular
+    /// action with a cooldown, so that fallbacks come up.
+    everything: Option<i64>,
 }
 
 impl History {
@@ -60,15 +67,26 @@ impl History {
         for &slot in &self.dismissed {
             log.record_dismissed(Self::id(slot, ids));
         }
+        if let Some(before) = self.everything {
+            let at = Timestamp::from_unix_seconds(now.unix_seconds().saturating_sub(before));
+            for id in ids {
+                log.record_shown(id, at);
+            }
+        }
         log
     }
 
     /// When action `id` was shown, in Unix seconds, in no particular order.
     fn shown(&self, id: &str, ids: &[String], now: Timestamp) -> Vec<i64> {
+        let everything = self
+            .everything
+            .filter(|_| ids.iter().any(|known| known == id));
         self.shown
             .iter()
             .filter(|(slot, _)| Self::id(*slot, ids) == id)
-            .map(|(_, before)| now.unix_seconds().saturating_sub(*before))
+            .map(|(_, before)| *before)
+            .chain(everything)
+            .map(|before| now.unix_seconds().saturating_sub(before))
             .collect()
     }
 
@@ -83,21 +101,24 @@ impl History {
 }
 
 fn history() -> impl Strategy<Value = History> {
-    let before = prop_oneof![
-        3 => (proptest::sample::select(BOUNDARIES.to_vec()), -1i64..=1)
-            .prop_map(|(boundary, nudge)| boundary + nudge),
-        2 => -DAY..40 * DAY,
-    ];
+    let before = || {
+        prop_oneof![
+            3 => (proptest::sample::select(BOUNDARIES.to_vec()), -1i64..=1)
+                .prop_map(|(boundary, nudge)| boundary + nudge),
+            2 => -DAY..40 * DAY,
+        ]
+    };
     // Each action picked is shown one to four times and dismissed up to
     // three times, so that caps and dismissal limits are reached.
     (
         proptest::collection::vec(
-            (0usize..64, proptest::collection::vec(before, 1..=4)),
+            (0usize..64, proptest::collection::vec(before(), 1..=4)),
             0..10,
         ),
         proptest::collection::vec((0usize..64, 1usize..=3), 0..6),
+        proptest::option::weighted(0.25, before()),
     )
-        .prop_map(|(shown, dismissed)| History {
+        .prop_map(|(shown, dismissed, everything)| History {
             shown: shown
                 .into_iter()
                 .flat_map(|(slot, times)| times.into_iter().map(move |t| (slot, t)))
@@ -106,6 +127,7 @@ fn history() -> impl Strategy<Value = History> {
                 .into_iter()
                 .flat_map(|(slot, times)| std::iter::repeat_n(slot, times))
                 .collect(),
+            everything,
         })
 }
 
@@ -165,6 +187,8 @@ struct Expected {
     passes: bool,
     /// `passes` and a positive priority.
     eligible: bool,
+    /// The action is a fallback.
+    fallback: bool,
     propensity: f64,
     priority: f64,
     /// The propensity rule that holds first.
@@ -177,10 +201,24 @@ fn before(a: (usize, f64), b: (usize, f64)) -> bool {
     a.1 > b.1 || (a.1 == b.1 && a.0 < b.0)
 }
 
+/// The share of the positive evidence that supports `stage`, as
+/// documented for `Decision::confidence`.
+fn share(evidence: &[f64], stage: usize) -> f64 {
+    let total: f64 = evidence.iter().map(|e| e.max(0.0)).sum();
+    if total > 0.0 {
+        evidence[stage].max(0.0) / total
+    } else {
+        0.0
+    }
+}
+
 /// Decides for the customer and checks every invariant of the suggestions
-/// against the test's own reading of the catalog, and against `explain`.
-/// `arbitration` is the engine's; `scores`, when the engine has the test's
-/// scorer, gives the scorer's propensity of each action by catalog position.
+/// against the test's own reading of the catalog, and against `explain`:
+/// with `decide`, or with `decide_in` and `explain_in` for the stage at
+/// `given`. `arbitration` is the engine's; `scores`, when the engine has the
+/// test's scorer, gives the scorer's propensity of each action by catalog
+/// position.
+#[allow(clippy::too_many_arguments)] // one case of the property, each part generated
 fn check(
     engine: &Engine,
     arbitration: Arbitration,
@@ -188,18 +226,34 @@ fn check(
     history: &History,
     now: Timestamp,
     scores: Option<&[f64]>,
+    given: Option<usize>,
 ) -> Result<(), TestCaseError> {
     let actions: Vec<&Action> = engine.actions().collect();
     let ids: Vec<String> = actions.iter().map(|a| a.id().to_owned()).collect();
     let log = history.log(&ids, now);
     let mut scratch = engine.scratch();
-    let decision = engine.decide(record, &log, now, &mut scratch);
+    let given = given.map(|i| engine.model().iter().nth(i).expect("a stage of the model"));
+    let decision = match given {
+        Some(stage) => engine
+            .decide_in(stage, record, &log, now, &mut scratch)
+            .expect("a stage of the engine"),
+        None => engine.decide(record, &log, now, &mut scratch),
+    };
     let stage = decision.stage().index();
     let tags: Vec<TagIndex> = decision.tags().map(|tag| tag.index()).collect();
 
-    // The stage and tags are the interpreter's.
+    // The classification is the interpreter's; the stage is the given one,
+    // and the confidence the share of the evidence that supports it.
     let interpreted = engine.classify_interpreted(record);
-    prop_assert_eq!(decision.stage().id(), interpreted.stage.as_str());
+    prop_assert_eq!(decision.classified_stage().id(), interpreted.stage.as_str());
+    let evidence: Vec<f64> = interpreted.evidence.values().copied().collect();
+    let expected_stage = given.map_or(interpreted.stage.as_str(), |given| given.id());
+    prop_assert_eq!(decision.stage().id(), expected_stage);
+    if expected_stage == interpreted.stage {
+        prop_assert_eq!(decision.confidence(), interpreted.confidence);
+    } else {
+        prop_assert_eq!(decision.confidence(), share(&evidence, stage.as_usize()));
+    }
     for tag in engine.tags() {
         prop_assert_eq!(
             tags.contains(&tag.index()),
@@ -235,12 +289,16 @@ fn check(
             Expected {
                 passes,
                 eligible: passes && priority > 0.0,
+                fallback: action.is_fallback(),
                 propensity,
                 priority,
                 rule,
             }
         })
         .collect();
+    // The fallbacks compete only when no regular action can be suggested;
+    // one eligible regular action always is.
+    let fallbacks_offered = !expected.iter().any(|want| want.eligible && !want.fallback);
 
     // Each suggestion on its own.
     let mut suggested: Vec<(usize, f64)> = Vec::new();
@@ -275,6 +333,13 @@ fn check(
             "{} is blocked by its contact policy {:?}",
             action.id(),
             action.contact()
+        );
+        prop_assert_eq!(suggestion.is_fallback(), action.is_fallback());
+        prop_assert_eq!(
+            want.fallback,
+            fallbacks_offered,
+            "{} is of the wrong tier",
+            action.id()
         );
         prop_assert_eq!(suggestion.value(), action.value());
         prop_assert_eq!(suggestion.weight(), action.weight());
@@ -325,10 +390,13 @@ fn check(
         );
     }
 
-    // Nothing eligible left out unless the limits say so: the list was full
-    // of actions ranked before it, or its group was.
+    // Nothing eligible of the tier offered left out unless the limits say
+    // so: the list was full of actions ranked before it, or its group was.
     for (i, want) in expected.iter().enumerate() {
-        if !want.eligible || suggested.iter().any(|(j, _)| *j == i) {
+        if !want.eligible
+            || want.fallback != fallbacks_offered
+            || suggested.iter().any(|(j, _)| *j == i)
+        {
             continue;
         }
         let ahead: Vec<usize> = suggested
@@ -350,8 +418,18 @@ fn check(
 
     // `explain` is the specification: same suggestions, order, priorities,
     // and the same reading of every action as this test's.
-    let explanation = engine.explain(record, &log, now);
+    let explanation = match given {
+        Some(stage) => engine
+            .explain_in(stage, record, &log, now)
+            .expect("a stage of the engine"),
+        None => engine.explain(record, &log, now),
+    };
     prop_assert_eq!(explanation.stage.as_str(), decision.stage().id());
+    prop_assert_eq!(
+        explanation.classified_stage.as_str(),
+        decision.classified_stage().id()
+    );
+    prop_assert_eq!(explanation.confidence, decision.confidence());
     let fast: Vec<(&str, f64, f64)> = decision
         .actions()
         .map(|s| (s.id(), s.priority(), s.propensity()))
@@ -372,6 +450,7 @@ fn check(
     for ((trace, want), action) in explanation.actions.iter().zip(&expected).zip(&actions) {
         prop_assert_eq!(&trace.id, &action.id().to_owned());
         prop_assert_eq!(trace.group.as_str(), action.group());
+        prop_assert_eq!(trace.fallback, want.fallback, "{}", action.id());
         prop_assert_eq!(trace.priority.is_some(), want.passes, "{}", action.id());
         if let Some(p) = &trace.priority {
             prop_assert_eq!(p.priority, want.priority, "{}", action.id());
@@ -381,7 +460,20 @@ fn check(
             Outcome::Suggested { .. } => prop_assert!(want.eligible, "{}", action.id()),
             Outcome::NotSuggested { reasons } => {
                 prop_assert!(!reasons.is_empty(), "{}", action.id());
-                if want.eligible {
+                // A fallback of the stage not needed says so, whatever else
+                // holds it back.
+                let not_needed =
+                    want.fallback && !fallbacks_offered && action.stages().contains(&stage);
+                prop_assert_eq!(
+                    reasons.last() == Some(&Reason::RegularActionsSuggested),
+                    not_needed,
+                    "{}: {:?}",
+                    action.id(),
+                    reasons
+                );
+                if want.eligible && not_needed {
+                    prop_assert_eq!(reasons.len(), 1, "{}: {:?}", action.id(), reasons);
+                } else if want.eligible {
                     prop_assert!(
                         matches!(
                             reasons.as_slice(),
@@ -595,11 +687,15 @@ fn action() -> impl Strategy<Value = ActionSpec> {
         proptest::option::weighted(0.3, (1u32..=3, 0..WINDOWS.len())),
         proptest::option::weighted(0.3, 1u32..=3),
     );
-    (basics, eligibility, contact).prop_map(
+    // Fallbacks now and then, so that some stages have several, some none,
+    // and some nothing else.
+    let fallback = proptest::bool::weighted(0.3);
+    (basics, eligibility, contact, fallback).prop_map(
         |(
             (kind, group, stages, value, weight, propensity),
             (rules, when, requires, excludes),
             (cooldown, cap, dismissals),
+            fallback,
         )| {
             let stages: Vec<&str> = STAGES
                 .iter()
@@ -629,6 +725,9 @@ fn action() -> impl Strategy<Value = ActionSpec> {
             }
             if let Some(dismissals) = dismissals {
                 spec = spec.max_dismissals(dismissals);
+            }
+            if fallback {
+                spec = spec.fallback();
             }
             spec
         },
@@ -740,7 +839,7 @@ proptest! {
         let engine = built_in();
         let record = record(&engine, &customer);
         let arbitration = models::buying_process().arbitration;
-        check(&engine, arbitration, &record, &history, now, None)?;
+        check(&engine, arbitration, &record, &history, now, None, None)?;
     }
 
     #[test]
@@ -754,7 +853,83 @@ proptest! {
     ) {
         let engine = custom_engine(actions, arbitration, scores.as_deref());
         let record = custom_record(&engine, &customer);
-        check(&engine, arbitration, &record, &history, now, scores.as_deref())?;
+        check(&engine, arbitration, &record, &history, now, scores.as_deref(), None)?;
+    }
+
+    #[test]
+    fn built_in_suggestions_in_a_given_stage_are_eligible_ranked_complete_and_explained(
+        customer in built_in_customer(),
+        history in history(),
+        now in now(),
+        stage in 0usize..5,
+    ) {
+        let engine = built_in();
+        let record = record(&engine, &customer);
+        let arbitration = models::buying_process().arbitration;
+        check(&engine, arbitration, &record, &history, now, None, Some(stage))?;
+    }
+
+    #[test]
+    fn random_catalog_suggestions_in_a_given_stage_are_eligible_ranked_complete_and_explained(
+        actions in catalog(),
+        arbitration in arbitration(),
+        scores in scores(),
+        customer in custom_customer(),
+        history in history(),
+        now in now(),
+        stage in 0..STAGES.len(),
+    ) {
+        let engine = custom_engine(actions, arbitration, scores.as_deref());
+        let record = custom_record(&engine, &customer);
+        check(&engine, arbitration, &record, &history, now, scores.as_deref(), Some(stage))?;
+    }
+
+    #[test]
+    fn deciding_in_the_classified_stage_is_deciding(
+        customer in built_in_customer(),
+        history in history(),
+        now in now(),
+    ) {
+        let engine = built_in();
+        let record = record(&engine, &customer);
+        let ids: Vec<String> = engine.actions().map(|a| a.id().to_owned()).collect();
+        let log = history.log(&ids, now);
+        let mut scratch = engine.scratch();
+        let decided = engine.decide(&record, &log, now, &mut scratch).to_record();
+        let classified = engine.classify(&record, &mut scratch).stage().index();
+        let classified = engine.model().stage(classified).expect("a stage of the model");
+        let decided_in = engine
+            .decide_in(classified, &record, &log, now, &mut scratch)
+            .expect("a stage of the engine");
+        prop_assert_eq!(decided_in.stage(), decided_in.classified_stage());
+        prop_assert_eq!(decided_in.to_record(), decided);
+        let explained_in = engine
+            .explain_in(classified, &record, &log, now)
+            .expect("a stage of the engine");
+        prop_assert_eq!(explained_in, engine.explain(&record, &log, now));
+    }
+
+    #[test]
+    fn random_catalogs_decide_in_the_classified_stage_as_decide_does(
+        actions in catalog(),
+        arbitration in arbitration(),
+        scores in scores(),
+        customer in custom_customer(),
+        history in history(),
+        now in now(),
+    ) {
+        let engine = custom_engine(actions, arbitration, scores.as_deref());
+        let record = custom_record(&engine, &customer);
+        let ids: Vec<String> = engine.actions().map(|a| a.id().to_owned()).collect();
+        let log = history.log(&ids, now);
+        let mut scratch = engine.scratch();
+        let decided = engine.decide(&record, &log, now, &mut scratch).to_record();
+        let stage = engine.model().find(&decided.stage).expect("a stage of the model");
+        let decided_in = engine
+            .decide_in(stage, &record, &log, now, &mut scratch)
+            .expect("a stage of the engine")
+            .to_record();
+        prop_assert_eq!(decided_in, decided);
     }
 }
 
@@ -775,6 +950,7 @@ fn reason_kind(reason: &Reason) -> &'static str {
         Reason::ZeroPriority => "zero_priority",
         Reason::GroupFull { .. } => "group_full",
         Reason::Outranked { .. } => "outranked",
+        Reason::RegularActionsSuggested => "regular_actions_suggested",
         _ => "other",
     }
 }
@@ -794,20 +970,22 @@ fn sample<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
 
 /// The properties above would hold vacuously if the generators never led
 /// to a blocked, outranked or crowded-out action: check that a sample of
-/// their cases reaches every reason not to suggest, every stage, and
-/// customers with several suggestions.
+/// their cases reaches every reason not to suggest, every stage, customers
+/// with several suggestions, and customers offered fallbacks.
 #[test]
 fn the_generators_reach_every_reason_and_stage() {
     let engine = built_in();
     let mut reasons = BTreeSet::new();
     let mut stages = BTreeSet::new();
     let mut several = 0;
+    let mut fallen_back = 0;
     for (customer, history, now) in sample((built_in_customer(), history(), now()), 192) {
         let record = record(&engine, &customer);
         let ids: Vec<String> = engine.actions().map(|a| a.id().to_owned()).collect();
         let explanation = engine.explain(&record, &history.log(&ids, now), now);
         stages.insert(explanation.stage.clone());
         several += usize::from(explanation.suggested().count() >= 2);
+        fallen_back += usize::from(explanation.suggested().any(|a| a.fallback));
         for trace in &explanation.actions {
             if let Outcome::NotSuggested { reasons: why } = &trace.outcome {
                 reasons.extend(why.iter().map(reason_kind));
@@ -816,8 +994,12 @@ fn the_generators_reach_every_reason_and_stage() {
     }
     assert_eq!(stages.len(), engine.model().len(), "{stages:?}");
     assert!(several >= 50, "{several}");
+    // A busy history holds back every regular action of a stage now and
+    // then, and the built-in fallbacks answer.
+    assert!(fallen_back >= 4, "{fallen_back}");
     // The built-in catalog has no action of priority 0.
     for kind in [
+        "regular_actions_suggested",
         "other_stage",
         "missing_tag",
         "excluded_tag",
@@ -834,6 +1016,7 @@ fn the_generators_reach_every_reason_and_stage() {
     let mut reasons = BTreeSet::new();
     let mut stages = BTreeSet::new();
     let mut several = 0;
+    let mut fallen_back = 0;
     let mut clamped = 0;
     let cases = sample(
         (
@@ -853,6 +1036,7 @@ fn the_generators_reach_every_reason_and_stage() {
         let explanation = engine.explain(&record, &history.log(&ids, now), now);
         stages.insert(explanation.stage.clone());
         several += usize::from(explanation.suggested().count() >= 2);
+        fallen_back += usize::from(explanation.suggested().any(|a| a.fallback));
         clamped += usize::from(
             scores.is_some_and(|s| s[..ids.len()].iter().any(|p| !(0.0..=1.0).contains(p))),
         );
@@ -865,7 +1049,9 @@ fn the_generators_reach_every_reason_and_stage() {
     assert_eq!(stages.len(), STAGES.len(), "{stages:?}");
     assert!(several >= 30, "{several}");
     assert!(clamped >= 20, "{clamped}");
+    assert!(fallen_back >= 15, "{fallen_back}");
     for kind in [
+        "regular_actions_suggested",
         "other_stage",
         "missing_tag",
         "excluded_tag",

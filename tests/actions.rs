@@ -1,6 +1,6 @@
 //! Next-best-actions on small hand-built rulesets: the contact policy,
-//! diversity, top-k, tie-breaking, tags, propensities, `classify` versus
-//! `decide`, validation errors and the serde forms.
+//! diversity, top-k, tie-breaking, tags, propensities, fallbacks, `classify`
+//! versus `decide`, validation errors and the serde forms.
 //!
 //! Every decision is checked against [`Engine::explain`], the plainly written
 //! specification, and every exclusion against the reason `explain` gives.
@@ -1152,6 +1152,304 @@ fn a_host_scorer_result_is_clamped_and_nan_counts_as_zero() {
 }
 
 // ---------------------------------------------------------------------------
+// Fallbacks
+// ---------------------------------------------------------------------------
+
+/// `x` (worth 10, cooling down for 2 days) and `y` (worth 5, at most once
+/// a day), and the fallback `help` (worth 1): all of `browse`.
+fn fallback_engine() -> Engine {
+    build(ruleset(vec![
+        ActionSpec::new("help", "mail", &["browse"], 1.0).fallback(),
+        ActionSpec::new("x", "mail", &["browse"], 10.0).cooldown(Span::days(2)),
+        ActionSpec::new("y", "call", &["browse"], 5.0).cap(1, Span::days(1)),
+    ]))
+}
+
+/// The explanation's trace of action `id`.
+fn trace(explanation: &Explanation, id: &str) -> buyer_journey::ActionTrace {
+    explanation
+        .actions
+        .iter()
+        .find(|trace| trace.id == id)
+        .expect("the action is in the catalog")
+        .clone()
+}
+
+#[test]
+fn a_fallback_is_offered_only_when_no_regular_action_is_suggested() {
+    let engine = fallback_engine();
+    let nobody = engine.record();
+    let mut log = ContactLog::new();
+    // However high the priorities, a fallback takes no place from a
+    // regular action, even with places free.
+    assert_eq!(suggested(&engine, &nobody, &log, at(T)), ["x", "y"]);
+    assert_eq!(
+        reasons(&engine, &nobody, &log, at(T), "help"),
+        [Reason::RegularActionsSuggested]
+    );
+    log.record_shown("x", at(T));
+    assert_eq!(suggested(&engine, &nobody, &log, at(T + 1)), ["y"]);
+    assert_eq!(
+        reasons(&engine, &nobody, &log, at(T + 1), "help"),
+        [Reason::RegularActionsSuggested]
+    );
+
+    // Both regular actions held back: the fallback answers.
+    log.record_shown("y", at(T));
+    assert_eq!(suggested(&engine, &nobody, &log, at(T + 1)), ["help"]);
+    let mut scratch = engine.scratch();
+    let decision = engine.decide(&nobody, &log, at(T + 1), &mut scratch);
+    let help = decision.actions().next().unwrap();
+    assert!(help.is_fallback());
+    assert_eq!(
+        help.why().to_string(),
+        "applies in browse; fallback: no regular action could be suggested"
+    );
+    let record = help.to_record();
+    assert!(record.fallback);
+    assert_eq!(serde_json::to_value(&record).unwrap()["fallback"], true);
+
+    let explanation = engine.explain(&nobody, &log, at(T + 1));
+    let help = trace(&explanation, "help");
+    assert_eq!(help.outcome, Outcome::Suggested { rank: 1 });
+    assert!(help.fallback);
+    assert!(!trace(&explanation, "x").fallback);
+    let printed = explanation.to_string();
+    assert!(
+        printed.contains(
+            "  1. help (mail): priority 1 = propensity 1 × value 1 × weight 1 \
+             (fallback: no regular action could be suggested)\n"
+        ),
+        "{printed}"
+    );
+
+    // A day later `y` is back, and the fallback steps aside.
+    assert_eq!(suggested(&engine, &nobody, &log, at(T + 86_400)), ["y"]);
+    let printed = engine.explain(&nobody, &log, at(T + 86_400)).to_string();
+    assert!(
+        printed.contains(
+            "  help (mail): a fallback, not needed: regular actions were suggested \
+             (priority 1 = propensity 1 × value 1 × weight 1)\n"
+        ),
+        "{printed}"
+    );
+}
+
+#[test]
+fn regular_actions_of_priority_zero_let_the_fallbacks_in() {
+    let engine = build(ruleset(vec![
+        ActionSpec::new("off", "mail", &["browse"], 10.0).weight(0.0),
+        ActionSpec::new("unlikely", "call", &["browse"], 10.0).propensity(0.0),
+        ActionSpec::new("help", "web", &["browse"], 1.0).fallback(),
+    ]));
+    let nobody = engine.record();
+    let log = ContactLog::new();
+    assert_eq!(suggested(&engine, &nobody, &log, at(T)), ["help"]);
+    assert_eq!(
+        reasons(&engine, &nobody, &log, at(T), "off"),
+        [Reason::ZeroPriority]
+    );
+}
+
+#[test]
+fn fallbacks_are_ranked_and_arbitrated_among_themselves() {
+    // No regular action of `browse` at all: the fallbacks always compete,
+    // by the same rules as regular actions.
+    let engine = build(with_arbitration(
+        ruleset(vec![
+            ActionSpec::new("regular", "mail", &["buy"], 100.0),
+            ActionSpec::new("f_low", "mail", &["browse"], 1.0).fallback(),
+            ActionSpec::new("f_mail", "mail", &["browse"], 5.0).fallback(),
+            ActionSpec::new("f_mail_too", "mail", &["browse"], 4.0).fallback(),
+            ActionSpec::new("f_call", "call", &["browse", "buy"], 4.0).fallback(),
+            ActionSpec::new("f_web", "web", &["browse"], 4.0)
+                .propensity_rule("a >= 1", 0.5)
+                .fallback(),
+        ]),
+        2,
+        1,
+    ));
+    let log = ContactLog::new();
+    let nobody = engine.record();
+    // Priority first, equal priorities in catalog order, one per group, two
+    // at most.
+    assert_eq!(
+        suggested(&engine, &nobody, &log, at(T)),
+        ["f_mail", "f_call"]
+    );
+    assert!(matches!(
+        reasons(&engine, &nobody, &log, at(T), "f_mail_too")[..],
+        [Reason::GroupFull { .. }]
+    ));
+    assert!(matches!(
+        reasons(&engine, &nobody, &log, at(T), "f_web")[..],
+        [Reason::Outranked { max_suggestions: 2 }]
+    ));
+    let reader = customer(&engine, &[("a", 1.0)]);
+    assert_eq!(
+        suggested(&engine, &reader, &log, at(T)),
+        ["f_mail", "f_call"]
+    );
+
+    // In `buy` the regular action answers, and the fallback of both stages
+    // is not needed there.
+    let buyer = customer(&engine, &[("b", 1.0)]);
+    assert_eq!(suggested(&engine, &buyer, &log, at(T)), ["regular"]);
+    assert_eq!(
+        reasons(&engine, &buyer, &log, at(T), "f_call"),
+        [Reason::RegularActionsSuggested]
+    );
+    assert!(matches!(
+        reasons(&engine, &buyer, &log, at(T), "f_mail")[..],
+        [Reason::OtherStage { .. }]
+    ));
+}
+
+#[test]
+fn a_fallbacks_own_contact_policy_applies() {
+    let engine = build(ruleset(vec![
+        ActionSpec::new("x", "mail", &["browse", "buy"], 10.0).cooldown(Span::days(2)),
+        ActionSpec::new("polite", "mail", &["browse"], 1.0)
+            .cooldown(Span::days(1))
+            .fallback(),
+        ActionSpec::new("always", "mail", &["buy"], 1.0).fallback(),
+    ]));
+    let browser = engine.record();
+    let buyer = customer(&engine, &[("b", 1.0)]);
+    let mut log = ContactLog::new();
+    log.record_shown("x", at(T));
+    log.record_shown("polite", at(T));
+    // The ruleset decides: a fallback cooling down leaves the answer empty.
+    assert!(suggested(&engine, &browser, &log, at(T + 1)).is_empty());
+    assert_eq!(
+        reasons(&engine, &browser, &log, at(T + 1), "polite"),
+        [Reason::Cooldown {
+            last_shown: at(T),
+            until: at(T + 86_400)
+        }]
+    );
+    assert_eq!(
+        suggested(&engine, &browser, &log, at(T + 86_400)),
+        ["polite"]
+    );
+    // A fallback without a contact policy always answers, however often
+    // it was shown and dismissed.
+    for i in 0..50 {
+        log.record_shown("always", at(T + i));
+        log.record_dismissed("always");
+        assert_eq!(suggested(&engine, &buyer, &log, at(T + i + 1)), ["always"]);
+    }
+}
+
+#[test]
+fn fallbacks_need_their_tags_and_condition() {
+    let engine = build(ruleset(vec![
+        ActionSpec::new("x", "mail", &["browse"], 10.0).cooldown(Span::days(2)),
+        ActionSpec::new("for_vips", "mail", &["browse"], 2.0)
+            .requires(&["vip"])
+            .fallback(),
+        ActionSpec::new("for_readers", "call", &["browse"], 1.0)
+            .when("a >= 1")
+            .excludes(&["risky"])
+            .fallback(),
+    ]));
+    let mut log = ContactLog::new();
+    log.record_shown("x", at(T));
+    let now = at(T + 1);
+    assert!(suggested(&engine, &engine.record(), &log, now).is_empty());
+    let vip = customer(&engine, &[("score", 60.0)]);
+    assert_eq!(suggested(&engine, &vip, &log, now), ["for_vips"]);
+    let reading_vip = customer(&engine, &[("score", 60.0), ("a", 1.0)]);
+    assert_eq!(
+        suggested(&engine, &reading_vip, &log, now),
+        ["for_vips", "for_readers"]
+    );
+    let risky_reader = customer(&engine, &[("score", -1.0), ("a", 1.0)]);
+    assert!(suggested(&engine, &risky_reader, &log, now).is_empty());
+    assert_eq!(
+        reasons(&engine, &risky_reader, &log, now, "for_readers"),
+        [Reason::ExcludedTag {
+            tag: "risky".into()
+        }]
+    );
+}
+
+#[test]
+fn fallbacks_are_not_asked_about_while_regular_actions_answer() {
+    let scored = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&scored);
+    let spec = ruleset(vec![
+        ActionSpec::new("cool", "mail", &["browse"], 1.0).cooldown(Span::hours(1)),
+        ActionSpec::new("free", "mail", &["browse"], 1.0).when("a >= 1"),
+        ActionSpec::new("fb", "web", &["browse"], 1.0)
+            .cooldown(Span::seconds(1))
+            .fallback(),
+    ]);
+    let engine = Engine::builder(spec)
+        .action_scorer(move |input: &ActionInput<'_>| {
+            seen.lock().unwrap().push(input.action().id().to_owned());
+            input.built_in()
+        })
+        .build()
+        .unwrap();
+    let now = at(T + 1000);
+    let mut scratch = engine.scratch();
+
+    // `free` answers: neither the history nor the scorer hears of `fb`.
+    let history = Asked::default();
+    let reader = customer(&engine, &[("a", 1.0)]);
+    let decision = engine.decide(&reader, &history, now, &mut scratch);
+    assert_eq!(
+        decision.actions().map(|a| a.id()).collect::<Vec<_>>(),
+        ["free"]
+    );
+    assert_eq!(*history.0.borrow(), ["last_shown cool"]);
+    assert_eq!(*scored.lock().unwrap(), ["free"]);
+
+    // Nothing regular answers: `fb` is asked about and offered.
+    scored.lock().unwrap().clear();
+    let history = Asked::default();
+    let decision = engine.decide(&engine.record(), &history, now, &mut scratch);
+    assert_eq!(
+        decision.actions().map(|a| a.id()).collect::<Vec<_>>(),
+        ["fb"]
+    );
+    assert_eq!(*history.0.borrow(), ["last_shown cool", "last_shown fb"]);
+    assert_eq!(*scored.lock().unwrap(), ["fb"]);
+}
+
+#[test]
+fn a_fallback_is_validated_as_any_action() {
+    assert_eq!(
+        build_error(one_action(
+            ActionSpec::new("x", "mail", &["byu"], 1.0).fallback()
+        )),
+        "actions[0].stages[0]: unknown stage 'byu', did you mean 'buy'?"
+    );
+    assert_eq!(
+        build_error(one_action(
+            browse_action()
+                .requires(&["vip"])
+                .excludes(&["vip"])
+                .fallback()
+        )),
+        "actions[0].excludes_tags: action 'x' both requires and excludes tag 'vip', so it can \
+         never be suggested"
+    );
+    assert_eq!(
+        build_error(one_action(browse_action().max_dismissals(0).fallback())),
+        "actions[0].contact.max_dismissals: a limit of 0 dismissals means action 'x' is never \
+         shown: remove the action or give it weight 0"
+    );
+    // A stage with fallbacks only is fine: they always compete there.
+    let engine = build(one_action(browse_action().fallback()));
+    assert_eq!(
+        suggested(&engine, &engine.record(), &ContactLog::new(), at(T)),
+        ["x"]
+    );
+}
+
+// ---------------------------------------------------------------------------
 // classify versus decide
 // ---------------------------------------------------------------------------
 
@@ -1459,6 +1757,9 @@ fn a_ruleset_with_tags_actions_and_arbitration_round_trips_through_json() {
                 .max_dismissals(2)
                 .describe("an email"),
             ActionSpec::new("y", "call", &["after"], 3.0),
+            ActionSpec::new("z", "call", &["browse", "buy"], 1.0)
+                .cooldown(Span::days(1))
+                .fallback(),
         ]),
         2,
         2,
@@ -1483,6 +1784,7 @@ fn a_ruleset_with_tags_actions_and_arbitration_round_trips_through_json() {
         value["actions"][1],
         serde_json::json!({"id": "y", "kind": "call", "stages": ["after"], "value": 3.0})
     );
+    assert_eq!(value["actions"][2]["fallback"], true);
     assert_eq!(
         value["tags"][1],
         serde_json::json!({"id": "fan", "when": "a >= 3"})
@@ -1498,6 +1800,7 @@ fn a_ruleset_with_tags_actions_and_arbitration_round_trips_through_json() {
         &[("a", 3.0), ("score", 11.0)],
         &[("a", 3.0), ("score", -1.0)],
         &[("a", 3.0), ("b", 5.0)],
+        &[("b", 1.0)],
     ] {
         for now in [at(T + 60), at(T) + Span::hours(36)] {
             let mut one = original.scratch();
@@ -1532,8 +1835,8 @@ fn a_ruleset_read_from_json_uses_the_defaults() {
     assert_eq!(spec.arbitration, Arbitration::default());
     let x = &spec.actions[0];
     assert_eq!(
-        (x.weight, x.propensity, x.group.as_deref()),
-        (1.0, 1.0, None)
+        (x.weight, x.propensity, x.group.as_deref(), x.fallback),
+        (1.0, 1.0, None, false)
     );
     assert_eq!(
         x.contact,
@@ -1937,6 +2240,10 @@ fn reasons_serialize_by_name() {
                 tag: "vip".to_owned(),
             },
             serde_json::json!({"missing_tag": {"tag": "vip"}}),
+        ),
+        (
+            Reason::RegularActionsSuggested,
+            serde_json::json!("regular_actions_suggested"),
         ),
     ];
     for (reason, json) in cases {

@@ -62,13 +62,21 @@ fn sample_journeys_are_well_formed() {
         assert!(!journey.description.is_empty());
         assert_eq!(journey.events[0].day, 0, "{} starts on day 0", journey.id);
         assert!(
-            journey.events.windows(2).all(|pair| pair[0].day <= pair[1].day),
+            journey
+                .events
+                .windows(2)
+                .all(|pair| pair[0].day <= pair[1].day),
             "{}: days ascend",
             journey.id
         );
         assert!(journey.last_day() <= 30);
         for event in &journey.events {
-            assert!(declared.contains(event.event), "{}: {}", journey.id, event.event);
+            assert!(
+                declared.contains(event.event),
+                "{}: {}",
+                journey.id,
+                event.event
+            );
             assert_eq!(event.value.is_some(), event.event == "satisfaction");
         }
     }

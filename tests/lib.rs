@@ -5,6 +5,7 @@ mod actions;
 mod agreement;
 mod classify_example;
 mod customers;
+mod decide_in;
 mod derivations;
 mod errors;
 mod examples_pipe;

@@ -1,7 +1,7 @@
-//! `Engine::classify`, `Engine::decide` and `Engine::advance` do not
-//! allocate, nor does reading their answers: a counting global allocator
-//! around the hot path. Its own binary, because a global allocator is
-//! process-wide.
+//! `Engine::classify`, `Engine::decide`, `Engine::decide_in` and
+//! `Engine::advance` do not allocate, nor does reading their answers: a
+//! counting global allocator around the hot path. Its own binary, because a
+//! global allocator is process-wide.
 
 // A global allocator can only be written with `unsafe`; the library itself
 // forbids it.
@@ -219,13 +219,16 @@ fn generated(engine: &Engine, count: usize, seed: u64) -> Vec<SignalRecord> {
 /// Contact histories over `engine`'s catalog: none; a light one (every third
 /// action shown three days ago and dismissed once); a heavy one (showings
 /// hours ago, several inside the short cap windows, up to two dismissals,
-/// and old showings outside most windows). Both also hold an id outside the
-/// catalog.
+/// and old showings outside most windows), both also with an id outside the
+/// catalog; and a busy one (every action shown a minute ago), which leaves
+/// many stages to their fallbacks.
 fn histories(engine: &Engine) -> Vec<ContactLog> {
     let mut light = ContactLog::new();
     let mut heavy = ContactLog::new();
+    let mut busy = ContactLog::new();
     for (i, action) in engine.actions().enumerate() {
         let id = action.id();
+        busy.record_shown(id, now().before(Span::minutes(1)));
         if i % 3 == 0 {
             light.record_shown(id, now().before(Span::days(3)));
             light.record_dismissed(id);
@@ -241,14 +244,16 @@ fn histories(engine: &Engine) -> Vec<ContactLog> {
     }
     light.record_shown("not.in.the.catalog", now());
     heavy.record_dismissed("not.in.the.catalog");
-    vec![ContactLog::new(), light, heavy]
+    vec![ContactLog::new(), light, heavy, busy]
 }
 
 /// Reads every part of the decision: stage, tags and each suggestion with
 /// every accessor, its explanation written into `why`, whose capacity must
 /// suffice.
 fn read(decision: &Decision<'_>, why: &mut String) -> f64 {
-    let mut sum = decision.confidence() + decision.stage().id().len() as f64;
+    let mut sum = decision.confidence()
+        + decision.stage().id().len() as f64
+        + decision.classified_stage().id().len() as f64;
     for tag in decision.tags() {
         sum += tag.id().len() as f64;
     }
@@ -264,6 +269,7 @@ fn read(decision: &Decision<'_>, why: &mut String) -> f64 {
         if let Some(rule) = suggestion.propensity_rule() {
             sum += rule.propensity();
         }
+        sum += f64::from(u8::from(suggestion.is_fallback()));
         why.clear();
         write!(
             why,
@@ -282,6 +288,8 @@ fn read(decision: &Decision<'_>, why: &mut String) -> f64 {
 #[derive(Debug, Default)]
 struct Seen {
     suggestions: usize,
+    /// Decisions that offered fallbacks.
+    fallbacks: usize,
     cooldowns: usize,
     caps: usize,
     dismissals: usize,
@@ -304,6 +312,7 @@ fn check_against_explain(
             let explained: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
             assert_eq!(decided, explained, "{customer:?} with {history:?}");
             seen.suggestions += decided.len();
+            seen.fallbacks += usize::from(decision.actions().any(|s| s.is_fallback()));
             for action in &explanation.actions {
                 if let Outcome::NotSuggested { reasons } = &action.outcome {
                     for reason in reasons {
@@ -350,12 +359,14 @@ fn decide_on_the_built_in_model_does_not_allocate() {
     records.extend(generated(&engine, 600, 0x9E37_79B9_7F4A_7C15));
     let histories = histories(&engine);
     let seen = check_against_explain(&engine, &records, &histories);
-    // The histories hold actions back on every path of the contact policy.
+    // The histories hold actions back on every path of the contact policy,
+    // and leave stages to their fallbacks.
     assert!(seen.suggestions > records.len(), "{seen:?}");
     assert!(
         seen.cooldowns > 0 && seen.caps > 0 && seen.dismissals > 0,
         "{seen:?}"
     );
+    assert!(seen.fallbacks > records.len() / 2, "{seen:?}");
 
     let count = decide_all(&engine, &records, &histories);
     assert_eq!(count, 0, "decide allocated {count} times");
@@ -386,6 +397,56 @@ fn decide_with_a_host_action_scorer_does_not_allocate() {
 
     let count = decide_all(&engine, &records, &histories);
     assert_eq!(count, 0, "decide allocated {count} times");
+}
+
+#[test]
+fn decide_in_every_stage_does_not_allocate() {
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    // The same ruleset built again: its stages stand for this engine's.
+    let twin = Engine::builder(models::buying_process()).build().unwrap();
+    let mut records = customers(&engine);
+    records.extend(generated(&engine, 200, 0x0DEC_1DE1));
+    let histories = histories(&engine);
+
+    // `explain_in` is the specification, off the counted path.
+    let mut scratch = engine.scratch();
+    let mut fallbacks = 0;
+    for stage in engine.model().iter() {
+        for history in &histories {
+            for record in &records {
+                let decision = engine
+                    .decide_in(stage, record, history, now(), &mut scratch)
+                    .unwrap();
+                assert_eq!(decision.stage(), stage);
+                let decided: Vec<&str> = decision.actions().map(|s| s.id()).collect();
+                fallbacks += usize::from(decision.actions().any(|s| s.is_fallback()));
+                let explanation = engine.explain_in(stage, record, history, now()).unwrap();
+                let explained: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
+                assert_eq!(decided, explained, "{} {record:?}", stage.id());
+            }
+        }
+    }
+    assert!(fallbacks > records.len(), "{fallbacks}");
+
+    let mut scratch = engine.scratch();
+    let mut why = String::with_capacity(4096);
+    let mut checksum = 0.0;
+    let count = allocations(|| {
+        for (own, theirs) in engine.model().iter().zip(twin.model().iter()) {
+            for history in &histories {
+                for record in &records {
+                    for stage in [own, theirs] {
+                        let decision = engine
+                            .decide_in(stage, record, history, now(), &mut scratch)
+                            .unwrap();
+                        checksum += read(&decision, &mut why);
+                    }
+                }
+            }
+        }
+    });
+    assert!(checksum > 0.0);
+    assert_eq!(count, 0, "decide_in allocated {count} times");
 }
 
 /// Actions per stage of [`wide`].
@@ -480,6 +541,46 @@ fn decide_with_every_number_of_suggestions_does_not_allocate() {
             }
         }
 
+        let count = decide_all(&engine, &records, &histories);
+        assert_eq!(count, 0, "decide with k = {k} allocated {count} times");
+    }
+}
+
+/// [`wide`], but its first stage has one regular action, which cools down
+/// for a day, and `3 * WIDE` fallbacks: more actions to rank than any stage
+/// has regular ones.
+fn fallback_heavy(arbitration: Arbitration) -> RulesetSpec {
+    let mut spec = wide(arbitration);
+    spec.actions
+        .retain(|action| !action.id.starts_with("first."));
+    spec.actions
+        .push(ActionSpec::new("first.regular", "even", &["first"], 50.0).cooldown(Span::days(1)));
+    for i in 0..3 * WIDE {
+        let mut action = ActionSpec::new(&format!("first.f{i}"), "odd", &["first"], 1.0 + i as f64)
+            .group(&format!("g{}", i % GROUPS))
+            .propensity_rule(format!("c >= {}", i % 3 + 1), 0.5)
+            .fallback();
+        if i % 3 == 1 {
+            action = action.when(format!("a + b >= {}", i % 4));
+        }
+        if i % 4 == 2 {
+            action = action.cooldown(Span::hours(2));
+        }
+        spec.actions.push(action);
+    }
+    spec
+}
+
+#[test]
+fn decide_offering_many_fallbacks_does_not_allocate() {
+    for k in [1, 3, GROUPS] {
+        let engine = Engine::builder(fallback_heavy(Arbitration::new(k, 2)))
+            .build()
+            .unwrap();
+        let records = generated(&engine, 200, 0xFA11_BAC5 + k as u64);
+        let histories = histories(&engine);
+        let seen = check_against_explain(&engine, &records, &histories);
+        assert!(seen.fallbacks > records.len() / 2, "{seen:?}");
         let count = decide_all(&engine, &records, &histories);
         assert_eq!(count, 0, "decide with k = {k} allocated {count} times");
     }

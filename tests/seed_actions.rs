@@ -9,7 +9,10 @@
 //! - purchase decision: checkout help among the top three;
 //! - post-purchase: an open complaint is handled first, and the relationship
 //!   actions (support, onboarding, loyalty, cross-selling) follow the
-//!   customer's tags; a complaining customer is never sold to.
+//!   customer's tags; a complaining customer is never sold to;
+//! - and whatever was shown and dismissed, every customer gets a
+//!   suggestion: each stage has a fallback in its spirit for when every
+//!   regular action is held back.
 //!
 //! The customers come from a small deterministic generator: each is built
 //! to land in one stage, with the other signals (reviews, satisfaction,
@@ -18,7 +21,8 @@
 
 use crate::support::{built_in, XorShift};
 use buyer_journey::{
-    models, ContactLog, DecisionRecord, Engine, Outcome, Reason, SignalRecord, Timestamp,
+    models, Condition, ContactLog, DecisionRecord, Engine, Outcome, Reason, SignalRecord, Span,
+    Timestamp,
 };
 
 const NEED_RECOGNITION: usize = 0;
@@ -520,4 +524,77 @@ fn every_sample_customer_gets_a_suggestion() {
             assert!(decision.actions().all(|a| a.kind() != "sales_pitch"));
         }
     }
+}
+
+/// The kind of each stage's fallback, in the seed texts' spirit: what
+/// products exist (no pitch), be found with guides, talk to staff, help to
+/// complete, support and care.
+const FALLBACK_KINDS: [&str; 5] = [
+    "education",
+    "content",
+    "consultation",
+    "checkout_assist",
+    "support",
+];
+
+#[test]
+fn each_stage_has_one_fallback_that_always_applies() {
+    let engine = built_in();
+    for (stage, kind) in engine.model().iter().zip(FALLBACK_KINDS) {
+        let fallbacks: Vec<_> = engine
+            .actions()
+            .filter(|a| a.is_fallback() && a.stages().contains(&stage.index()))
+            .collect();
+        assert_eq!(fallbacks.len(), 1, "{}", stage.id());
+        let fallback = fallbacks[0];
+        assert_eq!(fallback.kind(), kind, "{}", fallback.id());
+        assert_eq!(fallback.stages(), [stage.index()], "{}", fallback.id());
+        // Nothing to hold it back: no contact policy, tags or condition.
+        assert!(fallback.contact().is_unlimited(), "{}", fallback.id());
+        assert!(fallback.requires().is_empty() && fallback.excludes().is_empty());
+        assert_eq!(*fallback.condition(), Condition::Bool(true));
+        assert!(fallback.value() * fallback.weight() * fallback.propensity() > 0.0);
+    }
+}
+
+#[test]
+fn every_customer_gets_a_suggestion_whatever_the_history() {
+    let engine = built_in();
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    // Every action shown three times a minute ago and dismissed three
+    // times: every contact policy holds its action back.
+    let mut busy = ContactLog::new();
+    for action in engine.actions() {
+        for _ in 0..3 {
+            busy.record_shown(action.id(), now.before(Span::minutes(1)));
+            busy.record_dismissed(action.id());
+        }
+    }
+    let mut scratch = engine.scratch();
+    let mut fallen_back = [0usize; 5];
+    for (stage, cases) in cases(&engine).iter().enumerate() {
+        for case in cases {
+            let record = case.customer.record(&engine);
+            let decided = engine.decide(&record, &busy, now, &mut scratch).to_record();
+            assert!(!decided.actions.is_empty(), "{case}");
+            if decided.actions.iter().any(|a| a.fallback) {
+                fallen_back[stage] += 1;
+                let kinds: Vec<&str> = decided.actions.iter().map(|a| a.kind.as_str()).collect();
+                assert_eq!(kinds, [FALLBACK_KINDS[stage]], "{case}");
+            }
+            // Only the actions without a contact policy are left: support
+            // before a purchase, and after one a complaint or question
+            // handled; otherwise the fallback answers.
+            let open_issue = case.has_tag("complaining") || case.has_tag("has_question");
+            let regular_left = stage == PURCHASE_DECISION || (stage == POST_PURCHASE && open_issue);
+            assert_eq!(
+                decided.actions.iter().any(|a| a.fallback),
+                !regular_left,
+                "{case}"
+            );
+        }
+    }
+    assert_eq!(fallen_back[..3], [PER_STAGE; 3]);
+    assert_eq!(fallen_back[PURCHASE_DECISION], 0);
+    assert!(fallen_back[POST_PURCHASE] >= 50, "{fallen_back:?}");
 }

@@ -320,6 +320,9 @@ fn actions(
             contact.insert("max_dismissals".into(), u.int_in_range(1..=2)?.into());
         }
         action.insert("contact".into(), contact.into());
+        if rarely(u, 3)? {
+            action.insert("fallback".into(), true.into());
+        }
         actions.push(Json::Object(action));
     }
     Ok(actions)

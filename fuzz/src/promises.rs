@@ -13,8 +13,9 @@ use std::sync::OnceLock;
 
 use buyer_journey::{
     models, Condition, ContactLog, DecisionRecord, EdgeLabels, Engine, Error, Explanation, Funnel,
-    JourneyState, Limits, Location, RulesetSpec, Schema, Scratch, SignalKind, SignalRecord,
-    SignalSpec, Span, StageRuleSpec, StageSpec, Timestamp, Transition, TransitionRule, Value, When,
+    JourneyState, Limits, Location, Outcome, Reason, RulesetSpec, Schema, Scratch, SignalKind,
+    SignalRecord, SignalSpec, Span, StageRuleSpec, StageSpec, Timestamp, Transition,
+    TransitionRule, Value, When,
 };
 
 /// The fuzz targets, by the name `cargo fuzz` knows them by; each replays
@@ -235,8 +236,12 @@ fn states(engine: &Engine) -> Vec<JourneyState> {
 ///
 /// - the compiled classification equals the reference interpreter's;
 /// - a decision classifies the same, suggests only actions of the decided
-///   stage, each once, within the arbitration's limits, and its
-///   explanation tells the same stage, rules, tags and suggestions;
+///   stage, each once, within the arbitration's limits, regular actions or
+///   else fallbacks, and its explanation tells the same stage, rules, tags
+///   and suggestions;
+/// - a decision in any stage of the model classifies the same, suggests as
+///   above for that stage, agrees with its explanation, and is the decision
+///   of `decide` when the stage is the classified one;
 /// - a journey step moves as [`step_follows_the_rules`] says.
 pub fn engine_keeps_promises(
     engine: &Engine,
@@ -273,6 +278,30 @@ pub fn engine_keeps_promises(
             suggestions_are_allowed(engine, &decided);
 
             explanation_agrees(&engine.explain(customer, history, now), &decided);
+
+            for stage in engine.model().iter() {
+                let decided_in = engine
+                    .decide_in(stage, customer, history, now, &mut scratch)
+                    .expect("a stage of the engine")
+                    .to_record();
+                assert_eq!(decided_in.stage, stage.id(), "decide_in decides elsewhere");
+                if stage.id() == classified.stage {
+                    assert_eq!(decided_in, decided, "decide_in differs from decide");
+                } else {
+                    assert_eq!(
+                        (&decided_in.evidence, &decided_in.fired, &decided_in.tags),
+                        (&classified.evidence, &classified.fired, &classified.tags),
+                        "decide_in classifies differently"
+                    );
+                    assert!((0.0..=1.0).contains(&decided_in.confidence));
+                }
+                suggestions_are_allowed(engine, &decided_in);
+                let explanation = engine
+                    .explain_in(stage, customer, history, now)
+                    .expect("a stage of the engine");
+                assert_eq!(explanation.classified_stage, classified.stage);
+                explanation_agrees(&explanation, &decided_in);
+            }
         }
     }
     let journey = journey_schema(engine);
@@ -317,16 +346,47 @@ pub fn explanation_agrees(explanation: &Explanation, decided: &DecisionRecord) {
         .map(|tag| tag.id.as_str())
         .collect();
     assert_eq!(tags, decided.tags, "the explanation's tags");
-    let explained: Vec<(&str, Option<f64>)> = explanation
+    let explained: Vec<(&str, Option<f64>, bool)> = explanation
         .suggested()
-        .map(|a| (a.id.as_str(), a.priority.as_ref().map(|p| p.priority)))
+        .map(|a| {
+            let priority = a.priority.as_ref().map(|p| p.priority);
+            (a.id.as_str(), priority, a.fallback)
+        })
         .collect();
-    let suggested: Vec<(&str, Option<f64>)> = decided
+    let suggested: Vec<(&str, Option<f64>, bool)> = decided
         .actions
         .iter()
-        .map(|a| (a.id.as_str(), Some(a.priority)))
+        .map(|a| (a.id.as_str(), Some(a.priority), a.fallback))
         .collect();
     assert_eq!(explained, suggested, "the explanation's suggestions");
+    // Fallbacks only when no regular action could be suggested, and then
+    // every one the stage has says why not; otherwise each fallback of the
+    // stage says it was not needed.
+    let fell_back = decided.actions.iter().any(|a| a.fallback);
+    for trace in &explanation.actions {
+        let Outcome::NotSuggested { reasons } = &trace.outcome else {
+            continue;
+        };
+        let other_stage = matches!(reasons.as_slice(), [Reason::OtherStage { .. }]);
+        if trace.fallback && !other_stage {
+            assert_eq!(
+                reasons.last() == Some(&Reason::RegularActionsSuggested),
+                !fell_back && !decided.actions.is_empty(),
+                "{}: {reasons:?}",
+                trace.id
+            );
+        }
+        if !trace.fallback && fell_back {
+            assert!(
+                !matches!(
+                    reasons.as_slice(),
+                    [Reason::GroupFull { .. } | Reason::Outranked { .. }]
+                ),
+                "{} was eligible, yet fallbacks were offered",
+                trace.id
+            );
+        }
+    }
 }
 
 fn suggestions_are_allowed(engine: &Engine, decided: &DecisionRecord) {
@@ -337,10 +397,16 @@ fn suggestions_are_allowed(engine: &Engine, decided: &DecisionRecord) {
     let arbitration = engine.arbitration();
     assert!(decided.actions.len() <= arbitration.max_suggestions);
     let mut groups: Vec<&str> = Vec::new();
+    let fell_back = decided.actions.first().is_some_and(|a| a.fallback);
     for (i, suggestion) in decided.actions.iter().enumerate() {
         let action = engine
             .find_action(&suggestion.id)
             .unwrap_or_else(|| panic!("suggested {} is not in the catalog", suggestion.id));
+        assert_eq!(suggestion.fallback, action.is_fallback(), "{}", action.id());
+        assert_eq!(
+            suggestion.fallback, fell_back,
+            "regular actions and fallbacks suggested together"
+        );
         assert!(
             action.stages().contains(&stage.index()),
             "{} is not for {}",

@@ -33,13 +33,22 @@ struct Entry {
     propensity_rules: FormulaRange,
 }
 
+/// The actions of one stage, in catalog order: the regular ones, and the
+/// fallbacks ranked only when no regular one is suggested.
+#[derive(Debug, Clone, Default)]
+struct StageActions {
+    regular: Vec<ActionIndex>,
+    fallback: Vec<ActionIndex>,
+}
+
 /// The compiled catalog.
 #[derive(Debug)]
 pub(crate) struct Catalog {
     entries: Vec<Entry>,
-    /// The actions of each stage, in catalog order.
-    by_stage: Vec<Vec<ActionIndex>>,
-    /// The most actions any one stage has.
+    /// The actions of each stage.
+    by_stage: Vec<StageActions>,
+    /// The most actions one ranking pass reads: the longest list of regular
+    /// or of fallback actions of any stage.
     widest_stage: usize,
     groups: usize,
     arbitration: Arbitration,
@@ -55,15 +64,24 @@ impl Catalog {
         arbitration: Arbitration,
         layout: &Layout,
     ) -> Catalog {
-        let mut by_stage = vec![Vec::new(); stages];
+        let mut by_stage = vec![StageActions::default(); stages];
         for action in &actions {
             for stage in action.stages() {
-                if let Some(list) = by_stage.get_mut(stage.as_usize()) {
+                if let Some(lists) = by_stage.get_mut(stage.as_usize()) {
+                    let list = if action.is_fallback() {
+                        &mut lists.fallback
+                    } else {
+                        &mut lists.regular
+                    };
                     list.push(action.index());
                 }
             }
         }
-        let widest_stage = by_stage.iter().map(Vec::len).max().unwrap_or(0);
+        let widest_stage = by_stage
+            .iter()
+            .map(|lists| lists.regular.len().max(lists.fallback.len()))
+            .max()
+            .unwrap_or(0);
         let entries = actions
             .into_iter()
             .filter_map(|action| {
@@ -104,7 +122,9 @@ impl Catalog {
         self.arbitration
     }
 
-    /// Ranks the actions for `customer` into `buffers.picks`, best first.
+    /// Ranks the actions of the customer's stage into `buffers.picks`, best
+    /// first: the regular actions, or, when none of them is suggested, the
+    /// fallbacks.
     #[allow(clippy::too_many_arguments)] // the inputs of one decision, each of a different kind
     pub(crate) fn rank<H: ContactHistory + ?Sized>(
         &self,
@@ -115,13 +135,51 @@ impl Catalog {
         stack: &mut Vec<bool>,
         buffers: &mut RankBuffers,
     ) {
+        let Some(lists) = self.by_stage.get(customer.stage.index().as_usize()) else {
+            buffers.candidates.clear();
+            buffers.picks.clear();
+            return;
+        };
+        self.rank_among(
+            &lists.regular,
+            scorer,
+            customer,
+            history,
+            now,
+            stack,
+            buffers,
+        );
+        // Fallbacks are only asked about (conditions, contact history,
+        // scorer) when they can be offered.
+        if buffers.picks.is_empty() && !lists.fallback.is_empty() {
+            self.rank_among(
+                &lists.fallback,
+                scorer,
+                customer,
+                history,
+                now,
+                stack,
+                buffers,
+            );
+        }
+    }
+
+    /// Ranks `actions` (all of the customer's stage) into `buffers.picks`,
+    /// best first: filter, score, keep the best within the arbitration.
+    #[allow(clippy::too_many_arguments)] // as `rank`, and the actions to rank
+    fn rank_among<H: ContactHistory + ?Sized>(
+        &self,
+        actions: &[ActionIndex],
+        scorer: Option<&dyn ActionScorer>,
+        customer: &Customer<'_>,
+        history: &H,
+        now: Timestamp,
+        stack: &mut Vec<bool>,
+        buffers: &mut RankBuffers,
+    ) {
         buffers.candidates.clear();
         buffers.picks.clear();
-        let stage_actions = self
-            .by_stage
-            .get(customer.stage.index().as_usize())
-            .map_or(&[][..], Vec::as_slice);
-        for &index in stage_actions {
+        for &index in actions {
             let entry = &self.entries[index.as_usize()];
             let action = &entry.action;
             let tags_fit = action.requires().iter().all(|tag| has(customer.tags, *tag))

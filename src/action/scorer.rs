@@ -150,7 +150,9 @@ impl<'a> ActionInput<'a> {
         self.signals
     }
 
-    /// The customer's stage.
+    /// The stage the actions are ranked for: the classified stage under
+    /// [`Engine::decide`](crate::Engine::decide), the given one under
+    /// [`Engine::decide_in`](crate::Engine::decide_in).
     ///
     /// ```
     /// use buyer_journey::{models, ActionInput, ContactLog, Engine, Timestamp};

@@ -222,8 +222,45 @@ impl<'a> Suggestion<'a> {
             .and_then(|rule| self.action.propensity_rules().get(rule as usize))
     }
 
+    /// Whether the action was offered as a fallback: it is a fallback
+    /// action (see [`ActionSpec::fallback`](crate::ActionSpec::fallback)),
+    /// which is only suggested when no regular action of the stage could be.
+    /// Then every suggestion of the decision is a fallback.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Span, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 1)?;
+    /// let now = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let mut scratch = engine.scratch();
+    ///
+    /// // Every regular action of evaluation was shown an hour ago and is
+    /// // cooling down.
+    /// let mut history = ContactLog::new();
+    /// let evaluation = engine.model().find("evaluation").unwrap().index();
+    /// for action in engine.actions().filter(|a| a.stages().contains(&evaluation)) {
+    ///     if !action.is_fallback() {
+    ///         history.record_shown(action.id(), now.before(Span::hours(1)));
+    ///     }
+    /// }
+    /// let decision = engine.decide(&customer, &history, now, &mut scratch);
+    /// let offered: Vec<(&str, bool)> = decision.actions().map(|s| (s.id(), s.is_fallback())).collect();
+    /// assert_eq!(offered, [("evaluation.ask_our_staff", true)]);
+    ///
+    /// let decision = engine.decide(&customer, &ContactLog::new(), now, &mut scratch);
+    /// assert!(decision.actions().all(|s| !s.is_fallback()));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_fallback(&self) -> bool {
+        self.action.is_fallback()
+    }
+
     /// Why the action was eligible, printable for a person: its stage, its
-    /// condition, its tags and its contact policy.
+    /// condition, its tags and its contact policy, and for a fallback that
+    /// no regular action could be suggested.
     ///
     /// ```
     /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
@@ -270,6 +307,7 @@ impl<'a> Suggestion<'a> {
             propensity: self.propensity(),
             value: self.value(),
             weight: self.weight(),
+            fallback: self.is_fallback(),
         }
     }
 }
@@ -278,7 +316,8 @@ impl<'a> Suggestion<'a> {
 ///
 /// Prints as `applies in evaluation; comparisons >= 1 holds; has tag
 /// returning; lacks tag complaining; contact policy allows`, leaving out the
-/// parts the action does not set.
+/// parts the action does not set, and for a fallback ends with `; fallback:
+/// no regular action could be suggested`.
 ///
 /// ```
 /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
@@ -320,6 +359,9 @@ impl fmt::Display for Why<'_> {
         if !self.action.contact().is_unlimited() {
             f.write_str("; contact policy allows")?;
         }
+        if self.action.is_fallback() {
+            f.write_str("; fallback: no regular action could be suggested")?;
+        }
         Ok(())
     }
 }
@@ -335,6 +377,7 @@ impl fmt::Display for Why<'_> {
 ///                "propensity": 0.9, "value": 50.0, "weight": 1.0}"#;
 /// let action: SuggestionRecord = serde_json::from_str(json).unwrap();
 /// assert_eq!(action.priority, action.propensity * action.value * action.weight);
+/// assert!(!action.fallback); // the default
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -351,4 +394,14 @@ pub struct SuggestionRecord {
     pub value: f64,
     /// The action's weight.
     pub weight: f64,
+    /// Whether it was offered as a fallback; see [`Suggestion::is_fallback`].
+    /// Written only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fallback: bool,
+}
+
+// Serde's `skip_serializing_if` passes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(x: &bool) -> bool {
+    !*x
 }

@@ -309,7 +309,7 @@ fn first_rank(rule: &Rule) -> std::cmp::Reverse<i32> {
 
 /// The share of the positive evidence that supports `chosen`: 1 when all of
 /// it points at the chosen stage, 0 when none does.
-fn confidence(evidence: &[f64], chosen: StageIndex) -> f64 {
+pub(super) fn confidence(evidence: &[f64], chosen: StageIndex) -> f64 {
     let own = evidence
         .get(chosen.as_usize())
         .copied()

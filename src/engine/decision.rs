@@ -10,10 +10,12 @@ use crate::index::{RuleIndex, StageIndex};
 use crate::stage::Stage;
 use crate::validate::{Rule, Tag};
 
+use super::classifier::confidence;
 use super::{Engine, Scratch};
 
-/// The result of [`Engine::classify`] and [`Engine::decide`]: borrowed from
-/// the scratch buffers, so reading it allocates nothing.
+/// The result of [`Engine::classify`], [`Engine::decide`] and
+/// [`Engine::decide_in`]: borrowed from the scratch buffers, so reading it
+/// allocates nothing.
 /// [`to_record`](Decision::to_record) makes an owned, serializable copy.
 ///
 /// ```
@@ -32,10 +34,16 @@ use super::{Engine, Scratch};
 pub struct Decision<'a> {
     pub(super) engine: &'a Engine,
     pub(super) scratch: &'a Scratch,
+    /// The stage the decision is for: the classified one, or the one given
+    /// to [`Engine::decide_in`].
+    pub(super) stage: StageIndex,
 }
 
 impl<'a> Decision<'a> {
-    /// The stage the customer is in.
+    /// The stage the decision is for, whose actions were ranked: the
+    /// classified stage after [`classify`](Engine::classify) and
+    /// [`decide`](Engine::decide), the given one after
+    /// [`decide_in`](Engine::decide_in).
     ///
     /// ```
     /// use buyer_journey::{models, Engine};
@@ -52,14 +60,43 @@ impl<'a> Decision<'a> {
     /// ```
     #[must_use]
     pub fn stage(&self) -> &'a Stage {
+        self.engine.stage_at(self.stage)
+    }
+
+    /// The stage the classification gives for the customer's signals alone:
+    /// the stage rules, scorers and hit policy. The same as
+    /// [`stage`](Decision::stage) except after
+    /// [`decide_in`](Engine::decide_in) with another stage.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 2)?;
+    /// let mut scratch = engine.scratch();
+    /// let journey = engine.model().find("evaluation").unwrap();
+    /// let decision = engine.decide_in(journey, &customer, &ContactLog::new(), Timestamp::EPOCH, &mut scratch)?;
+    /// assert_eq!(decision.stage().id(), "evaluation");
+    /// assert_eq!(decision.classified_stage().id(), "information_search");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn classified_stage(&self) -> &'a Stage {
         self.engine.stage_at(self.scratch.classified.stage)
     }
 
-    /// How sure the decision is, in [0, 1]: the share of the positive evidence
-    /// (over all stages) that supports the chosen stage. 1 means every piece
-    /// of evidence points at this stage; 0.5 means half of it points
-    /// elsewhere; 0 means there was no evidence and the customer is in the
-    /// entry stage by default.
+    /// How sure the decision is of its [stage](Decision::stage), in [0, 1]:
+    /// the share of the positive evidence (over all stages) that supports
+    /// it. 1 means every piece of evidence points at this stage; 0.5 means
+    /// half of it points elsewhere; 0 means no evidence points at it (after
+    /// a classification: there was no evidence and the customer is in the
+    /// entry stage by default).
+    ///
+    /// After [`decide_in`](Engine::decide_in) it is the share that supports
+    /// the given stage: how far the customer's signals agree with their
+    /// journey. When the given stage is the classified one it is the
+    /// classification's confidence.
     ///
     /// ```
     /// use buyer_journey::{models, Engine};
@@ -76,7 +113,15 @@ impl<'a> Decision<'a> {
     /// ```
     #[must_use]
     pub fn confidence(&self) -> f64 {
-        self.scratch.classified.confidence
+        let classified = &self.scratch.classified;
+        // The classification's own number where it applies, so that
+        // `decide_in` with the classified stage agrees with `decide` even
+        // where the classification fell back to the entry stage.
+        if self.stage == classified.stage {
+            classified.confidence
+        } else {
+            confidence(&classified.evidence, self.stage)
+        }
     }
 
     /// The evidence for each stage, in model order: one point per stage rule

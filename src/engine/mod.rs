@@ -375,9 +375,9 @@ impl Engine {
         self.schema().record()
     }
 
-    /// Buffers for [`classify`](Engine::classify), [`decide`](Engine::decide)
-    /// and [`advance`](Engine::advance), sized for this engine. Allocates;
-    /// keep one per thread and reuse it.
+    /// Buffers for [`classify`](Engine::classify), [`decide`](Engine::decide),
+    /// [`decide_in`](Engine::decide_in) and [`advance`](Engine::advance),
+    /// sized for this engine. Allocates; keep one per thread and reuse it.
     ///
     /// ```
     /// use buyer_journey::{models, Engine};
@@ -401,6 +401,11 @@ impl Engine {
     /// Classifies one customer: the stage, the confidence, the evidence per
     /// stage, the rules that fired and the customer's tags. Ranks no actions
     /// ([`Decision::actions`] is empty): [`decide`](Engine::decide) does.
+    ///
+    /// The stage is the **classification's**: the one the stage rules, the
+    /// scorers and the hit policy give for these signals alone, whatever
+    /// journey the customer is on (see [`advance`](Engine::advance) for
+    /// that).
     ///
     /// Reads each signal once, evaluates each distinct comparison once, then
     /// the rules, the scorers, the hit policy and the tags. Does not allocate
@@ -430,14 +435,18 @@ impl Engine {
     ) -> Decision<'a> {
         self.classify_into(signals, scratch);
         scratch.ranking.picks.clear();
+        let stage = scratch.classified.stage;
         Decision {
             engine: self,
             scratch,
+            stage,
         }
     }
 
     /// Decides for one customer: everything [`classify`](Engine::classify)
-    /// gives, and the next-best-actions, best first.
+    /// gives, and the next-best-actions of the **classified** stage, best
+    /// first. A host that keeps each customer's [`JourneyState`] wants the
+    /// actions of the journey's stage instead: [`decide_in`](Engine::decide_in).
     ///
     /// The actions are those of the customer's stage whose required tags
     /// the customer has, whose excluded tags the customer lacks, whose
@@ -448,6 +457,8 @@ impl Engine {
     /// [`Arbitration::max_suggestions`](crate::Arbitration) of them and at most
     /// `max_per_group` of one group. Equal priorities go to the action
     /// declared first, so the same input always gives the same suggestions.
+    /// Only when none of the stage's regular actions is suggested are its
+    /// [fallbacks](crate::ActionSpec::fallback) ranked, the same way.
     ///
     /// Does not allocate under the same conditions as `classify`, provided
     /// the history and the action scorer do not allocate either.
@@ -483,35 +494,111 @@ impl Engine {
         H: ContactHistory + ?Sized,
     {
         self.classify_into(signals, scratch);
-        let Scratch {
-            values,
-            bits,
-            stack,
-            classified,
-            ranking,
-            ..
-        } = scratch;
-        let signals = self.classifier.score_input(values, &classified.fired);
-        let customer = Customer {
-            signals: &signals,
-            stage: self.stage_at(classified.stage),
-            tags: &classified.tags,
-            all_tags: self.classifier.tags(),
-            program: &self.program,
-            bits,
-        };
-        self.catalog.rank(
-            self.action_scorer.as_deref(),
-            &customer,
-            history,
-            now,
-            stack,
-            ranking,
-        );
+        let stage = scratch.classified.stage;
+        self.rank_into(stage, history, now, scratch);
         Decision {
             engine: self,
             scratch,
+            stage,
         }
+    }
+
+    /// Decides for one customer **in a given stage**, typically the stage of
+    /// the customer's journey: the customer is classified as by
+    /// [`decide`](Engine::decide), but the actions ranked are those of
+    /// `stage`, by the same rules (tags, conditions, contact policy,
+    /// priority, arbitration, fallbacks).
+    ///
+    /// In the [`Decision`]:
+    ///
+    /// - [`stage`](Decision::stage) is `stage`, and each suggestion's
+    ///   [`why`](crate::Suggestion::why) and the action scorer's
+    ///   [`ActionInput::stage`](crate::ActionInput::stage) name it;
+    /// - [`classified_stage`](Decision::classified_stage) is the stage the
+    ///   classification gives, and the evidence, the fired rules and the
+    ///   tags are the classification's, as under `decide`;
+    /// - [`confidence`](Decision::confidence) is the share of the positive
+    ///   evidence that supports `stage`: how far the customer's signals
+    ///   agree with the journey (0 when they point elsewhere or nowhere).
+    ///
+    /// When `stage` is the classified stage the decision equals `decide`'s.
+    ///
+    /// `stage` is a stage of this engine's [model](Engine::model), found by
+    /// id with [`StageModel::find`] (the id a [`JourneyState`] stores) or by
+    /// index with [`StageModel::stage`]. A stage of another engine's model
+    /// stands for this engine's stage with the same id, wherever that is in
+    /// the model: indices are only meaningful for the engine that issued
+    /// them, ids are what the host stores.
+    ///
+    /// Does not allocate under the same conditions as `decide`.
+    /// [`explain_in`](Engine::explain_in) explains the decision.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) when this engine's
+    /// model has no stage with the id of `stage` (a stage of another
+    /// engine's model), located at `stage`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{
+    ///     models, ContactLog, Engine, JourneyState, RulesetSpec, Span, StageSpec, Timestamp,
+    /// };
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let mut scratch = engine.scratch();
+    /// let day = |n| Timestamp::from_unix_seconds(1_700_000_000) + Span::days(n);
+    ///
+    /// // Bought on day 0; on day 1 reads a review of something else. The
+    /// // classification says information_search; the journey keeps the
+    /// // customer in post_purchase for its minimum dwell of 7 days.
+    /// let mut customer = engine.record();
+    /// customer.set("purchases", 1)?;
+    /// let bought = engine.advance(&JourneyState::new(), &customer, day(0), &mut scratch)?;
+    /// customer.set("reviews_read", 2)?;
+    /// let step = engine.advance(&bought.state, &customer, day(1), &mut scratch)?;
+    /// let journey = engine.model().find(step.state.stage().unwrap()).unwrap();
+    ///
+    /// let decision = engine.decide_in(journey, &customer, &ContactLog::new(), day(1), &mut scratch)?;
+    /// assert_eq!(decision.stage().id(), "post_purchase");
+    /// assert_eq!(decision.classified_stage().id(), "information_search");
+    /// assert_eq!(decision.confidence(), 0.0);
+    /// assert!(decision.actions().all(|a| a.id().starts_with("post_purchase.")));
+    ///
+    /// // A stage of another engine stands for the stage with its id, or is
+    /// // an error if this engine has none.
+    /// let same = Engine::builder(models::buying_process()).build()?;
+    /// let their_journey = same.model().find("post_purchase").unwrap();
+    /// let history = ContactLog::new();
+    /// let decision = engine.decide_in(their_journey, &customer, &history, day(1), &mut scratch)?;
+    /// assert_eq!(decision.stage().id(), "post_purchase");
+    /// let aida = RulesetSpec::new(Vec::new(), vec![StageSpec::new("attention", "Attention", "")]);
+    /// let aida = Engine::builder(aida).build()?;
+    /// let err = engine.decide_in(aida.model().entry(), &customer, &history, day(1), &mut scratch);
+    /// assert_eq!(err.unwrap_err().to_string(), "stage: unknown stage 'attention'");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn decide_in<'a, S, H>(
+        &'a self,
+        stage: &Stage,
+        signals: &S,
+        history: &H,
+        now: Timestamp,
+        scratch: &'a mut Scratch,
+    ) -> Result<Decision<'a>, Error>
+    where
+        S: Signals + ?Sized,
+        H: ContactHistory + ?Sized,
+    {
+        let stage = self.own_stage(stage)?;
+        self.classify_into(signals, scratch);
+        self.rank_into(stage, history, now, scratch);
+        Ok(Decision {
+            engine: self,
+            scratch,
+            stage,
+        })
     }
 
     /// Moves a customer along their journey until it settles: from the
@@ -733,7 +820,8 @@ impl Engine {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn classify_interpreted<S: Signals + ?Sized>(&self, signals: &S) -> DecisionRecord {
-        self.interpret(signals).view(self).to_record()
+        let scratch = self.interpret(signals);
+        scratch.view(self, scratch.classified.stage).to_record()
     }
 
     /// Classifies with the reference interpreter into a fresh scratch.
@@ -743,6 +831,58 @@ impl Engine {
         self.classifier
             .interpret(&scratch.values, &mut scratch.classified);
         scratch
+    }
+
+    /// Ranks the actions of `stage` for the customer classified into
+    /// `scratch`, into `scratch.ranking`.
+    fn rank_into<H: ContactHistory + ?Sized>(
+        &self,
+        stage: StageIndex,
+        history: &H,
+        now: Timestamp,
+        scratch: &mut Scratch,
+    ) {
+        let Scratch {
+            values,
+            bits,
+            stack,
+            classified,
+            ranking,
+            ..
+        } = scratch;
+        let signals = self.classifier.score_input(values, &classified.fired);
+        let customer = Customer {
+            signals: &signals,
+            stage: self.stage_at(stage),
+            tags: &classified.tags,
+            all_tags: self.classifier.tags(),
+            program: &self.program,
+            bits,
+        };
+        self.catalog.rank(
+            self.action_scorer.as_deref(),
+            &customer,
+            history,
+            now,
+            stack,
+            ranking,
+        );
+    }
+
+    /// The index in this engine's model of `stage`, a stage of this engine
+    /// or of another: the stage with its id. Allocates only for the error.
+    pub(crate) fn own_stage(&self, stage: &Stage) -> Result<StageIndex, Error> {
+        // Usually the stage is this engine's, at its own index: one id
+        // comparison confirms it. An index of another model may point at
+        // another stage, so otherwise the id decides.
+        match self.model().stage(stage.index()) {
+            Some(own) if own.id() == stage.id() => Ok(own.index()),
+            _ => self
+                .model()
+                .resolve(stage.id())
+                .map(Stage::index)
+                .map_err(|e| e.at("stage")),
+        }
     }
 
     /// Classifies into `scratch`: values, atoms, fired rules, evidence,
@@ -788,11 +928,12 @@ impl Engine {
 }
 
 impl Scratch {
-    /// The decision these buffers hold, as `engine` made it.
-    pub(crate) fn view<'a>(&'a self, engine: &'a Engine) -> Decision<'a> {
+    /// The decision these buffers hold, as `engine` made it for `stage`.
+    pub(crate) fn view<'a>(&'a self, engine: &'a Engine, stage: StageIndex) -> Decision<'a> {
         Decision {
             engine,
             scratch: self,
+            stage,
         }
     }
 }

@@ -247,13 +247,19 @@ impl Engine {
             }
         };
         customer.journey.clone_from(&step.state);
-        // TODO rank for the journey's stage
-        let _ = self.decide(&record, &customer.history, now, scratch);
+        // `advance` has placed the customer: the stage is one of the model's.
+        let stage = customer
+            .journey
+            .shared_stage()
+            .and_then(|id| self.machine.find_stage(id))
+            .unwrap_or_else(|| self.model().entry().index());
+        self.classify_into(&record, scratch);
+        self.rank_into(stage, &customer.history, now, scratch);
         scratch.record = record;
         let scratch: &'a Scratch = scratch;
         Ok(Observation {
             step,
-            decision: scratch.view(self),
+            decision: scratch.view(self, stage),
             signals: &scratch.record,
         })
     }

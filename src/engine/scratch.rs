@@ -8,8 +8,8 @@ use crate::signal::{Schema, SignalRecord};
 use super::classifier::Classified;
 use super::Engine;
 
-/// Caller-owned buffers for [`Engine::classify`], [`Engine::decide`] and
-/// [`Engine::advance`], so they do not allocate. Make one per thread with
+/// Caller-owned buffers for [`Engine::classify`], [`Engine::decide`],
+/// [`Engine::decide_in`] and [`Engine::advance`], so they do not allocate. Make one per thread with
 /// [`Engine::scratch`] and reuse it.
 ///
 /// ```

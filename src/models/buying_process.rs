@@ -536,6 +536,11 @@ fn tags() -> Vec<TagSpec> {
 /// recognised, a consultation leads in evaluation, checkout help leads in
 /// the purchase decision, an open complaint is handled first, and after a
 /// purchase the relationship actions follow the customer's tags.
+///
+/// Each stage also has one fallback, in the same spirit, for when every
+/// regular action is held back (cooling down, capped, dismissed). They
+/// have no contact policy, tags or condition, so every customer gets at
+/// least one suggestion in every stage.
 fn catalog() -> Vec<ActionSpec> {
     let action = |id: &str, kind: &str, stage: &str, value: f64, name: &str, meaning: &str| {
         ActionSpec::new(id, kind, &[stage], value)
@@ -859,6 +864,59 @@ fn catalog() -> Vec<ActionSpec> {
         )
         .propensity(0.5)
         .cooldown(Span::days(7)),
+        // Fallbacks, one per stage: offered only when no regular action of
+        // the stage can be, without a contact policy so that there always
+        // is an answer, and each as low-key as its stage allows.
+        action(
+            "need_recognition.browse_products",
+            "education",
+            "need_recognition",
+            10.0,
+            "See what there is",
+            "Let the customer browse the kinds of products there are; no pitch.",
+        )
+        .propensity(0.5)
+        .fallback(),
+        action(
+            "information_search.guides",
+            "content",
+            "information_search",
+            10.0,
+            "Guides and answers",
+            "Be found: the guides and answers the customer's research turns up.",
+        )
+        .propensity(0.5)
+        .fallback(),
+        action(
+            "evaluation.ask_our_staff",
+            "consultation",
+            "evaluation",
+            10.0,
+            "Ask our staff",
+            "An open invitation to ask sales or service staff, who listen and answer.",
+        )
+        .propensity(0.5)
+        .fallback(),
+        action(
+            "purchase_decision.help_to_complete",
+            "checkout_assist",
+            "purchase_decision",
+            10.0,
+            "Help to complete",
+            "Where to get help completing the purchase: payment, delivery, questions.",
+        )
+        .propensity(0.5)
+        .fallback(),
+        action(
+            "post_purchase.support",
+            "support",
+            "post_purchase",
+            10.0,
+            "Support and care",
+            "Where to get support and care for the product, whenever it is needed.",
+        )
+        .propensity(0.5)
+        .fallback(),
     ]
 }
 

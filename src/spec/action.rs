@@ -73,6 +73,10 @@ pub struct ActionSpec {
     /// What the action is, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A fallback: offered only when no regular action of the customer's
+    /// stage can be suggested. Default false. See [`ActionSpec::fallback`].
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fallback: bool,
 }
 
 fn one() -> f64 {
@@ -83,6 +87,12 @@ fn one() -> f64 {
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_one(x: &f64) -> bool {
     *x == 1.0
+}
+
+// Serde's `skip_serializing_if` passes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(x: &bool) -> bool {
+    !*x
 }
 
 impl ActionSpec {
@@ -115,6 +125,7 @@ impl ActionSpec {
             group: None,
             contact: ContactPolicy::default(),
             description: None,
+            fallback: false,
         }
     }
 
@@ -274,6 +285,41 @@ impl ActionSpec {
     #[must_use]
     pub fn max_dismissals(mut self, dismissals: u32) -> Self {
         self.contact.max_dismissals = Some(dismissals);
+        self
+    }
+
+    /// The same action as a **fallback**: offered only when no regular
+    /// (non-fallback) action of the customer's stage can be suggested, for
+    /// example because every one is cooling down, so that a customer is not
+    /// left without an answer.
+    ///
+    /// Otherwise a fallback is an ordinary action: it applies in its
+    /// stages, to customers with its tags whose condition holds, its
+    /// contact policy limits how often it is shown, and its priority is
+    /// propensity × value × weight. When no regular action of the stage can
+    /// be suggested (none passes, or all that pass have priority 0), the
+    /// fallbacks of the stage are ranked exactly as regular actions are,
+    /// with the same [`Arbitration`] (at most `max_suggestions` of them, at
+    /// most `max_per_group` of a group, equal priorities by catalog order);
+    /// fallbacks and regular actions are never suggested together, so a
+    /// fallback takes no place from a regular action.
+    ///
+    /// A fallback's own contact policy still applies, so the ruleset
+    /// decides whether an empty answer is possible: a fallback without a
+    /// contact policy (and with a positive priority) guarantees an answer
+    /// whenever its stage, tags and condition allow it.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let help = ActionSpec::new("evaluation.ask_us", "consultation", &["evaluation"], 5.0).fallback();
+    /// assert!(help.fallback);
+    /// assert_eq!(serde_json::to_string(&help).unwrap(),
+    ///     r#"{"id":"evaluation.ask_us","kind":"consultation","stages":["evaluation"],"value":5.0,"fallback":true}"#);
+    /// ```
+    #[must_use]
+    pub fn fallback(mut self) -> Self {
+        self.fallback = true;
         self
     }
 

@@ -101,6 +101,7 @@ pub struct Action {
     /// The longest time any contact policy of the catalog looks back: a
     /// showing older than that is seen by none.
     pub(crate) catalog_horizon: Span,
+    fallback: bool,
 }
 
 impl Action {
@@ -333,6 +334,29 @@ impl Action {
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
     }
+
+    /// Whether the action is a fallback, offered only when no regular
+    /// action of the customer's stage can be suggested (see
+    /// [`ActionSpec::fallback`]).
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert!(!engine.find_action("evaluation.advisor_call").unwrap().is_fallback());
+    /// let evaluation = engine.model().find("evaluation").unwrap().index();
+    /// let fallbacks: Vec<&str> = engine
+    ///     .actions()
+    ///     .filter(|action| action.is_fallback() && action.stages().contains(&evaluation))
+    ///     .map(|action| action.id())
+    ///     .collect();
+    /// assert_eq!(fallbacks, ["evaluation.ask_our_staff"]);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_fallback(&self) -> bool {
+        self.fallback
+    }
 }
 
 /// What an action's references resolve against.
@@ -498,6 +522,7 @@ fn validate_action(
         contact: spec.contact,
         description: spec.description.clone(),
         catalog_horizon: Span::ZERO,
+        fallback: spec.fallback,
     })
 }
 
