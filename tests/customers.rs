@@ -359,13 +359,31 @@ fn population(size: usize) -> Vec<Vec<(u64, &'static str)>> {
 #[test]
 fn a_customer_is_one_small_document() {
     let engine = built_in();
-    let mut sizes: Vec<usize> = population(400)
+    // The median of a population, as JSON and as CBOR (a compact binary
+    // format that, unlike bincode, reads the profile's untagged forms).
+    let customers: Vec<Customer> = population(400)
         .iter()
-        .map(|log| serde_json::to_string(&replay(&engine, log)).unwrap().len())
+        .map(|log| replay(&engine, log))
         .collect();
-    sizes.sort_unstable();
-    let median = sizes[sizes.len() / 2];
-    assert!(median < 512, "the median customer takes {median} bytes");
+    let median = |size: &dyn Fn(&Customer) -> usize| {
+        let mut sizes: Vec<usize> = customers.iter().map(size).collect();
+        sizes.sort_unstable();
+        sizes[sizes.len() / 2]
+    };
+    let json = median(&|customer| serde_json::to_string(customer).unwrap().len());
+    let cbor = median(&|customer| {
+        let mut bytes = Vec::new();
+        ciborium::into_writer(customer, &mut bytes).unwrap();
+        bytes.len()
+    });
+    assert!(json < 640, "the median customer takes {json} bytes of JSON");
+    assert!(cbor < 512, "the median customer takes {cbor} bytes of CBOR");
+    for customer in &customers {
+        let mut bytes = Vec::new();
+        ciborium::into_writer(customer, &mut bytes).unwrap();
+        let back: Customer = ciborium::from_reader(&bytes[..]).unwrap();
+        assert_eq!(&back, customer);
+    }
 
     let typical = replay(&engine, &typical_log());
     let json = serde_json::to_string(&typical).unwrap();

@@ -224,6 +224,7 @@ impl Engine {
         if let Some((index, event)) = event {
             self.deriver.take(&mut customer.profile, index, &event)?;
         }
+        self.deriver.settle(&mut customer.profile, now);
         scratch.fit(self);
         // Lent out of the scratch, which `advance` and `decide` borrow.
         let placeholder = SignalRecord::placeholder(self.schema().clone());

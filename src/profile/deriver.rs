@@ -240,9 +240,9 @@ impl Deriver {
     }
 
     /// Takes `event` (of type `index`, checked) into the bound `profile`:
-    /// it waits with the other recent events, and those past the tolerance
-    /// are folded in time order. An event older than the folded ones is
-    /// refused and the profile left as it was.
+    /// it waits, in time order, with the other recent events until
+    /// [`settle`](Deriver::settle) folds it. An event older than the folded
+    /// ones is refused and the profile left as it was.
     pub(crate) fn take(
         &self,
         profile: &mut Profile,
@@ -276,9 +276,17 @@ impl Deriver {
             .pending
             .partition_point(|waiting| waiting.key() <= key);
         profile.pending.insert(position, pending);
-        let newest = profile.newest.map_or(at, |newest| newest.max(at));
-        profile.newest = Some(newest);
-        let horizon = newest.before(self.tolerance);
+        profile.newest = Some(profile.newest.map_or(at, |newest| newest.max(at)));
+        Ok(())
+    }
+
+    /// Folds, in time order, the events of the bound `profile` that have
+    /// waited long enough: those more than the tolerance older than its
+    /// newest event or `now`, whichever is later, and the oldest beyond
+    /// [`MAX_PENDING`].
+    pub(crate) fn settle(&self, profile: &mut Profile, now: Timestamp) {
+        let latest = profile.newest.map_or(now, |newest| newest.max(now));
+        let horizon = latest.before(self.tolerance);
         let past = profile
             .pending
             .partition_point(|waiting| waiting.at < horizon);
@@ -292,7 +300,6 @@ impl Deriver {
             );
             profile.folded = Some(waiting.at);
         }
-        Ok(())
     }
 
     /// Applies an event to the tracks.

@@ -45,15 +45,20 @@ pub(crate) const MAX_PENDING: usize = 16;
 ///
 /// Events may arrive late by up to the ruleset's
 /// [`event_tolerance`](crate::RulesetSpec::event_tolerance) (default 15
-/// minutes) behind the newest event of the customer: the last events wait
-/// in time order until newer ones have pushed them past the tolerance, and
-/// signals read them as if they had arrived in order. So the same events
-/// give the same signals whatever order they arrive in within the
-/// tolerance; events at the same second are taken in the order the ruleset
-/// declares their types. At most 16 events wait; beyond that the oldest is
-/// folded early. An event older than the ones already folded is refused
-/// with [`ErrorKind::TooLate`](crate::ErrorKind::TooLate), and the profile
-/// is left as it was: nothing is lost without the host knowing.
+/// minutes): the last events wait in time order until they are more than
+/// the tolerance older than the customer's newest event or the `now` of a
+/// call, whichever is later, and signals read them as if they had arrived
+/// in order. So the same events give the same signals whatever order they
+/// arrive in within the tolerance; events at the same second are taken in
+/// the order the ruleset declares their types. At most 16 events wait;
+/// beyond that the oldest is folded early. An event older than the ones
+/// already folded is refused with
+/// [`ErrorKind::TooLate`](crate::ErrorKind::TooLate), and the profile is
+/// left as it was: nothing is lost without the host knowing. (A host that
+/// loads a customer's history with `now` set to the present time gets each
+/// event folded at once, so the history must then come in time order;
+/// with `now` set to each event's time the tolerance applies as in a live
+/// stream.)
 ///
 /// # Time
 ///
