@@ -450,3 +450,139 @@ proptest! {
         }
     }
 }
+
+/// The built-in model's signals from its definition, over every event so
+/// far (in time order) read at `now`: each activity count is of its event
+/// after the last purchase and in the last ten 3-day buckets before the
+/// one `now` is in, or that one.
+fn built_in_reference(events: &[(i64, &str, Option<f64>)], now: i64) -> Vec<Option<f64>> {
+    const WIDTH: i64 = 3 * 86_400;
+    let activity = [
+        "need_search",
+        "category_view",
+        "info_page_view",
+        "review_read",
+        "recommendation_sought",
+        "brochure_download",
+        "comparison",
+        "sales_contact",
+        "quote_request",
+        "cart_add",
+        "checkout_start",
+    ];
+    let now = events
+        .iter()
+        .map(|e| e.0)
+        .max()
+        .map_or(now, |newest| newest.max(now));
+    let last_purchase = events.iter().rposition(|e| e.1 == "purchase");
+    let count = |id: &str| events.iter().filter(|e| e.1 == id).count() as f64;
+    let mut signals: Vec<Option<f64>> = activity
+        .iter()
+        .map(|&id| {
+            let since = last_purchase.map_or(0, |p| p + 1);
+            let n = events[since..]
+                .iter()
+                .filter(|e| e.1 == id && e.0.div_euclid(WIDTH) >= now.div_euclid(WIDTH) - 10)
+                .count();
+            Some(n as f64)
+        })
+        .collect();
+    signals.push(Some(count("purchase")));
+    signals.push(last_purchase.map(|p| (now - events[p].0).max(0) as f64 / 86_400.0));
+    signals.push(Some(
+        (count("ticket_opened") - count("ticket_closed")).max(0.0),
+    ));
+    signals.push(Some(
+        (count("complaint_opened") - count("complaint_closed")).max(0.0),
+    ));
+    signals.push(
+        events
+            .iter()
+            .rev()
+            .find(|e| e.1 == "satisfaction")
+            .and_then(|e| e.2),
+    );
+    signals
+}
+
+/// Built-in events a few minutes to days apart, in time order.
+fn built_in_events() -> impl Strategy<Value = Vec<(i64, &'static str, Option<f64>)>> {
+    const EVENTS: [&str; 17] = [
+        "need_search",
+        "category_view",
+        "info_page_view",
+        "review_read",
+        "recommendation_sought",
+        "brochure_download",
+        "comparison",
+        "sales_contact",
+        "quote_request",
+        "cart_add",
+        "checkout_start",
+        "purchase",
+        "ticket_opened",
+        "ticket_closed",
+        "complaint_opened",
+        "complaint_closed",
+        "satisfaction",
+    ];
+    prop::collection::vec((0..EVENTS.len(), 60_i64..20 * 86_400, 0_u8..=10), 1..40).prop_map(
+        |raw| {
+            let mut at = START;
+            raw.into_iter()
+                .map(|(event, gap, rating)| {
+                    at += gap;
+                    let id = EVENTS[event];
+                    (at, id, (id == "satisfaction").then_some(f64::from(rating)))
+                })
+                .collect()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// `observe` is folding the event, settling the journey from the stored
+    /// state and deciding for the journey's stage: its signals are the
+    /// model's definitions over the events so far, its step is `advance`'s
+    /// and its decision `decide_in`'s, with the history before the event.
+    #[test]
+    fn observe_is_fold_then_advance_then_decide_in(events in built_in_events()) {
+        let engine = built_in();
+        let mut scratch = engine.scratch();
+        let mut other = engine.scratch();
+        let mut customer = Customer::new();
+        for (i, &(at, id, value)) in events.iter().enumerate() {
+            let now = Timestamp::from_unix_seconds(at);
+            let event = value.map_or(Event::new(id, now), |v| Event::new(id, now).with_value(v));
+            let before = customer.clone();
+            let seen = engine.observe(&mut customer, event, now, &mut scratch).unwrap();
+            let signals: Vec<Option<f64>> = engine
+                .schema()
+                .iter()
+                .map(|signal| match seen.signals.get(signal.id()) {
+                    Some(Value::Number(value)) => Some(value),
+                    _ => None,
+                })
+                .collect();
+            prop_assert_eq!(&signals, &built_in_reference(&events[..=i], at));
+
+            let step = engine.advance(&before.journey, seen.signals, now, &mut other).unwrap();
+            prop_assert_eq!(&seen.step, &step);
+            prop_assert_eq!(&customer.journey, &step.state);
+            let stage = engine.model().find(step.state.stage().unwrap()).unwrap();
+            let decided = engine
+                .decide_in(stage, seen.signals, &before.history, now, &mut other)
+                .unwrap()
+                .to_record();
+            prop_assert_eq!(seen.decision.to_record(), decided);
+
+            let shown: Vec<_> = seen.decision.actions().map(|a| a.action().index()).collect();
+            for index in shown {
+                customer.record_shown(engine.action(index).unwrap(), now);
+            }
+        }
+    }
+}

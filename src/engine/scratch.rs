@@ -43,7 +43,7 @@ pub struct Scratch {
     /// host's.
     pub(crate) record: SignalRecord,
     /// The profile's tracks with the events still waiting applied.
-    pub(crate) overlay: Vec<Track>,
+    pub(crate) overlay: Vec<(u32, Track)>,
     /// Per stage, whether the journey has been in it during the current
     /// call of `advance`.
     pub(crate) visited: Vec<bool>,

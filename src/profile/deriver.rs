@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use crate::error::{Error, ErrorKind, Location};
 use crate::event::{Event, ValueRange};
 use crate::index::SignalIndex;
-use crate::names::suggest;
+use crate::names::{suggest, BuildIdHasher};
 use crate::time::{Span, Timestamp};
 use crate::validate::{DerivedRule, EventRules};
 
@@ -20,7 +20,7 @@ use super::{Pending, Profile, MAX_PENDING};
 #[derive(Debug, Clone)]
 pub(crate) struct Deriver {
     /// Event type ids, by index, with the numbers their events carry.
-    events: IndexMap<Arc<str>, Option<ValueRange>>,
+    events: IndexMap<Arc<str>, Option<ValueRange>, BuildIdHasher>,
     /// What each event type does: `effects[starts[e]..starts[e + 1]]`,
     /// resets first.
     effects: Vec<(u32, Op)>,
@@ -302,64 +302,78 @@ impl Deriver {
         }
     }
 
-    /// Applies an event to the tracks.
-    fn fold<T: AsTrack>(&self, tracks: &mut [T], event: u32, at: Timestamp, value: f64) {
+    /// What event type `event` does, to which tracks, resets first.
+    fn effects(&self, event: u32) -> &[(u32, Op)] {
         let event = event as usize;
-        let Some(effects) = self
-            .starts
+        self.starts
             .get(event)
             .zip(self.starts.get(event + 1))
             .and_then(|(&start, &end)| self.effects.get(start..end))
-        else {
-            return;
-        };
-        for &(track, op) in effects {
+            .unwrap_or(&[])
+    }
+
+    /// Applies an event to the tracks.
+    fn fold(&self, tracks: &mut [(Arc<str>, Track)], event: u32, at: Timestamp, value: f64) {
+        for &(track, op) in self.effects(event) {
             let track = track as usize;
-            if let (Some(slot), Some(plan)) = (tracks.get_mut(track), self.plans.get(track)) {
-                plan.apply(slot.as_track(), op, at, value);
+            if let (Some((_, slot)), Some(plan)) = (tracks.get_mut(track), self.plans.get(track)) {
+                plan.apply(slot, op, at, value);
             }
         }
     }
 
     /// Writes the derived signals of the bound `profile` at `now` into
-    /// their slots of `values` (the schema's layout). The waiting events
-    /// are applied to a copy of the tracks in `overlay`, which does not
-    /// allocate once it has grown to the number of derived signals.
+    /// their slots of `values` (the schema's layout). The tracks the
+    /// waiting events touch are copied into `overlay` and the events applied
+    /// to the copies, in time order; `overlay` does not allocate once it
+    /// has grown to the number of derived signals.
     pub(crate) fn read(
         &self,
         profile: &Profile,
         now: Timestamp,
-        overlay: &mut Vec<Track>,
+        overlay: &mut Vec<(u32, Track)>,
         values: &mut [f64],
     ) {
         let now = profile.newest.map_or(now, |newest| now.max(newest));
-        overlay.clear();
-        overlay.extend(profile.tracks.iter().map(|&(_, track)| track));
-        for waiting in &profile.pending {
-            self.fold(overlay, waiting.event, waiting.at, waiting.value);
-        }
-        for ((plan, track), signal) in self.plans.iter().zip(overlay.iter()).zip(&self.signals) {
+        let tracks = profile.tracks.iter().map(|(_, track)| track);
+        for ((plan, track), signal) in self.plans.iter().zip(tracks).zip(&self.signals) {
             if let Some(slot) = values.get_mut(signal.as_usize()) {
                 *slot = plan.read(track, now);
             }
         }
-    }
-}
-
-/// Tracks as the profile keeps them (with their ids) or as an overlay.
-trait AsTrack {
-    fn as_track(&mut self) -> &mut Track;
-}
-
-impl AsTrack for Track {
-    fn as_track(&mut self) -> &mut Track {
-        self
-    }
-}
-
-impl AsTrack for (Arc<str>, Track) {
-    fn as_track(&mut self) -> &mut Track {
-        &mut self.1
+        if profile.pending.is_empty() {
+            return;
+        }
+        // Most events touch a track or two: copy those, not all.
+        overlay.clear();
+        for waiting in &profile.pending {
+            for &(track, op) in self.effects(waiting.event) {
+                let i = if let Some(i) = overlay.iter().position(|&(copied, _)| copied == track) {
+                    i
+                } else {
+                    let Some((_, base)) = profile.tracks.get(track as usize) else {
+                        continue;
+                    };
+                    overlay.push((track, *base));
+                    overlay.len() - 1
+                };
+                if let (Some((_, copy)), Some(plan)) =
+                    (overlay.get_mut(i), self.plans.get(track as usize))
+                {
+                    plan.apply(copy, op, waiting.at, waiting.value);
+                }
+            }
+        }
+        for (track, copy) in overlay.iter() {
+            let track = *track as usize;
+            let (Some(plan), Some(signal)) = (self.plans.get(track), self.signals.get(track))
+            else {
+                continue;
+            };
+            if let Some(slot) = values.get_mut(signal.as_usize()) {
+                *slot = plan.read(copy, now);
+            }
+        }
     }
 }
 

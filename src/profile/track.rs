@@ -85,10 +85,26 @@ pub(crate) enum Amount {
 /// The buckets of one window: `slots[b % SLOTS]` holds bucket `b`, for the
 /// buckets `newest - 10 ..= newest`. A bucket is `floor(t / width)`, so
 /// buckets are aligned to the epoch and the same for every customer.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Ring {
     newest: i64,
     slots: [f64; SLOT_COUNT],
+    /// The sum of every slot, oldest first: what a window read at a time
+    /// in the newest bucket sums, computed when an event is added rather
+    /// than at every read.
+    all: f64,
+    /// Where the newest bucket ends (Unix seconds), once an event has been
+    /// added: a read before it takes `all` without dividing the time into
+    /// buckets. `i64::MIN` when not known.
+    until: i64,
+}
+
+impl PartialEq for Ring {
+    /// The same buckets; what the ring caches to read them faster does not
+    /// matter.
+    fn eq(&self, other: &Self) -> bool {
+        self.newest == other.newest && self.slots == other.slots
+    }
 }
 
 impl Ring {
@@ -96,6 +112,8 @@ impl Ring {
         Ring {
             newest: bucket,
             slots: [0.0; SLOT_COUNT],
+            all: 0.0,
+            until: i64::MIN,
         }
     }
 
@@ -117,18 +135,32 @@ impl Ring {
             return;
         }
         self.slots[slot(bucket)] += amount;
+        self.all = self.sum_from(self.newest.saturating_sub(SLOTS - 1));
     }
 
-    /// The sum over the window whose newest bucket is `current`: buckets
-    /// `current - 10 ..= current`, and any newer ones.
-    fn total(&self, current: i64) -> f64 {
-        let oldest = current
-            .saturating_sub(BUCKETS)
-            .max(self.newest.saturating_sub(SLOTS - 1));
+    /// The sum over the window of buckets of `width` seconds at `now`: the
+    /// buckets from ten before the one `now` is in, and any newer ones.
+    fn total(&self, now: i64, width: i64) -> f64 {
+        if now < self.until {
+            return self.all;
+        }
+        let current = now.div_euclid(width);
+        if current <= self.newest {
+            return self.all;
+        }
+        self.sum_from(
+            current
+                .saturating_sub(BUCKETS)
+                .max(self.newest.saturating_sub(SLOTS - 1)),
+        )
+    }
+
+    /// The sum of the buckets from `oldest` to the newest, oldest first.
+    fn sum_from(&self, oldest: i64) -> f64 {
         let Some(span) = self.newest.checked_sub(oldest).filter(|&span| span >= 0) else {
             return 0.0;
         };
-        // At most SLOTS buckets, oldest first.
+        // At most SLOTS buckets.
         (0..=span).fold(0.0, |total, k| total + self.slots[slot(oldest + k)])
     }
 
@@ -204,12 +236,12 @@ impl Plan {
         match self {
             Plan::Window { width } => {
                 let bucket = at.unix_seconds().div_euclid(width);
+                if !matches!(track, Track::Window(_)) {
+                    *track = Track::Window(Ring::new(bucket));
+                }
                 if let Track::Window(ring) = track {
                     ring.add(bucket, amount);
-                } else {
-                    let mut ring = Ring::new(bucket);
-                    ring.add(bucket, amount);
-                    *track = Track::Window(ring);
+                    ring.until = ring.newest.saturating_add(1).saturating_mul(width);
                 }
             }
             Plan::Decayed { half_life } => {
@@ -254,9 +286,7 @@ impl Plan {
             }
             (Plan::Balance { floor: true }, &Track::Scalar(total)) => total.max(0.0),
             (_, &Track::Scalar(value)) => value,
-            (Plan::Window { width }, Track::Window(ring)) => {
-                ring.total(now.unix_seconds().div_euclid(width))
-            }
+            (Plan::Window { width }, Track::Window(ring)) => ring.total(now.unix_seconds(), width),
             (Plan::Decayed { half_life }, &Track::Decayed { score, at }) => {
                 score * decay(now.since(at), half_life)
             }
