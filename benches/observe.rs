@@ -5,17 +5,18 @@
 //! is the cost of the profile: folding the event and deriving the signals.
 //!
 //! Each of 2,048 customers has a history of 30 events (shown actions
-//! recorded as the `replay` example does, so contact policies apply); the
-//! measured event is their 31st.
+//! recorded as the `replay` example does, so contact policies apply).
+//! `observe` then takes each customer's next event, round after round, so
+//! that the customers live on as a host keeps them; `advance` + `decide_in`
+//! decide each customer's 31st event from the signals `observe` derives
+//! for it.
 //!
 //! Run with `cargo bench --bench observe`.
 
 use std::hint::black_box;
 
-use buyer_journey::{
-    models, ContactLog, Customer, Engine, Event, JourneyState, SignalRecord, Span, Timestamp,
-};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use buyer_journey::{models, Customer, Engine, Event, JourneyState, SignalRecord, Span, Timestamp};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const CUSTOMERS: usize = 2_048;
 const HISTORY: usize = 30;
@@ -101,8 +102,10 @@ fn bench_observe(c: &mut Criterion) {
     // Each customer after their history, and the event to measure.
     let mut customers = Vec::with_capacity(CUSTOMERS);
     let mut next_events = Vec::with_capacity(CUSTOMERS);
+    let mut logs = Vec::with_capacity(CUSTOMERS);
     for _ in 0..CUSTOMERS {
         let log = event_log(&mut random, start);
+        logs.push(log.clone());
         let mut customer = Customer::new();
         for event in &log[..HISTORY] {
             let seen = engine
@@ -149,55 +152,50 @@ fn bench_observe(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("observe/default_model");
     group.throughput(Throughput::Elements(CUSTOMERS as u64));
+    // Each customer's log again and again, every round later than the one
+    // before, so that the profiles, journeys and histories live on as a
+    // host's do.
     group.bench_function("observe", |b| {
-        b.iter_batched_ref(
-            || customers.clone(),
-            |customers| {
-                let mut stages = 0;
-                for (customer, event) in customers.iter_mut().zip(&next_events) {
-                    let seen = engine
-                        .observe(customer, black_box(as_event(event)), event.0, &mut scratch)
-                        .expect("generated events are valid");
-                    stages +=
-                        seen.decision.stage().index().as_usize() + seen.decision.actions().len();
-                }
-                stages
-            },
-            BatchSize::LargeInput,
-        );
+        let mut live = customers.clone();
+        let mut round = HISTORY;
+        b.iter(|| {
+            round += 1;
+            let mut stages = 0;
+            for (customer, log) in live.iter_mut().zip(&logs) {
+                let (at, id, value) = log[round % log.len()];
+                let span = log[log.len() - 1].0.since(log[0].0).as_seconds() + 86_400;
+                let at = at + Span::seconds(span * (round / log.len()) as u64);
+                let event = as_event(&(at, id, value));
+                let seen = engine
+                    .observe(customer, black_box(event), at, &mut scratch)
+                    .expect("generated events are valid");
+                stages += seen.decision.stage().index().as_usize() + seen.decision.actions().len();
+            }
+            stages
+        });
     });
-    // Each customer as such a host keeps them: the stored state, its own
-    // signals after the event and the contact history. Cloned before each
-    // batch, as the customers of `observe` are, so both start from the
-    // same cache state.
-    let hosts: Vec<(JourneyState, SignalRecord, ContactLog)> = inputs
-        .into_iter()
-        .zip(&customers)
-        .map(|((state, signals), customer)| (state, signals, customer.history.clone()))
-        .collect();
+    // Each customer as a host that keeps its own signals has them: the
+    // stored state, the signals after the event and the contact history.
     group.bench_function("advance+decide", |b| {
-        b.iter_batched_ref(
-            || hosts.clone(),
-            |hosts| {
-                let mut stages = 0;
-                for ((state, signals, history), event) in hosts.iter_mut().zip(&next_events) {
-                    let step = engine
-                        .advance(black_box(state), black_box(signals), event.0, &mut scratch)
-                        .expect("every stage is in the model");
-                    let stage = engine
-                        .model()
-                        .find(step.state.stage().expect("placed"))
-                        .expect("in the model");
-                    let decision = engine
-                        .decide_in(stage, signals, history, event.0, &mut scratch)
-                        .expect("the engine's own stage");
-                    stages += decision.stage().index().as_usize() + decision.actions().len();
-                    *state = step.state;
-                }
-                stages
-            },
-            BatchSize::LargeInput,
-        );
+        b.iter(|| {
+            let mut stages = 0;
+            for ((state, signals), (customer, event)) in
+                inputs.iter().zip(customers.iter().zip(&next_events))
+            {
+                let step = engine
+                    .advance(black_box(state), black_box(signals), event.0, &mut scratch)
+                    .expect("every stage is in the model");
+                let stage = engine
+                    .model()
+                    .find(step.state.stage().expect("placed"))
+                    .expect("in the model");
+                let decision = engine
+                    .decide_in(stage, signals, &customer.history, event.0, &mut scratch)
+                    .expect("the engine's own stage");
+                stages += decision.stage().index().as_usize() + decision.actions().len();
+            }
+            stages
+        });
     });
     group.finish();
 }

@@ -27,7 +27,7 @@ pub(crate) struct Deriver {
     starts: Vec<usize>,
     /// Per derived signal: its id, where it goes in the schema, and how it
     /// reads.
-    ids: Vec<Arc<str>>,
+    ids: Arc<[Arc<str>]>,
     signals: Vec<SignalIndex>,
     plans: Vec<Plan>,
     tolerance: Span,
@@ -181,11 +181,7 @@ impl Deriver {
             return Ok(());
         }
         if profile.is_new() {
-            profile.tracks = self
-                .ids
-                .iter()
-                .map(|id| (Arc::clone(id), Track::Empty))
-                .collect();
+            profile.ids = Arc::clone(&self.ids);
             profile.derivations = self.fingerprint;
             profile.bound = true;
             return Ok(());
@@ -200,27 +196,23 @@ impl Deriver {
                 ),
             ));
         }
-        let mut tracks = Vec::with_capacity(self.ids.len());
-        for (id, plan) in self.ids.iter().zip(&self.plans) {
-            let track = match profile.tracks.iter().find(|(stored, _)| stored == id) {
-                Some((_, track)) if plan.fits(track) => *track,
-                Some(_) => {
-                    return Err(Error::invalid(
-                        Location::new(format!("profile.tracks.{id}")),
-                        "the stored state does not fit the signal's derivation".to_owned(),
-                    ))
-                }
-                None => Track::Empty,
+        let mut tracks = Vec::with_capacity(profile.tracks.len());
+        for &(stored, track) in &profile.tracks {
+            let id = profile.ids.get(stored as usize).map_or("", |id| &**id);
+            let Some(index) = self.ids.iter().position(|own| **own == *id) else {
+                return Err(Error::unknown("derived signal", id, None).at("profile.tracks"));
             };
-            tracks.push((Arc::clone(id), track));
+            if !self.plans.get(index).is_some_and(|plan| plan.fits(&track)) {
+                return Err(Error::invalid(
+                    Location::new(format!("profile.tracks.{id}")),
+                    "the stored state does not fit the signal's derivation".to_owned(),
+                ));
+            }
+            // Bounded by `Limits::max_signals`.
+            #[allow(clippy::cast_possible_truncation)]
+            tracks.push((index as u32, track));
         }
-        if let Some((id, _)) = profile
-            .tracks
-            .iter()
-            .find(|(stored, _)| !self.ids.contains(stored))
-        {
-            return Err(Error::unknown("derived signal", id, None).at("profile.tracks"));
-        }
+        tracks.sort_by_key(|&(index, _)| index);
         let mut pending = profile.pending.clone();
         for (i, event) in pending.iter_mut().enumerate() {
             let (index, id, _) = self.events.get_full(&*event.id).ok_or_else(|| {
@@ -233,6 +225,7 @@ impl Deriver {
             event.id = Arc::clone(id);
         }
         pending.sort_by_key(Pending::key);
+        profile.ids = Arc::clone(&self.ids);
         profile.tracks = tracks;
         profile.pending = pending;
         profile.bound = true;
@@ -312,11 +305,21 @@ impl Deriver {
             .unwrap_or(&[])
     }
 
-    /// Applies an event to the tracks.
-    fn fold(&self, tracks: &mut [(Arc<str>, Track)], event: u32, at: Timestamp, value: f64) {
+    /// Applies an event to the sparse `tracks`, adding the ones it touches
+    /// for the first time.
+    fn fold(&self, tracks: &mut Vec<(u32, Track)>, event: u32, at: Timestamp, value: f64) {
         for &(track, op) in self.effects(event) {
-            let track = track as usize;
-            if let (Some((_, slot)), Some(plan)) = (tracks.get_mut(track), self.plans.get(track)) {
+            let Some(plan) = self.plans.get(track as usize) else {
+                continue;
+            };
+            let i = match tracks.binary_search_by_key(&track, |&(index, _)| index) {
+                Ok(i) => i,
+                Err(i) => {
+                    tracks.insert(i, (track, Track::Empty));
+                    i
+                }
+            };
+            if let Some((_, slot)) = tracks.get_mut(i) {
                 plan.apply(slot, op, at, value);
             }
         }
@@ -335,8 +338,11 @@ impl Deriver {
         values: &mut [f64],
     ) {
         let now = profile.newest.map_or(now, |newest| now.max(newest));
-        let tracks = profile.tracks.iter().map(|(_, track)| track);
-        for ((plan, track), signal) in self.plans.iter().zip(tracks).zip(&self.signals) {
+        let mut stored = profile.tracks.iter().peekable();
+        for (index, (plan, signal)) in (0_u32..).zip(self.plans.iter().zip(&self.signals)) {
+            let track = stored
+                .next_if(|&&(at, _)| at == index)
+                .map_or(&Track::Empty, |(_, track)| track);
             if let Some(slot) = values.get_mut(signal.as_usize()) {
                 *slot = plan.read(track, now);
             }
@@ -351,10 +357,13 @@ impl Deriver {
                 let i = if let Some(i) = overlay.iter().position(|&(copied, _)| copied == track) {
                     i
                 } else {
-                    let Some((_, base)) = profile.tracks.get(track as usize) else {
-                        continue;
-                    };
-                    overlay.push((track, *base));
+                    let base = profile
+                        .tracks
+                        .binary_search_by_key(&track, |&(index, _)| index)
+                        .ok()
+                        .and_then(|i| profile.tracks.get(i))
+                        .map_or(Track::Empty, |&(_, track)| track);
+                    overlay.push((track, base));
                     overlay.len() - 1
                 };
                 if let (Some((_, copy)), Some(plan)) =

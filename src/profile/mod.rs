@@ -87,7 +87,7 @@ pub(crate) const MAX_PENDING: usize = 16;
 /// assert!(stored.len() < 200, "{stored}");
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Profile {
     /// The fingerprint of the derivations the tracks follow; 0 for a new
     /// profile, which fits any.
@@ -97,8 +97,14 @@ pub struct Profile {
     /// The time of the newest event folded into `tracks`: nothing older can
     /// be folded any more.
     folded: Option<Timestamp>,
-    /// One per derived signal, with its signal's id.
-    tracks: Vec<(Arc<str>, Track)>,
+    /// The ids of the derived signals: the engine's, shared, once bound;
+    /// the stored keys, in their order, when restored.
+    ids: Arc<[Arc<str>]>,
+    /// The tracks that events have touched, by position in `ids`, in
+    /// ascending order; a track not here is empty. Sparse, because most
+    /// customers touch a few of the derived signals, and a profile is read
+    /// whole at every event.
+    tracks: Vec<(u32, Track)>,
     /// Events not folded yet, in time order.
     pending: Vec<Pending>,
     /// Whether `tracks` and `pending` are in the order of the deriver whose
@@ -140,13 +146,22 @@ impl PartialEq for Profile {
             && self.newest == other.newest
             && self.folded == other.folded
             && self.pending == other.pending
-            && stored(&self.tracks).eq(stored(&other.tracks))
+            && self.stored().eq(other.stored())
     }
 }
 
-/// The tracks that hold something, as they are stored.
-fn stored(tracks: &[(Arc<str>, Track)]) -> impl Iterator<Item = &(Arc<str>, Track)> {
-    tracks.iter().filter(|(_, track)| !track.is_empty())
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            derivations: 0,
+            newest: None,
+            folded: None,
+            ids: Arc::new([]),
+            tracks: Vec::new(),
+            pending: Vec::new(),
+            bound: false,
+        }
+    }
 }
 
 impl Profile {
@@ -186,5 +201,14 @@ impl Profile {
     /// Whether no event has been observed.
     fn is_new(&self) -> bool {
         self.newest.is_none() && self.tracks.is_empty() && self.pending.is_empty()
+    }
+
+    /// The tracks that hold something, with their signal's id, as they are
+    /// stored.
+    fn stored(&self) -> impl Iterator<Item = (&str, &Track)> + '_ {
+        self.tracks
+            .iter()
+            .filter(|(_, track)| !track.is_empty())
+            .map(|(i, track)| (self.ids.get(*i as usize).map_or("", |id| &**id), track))
     }
 }

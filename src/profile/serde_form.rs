@@ -89,9 +89,7 @@ impl<'de> Deserialize<'de> for Num {
 impl Serialize for Profile {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let tracks = self
-            .tracks
-            .iter()
-            .filter(|(_, track)| !track.is_empty())
+            .stored()
             .filter_map(|(id, track)| {
                 let stored = match *track {
                     Track::Empty => return None,
@@ -103,7 +101,7 @@ impl Serialize for Profile {
                     ),
                     Track::Decayed { score, at } => StoredTrack::Decayed(Num(score), at),
                 };
-                Some((id.to_string(), stored))
+                Some((id.to_owned(), stored))
             })
             .collect();
         let pending = self
@@ -139,24 +137,23 @@ impl<'de> Deserialize<'de> for Profile {
             })?,
             None => 0,
         };
-        let tracks = form
-            .tracks
-            .into_iter()
-            .map(|(id, stored)| {
-                let track = match stored {
-                    StoredTrack::Scalar(Num(value)) => Track::Scalar(value),
-                    StoredTrack::Window(buckets) => {
-                        let buckets: Vec<(i64, f64)> = buckets
-                            .iter()
-                            .map(|&(bucket, Num(amount))| (bucket, amount))
-                            .collect();
-                        Ring::from_buckets(&buckets).map_or(Track::Empty, Track::Window)
-                    }
-                    StoredTrack::Decayed(Num(score), at) => Track::Decayed { score, at },
-                };
-                (Arc::from(id), track)
-            })
-            .collect();
+        let mut ids = Vec::with_capacity(form.tracks.len());
+        let mut tracks = Vec::with_capacity(form.tracks.len());
+        for (i, (id, stored)) in (0_u32..).zip(form.tracks) {
+            let track = match stored {
+                StoredTrack::Scalar(Num(value)) => Track::Scalar(value),
+                StoredTrack::Window(buckets) => {
+                    let buckets: Vec<(i64, f64)> = buckets
+                        .iter()
+                        .map(|&(bucket, Num(amount))| (bucket, amount))
+                        .collect();
+                    Ring::from_buckets(&buckets).map_or(Track::Empty, Track::Window)
+                }
+                StoredTrack::Decayed(Num(score), at) => Track::Decayed { score, at },
+            };
+            ids.push(Arc::from(id));
+            tracks.push((i, track));
+        }
         let mut pending: Vec<Pending> = form
             .pending
             .into_iter()
@@ -181,6 +178,7 @@ impl<'de> Deserialize<'de> for Profile {
             derivations,
             newest,
             folded: form.folded,
+            ids: ids.into(),
             tracks,
             pending,
             bound: false,
