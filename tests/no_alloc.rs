@@ -1,5 +1,6 @@
-//! `Engine::classify`, `Engine::decide`, `Engine::decide_in` and
-//! `Engine::advance` do not allocate, nor does reading their answers: a
+//! `Engine::classify`, `Engine::decide`, `Engine::decide_in`,
+//! `Engine::advance` and, for a customer kept in memory, `Engine::observe`
+//! and `Engine::refresh` do not allocate, nor does reading their answers: a
 //! counting global allocator around the hot path. Its own binary, because a
 //! global allocator is process-wide.
 
@@ -953,5 +954,52 @@ fn printing_a_condition_within_the_limits_does_not_allocate() {
             assert!(condition != Condition::Bool(true));
         });
         assert_eq!(count, 0, "printing allocated {count} times: {condition}");
+    }
+}
+
+/// A customer the host keeps in memory, observed event after event: once
+/// its profile holds the tracks its events touch and room for the events
+/// that wait, `observe` and `refresh` allocate nothing, nor does reading
+/// their answers.
+#[test]
+fn observing_a_customer_kept_in_memory_does_not_allocate() {
+    use buyer_journey::{Customer, Event};
+
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    let mut scratch = engine.scratch();
+    let mut customer = Customer::new();
+    let events = [
+        "need_search",
+        "review_read",
+        "comparison",
+        "cart_add",
+        "checkout_start",
+        "purchase",
+        "ticket_opened",
+        "ticket_closed",
+        "info_page_view",
+    ];
+    let start = now();
+    let mut why = String::with_capacity(1 << 12);
+    // Two rounds to warm up, one counted: every track touched, and the
+    // waiting events' list grown to what a round needs.
+    for round in 0..3_u64 {
+        let count = allocations(|| {
+            for (i, event) in (0_u64..).zip(events) {
+                let at = start + Span::days(40 * round) + Span::minutes(5 * i);
+                let seen = engine
+                    .observe(&mut customer, Event::new(event, at), at, &mut scratch)
+                    .unwrap();
+                why.clear();
+                read(&seen.decision, &mut why);
+                assert!(seen.step.state.stage().is_some());
+            }
+            let later = start + Span::days(40 * round + 1);
+            let seen = engine.refresh(&mut customer, later, &mut scratch).unwrap();
+            read(&seen.decision, &mut why);
+        });
+        if round == 2 {
+            assert_eq!(count, 0, "observe allocated {count} times");
+        }
     }
 }
