@@ -20,8 +20,9 @@
 //! before it:
 //!
 //! 0. **Input**: a [`Schema`] of typed signals and the host's values
-//!    ([`SignalRecord`] or its own [`Signals`]); the [`StageModel`]; the
-//!    [`condition`] language every rule is written in.
+//!    ([`SignalRecord`] or its own [`Signals`]), or the customer's
+//!    [`Event`]s and how signals [derive](Derivation) from them; the
+//!    [`StageModel`]; the [`condition`] language every rule is written in.
 //! 1. **Spec**: the whole ruleset as plain serde data, [`RulesetSpec`].
 //! 2. **Validation**: every id resolved, every condition parsed and checked,
 //!    every bound respected, or one error located at its place; the
@@ -29,11 +30,15 @@
 //!    [`Action`], [`TransitionRule`].
 //! 3. **Compilation**: each distinct comparison once, each condition a
 //!    formula over their bits.
-//! 4. **Compiled stages**: the classifier (rules, hit policy, scorers,
-//!    tags), the action catalog and the journey machine.
+//! 4. **Compiled stages**: the derivations (an event folded into the
+//!    customer's [`Profile`], the signals read out of it), the classifier
+//!    (rules, hit policy, scorers, tags), the action catalog and the
+//!    journey machine.
 //! 5. **Engine**: [`Engine`] composes them and answers for one customer at a
-//!    time without allocating: [`Engine::classify`], [`Engine::decide`],
-//!    [`Engine::decide_in`], [`Engine::advance`].
+//!    time without allocating: [`Engine::observe`] for an event of a
+//!    [`Customer`], or, for hosts that keep their own signals,
+//!    [`Engine::classify`], [`Engine::decide`], [`Engine::decide_in`] and
+//!    [`Engine::advance`].
 //!
 //! Then the reports for people, off the hot path: [`Engine::explain`],
 //! [`Funnel`], [`Engine::to_mermaid`].
@@ -86,6 +91,39 @@
 //! // Bad input is an error that names the problem, never a panic.
 //! let err = customer.set("reviews_read", "many").unwrap_err();
 //! assert_eq!(err.to_string(), "signal 'reviews_read' is a count, got a label");
+//! # Ok::<(), buyer_journey::Error>(())
+//! ```
+//!
+//! # A customer over time
+//!
+//! Hosts that live in a stream of events send each one to
+//! [`Engine::observe`] with the customer's [`Customer`] (the [`Profile`] of
+//! derived signals, the [`JourneyState`] and the [`ContactLog`], one serde
+//! document the host stores). The engine folds the event into the profile,
+//! moves the journey as far as the transition rules lead and ranks the
+//! actions for the journey's stage; [`Engine::refresh`] does the same when
+//! only time has passed.
+//!
+//! ```
+//! use buyer_journey::{models, Customer, Engine, Event, Span, Timestamp};
+//!
+//! let engine = Engine::builder(models::buying_process()).build()?;
+//! let mut scratch = engine.scratch();
+//! let mut customer = Customer::new();
+//! let day = |n| Timestamp::from_unix_seconds(1_700_000_000) + Span::days(n);
+//!
+//! for (n, event) in [(0, "review_read"), (2, "comparison"), (3, "cart_add"), (3, "purchase")] {
+//!     engine.observe(&mut customer, Event::new(event, day(n)), day(n), &mut scratch)?;
+//! }
+//! // Two days after the purchase a guide read is part of owning the
+//! // product: the journey stays, and so do its actions.
+//! let seen = engine.observe(&mut customer, Event::new("info_page_view", day(5)), day(5), &mut scratch)?;
+//! assert_eq!(seen.decision.stage().id(), "post_purchase");
+//! for action in seen.decision.actions() {
+//!     customer.record_shown(action.action(), day(5));
+//! }
+//! let stored = serde_json::to_string(&customer).unwrap();
+//! assert_eq!(serde_json::from_str::<Customer>(&stored).unwrap(), customer);
 //! # Ok::<(), buyer_journey::Error>(())
 //! ```
 //!
