@@ -47,14 +47,21 @@ impl Engine {
     /// [`advance`](Engine::advance)), and ranks the actions **for the
     /// journey's stage**, at `now`, given the customer's contact history.
     /// The customer's profile and journey state are updated; record the
-    /// actions the host shows in `customer.history`.
+    /// actions the host shows with
+    /// [`Customer::record_shown`](crate::Customer::record_shown).
     ///
     /// Signals the ruleset derives from events come from the profile; the
     /// others are missing (use [`observe_with`](Engine::observe_with) to
     /// supply them). This is the same as folding the event, then
     /// [`advance`](Engine::advance) from the stored state and
-    /// [`decide`](Engine::decide) for the state's stage, with the derived
-    /// signals.
+    /// [`decide_in`](Engine::decide_in) the new state's stage, with the
+    /// derived signals.
+    ///
+    /// Does not allocate for a customer the host keeps in memory once its
+    /// profile holds the tracks its events touch and room for the events
+    /// that wait (a few events in); the profile of a new or restored
+    /// customer grows as its events come. Folding an event costs the same
+    /// however many came before.
     ///
     /// # Errors
     ///
