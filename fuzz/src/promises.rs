@@ -12,10 +12,10 @@ use std::cmp::Reverse;
 use std::sync::OnceLock;
 
 use buyer_journey::{
-    models, Condition, ContactLog, DecisionRecord, EdgeLabels, Engine, Error, Explanation, Funnel,
-    JourneyState, Limits, Location, Outcome, Reason, RulesetSpec, Schema, Scratch, SignalKind,
-    SignalRecord, SignalSpec, Span, StageRuleSpec, StageSpec, Timestamp, Transition,
-    TransitionRule, Value, When,
+    models, Condition, ContactLog, Customer, DecisionRecord, EdgeLabels, Engine, Error, Event,
+    Explanation, Funnel, JourneyState, Limits, Location, Outcome, Reason, RulesetSpec, Schema,
+    Scratch, SignalKind, SignalRecord, SignalSpec, Span, StageRuleSpec, StageSpec, Timestamp,
+    Transition, TransitionRule, Value, When,
 };
 
 /// The fuzz targets, by the name `cargo fuzz` knows them by; each replays
@@ -604,13 +604,19 @@ fn journey_schema(engine: &Engine) -> Option<Schema> {
 /// unset ID
 /// state JSON        a JourneyState
 /// history JSON      a ContactLog
+/// profile JSON      a Profile
 /// now SECONDS
+/// event ID SECONDS [VALUE]
 /// ```
 ///
 /// A `set` either stores exactly the value or fails with an error and
 /// leaves the record as it was; a state or history that deserializes is
 /// decided and stepped at the given time and at both ends of the clock,
-/// keeping every promise of [`engine_keeps_promises`].
+/// keeping every promise of [`engine_keeps_promises`]. An `event` is
+/// observed for a customer of the profile, state and history read so far,
+/// at the last `now` given: it succeeds, and the customer reads back from
+/// its serde form as it was, or fails with a clear error and changes
+/// nothing; then the customer is refreshed at every time given.
 pub fn host_input(bytes: &[u8]) {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     let engine = ENGINE.get_or_init(|| {
@@ -623,6 +629,8 @@ pub fn host_input(bytes: &[u8]) {
     let mut state = JourneyState::new();
     let mut history = ContactLog::new();
     let mut times = vec![i64::MIN, 0, i64::MAX];
+    let mut observed = Customer::new();
+    let mut scratch = engine.scratch();
     for line in text.lines() {
         let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
         match command {
@@ -640,12 +648,27 @@ pub fn host_input(bytes: &[u8]) {
             }
             // Bad JSON is the deserializer's error to report, not a promise.
             "state" => {
-                if let Ok(read) = serde_json::from_str(rest) {
+                if let Ok(read) = serde_json::from_str::<JourneyState>(rest) {
+                    observed.journey = read.clone();
                     state = read;
                 }
             }
-            "history" => {
+            "profile" => {
                 if let Ok(read) = serde_json::from_str(rest) {
+                    observed.profile = read;
+                }
+            }
+            "event" => {
+                let mut words = rest.split(' ');
+                let id = words.next().unwrap_or("");
+                let at = words.next().and_then(|at| at.parse().ok()).unwrap_or(0);
+                let value = words.next().and_then(|value| value.parse().ok());
+                let now = times.last().copied().unwrap_or(at);
+                event_keeps_its_promise(engine, &mut observed, &mut scratch, (id, at, value), now);
+            }
+            "history" => {
+                if let Ok(read) = serde_json::from_str::<ContactLog>(rest) {
+                    observed.history = read.clone();
                     history = read;
                 }
             }
@@ -657,8 +680,54 @@ pub fn host_input(bytes: &[u8]) {
             _ => {}
         }
     }
+    for &now in &times {
+        let before = observed.clone();
+        let now = Timestamp::from_unix_seconds(now);
+        if let Err(error) = engine.refresh(&mut observed, now, &mut scratch) {
+            error_is_clear(&error);
+            assert_eq!(observed, before, "a failed refresh changed the customer");
+        }
+    }
     history_keeps_time(&history, &times);
     engine_keeps_promises(engine, &customer, &[history], &[state], &times);
+}
+
+/// Observing an event either succeeds, with signals that fit their kinds
+/// and a customer that reads back from its serde form as it was, or fails
+/// with a clear error and changes nothing.
+fn event_keeps_its_promise(
+    engine: &Engine,
+    customer: &mut Customer,
+    scratch: &mut Scratch,
+    (id, at, value): (&str, i64, Option<f64>),
+    now: i64,
+) {
+    let before = customer.clone();
+    let at = Timestamp::from_unix_seconds(at);
+    let event = value.map_or(Event::new(id, at), |value| {
+        Event::new(id, at).with_value(value)
+    });
+    match engine.observe(customer, event, Timestamp::from_unix_seconds(now), scratch) {
+        Ok(seen) => {
+            for (signal, value) in seen.signals.iter() {
+                if let (SignalKind::Count, Value::Number(n)) = (signal.kind(), value) {
+                    assert!(n >= 0.0 && n.fract() == 0.0, "{}: {n}", signal.id());
+                }
+            }
+            assert_eq!(
+                seen.decision.stage().id(),
+                seen.step.state.stage().unwrap_or("")
+            );
+            let json = serde_json::to_string(&*customer).expect("a customer serializes");
+            let back: Customer = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{json} does not read back: {e}"));
+            assert_eq!(&back, &*customer, "the serde round trip of {json}");
+        }
+        Err(error) => {
+            error_is_clear(&error);
+            assert_eq!(*customer, before, "a failed observe changed the customer");
+        }
+    }
 }
 
 fn set_keeps_its_promise(customer: &mut SignalRecord, id: &str, text: &str) {
