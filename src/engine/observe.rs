@@ -233,6 +233,11 @@ impl Engine {
         }
         self.deriver.settle(&mut customer.profile, now);
         scratch.fit(self);
+        // Only observations use the record: engines that share a scratch
+        // for anything else never pay for it.
+        if !self.schema().is_same(scratch.record.schema()) {
+            scratch.record = self.record();
+        }
         // Lent out of the scratch, which `advance` and `decide` borrow.
         let placeholder = SignalRecord::placeholder(self.schema().clone());
         let mut record = std::mem::replace(&mut scratch.record, placeholder);

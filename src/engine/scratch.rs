@@ -79,9 +79,6 @@ impl Scratch {
         self.journey_values
             .resize(engine.machine.schema().len(), f64::NAN);
         self.journey_bits.resize(machine.words(), 0);
-        if !engine.schema().is_same(self.record.schema()) {
-            self.record = engine.record();
-        }
         self.overlay
             .reserve(engine.deriver.len().saturating_sub(self.overlay.len()));
         self.visited.resize(engine.model().len(), false);
