@@ -46,13 +46,16 @@
 //! `| head` does), the example stops quietly, with the status of the lines
 //! read so far: 0, or 2 if one of them was bad.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 use buyer_journey::{models, ContactLog, DecisionRecord, Engine, SignalRecord, Timestamp, Value};
 use serde::Serialize;
 use serde_json::Value as Json;
+
+mod lines;
+
+use lines::Reported;
 
 fn main() -> ExitCode {
     let engine = match Engine::builder(models::buying_process()).build() {
@@ -62,57 +65,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let input: Box<dyn BufRead> = match std::env::args_os().nth(1) {
-        None => Box::new(io::stdin().lock()),
-        Some(path) => match File::open(&path) {
-            Ok(file) => Box::new(BufReader::new(file)),
-            Err(err) => {
-                eprintln!("classify: cannot open {}: {err}", path.to_string_lossy());
-                return ExitCode::FAILURE;
-            }
-        },
+    let input = match lines::input("classify") {
+        Ok(input) => input,
+        Err(status) => return status,
     };
     let mut output = BufWriter::new(io::stdout().lock());
-    let mut errors = Reported {
-        inner: io::stderr().lock(),
-        any: false,
-    };
+    let mut errors = Reported::stderr();
     let result = run(&engine, input, &mut output, &mut errors);
-    match result.and_then(|all_good| output.flush().map(|()| all_good)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(2),
-        // The reader closed standard output (`| head`): stop, quietly, with
-        // the status of the lines read so far.
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
-            if errors.any {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Err(err) => {
-            eprintln!("classify: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// A writer of bad-line reports that remembers whether there was one.
-struct Reported<W> {
-    inner: W,
-    /// Whether a report was written, or tried.
-    any: bool,
-}
-
-impl<W: Write> Write for Reported<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.any = true;
-        self.inner.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
+    let result = result.and_then(|all_good| output.flush().map(|()| all_good));
+    lines::exit("classify", result, errors.any)
 }
 
 /// Decides for every customer in the NDJSON `input` with `engine` (an empty

@@ -107,8 +107,7 @@
 //! lines read so far: 0, or 2 if one of them was bad.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -119,6 +118,10 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::Value as Json;
 
+mod lines;
+
+use lines::Reported;
+
 fn main() -> ExitCode {
     let engine = match Engine::builder(models::buying_process()).build() {
         Ok(engine) => engine,
@@ -127,25 +130,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let input: Box<dyn BufRead> = match std::env::args_os().nth(1) {
-        None => Box::new(io::stdin().lock()),
-        Some(path) => match File::open(&path) {
-            Ok(file) => Box::new(BufReader::new(file)),
-            Err(err) => {
-                eprintln!("replay: cannot open {}: {err}", path.to_string_lossy());
-                return ExitCode::FAILURE;
-            }
-        },
+    let input = match lines::input("replay") {
+        Ok(input) => input,
+        Err(status) => return status,
     };
     let mut output = BufWriter::new(io::stdout().lock());
-    let mut errors = Reported {
-        inner: io::stderr().lock(),
-        any: false,
-    };
+    let mut errors = Reported::stderr();
     let start = Instant::now();
     let result = run(&engine, input, &mut output, &mut errors);
-    match result.and_then(|summary| output.flush().map(|()| summary)) {
-        Ok(summary) => {
+    let result = result
+        .and_then(|summary| output.flush().map(|()| summary))
+        .map(|summary| {
             let seconds = start.elapsed().as_secs_f64();
             // A run too short for the clock to see is no rate at all.
             let rate = if seconds > 0.0 {
@@ -160,44 +155,9 @@ fn main() -> ExitCode {
                 "replay: {} events, {} customers, {rate:.0} events/s",
                 summary.events, summary.customers
             );
-            if summary.all_good {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
-            }
-        }
-        // The reader closed standard output (`| head`): stop, quietly, with
-        // the status of the lines read so far.
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
-            if errors.any {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Err(err) => {
-            eprintln!("replay: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// A writer of bad-line reports that remembers whether there was one.
-struct Reported<W> {
-    inner: W,
-    /// Whether a report was written, or tried.
-    any: bool,
-}
-
-impl<W: Write> Write for Reported<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.any = true;
-        self.inner.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
+            summary.all_good
+        });
+    lines::exit("replay", result, errors.any)
 }
 
 /// What a whole replay did.

@@ -1,0 +1,74 @@
+//! What the examples that read NDJSON lines share: where the lines come
+//! from (a file, or standard input), the report of bad lines, and how they
+//! end: 0 when every line was good, 2 when one was bad, 1 when the input
+//! or the output failed, and quietly when the reader closes the pipe.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, StderrLock, Write};
+use std::process::ExitCode;
+
+/// The file named by the first argument, or standard input without one;
+/// on failure, the example's status after saying why on standard error.
+pub(crate) fn input(example: &str) -> Result<Box<dyn BufRead>, ExitCode> {
+    match std::env::args_os().nth(1) {
+        None => Ok(Box::new(io::stdin().lock())),
+        Some(path) => match File::open(&path) {
+            Ok(file) => Ok(Box::new(BufReader::new(file))),
+            Err(err) => {
+                eprintln!("{example}: cannot open {}: {err}", path.to_string_lossy());
+                Err(ExitCode::FAILURE)
+            }
+        },
+    }
+}
+
+/// A writer of bad-line reports that remembers whether there was one.
+pub(crate) struct Reported<W> {
+    pub(crate) inner: W,
+    /// Whether a report was written, or tried.
+    pub(crate) any: bool,
+}
+
+impl Reported<StderrLock<'static>> {
+    /// Reports on standard error.
+    pub(crate) fn stderr() -> Self {
+        Reported {
+            inner: io::stderr().lock(),
+            any: false,
+        }
+    }
+}
+
+impl<W: Write> Write for Reported<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.any = true;
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// How the example `example` ends after a run that read every line
+/// (`Ok(all_good)`) or stopped on an I/O error, given whether a bad line
+/// was reported.
+pub(crate) fn exit(example: &str, result: io::Result<bool>, reported: bool) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        // The reader closed standard output (`| head`): stop, quietly, with
+        // the status of the lines read so far.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+            if reported {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(err) => {
+            eprintln!("{example}: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
