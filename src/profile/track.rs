@@ -161,8 +161,15 @@ impl Ring {
         let Some(span) = self.newest.checked_sub(oldest).filter(|&span| span >= 0) else {
             return 0.0;
         };
-        // At most SLOTS buckets.
-        (0..=span).fold(0.0, |total, k| total + self.slots[slot(oldest + k)])
+        // At most SLOTS buckets, oldest first, walking the ring from the
+        // oldest's slot rather than dividing for each.
+        let mut at = slot(oldest);
+        let mut total = 0.0;
+        for _ in 0..=span {
+            total += self.slots[at];
+            at = if at + 1 == SLOT_COUNT { 0 } else { at + 1 };
+        }
+        total
     }
 
     /// The buckets that hold something, oldest first: `(bucket, amount)`.
