@@ -375,7 +375,8 @@ impl Engine {
         self.schema().record()
     }
 
-    /// Buffers for [`classify`](Engine::classify), [`decide`](Engine::decide),
+    /// Buffers for [`observe`](Engine::observe), [`refresh`](Engine::refresh),
+    /// [`classify`](Engine::classify), [`decide`](Engine::decide),
     /// [`decide_in`](Engine::decide_in) and [`advance`](Engine::advance),
     /// sized for this engine. Allocates; keep one per thread and reuse it.
     ///

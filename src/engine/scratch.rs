@@ -1,5 +1,5 @@
-//! Caller-owned buffers, so that classifying, deciding and advancing
-//! allocate nothing.
+//! Caller-owned buffers, so that observing, classifying, deciding and
+//! advancing allocate nothing.
 
 use crate::action::RankBuffers;
 use crate::profile::Track;
@@ -8,8 +8,9 @@ use crate::signal::{Schema, SignalRecord};
 use super::classifier::Classified;
 use super::Engine;
 
-/// Caller-owned buffers for [`Engine::classify`], [`Engine::decide`],
-/// [`Engine::decide_in`] and [`Engine::advance`], so they do not allocate. Make one per thread with
+/// Caller-owned buffers for [`Engine::observe`], [`Engine::refresh`],
+/// [`Engine::classify`], [`Engine::decide`], [`Engine::decide_in`] and
+/// [`Engine::advance`], so they do not allocate. Make one per thread with
 /// [`Engine::scratch`] and reuse it.
 ///
 /// ```
