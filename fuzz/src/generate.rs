@@ -92,7 +92,68 @@ pub fn ruleset(u: &mut Unstructured<'_>) -> Result<Json> {
         transitions.push(transition(u, &journey, &stages, i)?);
     }
     doc.insert("transitions".into(), transitions.into());
+    events(u, &signals, &mut doc)?;
     Ok(Json::Object(doc))
+}
+
+/// Now and then event types, and for some numeric signals a derivation
+/// from them: one that fits the signal's kind, or rarely one that does not.
+fn events(u: &mut Unstructured<'_>, signals: &[Signal], doc: &mut Map<String, Json>) -> Result<()> {
+    let events: Vec<String> = (0..u.int_in_range(0..=4)?)
+        .map(|i| id(u, "event", i))
+        .collect::<Result<_>>()?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut declared = Vec::new();
+    for event in &events {
+        declared.push(match u.int_in_range(0..=3)? {
+            0 => json!({"id": event, "value": {}}),
+            1 => json!({"id": event, "value": {"min": 0, "max": 10}}),
+            _ => json!({"id": event}),
+        });
+    }
+    doc.insert("events".into(), declared.into());
+    if u.arbitrary()? {
+        doc.insert("event_tolerance".into(), json!(span(u)?));
+    }
+    let Some(Json::Array(specs)) = doc.get_mut("signals") else {
+        return Ok(());
+    };
+    for (spec, signal) in specs.iter_mut().zip(signals) {
+        if !signal.is_numeric() || !u.arbitrary()? {
+            continue;
+        }
+        let count = matches!(signal.kind, Kind::Count) != rarely(u, 16)?;
+        let derivation = derivation(u, count, &events)?;
+        if let Json::Object(spec) = spec {
+            spec.insert("from".into(), derivation);
+        }
+    }
+    Ok(())
+}
+
+/// A derivation for a `count` signal (`count` true) or a `number` one.
+fn derivation(u: &mut Unstructured<'_>, count: bool, events: &[String]) -> Result<Json> {
+    let mut tally = Map::new();
+    tally.insert("events".into(), json!(subset(u, events)?));
+    if u.arbitrary()? {
+        let window = u.choose(&["10s", "1h", "7d", "30d", "15s", "0s", "100000d"])?;
+        tally.insert("within".into(), json!(window));
+    }
+    if u.arbitrary()? {
+        tally.insert("since".into(), json!(reference(u, events)?));
+    }
+    let some = |u: &mut Unstructured<'_>| subset(u, events);
+    Ok(match (count, u.int_in_range(0..=4)?) {
+        (true, 0..=2) => json!({"count": tally}),
+        (true, _) => json!({"balance": {"add": some(u)?, "subtract": some(u)?}}),
+        (false, 0) => json!({"sum": tally}),
+        (false, 1) => json!({"days_since": {"events": some(u)?}}),
+        (false, 2) => json!({"latest": {"events": some(u)?}}),
+        (false, 3) => json!({"decayed": {"events": some(u)?, "half_life": span(u)?}}),
+        (false, _) => json!({"balance": {"add": some(u)?, "subtract": some(u)?}}),
+    })
 }
 
 /// A move to one stage from others; it may go back exactly when it has to,
