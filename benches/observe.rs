@@ -8,8 +8,8 @@
 //! recorded as the `replay` example does, so contact policies apply).
 //! `observe` then takes each customer's next event, round after round, so
 //! that the customers live on as a host keeps them; `advance` + `decide_in`
-//! decide each customer's 31st event from the signals `observe` derives
-//! for it.
+//! go round after round through the states and signals of the next eight
+//! events, as `observe` derives them, checked to decide alike.
 //!
 //! Run with `cargo bench --bench observe`.
 
@@ -20,6 +20,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const CUSTOMERS: usize = 2_048;
 const HISTORY: usize = 30;
+/// How many rounds of signals `advance` + `decide_in` go through.
+const ROUNDS: usize = 8;
 
 /// A small deterministic generator, so every run sees the same customers.
 struct XorShift(u64);
@@ -86,6 +88,21 @@ fn event_log(
         .collect()
 }
 
+/// The event of `round` in a stream that repeats `log` again and again,
+/// each time later than the last.
+fn in_stream(
+    log: &[(Timestamp, &'static str, Option<f64>)],
+    round: usize,
+) -> (Timestamp, &'static str, Option<f64>) {
+    let (at, id, value) = log[round % log.len()];
+    let period = log[log.len() - 1].0.since(log[0].0).as_seconds() + 86_400;
+    (
+        at + Span::seconds(period * (round / log.len()) as u64),
+        id,
+        value,
+    )
+}
+
 fn as_event(&(at, id, value): &(Timestamp, &'static str, Option<f64>)) -> Event<'static> {
     let event = Event::new(id, at);
     value.map_or(event, |value| event.with_value(value))
@@ -101,7 +118,6 @@ fn bench_observe(c: &mut Criterion) {
 
     // Each customer after their history, and the event to measure.
     let mut customers = Vec::with_capacity(CUSTOMERS);
-    let mut next_events = Vec::with_capacity(CUSTOMERS);
     let mut logs = Vec::with_capacity(CUSTOMERS);
     for _ in 0..CUSTOMERS {
         let log = event_log(&mut random, start);
@@ -121,33 +137,40 @@ fn bench_observe(c: &mut Criterion) {
             }
         }
         customers.push(customer);
-        next_events.push(log[HISTORY]);
     }
 
-    // What `advance` + `decide` alone are given: the state before the
-    // event and the signals after it, as `observe` derives them. They must
-    // decide exactly as `observe` does.
-    let mut inputs: Vec<(JourneyState, SignalRecord)> = Vec::with_capacity(CUSTOMERS);
-    for (customer, event) in customers.iter().zip(&next_events) {
+    // What `advance` + `decide` alone are given, for the next rounds of
+    // each customer's stream: the state before the event and the signals
+    // after it, as `observe` derives them. They must decide exactly as
+    // `observe` does.
+    let mut inputs: Vec<Vec<(JourneyState, SignalRecord, Timestamp)>> =
+        Vec::with_capacity(CUSTOMERS);
+    for (customer, log) in customers.iter().zip(&logs) {
         let mut after = customer.clone();
-        let seen = engine
-            .observe(&mut after, as_event(event), event.0, &mut scratch)
-            .expect("generated events are valid");
-        let (step, decision, signals) =
-            (seen.step, seen.decision.to_record(), seen.signals.clone());
-        let alone = engine
-            .advance(&customer.journey, &signals, event.0, &mut scratch)
-            .expect("every stage is in the model");
-        assert_eq!(alone, step);
-        let stage = engine
-            .model()
-            .find(step.state.stage().expect("placed"))
-            .expect("in the model");
-        let ranked = engine
-            .decide_in(stage, &signals, &customer.history, event.0, &mut scratch)
-            .expect("the engine's own stage");
-        assert_eq!(ranked.to_record(), decision);
-        inputs.push((customer.journey.clone(), signals));
+        let mut rounds = Vec::with_capacity(ROUNDS);
+        for round in HISTORY..HISTORY + ROUNDS {
+            let (at, id, value) = in_stream(log, round);
+            let before = after.clone();
+            let seen = engine
+                .observe(&mut after, as_event(&(at, id, value)), at, &mut scratch)
+                .expect("generated events are valid");
+            let (step, decision, signals) =
+                (seen.step, seen.decision.to_record(), seen.signals.clone());
+            let alone = engine
+                .advance(&before.journey, &signals, at, &mut scratch)
+                .expect("every stage is in the model");
+            assert_eq!(alone, step);
+            let stage = engine
+                .model()
+                .find(step.state.stage().expect("placed"))
+                .expect("in the model");
+            let ranked = engine
+                .decide_in(stage, &signals, &before.history, at, &mut scratch)
+                .expect("the engine's own stage");
+            assert_eq!(ranked.to_record(), decision);
+            rounds.push((before.journey, signals, at));
+        }
+        inputs.push(rounds);
     }
 
     let mut group = c.benchmark_group("observe/default_model");
@@ -157,14 +180,12 @@ fn bench_observe(c: &mut Criterion) {
     // host's do.
     group.bench_function("observe", |b| {
         let mut live = customers.clone();
-        let mut round = HISTORY;
+        let mut round = HISTORY - 1;
         b.iter(|| {
             round += 1;
             let mut stages = 0;
             for (customer, log) in live.iter_mut().zip(&logs) {
-                let (at, id, value) = log[round % log.len()];
-                let span = log[log.len() - 1].0.since(log[0].0).as_seconds() + 86_400;
-                let at = at + Span::seconds(span * (round / log.len()) as u64);
+                let (at, id, value) = in_stream(log, round);
                 let event = as_event(&(at, id, value));
                 let seen = engine
                     .observe(customer, black_box(event), at, &mut scratch)
@@ -174,23 +195,25 @@ fn bench_observe(c: &mut Criterion) {
             stages
         });
     });
-    // Each customer as a host that keeps its own signals has them: the
-    // stored state, the signals after the event and the contact history.
+    // Each customer as a host that keeps its own signals has them, round
+    // after round: the stored state, the signals after the event and the
+    // contact history.
     group.bench_function("advance+decide", |b| {
+        let mut round = 0;
         b.iter(|| {
+            round += 1;
             let mut stages = 0;
-            for ((state, signals), (customer, event)) in
-                inputs.iter().zip(customers.iter().zip(&next_events))
-            {
+            for (rounds, customer) in inputs.iter().zip(&customers) {
+                let (state, signals, at) = &rounds[round % ROUNDS];
                 let step = engine
-                    .advance(black_box(state), black_box(signals), event.0, &mut scratch)
+                    .advance(black_box(state), black_box(signals), *at, &mut scratch)
                     .expect("every stage is in the model");
                 let stage = engine
                     .model()
                     .find(step.state.stage().expect("placed"))
                     .expect("in the model");
                 let decision = engine
-                    .decide_in(stage, signals, &customer.history, event.0, &mut scratch)
+                    .decide_in(stage, signals, &customer.history, *at, &mut scratch)
                     .expect("the engine's own stage");
                 stages += decision.stage().index().as_usize() + decision.actions().len();
             }
