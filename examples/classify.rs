@@ -55,7 +55,7 @@ use serde_json::Value as Json;
 
 mod lines;
 
-use lines::Reported;
+use lines::{json_error, kind, Lines, Reported};
 
 fn main() -> ExitCode {
     let engine = match Engine::builder(models::buying_process()).build() {
@@ -88,7 +88,7 @@ fn main() -> ExitCode {
 /// a bad line is reported and skipped, never an error.
 pub(crate) fn run(
     engine: &Engine,
-    mut input: impl BufRead,
+    input: impl BufRead,
     output: &mut impl Write,
     errors: &mut impl Write,
 ) -> io::Result<bool> {
@@ -98,18 +98,9 @@ pub(crate) fn run(
     // so no contact policy holds an action back, and `now` does not matter.
     let history = ContactLog::new();
     let now = Timestamp::EPOCH;
-    let mut line = Vec::new();
     let mut all_good = true;
-    for number in 1_u64.. {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        // Keep leading spaces so that JSON error columns match the line.
-        let text = line.trim_ascii_end();
-        if text.is_empty() {
-            continue;
-        }
+    let mut lines = Lines::new(input);
+    while let Some((number, text)) = lines.next()? {
         record.clear();
         match read_customer(text, &mut record) {
             Ok(id) => {
@@ -190,26 +181,4 @@ fn read_customer(line: &[u8], record: &mut SignalRecord) -> Result<String, Strin
         result.map_err(|err| err.to_string())?;
     }
     Ok(id)
-}
-
-/// A JSON syntax error, placed by column: the line number is the input's.
-fn json_error(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    let position = format!(" at line {} column {}", err.line(), err.column());
-    match message.strip_suffix(&position) {
-        Some(message) => format!("invalid JSON at column {}: {message}", err.column()),
-        None => format!("invalid JSON: {message}"),
-    }
-}
-
-/// What a JSON value is, for messages.
-fn kind(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
 }

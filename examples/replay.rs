@@ -120,7 +120,7 @@ use serde_json::Value as Json;
 
 mod lines;
 
-use lines::Reported;
+use lines::{json_error, kind, Lines, Reported};
 
 fn main() -> ExitCode {
     let engine = match Engine::builder(models::buying_process()).build() {
@@ -181,7 +181,7 @@ pub(crate) struct Summary {
 /// a bad line is reported and skipped, never an error.
 pub(crate) fn run(
     engine: &Engine,
-    mut input: impl BufRead,
+    input: impl BufRead,
     output: &mut impl Write,
     errors: &mut impl Write,
 ) -> io::Result<Summary> {
@@ -192,17 +192,8 @@ pub(crate) fn run(
         customers: 0,
         all_good: true,
     };
-    let mut line = Vec::new();
-    for number in 1_u64.. {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        // Keep leading spaces so that JSON error columns match the line.
-        let text = line.trim_ascii_end();
-        if text.is_empty() {
-            continue;
-        }
+    let mut lines = Lines::new(input);
+    while let Some((number, text)) = lines.next()? {
         let event = match read_event(text) {
             Ok(event) => event,
             Err(reason) => {
@@ -539,28 +530,6 @@ struct ActionOut<'a> {
     id: &'a str,
     kind: &'a str,
     priority: f64,
-}
-
-/// A JSON syntax error, placed by column: the line number is the input's.
-fn json_error(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    let position = format!(" at line {} column {}", err.line(), err.column());
-    match message.strip_suffix(&position) {
-        Some(message) => format!("invalid JSON at column {}: {message}", err.column()),
-        None => format!("invalid JSON: {message}"),
-    }
-}
-
-/// What a JSON value is, for messages.
-fn kind(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
 }
 
 /// `text` quoted as a JSON string for a message: whole when short, else

@@ -7,6 +7,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, StderrLock, Write};
 use std::process::ExitCode;
 
+use serde_json::Value as Json;
+
 /// The file named by the first argument, or standard input without one;
 /// on failure, the example's status after saying why on standard error.
 pub(crate) fn input(example: &str) -> Result<Box<dyn BufRead>, ExitCode> {
@@ -19,6 +21,60 @@ pub(crate) fn input(example: &str) -> Result<Box<dyn BufRead>, ExitCode> {
                 Err(ExitCode::FAILURE)
             }
         },
+    }
+}
+
+/// The lines of an input, numbered from 1, blank ones skipped.
+pub(crate) struct Lines<R> {
+    input: R,
+    line: Vec<u8>,
+    number: u64,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub(crate) fn new(input: R) -> Self {
+        Lines {
+            input,
+            line: Vec::new(),
+            number: 0,
+        }
+    }
+
+    /// The next line that is not blank, with its number, without its end;
+    /// leading spaces are kept, so that JSON error columns match the line.
+    pub(crate) fn next(&mut self) -> io::Result<Option<(u64, &[u8])>> {
+        loop {
+            self.line.clear();
+            if self.input.read_until(b'\n', &mut self.line)? == 0 {
+                return Ok(None);
+            }
+            self.number += 1;
+            if !self.line.trim_ascii().is_empty() {
+                return Ok(Some((self.number, self.line.trim_ascii_end())));
+            }
+        }
+    }
+}
+
+/// A JSON syntax error, placed by column: the line number is the input's.
+pub(crate) fn json_error(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    match message.strip_suffix(&position) {
+        Some(message) => format!("invalid JSON at column {}: {message}", err.column()),
+        None => format!("invalid JSON: {message}"),
+    }
+}
+
+/// What a JSON value is, for messages.
+pub(crate) fn kind(value: &Json) -> &'static str {
+    match value {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
     }
 }
 
