@@ -127,13 +127,8 @@ fn bench_observe(c: &mut Criterion) {
             let seen = engine
                 .observe(&mut customer, as_event(event), event.0, &mut scratch)
                 .expect("generated events are valid");
-            let shown: Vec<_> = seen
-                .decision
-                .actions()
-                .map(|a| a.action().index())
-                .collect();
-            for index in shown {
-                customer.record_shown(engine.action(index).expect("its own action"), event.0);
+            for suggestion in seen.decision.actions() {
+                customer.record_shown(suggestion.action(), event.0);
             }
         }
         customers.push(customer);

@@ -289,13 +289,8 @@ fn replay(engine: &Engine, log: &[(u64, &'static str)]) -> Customer {
         let seen = engine
             .observe(&mut customer, event, at, &mut scratch)
             .unwrap();
-        let shown: Vec<_> = seen
-            .decision
-            .actions()
-            .map(|a| a.action().index())
-            .collect();
-        for index in shown {
-            customer.record_shown(engine.action(index).unwrap(), at);
+        for suggestion in seen.decision.actions() {
+            customer.record_shown(suggestion.action(), at);
         }
     }
     customer
@@ -437,9 +432,8 @@ proptest! {
             let expected = engine.decide(&record, &full, now, &mut scratch).to_record();
             let found = engine.decide(&record, &bounded.history, now, &mut scratch);
             prop_assert_eq!(&found.to_record(), &expected);
-            let shown: Vec<_> = found.actions().map(|a| a.action().index()).collect();
-            for index in shown {
-                let action = engine.action(index).unwrap();
+            for suggestion in found.actions() {
+                let action = suggestion.action();
                 full.record_shown(action.id(), now);
                 bounded.record_shown(action, now);
                 if dismiss {
@@ -579,9 +573,8 @@ proptest! {
                 .to_record();
             prop_assert_eq!(seen.decision.to_record(), decided);
 
-            let shown: Vec<_> = seen.decision.actions().map(|a| a.action().index()).collect();
-            for index in shown {
-                customer.record_shown(engine.action(index).unwrap(), now);
+            for suggestion in seen.decision.actions() {
+                customer.record_shown(suggestion.action(), now);
             }
         }
     }

@@ -491,13 +491,8 @@ fn direct_replay(engine: &Engine, log: &Log) -> Expected {
         );
         output.insert("actions".to_owned(), Json::from(actions));
         // The host shows every suggestion.
-        let shown: Vec<_> = observation
-            .decision
-            .actions()
-            .map(|action| action.action().index())
-            .collect();
-        for index in shown {
-            customer.record_shown(engine.action(index).unwrap(), at);
+        for suggestion in observation.decision.actions() {
+            customer.record_shown(suggestion.action(), at);
         }
         expected.outputs.push(output);
     }
