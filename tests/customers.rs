@@ -579,3 +579,30 @@ proptest! {
         }
     }
 }
+
+/// A stored journey state in a stage the model lacks is an error before
+/// anything changes: the event is not folded.
+#[test]
+fn a_stored_stage_the_model_lacks_changes_nothing() {
+    let engine = built_in();
+    let mut scratch = engine.scratch();
+    let mut customer = Customer::new();
+    observe(&engine, &mut customer, "review_read", day(0), &mut scratch);
+    customer.journey = buyer_journey::JourneyState::in_stage("checkout", day(0));
+    let before = customer.clone();
+    let err = engine
+        .observe(
+            &mut customer,
+            Event::new("cart_add", day(1)),
+            day(1),
+            &mut scratch,
+        )
+        .unwrap_err();
+    assert_eq!(err.to_string(), "state.stage: unknown stage 'checkout'");
+    assert_eq!(customer, before);
+    let err = engine
+        .refresh(&mut customer, day(2), &mut scratch)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "state.stage: unknown stage 'checkout'");
+    assert_eq!(customer, before);
+}

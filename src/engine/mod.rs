@@ -740,12 +740,7 @@ impl Engine {
             }
             return Ok(self.settle(stage, placed, now, moves, scratch));
         };
-        // The model's lookup only runs to report a stage it lacks.
-        let stage = self
-            .machine
-            .find_stage(id)
-            .map_or_else(|| self.model().resolve(id).map(Stage::index), Ok)
-            .map_err(|e| e.at("state.stage"))?;
+        let stage = self.stored_stage(id)?;
         if !self.machine.has_candidates(stage) {
             return Ok(Step {
                 state: state.clone(),
@@ -899,6 +894,16 @@ impl Engine {
             &mut scratch.stack,
             &mut scratch.classified,
         );
+    }
+
+    /// The stage a stored journey state names, or the error that it names
+    /// none of the model's.
+    pub(crate) fn stored_stage(&self, id: &Arc<str>) -> Result<StageIndex, Error> {
+        // The model's lookup only runs to report a stage it lacks.
+        self.machine
+            .find_stage(id)
+            .map_or_else(|| self.model().resolve(id).map(Stage::index), Ok)
+            .map_err(|e| e.at("state.stage"))
     }
 
     /// The stage at `index`; the entry stage for an index of another model.

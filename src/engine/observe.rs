@@ -280,13 +280,8 @@ impl Engine {
     /// Whether `state`'s stage, if any, is in the model.
     fn check_state(&self, state: &JourneyState) -> Result<(), Error> {
         match state.shared_stage() {
-            // A state this engine stored shares the id: a pointer compare.
-            Some(id) if self.machine.find_stage(id).is_none() => self
-                .model()
-                .resolve(id)
-                .map(|_| ())
-                .map_err(|e| e.at("state.stage")),
-            _ => Ok(()),
+            Some(id) => self.stored_stage(id).map(|_| ()),
+            None => Ok(()),
         }
     }
 }
