@@ -331,7 +331,9 @@ pub use limits::Limits;
 pub use picture::EdgeLabels;
 pub use profile::Profile;
 pub use score::{Evidence, ScoreInput, StageScorer};
-pub use signal::{Schema, Signal, SignalKind, SignalRecord, SignalSpec, Signals, Value};
+pub use signal::{
+    Binding, Schema, Signal, SignalFields, SignalKind, SignalRecord, SignalSpec, Signals, Value,
+};
 pub use spec::{
     ActionSpec, Arbitration, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,

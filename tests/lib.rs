@@ -3,6 +3,7 @@
 mod action_properties;
 mod actions;
 mod agreement;
+mod binding;
 mod classify_example;
 mod customers;
 mod decide_in;

@@ -235,7 +235,7 @@ impl Engine {
         scratch.fit(self);
         // Only observations use the record: engines that share a scratch
         // for anything else never pay for it.
-        if !self.schema().is_same(scratch.record.schema()) {
+        if !self.schema().same_layout(scratch.record.schema()) {
             scratch.record = self.record();
         }
         // Lent out of the scratch, which `advance` and `decide` borrow.

@@ -21,6 +21,7 @@
 //! count, an unknown label, NaN or an infinity) counts as missing there; the
 //! checked [`SignalRecord::set`] rejects the same values with an error instead.
 
+mod binding;
 mod record;
 mod schema;
 mod source;
@@ -35,6 +36,7 @@ use crate::event::Derivation;
 use crate::index::SignalIndex;
 use crate::names::suggest;
 
+pub use binding::{Binding, SignalFields};
 pub use record::SignalRecord;
 pub use schema::Schema;
 pub(crate) use source::gather;

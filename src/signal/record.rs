@@ -208,14 +208,14 @@ impl SignalRecord {
     /// The encoded values, when `schema` is the record's own: then they are
     /// already in its layout.
     pub(crate) fn values_in(&self, schema: &Schema) -> Option<&[f64]> {
-        self.schema.is_same(schema).then_some(&self.values[..])
+        self.schema.same_layout(schema).then_some(&self.values[..])
     }
 }
 
 impl PartialEq for SignalRecord {
     /// Missing (NaN inside) equals missing; `-0.0` equals `0.0`.
     fn eq(&self, other: &Self) -> bool {
-        (self.schema.is_same(&other.schema) || self.schema == other.schema)
+        self.schema == other.schema
             && self.values.len() == other.values.len()
             && self
                 .values

@@ -1,6 +1,7 @@
 //! The validated, ordered set of signals a ruleset reads.
 
-use std::sync::Arc;
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::sync::{Arc, OnceLock};
 
 use indexmap::{IndexMap, IndexSet};
 
@@ -31,9 +32,20 @@ use crate::names::{check_snake_case, suggest};
 /// );
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Schema {
     signals: Arc<IndexMap<String, Signal>>,
+    /// A hash of the layout (each signal's id, kind and labels, in order),
+    /// so that records of an equal schema built elsewhere are recognised
+    /// without comparing the schemas.
+    layout: u64,
+}
+
+impl PartialEq for Schema {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.signals, &other.signals)
+            || (self.layout == other.layout && self.signals == other.signals)
+    }
 }
 
 impl Schema {
@@ -96,6 +108,7 @@ impl Schema {
             signals.insert(spec.id.clone(), signal);
         }
         Ok(Schema {
+            layout: layout_hash(&signals),
             signals: Arc::new(signals),
         })
     }
@@ -195,11 +208,33 @@ impl Schema {
         })
     }
 
-    /// Whether `other` is this very schema (a clone of it), not only an equal
-    /// one: then their records share the layout without a look.
-    pub(crate) fn is_same(&self, other: &Schema) -> bool {
-        Arc::ptr_eq(&self.signals, &other.signals)
+    /// Whether records of `other` are laid out as records of this schema:
+    /// the same signals (ids, kinds and labels) in the same order. Equal
+    /// schemas are, whether clones of one or built apart; descriptions do
+    /// not matter.
+    pub(crate) fn same_layout(&self, other: &Schema) -> bool {
+        // The hash is keyed with a random key per process: two layouts that
+        // differ collide with probability 2^-64, and no input can be crafted
+        // to collide. Comparing the signals instead would cost more than the
+        // evaluation this check lets through.
+        Arc::ptr_eq(&self.signals, &other.signals) || self.layout == other.layout
     }
+}
+
+/// The hash of the layout of `signals`, with this process's key.
+fn layout_hash(signals: &IndexMap<String, Signal>) -> u64 {
+    static KEY: OnceLock<RandomState> = OnceLock::new();
+    let mut hasher = KEY.get_or_init(RandomState::new).build_hasher();
+    signals.len().hash(&mut hasher);
+    for signal in signals.values() {
+        signal.id().hash(&mut hasher);
+        signal.kind().hash(&mut hasher);
+        signal.labels.len().hash(&mut hasher);
+        for label in &signal.labels {
+            label.hash(&mut hasher);
+        }
+    }
+    hasher.finish()
 }
 
 fn check_labels(
