@@ -443,7 +443,7 @@ impl Engine {
                 stage: self.stage_at(rule.stage()).id().to_owned(),
                 condition: rule.condition().to_string(),
                 held: holds(rule.condition()),
-                fired: decision.fired_indices().contains(&rule.index()),
+                fired: scratch.classified.has_fired(rule.index()),
             })
             .collect();
         let tags = self
@@ -455,7 +455,7 @@ impl Engine {
             })
             .collect();
 
-        let signals = self.score_input(values, decision.fired_indices());
+        let signals = self.score_input(values, &scratch.classified.fired);
         let customer_tags = &scratch.classified.tags[..];
         let all_tags = self.tag_table();
         let has = |tag: &TagIndex| customer_tags.contains(tag);

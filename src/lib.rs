@@ -330,7 +330,7 @@ pub use journey::{JourneyState, Moves, Step, Transition};
 pub use limits::Limits;
 pub use picture::EdgeLabels;
 pub use profile::Profile;
-pub use score::{Evidence, ScoreInput, StageScorer};
+pub use score::{Evidence, FiredRules, ScoreInput, StageScorer};
 pub use signal::{
     Binding, Schema, Signal, SignalFields, SignalKind, SignalRecord, SignalSpec, Signals, Value,
 };

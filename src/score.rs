@@ -98,14 +98,15 @@ pub struct ScoreInput<'a> {
     pub(crate) schema: &'a Schema,
     pub(crate) model: &'a StageModel,
     pub(crate) values: &'a [f64],
-    pub(crate) fired: &'a [RuleIndex],
+    /// Whether each rule fired, a bit per rule.
+    pub(crate) fired: &'a [u64],
 }
 
 impl fmt::Debug for ScoreInput<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScoreInput")
             .field("values", &self.values)
-            .field("fired", &self.fired)
+            .field("fired", &self.fired_indices())
             .finish_non_exhaustive()
     }
 }
@@ -218,7 +219,7 @@ impl<'a> ScoreInput<'a> {
     /// let engine = Engine::builder(spec)
     ///     .scorer(move |input: &ScoreInput<'_>, _: &mut Evidence<'_>| {
     ///         assert!(input.has_fired(cart));
-    ///         assert_eq!(input.fired_indices(), [cart]);
+    ///         assert_eq!(input.fired_indices().collect::<Vec<_>>(), [cart]);
     ///     })
     ///     .build()?;
     /// let mut customer = engine.record();
@@ -228,7 +229,10 @@ impl<'a> ScoreInput<'a> {
     /// ```
     #[must_use]
     pub fn has_fired(&self, rule: RuleIndex) -> bool {
-        self.fired.binary_search(&rule).is_ok()
+        let i = rule.as_usize();
+        self.fired
+            .get(i / 64)
+            .is_some_and(|word| word >> (i % 64) & 1 == 1)
     }
 
     /// The rules that fired, in rule order.
@@ -238,17 +242,79 @@ impl<'a> ScoreInput<'a> {
     ///
     /// let engine = Engine::builder(models::buying_process())
     ///     .scorer(|input: &ScoreInput<'_>, _: &mut Evidence<'_>| {
-    ///         assert!(input.fired_indices().is_empty());
+    ///         assert_eq!(input.fired_indices().len(), 0);
     ///     })
     ///     .build()?;
     /// engine.classify(&engine.record(), &mut engine.scratch());
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    #[must_use]
-    pub fn fired_indices(&self) -> &'a [RuleIndex] {
-        self.fired
+    pub fn fired_indices(&self) -> FiredRules<'a> {
+        FiredRules::new(self.fired)
     }
 }
+
+/// The indices of the rules that fired, in rule order: what
+/// [`ScoreInput::fired_indices`] and
+/// [`Decision::fired_indices`](crate::Decision::fired_indices) return.
+///
+/// ```
+/// use buyer_journey::{models, Engine};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("reviews_read", 2)?;
+/// customer.set("comparisons", 1)?;
+/// let mut scratch = engine.scratch();
+/// let decision = engine.classify(&customer, &mut scratch);
+/// let fired = decision.fired_indices();
+/// assert_eq!(fired.len(), 2);
+/// let ids: Vec<&str> = fired.map(|index| engine.rule(index).unwrap().id()).collect();
+/// assert_eq!(ids, ["information_search.reviews", "evaluation.comparisons"]);
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct FiredRules<'a> {
+    words: std::slice::Iter<'a, u64>,
+    /// The bits of the current word not yet returned.
+    bits: u64,
+    /// The index of the current word's first bit.
+    base: usize,
+    left: usize,
+}
+
+impl<'a> FiredRules<'a> {
+    /// The rules whose bits are set in `words`, a bit per rule.
+    pub(crate) fn new(words: &'a [u64]) -> Self {
+        FiredRules {
+            left: words.iter().map(|word| word.count_ones() as usize).sum(),
+            words: words.iter(),
+            bits: 0,
+            // Wraps to 0 at the first word.
+            base: 0usize.wrapping_sub(64),
+        }
+    }
+}
+
+impl Iterator for FiredRules<'_> {
+    type Item = RuleIndex;
+
+    fn next(&mut self) -> Option<RuleIndex> {
+        while self.bits == 0 {
+            self.bits = *self.words.next()?;
+            self.base = self.base.wrapping_add(64);
+        }
+        let bit = self.bits.trailing_zeros() as usize;
+        self.bits &= self.bits - 1;
+        self.left -= 1;
+        Some(RuleIndex::new(self.base + bit))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for FiredRules<'_> {}
 
 /// The evidence per stage, which scorers add to.
 ///

@@ -23,6 +23,16 @@ pub(super) enum Op {
 /// [`Formulas::clauses`] or [`Formulas::ops`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Formula {
+    /// Literals within one word of atom bits (most conditions): with
+    /// `x = (bits[word] ^ flip) & care`, an `and` holds when `x == care` and
+    /// an `or` when `x != 0`. `flip` marks the negated literals, `care` all
+    /// of them.
+    Word {
+        word: u32,
+        flip: u64,
+        care: u64,
+        any: bool,
+    },
     /// Every literal of the masks holds.
     All(usize, usize),
     /// Some literal of the masks holds.
@@ -33,6 +43,40 @@ enum Formula {
     AnyOfAll(usize, usize),
     /// Anything else: postfix steps over a stack.
     Postfix(usize, usize),
+}
+
+/// A formula over one word of atom bits, in the form a loop over many
+/// evaluates without a branch: it holds when
+/// `((bits[word] ^ flip) & care == target) != invert`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct WordFormula {
+    flip: u64,
+    care: u64,
+    target: u64,
+    word: u32,
+    invert: bool,
+}
+
+impl WordFormula {
+    /// The place of a formula evaluated otherwise: never holds, and says so
+    /// with [`is_other`](WordFormula::is_other).
+    pub(super) const OTHER: WordFormula = WordFormula {
+        flip: 0,
+        care: 0,
+        target: 0,
+        word: u32::MAX,
+        invert: true,
+    };
+
+    pub(super) fn is_other(&self) -> bool {
+        self.word == u32::MAX
+    }
+
+    #[inline(always)]
+    pub(super) fn holds(&self, bits: &[u64]) -> bool {
+        let x = (word(bits, self.word) ^ self.flip) & self.care;
+        (x == self.target) != self.invert
+    }
 }
 
 /// Literals within one 64-bit word of atom bits: atoms that must be set, and
@@ -96,6 +140,39 @@ impl Formulas {
                 Formula::Postfix(start, self.ops.len())
             }
         };
+        // An `and` or `or` whose literals share one word needs no masks.
+        let formula = match formula {
+            Formula::All(first, end) | Formula::Any(first, end) if end - first <= 1 => {
+                // Without a literal (`care` 0) an `and` holds and an `or`
+                // does not.
+                let mask = self.masks.get(first..end).and_then(|m| m.first().copied());
+                self.masks.truncate(first);
+                let mask = mask.unwrap_or(Mask {
+                    word: 0,
+                    set: 0,
+                    clear: 0,
+                });
+                let any = matches!(formula, Formula::Any(..));
+                if mask.set & mask.clear == 0 {
+                    Formula::Word {
+                        word: mask.word,
+                        flip: mask.clear,
+                        care: mask.set | mask.clear,
+                        any,
+                    }
+                } else {
+                    // `x and not x` never holds, `x or not x` always does:
+                    // the constant of the other connective without literals.
+                    Formula::Word {
+                        word: 0,
+                        flip: 0,
+                        care: 0,
+                        any: !any,
+                    }
+                }
+            }
+            formula => formula,
+        };
         self.each.push(formula);
     }
 
@@ -113,6 +190,27 @@ impl Formulas {
         self.stack_depth
     }
 
+    /// Formula `index` as a [`WordFormula`], if it is one.
+    pub(super) fn as_word(&self, index: usize) -> Option<WordFormula> {
+        match self.each.get(index) {
+            Some(&Formula::Word {
+                word,
+                flip,
+                care,
+                any,
+            }) => Some(WordFormula {
+                word,
+                flip,
+                care,
+                // `and`: every literal holds, `x == care`; `or`: not none
+                // does, `x != 0`.
+                target: if any { 0 } else { care },
+                invert: any,
+            }),
+            _ => None,
+        }
+    }
+
     /// Evaluates formula `index` over the atom bits. `stack` must have
     /// capacity for [`stack_depth`](Formulas::stack_depth) so this does not
     /// allocate.
@@ -121,6 +219,19 @@ impl Formulas {
     #[inline(always)]
     pub(super) fn eval(&self, index: usize, bits: &[u64], stack: &mut Vec<bool>) -> bool {
         match self.each.get(index) {
+            Some(&Formula::Word {
+                word: at,
+                flip,
+                care,
+                any,
+            }) => {
+                let x = (word(bits, at) ^ flip) & care;
+                if any {
+                    x != 0
+                } else {
+                    x == care
+                }
+            }
             Some(&Formula::All(start, end)) => self.all_of(start, end, bits),
             Some(&Formula::Any(start, end)) => self.any_of(start, end, bits),
             Some(&Formula::AllOfAny(start, end)) => self.clauses[start..end]

@@ -21,7 +21,7 @@ use crate::signal::Schema;
 use crate::validate::Ruleset;
 
 use atom::Atoms;
-use formula::{Formulas, Op};
+use formula::{Formulas, Op, WordFormula};
 use lower::Lowering;
 
 /// A formula's position in its [`Program`]: one per compiled condition.
@@ -118,6 +118,92 @@ impl Program {
     #[inline(always)]
     pub(crate) fn eval(&self, formula: FormulaIndex, bits: &[u64], stack: &mut Vec<bool>) -> bool {
         self.formulas.eval(formula.as_usize(), bits, stack)
+    }
+}
+
+/// Formulas evaluated together, one bit each: those over one word of atom
+/// bits (most) in a loop without branches, the others one by one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Block {
+    /// One per formula; [`WordFormula::OTHER`] in the place of the others.
+    words: Vec<WordFormula>,
+    /// Every formula, by position.
+    formulas: Vec<FormulaIndex>,
+    /// The positions of the others.
+    others: Vec<usize>,
+}
+
+impl Block {
+    /// The block of `formulas` of `program`, in order.
+    pub(crate) fn new(program: &Program, formulas: impl IntoIterator<Item = FormulaIndex>) -> Self {
+        let mut block = Block::default();
+        for (position, formula) in formulas.into_iter().enumerate() {
+            let word = program.formulas.as_word(formula.as_usize());
+            if word.is_none() {
+                block.others.push(position);
+            }
+            block.words.push(word.unwrap_or(WordFormula::OTHER));
+            block.formulas.push(formula);
+        }
+        block
+    }
+
+    /// The number of formulas.
+    pub(crate) fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether formula `position` of the block holds.
+    #[inline(always)]
+    pub(crate) fn holds(
+        &self,
+        position: usize,
+        program: &Program,
+        bits: &[u64],
+        stack: &mut Vec<bool>,
+    ) -> bool {
+        match self.words.get(position) {
+            Some(word) if !word.is_other() => word.holds(bits),
+            Some(_) => program.eval(self.formulas[position], bits, stack),
+            None => false,
+        }
+    }
+
+    /// Sets bit `first + i` of `out` for each formula `i` of the block that
+    /// holds; the bits are clear before.
+    #[inline]
+    pub(crate) fn eval_into(
+        &self,
+        program: &Program,
+        bits: &[u64],
+        stack: &mut Vec<bool>,
+        out: &mut [u64],
+        first: usize,
+    ) {
+        // Whether a formula holds is unpredictable: collect a word's bits in
+        // a register, without a branch, and store it once.
+        let mut index = first;
+        let mut word = out.get(index / 64).copied().unwrap_or(0);
+        for formula in &self.words {
+            word |= u64::from(formula.holds(bits)) << (index % 64);
+            index += 1;
+            if index % 64 == 0 {
+                if let Some(slot) = out.get_mut(index / 64 - 1) {
+                    *slot = word;
+                }
+                word = out.get(index / 64).copied().unwrap_or(0);
+            }
+        }
+        if let Some(slot) = out.get_mut(index / 64) {
+            *slot = word;
+        }
+        for &position in &self.others {
+            let i = first + position;
+            if let Some(slot) = out.get_mut(i / 64) {
+                let holds = program.eval(self.formulas[position], bits, stack);
+                *slot |= u64::from(holds) << (i % 64);
+            }
+        }
     }
 }
 

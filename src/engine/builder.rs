@@ -1,6 +1,7 @@
 //! Building an engine: validate, compile, assemble.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::action::{ActionScorer, Catalog};
 use crate::compile::compile;
@@ -152,22 +153,6 @@ impl EngineBuilder {
     pub fn build(self) -> Result<Engine, Error> {
         let ruleset = validate(&self.spec, &self.limits)?;
         let compiled = compile(&ruleset);
-        let machine = Machine::new(
-            ruleset.journey_schema,
-            ruleset.schema.len(),
-            ruleset.transitions,
-            compiled.journey,
-            &compiled.layout,
-            &ruleset.model,
-        );
-        let deriver = Deriver::new(&ruleset.events);
-        let catalog = Catalog::new(
-            ruleset.actions,
-            ruleset.model.len(),
-            ruleset.groups,
-            ruleset.arbitration,
-            &compiled.layout,
-        );
         let classifier = Classifier::new(
             ruleset.schema,
             ruleset.model,
@@ -175,6 +160,22 @@ impl EngineBuilder {
             ruleset.rules,
             ruleset.tags,
             self.scorers,
+            &compiled,
+        );
+        let machine = Machine::new(
+            ruleset.journey_schema,
+            classifier.schema().len(),
+            ruleset.transitions,
+            compiled.journey,
+            &compiled.layout,
+            classifier.model(),
+        );
+        let deriver = Deriver::new(&ruleset.events);
+        let catalog = Catalog::new(
+            ruleset.actions,
+            classifier.model().len(),
+            ruleset.groups,
+            ruleset.arbitration,
             &compiled.layout,
         );
         Ok(Engine {
@@ -184,6 +185,14 @@ impl EngineBuilder {
             deriver,
             program: compiled.program,
             action_scorer: self.action_scorer,
+            id: next_engine_id(),
         })
     }
+}
+
+/// A number no other engine of this process has; never 0, which a fresh
+/// [`Scratch`](super::Scratch) holds.
+fn next_engine_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }

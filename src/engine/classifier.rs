@@ -8,10 +8,10 @@
 //! ([`Classifier::classify`], the hot path) and with the reference
 //! interpreter ([`Classifier::interpret`], the specification).
 
-use crate::compile::{FormulaIndex, Layout, Program};
+use crate::compile::{Block, Compiled, FormulaIndex, Program};
 use crate::condition::evaluate_dense;
 use crate::index::{RuleIndex, StageIndex, TagIndex};
-use crate::score::{Evidence, ScoreInput, StageScorer};
+use crate::score::{Evidence, FiredRules, ScoreInput, StageScorer};
 use crate::signal::Schema;
 use crate::spec::HitPolicy;
 use crate::stage::StageModel;
@@ -20,8 +20,9 @@ use crate::validate::{Rule, RuleKind, Tag};
 /// What classifying one customer produces, in buffers the caller owns.
 #[derive(Debug, Clone)]
 pub(crate) struct Classified {
-    /// The rules that fired, in rule order.
-    pub(crate) fired: Vec<RuleIndex>,
+    /// Whether each rule fired: bit `i % 64` of word `i / 64` for the rule
+    /// with index `i`.
+    pub(crate) fired: Vec<u64>,
     /// The evidence per stage, in model order.
     pub(crate) evidence: Vec<f64>,
     pub(crate) stage: StageIndex,
@@ -41,6 +42,21 @@ impl Classified {
             tags: Vec::new(),
         }
     }
+
+    /// The rules that fired, in rule order.
+    pub(crate) fn fired(&self) -> FiredRules<'_> {
+        FiredRules::new(&self.fired)
+    }
+
+    /// Whether the rule at `rule` fired.
+    pub(crate) fn has_fired(&self, rule: RuleIndex) -> bool {
+        has_bit(&self.fired, rule.as_usize())
+    }
+}
+
+/// Whether bit `i` of `words` is set.
+pub(crate) fn has_bit(words: &[u64], i: usize) -> bool {
+    words.get(i / 64).is_some_and(|word| word >> (i % 64) & 1 == 1)
 }
 
 /// The compiled classification of an engine.
@@ -50,18 +66,27 @@ pub(crate) struct Classifier {
     hit_policy: HitPolicy,
     /// Stage rules, then score rules, by [`RuleIndex`].
     rules: Vec<Rule>,
-    /// Each rule's formula, by [`RuleIndex`].
-    rule_formulas: Vec<FormulaIndex>,
     /// How many of the rules are stage rules.
     stage_rules: usize,
+    /// The formulas of the stage rules, in rule order.
+    stage_block: Block,
+    /// The formulas of the score rules, in rule order.
+    score_block: Block,
     /// The stage rules in the order the `first` hit policy tries them: by
-    /// priority, higher first, then as written.
-    first_order: Vec<(RuleIndex, FormulaIndex)>,
-    /// The built-in rule scorer, then the host's.
-    scorers: Vec<Box<dyn StageScorer>>,
+    /// priority, higher first, then as written; and their formulas.
+    first_order: Vec<RuleIndex>,
+    first_block: Block,
+    /// How the points of the rules that fired become evidence.
+    points: Points,
+    /// The stage rules of each stage as masks over the fired bits,
+    /// `(stage, word, bits)`, the furthest stage first: what the `furthest`
+    /// hit policy looks at.
+    stage_masks: Vec<(StageIndex, usize, u64)>,
+    /// The host's scorers, after the rules' points.
+    host_scorers: Vec<Box<dyn StageScorer>>,
     tags: Vec<Tag>,
-    /// Each tag's formula, by [`TagIndex`].
-    tag_formulas: Vec<FormulaIndex>,
+    /// The formulas of the tags, by [`TagIndex`].
+    tag_block: Block,
 }
 
 impl Classifier {
@@ -72,8 +97,9 @@ impl Classifier {
         rules: Vec<Rule>,
         tags: Vec<Tag>,
         host_scorers: Vec<Box<dyn StageScorer>>,
-        layout: &Layout,
+        compiled: &Compiled,
     ) -> Self {
+        let (program, layout) = (&compiled.program, &compiled.layout);
         let stage_rules = rules
             .iter()
             .take_while(|rule| matches!(rule.kind(), RuleKind::Stage { .. }))
@@ -82,31 +108,52 @@ impl Classifier {
             .iter()
             .filter_map(|rule| layout.rule(rule.index()))
             .collect();
-        let mut first_order: Vec<(RuleIndex, FormulaIndex)> = rules[..stage_rules]
+        let mut first_order: Vec<RuleIndex> = rules[..stage_rules]
             .iter()
             .map(|rule| rule.index())
-            .zip(rule_formulas.iter().copied())
             .collect();
         // A stable sort keeps the written order among equal priorities.
-        first_order.sort_by_key(|(rule, _)| first_rank(&rules[rule.as_usize()]));
-        let mut scorers: Vec<Box<dyn StageScorer>> = Vec::with_capacity(host_scorers.len() + 1);
-        scorers.push(Box::new(RuleScorer::new(&rules)));
-        scorers.extend(host_scorers);
-        let tag_formulas = tags
-            .iter()
-            .filter_map(|tag| layout.tag(tag.index()))
+        first_order.sort_by_key(|rule| first_rank(&rules[rule.as_usize()]));
+        let first_block = Block::new(
+            program,
+            first_order
+                .iter()
+                .map(|rule| rule_formulas[rule.as_usize()]),
+        );
+        let stage_block = Block::new(program, rule_formulas[..stage_rules].iter().copied());
+        let score_block = Block::new(program, rule_formulas[stage_rules..].iter().copied());
+        let points = Points::new(&rules, model.len());
+        let stage_masks = (0..model.len())
+            .rev()
+            .flat_map(|stage| {
+                let rules = rules[..stage_rules]
+                    .iter()
+                    .filter(move |rule| rule.stage().as_usize() == stage)
+                    .map(|rule| rule.index().as_usize());
+                masks(rules)
+                    .into_iter()
+                    .map(move |(word, bits)| (StageIndex::new(stage), word, bits))
+            })
             .collect();
+        let tag_block = Block::new(
+            program,
+            tags.iter().filter_map(|tag| layout.tag(tag.index())),
+        );
         Classifier {
             schema,
             model,
             hit_policy,
             rules,
-            rule_formulas,
             stage_rules,
+            stage_block,
+            score_block,
             first_order,
-            scorers,
+            first_block,
+            points,
+            stage_masks,
+            host_scorers,
             tags,
-            tag_formulas,
+            tag_block,
         }
     }
 
@@ -134,14 +181,13 @@ impl Classifier {
 
     /// How many scorers run, the built-in one included.
     pub(crate) fn scorer_count(&self) -> usize {
-        self.scorers.len()
+        self.host_scorers.len() + 1
     }
 
     /// Makes room in `out` for any classification; allocates only when
     /// there is too little.
     pub(crate) fn fit(&self, out: &mut Classified) {
-        out.fired
-            .reserve(self.rules.len().saturating_sub(out.fired.len()));
+        out.fired.resize(self.rules.len().div_ceil(64), 0);
         out.tags
             .reserve(self.tags.len().saturating_sub(out.tags.len()));
         out.evidence.resize(self.model.len(), 0.0);
@@ -158,44 +204,31 @@ impl Classifier {
         stack: &mut Vec<bool>,
         out: &mut Classified,
     ) {
-        // Whether a rule fires is unpredictable: write every index and
-        // advance past the ones that fired, without a branch. Within
-        // capacity, so no allocation.
         let fired = &mut out.fired;
-        fired.resize(self.rules.len(), RuleIndex::new(0));
-        let mut count = 0;
-        let mut record = |rule: usize, holds: bool| {
-            fired[count] = RuleIndex::new(rule);
-            count += usize::from(holds);
-        };
-        let score_rules = match self.hit_policy {
-            HitPolicy::First => {
-                // Only the first stage rule that holds fires; the rest are
-                // not even evaluated.
-                if let Some(&(rule, _)) = self
-                    .first_order
-                    .iter()
-                    .find(|(_, formula)| program.eval(*formula, bits, stack))
-                {
-                    record(rule.as_usize(), true);
-                }
-                self.stage_rules..self.rules.len()
+        fired.fill(0);
+        if self.hit_policy == HitPolicy::First {
+            // Only the first stage rule that holds fires; the rest are not
+            // even evaluated.
+            if let Some(position) = (0..self.first_block.len())
+                .find(|&position| self.first_block.holds(position, program, bits, stack))
+            {
+                set_bit(fired, self.first_order[position].as_usize());
             }
-            HitPolicy::Furthest | HitPolicy::HighestScore => 0..self.rules.len(),
-        };
-        for rule in score_rules {
-            record(rule, program.eval(self.rule_formulas[rule], bits, stack));
+        } else {
+            self.stage_block.eval_into(program, bits, stack, fired, 0);
         }
-        fired.truncate(count);
-        // Under `first` the one stage rule comes before the score rules, so
-        // the fired list is in rule order under every policy.
-        self.decide(values, out);
+        self.score_block
+            .eval_into(program, bits, stack, fired, self.stage_rules);
+        self.decide(values, out, true);
+        // Whether a tag holds is unpredictable: write every index and advance
+        // past the ones that hold, without a branch. Within capacity, so no
+        // allocation.
         let tags = &mut out.tags;
         tags.resize(self.tags.len(), TagIndex::new(0));
         let mut tagged = 0;
-        for (tag, &formula) in self.tag_formulas.iter().enumerate() {
+        for tag in 0..self.tag_block.len() {
             tags[tagged] = TagIndex::new(tag);
-            tagged += usize::from(program.eval(formula, bits, stack));
+            tagged += usize::from(self.tag_block.holds(tag, program, bits, stack));
         }
         tags.truncate(tagged);
     }
@@ -206,34 +239,23 @@ impl Classifier {
         let schema = &self.schema;
         let holds = |rule: &Rule| evaluate_dense(rule.condition(), schema, values);
         let (stage_rules, score_rules) = self.rules.split_at(self.stage_rules);
-        out.fired.clear();
-        match self.hit_policy {
+        let mut fired: Vec<&Rule> = match self.hit_policy {
             HitPolicy::First => {
                 let mut by_priority: Vec<&Rule> = stage_rules.iter().collect();
                 by_priority.sort_by_key(|rule| first_rank(rule));
-                out.fired.extend(
-                    by_priority
-                        .into_iter()
-                        .find(|rule| holds(rule))
-                        .map(Rule::index),
-                );
+                by_priority.into_iter().find(|rule| holds(rule)).into_iter().collect()
             }
             HitPolicy::Furthest | HitPolicy::HighestScore => {
-                out.fired.extend(
-                    stage_rules
-                        .iter()
-                        .filter(|rule| holds(rule))
-                        .map(Rule::index),
-                );
+                stage_rules.iter().filter(|rule| holds(rule)).collect()
             }
+        };
+        fired.extend(score_rules.iter().filter(|rule| holds(rule)));
+        out.fired.clear();
+        out.fired.resize(self.rules.len().div_ceil(64), 0);
+        for rule in fired {
+            set_bit(&mut out.fired, rule.index().as_usize());
         }
-        out.fired.extend(
-            score_rules
-                .iter()
-                .filter(|rule| holds(rule))
-                .map(Rule::index),
-        );
-        self.decide(values, out);
+        self.decide(values, out, false);
         out.tags.clear();
         out.tags.extend(
             self.tags
@@ -244,15 +266,20 @@ impl Classifier {
     }
 
     /// From the fired rules in `out`: the evidence, then the stage and the
-    /// confidence.
-    fn decide(&self, values: &[f64], out: &mut Classified) {
+    /// confidence. `grouped` lets the points be summed by group, when that
+    /// gives the sum in rule order exactly; the interpreter, the
+    /// specification, always adds them rule by rule.
+    fn decide(&self, values: &[f64], out: &mut Classified, grouped: bool) {
         out.evidence.fill(0.0);
-        let input = self.score_input(values, &out.fired);
         let mut evidence = Evidence {
             points: &mut out.evidence,
         };
-        for scorer in &self.scorers {
-            scorer.score(&input, &mut evidence);
+        self.points.score(&out.fired, &mut evidence, grouped);
+        if !self.host_scorers.is_empty() {
+            let input = self.score_input(values, &out.fired);
+            for scorer in &self.host_scorers {
+                scorer.score(&input, &mut evidence);
+            }
         }
         (out.stage, out.confidence) = match self.choose(&out.fired, &out.evidence) {
             Some(stage) => (stage, confidence(&out.evidence, stage)),
@@ -261,11 +288,7 @@ impl Classifier {
     }
 
     /// What scorers (and action scorers) see of a customer.
-    pub(crate) fn score_input<'a>(
-        &'a self,
-        values: &'a [f64],
-        fired: &'a [RuleIndex],
-    ) -> ScoreInput<'a> {
+    pub(crate) fn score_input<'a>(&'a self, values: &'a [f64], fired: &'a [u64]) -> ScoreInput<'a> {
         ScoreInput {
             schema: &self.schema,
             model: &self.model,
@@ -275,15 +298,21 @@ impl Classifier {
     }
 
     /// The stage the hit policy picks, or `None` without evidence.
-    fn choose(&self, fired: &[RuleIndex], evidence: &[f64]) -> Option<StageIndex> {
-        let mut fired_stage_rules = fired
-            .iter()
-            .take_while(|rule| rule.as_usize() < self.stage_rules)
-            .map(|rule| self.rules[rule.as_usize()].stage());
+    fn choose(&self, fired: &[u64], evidence: &[f64]) -> Option<StageIndex> {
         match self.hit_policy {
             // Only the first stage rule that held has fired.
-            HitPolicy::First => fired_stage_rules.next(),
-            HitPolicy::Furthest => fired_stage_rules.max(),
+            HitPolicy::First => fired
+                .iter()
+                .enumerate()
+                .find(|(_, &word)| word != 0)
+                .map(|(i, word)| i * 64 + word.trailing_zeros() as usize)
+                .filter(|&rule| rule < self.stage_rules)
+                .map(|rule| self.rules[rule].stage()),
+            HitPolicy::Furthest => self
+                .stage_masks
+                .iter()
+                .find(|&&(_, word, mask)| fired.get(word).is_some_and(|w| w & mask != 0))
+                .map(|&(stage, _, _)| stage),
             HitPolicy::HighestScore => {
                 let mut best: Option<(usize, f64)> = None;
                 for (stage, &points) in evidence.iter().enumerate() {
@@ -328,31 +357,108 @@ pub(super) fn confidence(evidence: &[f64], chosen: StageIndex) -> f64 {
     (own / most / total).clamp(0.0, 1.0)
 }
 
-/// The built-in scorer: one point per stage rule that fired, and the points of
-/// each score rule that fired. It runs before the host's scorers.
+/// The points of the rules: one per stage rule, and each score rule's own.
 #[derive(Debug)]
-struct RuleScorer {
+struct Points {
     /// The stage and points of each rule, by [`RuleIndex`].
-    points: Vec<(StageIndex, f64)>,
+    each: Vec<(StageIndex, f64)>,
+    /// The rules grouped by stage and points, as masks over the fired bits,
+    /// when summing a group as `points × count` gives the sum in rule order
+    /// exactly.
+    groups: Option<Vec<Group>>,
 }
 
-impl RuleScorer {
-    fn new(rules: &[Rule]) -> Self {
-        RuleScorer {
-            points: rules
-                .iter()
-                .map(|rule| (rule.stage(), rule.points()))
-                .collect(),
+impl Points {
+    fn new(rules: &[Rule], stages: usize) -> Self {
+        let each: Vec<(StageIndex, f64)> = rules
+            .iter()
+            .map(|rule| (rule.stage(), rule.points()))
+            .collect();
+        // Multiples of 2^-10 whose absolute values sum to at most 2^42: every
+        // partial sum, in any order, is then an exact multiple of 2^-10 below
+        // 2^42 (52 bits), so no rounding happens and no total saturates.
+        let exact = each
+            .iter()
+            .all(|&(_, points)| (points * 1024.0).fract() == 0.0)
+            && each.iter().map(|&(_, points)| points.abs()).sum::<f64>() <= 4_398_046_511_104.0;
+        let mut groups = Vec::new();
+        if exact {
+            for stage in 0..stages {
+                let mut values: Vec<f64> = Vec::new();
+                for &(rule_stage, points) in &each {
+                    if rule_stage.as_usize() == stage && points != 0.0 && !values.contains(&points) {
+                        values.push(points);
+                    }
+                }
+                for points in values {
+                    let rules = each.iter().enumerate().filter(|(_, &(rule_stage, p))| {
+                        rule_stage.as_usize() == stage && p == points
+                    });
+                    groups.extend(masks(rules.map(|(rule, _)| rule)).into_iter().map(
+                        |(word, bits)| Group {
+                            stage,
+                            word,
+                            bits,
+                            points,
+                        },
+                    ));
+                }
+            }
+        }
+        Points {
+            each,
+            groups: exact.then_some(groups),
         }
     }
-}
 
-impl StageScorer for RuleScorer {
-    fn score(&self, input: &ScoreInput<'_>, evidence: &mut Evidence<'_>) {
-        for rule in input.fired_indices() {
-            if let Some(&(stage, points)) = self.points.get(rule.as_usize()) {
+    /// Adds the points of the `fired` rules to `evidence`: by group when
+    /// `grouped` and the groups are exact, otherwise rule by rule in rule
+    /// order, as [`Evidence::add`] does.
+    #[inline]
+    fn score(&self, fired: &[u64], evidence: &mut Evidence<'_>, grouped: bool) {
+        if let (true, Some(groups)) = (grouped, &self.groups) {
+            for group in groups {
+                let count = fired.get(group.word).map_or(0, |w| (w & group.bits).count_ones());
+                if let Some(total) = evidence.points.get_mut(group.stage) {
+                    *total += group.points * f64::from(count);
+                }
+            }
+            return;
+        }
+        for rule in FiredRules::new(fired) {
+            if let Some(&(stage, points)) = self.each.get(rule.as_usize()) {
                 evidence.add(stage, points);
             }
         }
     }
+}
+
+/// Rules of one stage with equal points within one word of the fired bits.
+#[derive(Debug)]
+struct Group {
+    stage: usize,
+    word: usize,
+    bits: u64,
+    points: f64,
+}
+
+/// Sets bit `i` of `words`.
+fn set_bit(words: &mut [u64], i: usize) {
+    if let Some(word) = words.get_mut(i / 64) {
+        *word |= 1 << (i % 64);
+    }
+}
+
+/// The rules with the given indices, as `(word, bits)` masks over the fired
+/// bits, one per word they touch.
+fn masks(rules: impl Iterator<Item = usize>) -> Vec<(usize, u64)> {
+    let mut masks: Vec<(usize, u64)> = Vec::new();
+    for rule in rules {
+        let (word, bit) = (rule / 64, 1u64 << (rule % 64));
+        match masks.last_mut() {
+            Some((last, bits)) if *last == word => *bits |= bit,
+            _ => masks.push((word, bit)),
+        }
+    }
+    masks
 }

@@ -6,7 +6,8 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::action::{Suggestion, SuggestionRecord};
-use crate::index::{RuleIndex, StageIndex};
+use crate::index::StageIndex;
+use crate::score::FiredRules;
 use crate::stage::Stage;
 use crate::validate::{Rule, Tag};
 
@@ -195,8 +196,7 @@ impl<'a> Decision<'a> {
         let rules = self.engine.classifier.rules();
         self.scratch
             .classified
-            .fired
-            .iter()
+            .fired()
             .map(move |index| &rules[index.as_usize()])
     }
 
@@ -212,15 +212,13 @@ impl<'a> Decision<'a> {
     /// let decision = engine.classify(&customer, &mut scratch);
     /// let ids: Vec<&str> = decision
     ///     .fired_indices()
-    ///     .iter()
-    ///     .map(|&index| engine.rule(index).unwrap().id())
+    ///     .map(|index| engine.rule(index).unwrap().id())
     ///     .collect();
     /// assert_eq!(ids, ["information_search.reviews"]);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    #[must_use]
-    pub fn fired_indices(&self) -> &'a [RuleIndex] {
-        &self.scratch.classified.fired
+    pub fn fired_indices(&self) -> FiredRules<'a> {
+        self.scratch.classified.fired()
     }
 
     /// The customer's tags, in declaration order.

@@ -62,6 +62,9 @@ pub struct Engine {
     /// catalog's actions, compiled together.
     program: Program,
     action_scorer: Option<Box<dyn ActionScorer>>,
+    /// Unique in the process: what a [`Scratch`] remembers it was fitted
+    /// to.
+    id: u64,
 }
 
 impl fmt::Debug for Engine {
@@ -78,7 +81,7 @@ impl fmt::Debug for Engine {
             .field("action_scorer", &self.action_scorer.is_some())
             .field("transitions", &self.machine.rules().len())
             .field("derived_signals", &self.deriver.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -163,7 +166,7 @@ impl Engine {
     /// let mut customer = engine.record();
     /// customer.set("cart_adds", 1)?;
     /// let decision = engine.classify(&customer, &mut scratch);
-    /// let first = decision.fired_indices()[0];
+    /// let first = decision.fired_indices().next().unwrap();
     /// assert_eq!(engine.rule(first).unwrap().id(), "purchase_decision.cart");
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
@@ -917,7 +920,7 @@ impl Engine {
     pub(crate) fn score_input<'a>(
         &'a self,
         values: &'a [f64],
-        fired: &'a [RuleIndex],
+        fired: &'a [u64],
     ) -> crate::score::ScoreInput<'a> {
         self.classifier.score_input(values, fired)
     }

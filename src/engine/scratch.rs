@@ -48,6 +48,9 @@ pub struct Scratch {
     /// Per stage, whether the journey has been in it during the current
     /// call of `advance`.
     pub(crate) visited: Vec<bool>,
+    /// The [`Engine::id`] of the engine the buffers were last fitted to: an
+    /// engine never changes, so they fit it still.
+    fitted: u64,
 }
 
 impl Scratch {
@@ -64,11 +67,21 @@ impl Scratch {
             journey_values: Vec::new(),
             journey_bits: Vec::new(),
             visited: Vec::new(),
+            fitted: 0,
         }
     }
 
     /// Sizes the buffers for `engine`; allocates only when they do not fit.
+    #[inline]
     pub(crate) fn fit(&mut self, engine: &Engine) {
+        if self.fitted != engine.id {
+            self.fit_anew(engine);
+        }
+    }
+
+    #[cold]
+    fn fit_anew(&mut self, engine: &Engine) {
+        self.fitted = engine.id;
         let program = &engine.program;
         let machine = engine.machine.program();
         self.values.resize(engine.schema().len(), f64::NAN);
