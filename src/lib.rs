@@ -320,7 +320,9 @@ pub use action::{
 };
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
 pub use customer::Customer;
-pub use engine::{Decision, DecisionRecord, Engine, EngineBuilder, Observation, Scratch};
+pub use engine::{
+    Batch, BatchScratch, Decision, DecisionRecord, Engine, EngineBuilder, Observation, Scratch,
+};
 pub use error::{Error, ErrorKind, Location};
 pub use event::{Derivation, Event, EventSpec, Tally, ValueRange};
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
@@ -332,7 +334,8 @@ pub use picture::EdgeLabels;
 pub use profile::Profile;
 pub use score::{Evidence, FiredRules, ScoreInput, StageScorer};
 pub use signal::{
-    Binding, Schema, Signal, SignalFields, SignalKind, SignalRecord, SignalSpec, Signals, Value,
+    Binding, Column, Columns, Schema, Signal, SignalFields, SignalKind, SignalRecord, SignalSpec,
+    Signals, Value,
 };
 pub use spec::{
     ActionSpec, Arbitration, ContactPolicy, FrequencyCap, FromStages, HitPolicy,

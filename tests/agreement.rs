@@ -2,10 +2,12 @@
 //! typed, and the compiled engine agrees with the reference interpreter.
 
 use buyer_journey::{
-    ArithOp, CompareOp, Condition, Engine, Expr, HitPolicy, Limits, RulesetSpec, Schema,
-    ScoreRuleSpec, SignalRecord, SignalSpec, StageRuleSpec, StageSpec, When,
+    ArithOp, Column, Columns, CompareOp, Condition, ContactLog, Engine, Expr, HitPolicy, Limits,
+    RulesetSpec, Schema, ScoreRuleSpec, SignalKind, SignalRecord, SignalSpec, StageRuleSpec,
+    StageSpec, Timestamp, Value, When,
 };
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 const COUNTS: [&str; 3] = ["visits", "orders", "tickets"];
 const NUMBER: &str = "score";
@@ -251,6 +253,139 @@ fn record(schema: &Schema, values: &[Option<Val>]) -> SignalRecord {
     record
 }
 
+/// The records' signals as the columns of one batch, each kind in its own
+/// column type: counts as `i64`, flags as bits, categories as `u32` label
+/// positions (each with a validity bitmap for the missing ones), numbers as
+/// `f64` with NaN.
+struct BatchColumns {
+    numbers: Vec<Vec<f64>>,
+    whole: Vec<Vec<i64>>,
+    codes: Vec<Vec<u32>>,
+    bits: Vec<Vec<u8>>,
+    validity: Vec<Vec<u8>>,
+}
+
+impl BatchColumns {
+    fn new(schema: &Schema, records: &[SignalRecord]) -> Self {
+        let n = records.len();
+        let mut columns = BatchColumns {
+            numbers: Vec::new(),
+            whole: Vec::new(),
+            codes: Vec::new(),
+            bits: Vec::new(),
+            validity: Vec::new(),
+        };
+        for signal in schema.iter() {
+            let mut numbers = vec![f64::NAN; n];
+            let mut whole = vec![0; n];
+            let mut codes = vec![0; n];
+            let mut bits = vec![0u8; n.div_ceil(8)];
+            let mut validity = vec![0u8; n.div_ceil(8)];
+            for (i, record) in records.iter().enumerate() {
+                let Some(value) = record.get(signal.id()) else {
+                    continue;
+                };
+                validity[i / 8] |= 1 << (i % 8);
+                match value {
+                    Value::Number(v) => {
+                        numbers[i] = v;
+                        // Counts beyond 2^53 keep their f64 value in i64.
+                        #[allow(clippy::cast_possible_truncation)]
+                        let v = v as i64;
+                        whole[i] = v;
+                    }
+                    Value::Flag(b) => bits[i / 8] |= u8::from(b) << (i % 8),
+                    Value::Label(label) => {
+                        let position = signal.labels().position(|l| l == label).unwrap();
+                        codes[i] = u32::try_from(position).unwrap();
+                    }
+                }
+            }
+            columns.numbers.push(numbers);
+            columns.whole.push(whole);
+            columns.codes.push(codes);
+            columns.bits.push(bits);
+            columns.validity.push(validity);
+        }
+        columns
+    }
+
+    fn columns<'a>(&'a self, schema: &Schema, len: usize) -> Columns<'a> {
+        let mut columns = Columns::new(schema, len);
+        for (i, signal) in schema.iter().enumerate() {
+            let valid = &self.validity[i];
+            let column = match signal.kind() {
+                // Counts beyond `i64` only fit the `f64` column.
+                #[allow(clippy::cast_precision_loss)]
+                SignalKind::Count
+                    if self.numbers[i]
+                        .iter()
+                        .zip(&self.whole[i])
+                        .all(|(&n, &w)| n.is_nan() || w as f64 == n) =>
+                {
+                    Column::i64(&self.whole[i]).with_validity(valid, 0).unwrap()
+                }
+                SignalKind::Number | SignalKind::Count => Column::f64(&self.numbers[i]),
+                SignalKind::Flag => Column::bits(&self.bits[i], 0, len)
+                    .unwrap()
+                    .with_validity(valid, 0)
+                    .unwrap(),
+                SignalKind::Category => {
+                    Column::u32(&self.codes[i]).with_validity(valid, 0).unwrap()
+                }
+                kind => panic!("a kind this test does not know: {kind:?}"),
+            };
+            columns.set(signal.id(), column).unwrap();
+        }
+        columns
+    }
+}
+
+/// The batch path gives each customer of `records` the single path's
+/// decision, field for field, for `classify` and for `decide` (empty
+/// histories); the batch is the records repeated past 64 customers, so it
+/// spans full and partial sets of lanes.
+fn batch_agrees(engine: &Engine, records: &[SignalRecord]) -> Result<(), TestCaseError> {
+    let repeated: Vec<SignalRecord> = records
+        .iter()
+        .cycle()
+        .take(records.len() * 70)
+        .cloned()
+        .collect();
+    let data = BatchColumns::new(engine.schema(), &repeated);
+    let columns = data.columns(engine.schema(), repeated.len());
+    let mut single = engine.scratch();
+    let mut scratch = engine.batch_scratch();
+    let batch = engine.classify_batch(&columns, &mut scratch).unwrap();
+    prop_assert_eq!(batch.len(), repeated.len());
+    for (i, record) in repeated.iter().enumerate() {
+        let expected = engine.classify(record, &mut single).to_record();
+        prop_assert_eq!(
+            batch.get(i).unwrap().to_record(),
+            expected,
+            "customer {}",
+            i
+        );
+    }
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let histories = vec![ContactLog::new(); repeated.len()];
+    let batch = engine
+        .decide_batch(&columns, &histories, now, &mut scratch)
+        .unwrap();
+    for (i, record) in repeated.iter().enumerate() {
+        let expected = engine
+            .decide(record, &histories[i], now, &mut single)
+            .to_record();
+        prop_assert_eq!(
+            batch.get(i).unwrap().to_record(),
+            expected,
+            "customer {}",
+            i
+        );
+    }
+    Ok(())
+}
+
 /// A ruleset over the schema whose rules hold the generated conditions.
 #[derive(Debug, Clone)]
 struct Ruleset {
@@ -479,6 +614,9 @@ proptest! {
                     );
                 }
             }
+            let records: Vec<SignalRecord> =
+                customers.iter().map(|values| record(engine.schema(), values)).collect();
+            batch_agrees(&engine, &records)?;
         }
     }
 
@@ -556,6 +694,9 @@ proptest! {
                 );
                 prop_assert!(engine.atom_count() > 128, "{} atoms", engine.atom_count());
             }
+            let records: Vec<SignalRecord> =
+                customers.iter().map(|values| record(engine.schema(), values)).collect();
+            batch_agrees(&engine, &records)?;
         }
     }
 }

@@ -1003,3 +1003,55 @@ fn observing_a_customer_kept_in_memory_does_not_allocate() {
         }
     }
 }
+
+/// The batch path allocates nothing per batch once its scratch has held a
+/// batch as large, whatever the columns and the histories, and reading the
+/// batch's decisions allocates nothing either.
+#[test]
+fn batches_after_the_first_do_not_allocate() {
+    use buyer_journey::{Column, Columns};
+
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    let records = generated(&engine, 200, 0x5EED);
+    let values: Vec<Vec<f64>> = engine
+        .schema()
+        .iter()
+        .map(|signal| {
+            records
+                .iter()
+                .map(|record| match record.get(signal.id()) {
+                    Some(Value::Number(n)) => n,
+                    _ => f64::NAN,
+                })
+                .collect()
+        })
+        .collect();
+    let mut columns = Columns::new(engine.schema(), records.len());
+    for (signal, values) in engine.schema().iter().zip(&values) {
+        columns.set(signal.id(), Column::f64(values)).unwrap();
+    }
+    let all = histories(&engine);
+    let histories: Vec<ContactLog> = (0..records.len())
+        .map(|i| all[i % all.len()].clone())
+        .collect();
+    let mut scratch = engine.batch_scratch();
+    let mut why = String::with_capacity(4096);
+    let mut run = |scratch: &mut buyer_journey::BatchScratch| {
+        let mut sum = 0.0;
+        let batch = engine.classify_batch(&columns, scratch).unwrap();
+        for decision in batch.iter() {
+            sum += read(&decision, &mut why);
+        }
+        let batch = engine
+            .decide_batch(&columns, &histories, now(), scratch)
+            .unwrap();
+        for decision in batch.iter() {
+            sum += read(&decision, &mut why);
+        }
+        sum
+    };
+    run(&mut scratch);
+    let mut sum = 0.0;
+    assert_eq!(allocations(|| sum = run(&mut scratch)), 0);
+    assert!(sum > 0.0);
+}

@@ -13,7 +13,7 @@ mod history;
 mod scorer;
 mod suggestion;
 
-pub(crate) use catalog::{Catalog, Customer, RankBuffers};
+pub(crate) use catalog::{Catalog, Customer, Pick, RankBuffers};
 pub(crate) use contact::{contact_blocks, ContactBlock};
 pub use history::{ContactHistory, ContactLog};
 pub(crate) use scorer::priority;

@@ -270,3 +270,132 @@ fn store(bits: &mut [u64], index: usize, word: u64) {
         *slot = word;
     }
 }
+
+/// The values of 64 customers (lanes), one signal or expression at a time;
+/// NaN is missing.
+pub(crate) type Lanes = [f64; 64];
+
+/// The mask of the lanes where `holds` is true: bit `j` for lane `j`.
+#[inline(always)]
+fn lane_mask(values: &Lanes, holds: impl Fn(f64) -> bool) -> u64 {
+    // A lane at a time into a bool array, then packed: the comparisons
+    // vectorise, the packing is eight lanes per step.
+    let mut each = [false; 64];
+    for (out, &value) in each.iter_mut().zip(values) {
+        *out = holds(value);
+    }
+    each.iter()
+        .enumerate()
+        .fold(0u64, |mask, (j, &b)| mask | (u64::from(b) << j))
+}
+
+impl Num {
+    /// This value for every lane, into `out`; `signals` has the lanes of
+    /// each signal.
+    fn eval_lanes(&self, signals: &[Lanes], out: &mut Lanes) {
+        match self {
+            Num::Signal(i) => match signals.get(*i as usize) {
+                Some(lanes) => *out = *lanes,
+                None => out.fill(f64::NAN),
+            },
+            Num::Const(c) => out.fill(*c),
+            Num::Binary(op, left, right) => {
+                let mut other = [0.0; 64];
+                left.eval_lanes(signals, out);
+                right.eval_lanes(signals, &mut other);
+                for (value, &right) in out.iter_mut().zip(&other) {
+                    *value = op.apply(*value, right);
+                }
+            }
+        }
+    }
+}
+
+impl Atom {
+    /// The lanes where this atom holds.
+    fn eval_lanes(&self, signals: &[Lanes]) -> u64 {
+        let mut value = [0.0; 64];
+        let mut other = [0.0; 64];
+        let pairwise = |left: &Lanes, right: &Lanes, op: CompareOp| {
+            let mut each = [false; 64];
+            for ((out, &a), &b) in each.iter_mut().zip(left).zip(right) {
+                *out = compare(a, op, b);
+            }
+            each.iter()
+                .enumerate()
+                .fold(0u64, |mask, (j, &b)| mask | (u64::from(b) << j))
+        };
+        match self {
+            Atom::Compare { left, op, right } => {
+                left.eval_lanes(signals, &mut value);
+                right.eval_lanes(signals, &mut other);
+                pairwise(&value, &other, *op)
+            }
+            Atom::In { value: item, set } => {
+                item.eval_lanes(signals, &mut value);
+                set.iter().fold(0, |mask, member| {
+                    member.eval_lanes(signals, &mut other);
+                    mask | pairwise(&value, &other, CompareOp::Eq)
+                })
+            }
+            Atom::Between {
+                value: item,
+                low,
+                high,
+            } => {
+                item.eval_lanes(signals, &mut value);
+                low.eval_lanes(signals, &mut other);
+                let above = pairwise(&value, &other, CompareOp::Ge);
+                high.eval_lanes(signals, &mut other);
+                above & pairwise(&value, &other, CompareOp::Le)
+            }
+            Atom::Present(i) | Atom::Missing(i) => {
+                let present = match signals.get(*i as usize) {
+                    Some(lanes) => lane_mask(lanes, |v| !v.is_nan()),
+                    None => 0,
+                };
+                if matches!(self, Atom::Present(_)) {
+                    present
+                } else {
+                    !present
+                }
+            }
+        }
+    }
+}
+
+macro_rules! define_eval_simple_lanes {
+    ($($variant:ident $symbol:literal $mirror:ident |$a:ident, $b:ident| $holds:expr;)*) => {
+        /// As `eval_simple`, over lanes: one mask per atom into `masks`;
+        /// returns the index after the last one.
+        fn eval_simple_lanes(groups: &[Vec<(u32, f64)>], signals: &[Lanes], masks: &mut [u64]) -> usize {
+            let mut groups = groups.iter();
+            let mut next = 0;
+            let missing = [f64::NAN; 64];
+            $(
+                if let Some(group) = groups.next() {
+                    for &(signal, constant) in group {
+                        let lanes = signals.get(signal as usize).unwrap_or(&missing);
+                        if let Some(mask) = masks.get_mut(next) {
+                            *mask = lane_mask(lanes, |$a: f64| { let $b = constant; $holds });
+                        }
+                        next += 1;
+                    }
+                }
+            )*
+            next
+        }
+    };
+}
+compare_ops!(define_eval_simple_lanes);
+
+impl Atoms {
+    /// Evaluates every atom over 64 lanes: `masks[i]` gets the lanes where
+    /// atom `i` holds. `signals` has the lanes of each signal.
+    pub(super) fn eval_lanes(&self, signals: &[Lanes], masks: &mut [u64]) {
+        let first_other = eval_simple_lanes(&self.simple, signals, masks);
+        for (atom, mask) in self.others.iter().zip(masks.iter_mut().skip(first_other)) {
+            *mask = atom.eval_lanes(signals);
+        }
+    }
+}

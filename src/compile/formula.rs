@@ -428,3 +428,139 @@ fn to_masks(literals: &[Lit]) -> Vec<Mask> {
     }
     masks
 }
+
+impl Formulas {
+    /// Evaluates formula `index` over 64 lanes: the lanes where it holds,
+    /// given the lanes where each atom holds (`atoms[i]` for atom `i`).
+    /// Bits of lanes beyond the batch may be anything. `stack` keeps the
+    /// postfix formulas from allocating once it has grown to
+    /// [`stack_depth`](Formulas::stack_depth).
+    pub(super) fn eval_lanes(&self, index: usize, atoms: &[u64], stack: &mut Vec<u64>) -> u64 {
+        match self.each.get(index) {
+            Some(&Formula::Word {
+                word,
+                flip,
+                care,
+                any,
+            }) => {
+                let mask = Mask {
+                    word,
+                    set: care & !flip,
+                    clear: flip,
+                };
+                if any {
+                    any_lanes(&[mask], atoms)
+                } else {
+                    all_lanes(&[mask], atoms)
+                }
+            }
+            Some(&Formula::All(start, end)) => all_lanes(&self.masks[start..end], atoms),
+            Some(&Formula::Any(start, end)) => any_lanes(&self.masks[start..end], atoms),
+            Some(&Formula::AllOfAny(start, end)) => self.clauses[start..end]
+                .iter()
+                .fold(!0, |lanes, &(first, last)| {
+                    lanes & any_lanes(&self.masks[first..last], atoms)
+                }),
+            Some(&Formula::AnyOfAll(start, end)) => self.clauses[start..end]
+                .iter()
+                .fold(0, |lanes, &(first, last)| {
+                    lanes | all_lanes(&self.masks[first..last], atoms)
+                }),
+            Some(&Formula::Postfix(start, end)) => self.postfix_lanes(start, end, atoms, stack),
+            None => 0,
+        }
+    }
+
+    fn postfix_lanes(&self, start: usize, end: usize, atoms: &[u64], stack: &mut Vec<u64>) -> u64 {
+        stack.clear();
+        for op in &self.ops[start..end] {
+            let lanes = match *op {
+                Op::Atom(atom) => atoms.get(atom.as_usize()).copied().unwrap_or(0),
+                Op::Const(b) => {
+                    if b {
+                        !0
+                    } else {
+                        0
+                    }
+                }
+                Op::Not => !stack.pop().unwrap_or(0),
+                Op::All(n) => pop_lanes(stack, n, |items| items.iter().fold(!0, |a, b| a & b)),
+                Op::Any(n) => pop_lanes(stack, n, |items| items.iter().fold(0, |a, b| a | b)),
+                Op::AtLeast { k, n } => pop_lanes(stack, n, |items| at_least_lanes(k, items)),
+            };
+            stack.push(lanes);
+        }
+        stack.pop().unwrap_or(0)
+    }
+}
+
+/// The literals of `masks` as lanes: each atom's lanes, or their complement
+/// for a negated one.
+fn literal_lanes<'m>(masks: &'m [Mask], atoms: &'m [u64]) -> impl Iterator<Item = u64> + 'm {
+    masks.iter().flat_map(move |mask| {
+        let base = mask.word as usize * 64;
+        let lanes = move |bit: u32| atoms.get(base + bit as usize).copied().unwrap_or(0);
+        ones(mask.set)
+            .map(lanes)
+            .chain(ones(mask.clear).map(move |bit| !lanes(bit)))
+    })
+}
+
+fn all_lanes(masks: &[Mask], atoms: &[u64]) -> u64 {
+    literal_lanes(masks, atoms).fold(!0, |all, lanes| all & lanes)
+}
+
+fn any_lanes(masks: &[Mask], atoms: &[u64]) -> u64 {
+    literal_lanes(masks, atoms).fold(0, |any, lanes| any | lanes)
+}
+
+/// The positions of the set bits of `bits`, lowest first.
+fn ones(mut bits: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let bit = bits.trailing_zeros();
+            bits &= bits - 1;
+            bit
+        })
+    })
+}
+
+fn pop_lanes(stack: &mut Vec<u64>, n: u32, reduce: impl Fn(&[u64]) -> u64) -> u64 {
+    let start = stack.len().saturating_sub(n as usize);
+    let result = reduce(&stack[start..]);
+    stack.truncate(start);
+    result
+}
+
+/// The lanes where at least `k` of `items` hold: each lane's count kept in
+/// bit-sliced counters (plane `b` holds bit `b` of every lane's count), then
+/// compared with `k` plane by plane from the top.
+fn at_least_lanes(k: u32, items: &[u64]) -> u64 {
+    // Counts up to `items.len()` (bounded by `Limits::max_condition_size`)
+    // fit in 33 planes; longer lists are cut, which no ruleset reaches.
+    let mut planes = [0u64; 33];
+    let width = ((usize::BITS - items.len().leading_zeros()) as usize).min(planes.len());
+    for &item in items {
+        let mut carry = item;
+        for plane in &mut planes[..width] {
+            let sum = *plane ^ carry;
+            carry &= *plane;
+            *plane = sum;
+        }
+    }
+    if u64::from(k) >= 1u64 << width {
+        return 0;
+    }
+    let k = u64::from(k);
+    // Lanes whose count is above `k` so far, and lanes equal to it so far.
+    let (mut above, mut equal) = (0u64, !0u64);
+    for b in (0..width).rev() {
+        if k >> b & 1 == 1 {
+            equal &= planes[b];
+        } else {
+            above |= equal & planes[b];
+            equal &= !planes[b];
+        }
+    }
+    above | equal
+}

@@ -21,6 +21,7 @@ use crate::signal::Schema;
 use crate::validate::Ruleset;
 
 use atom::Atoms;
+pub(crate) use atom::Lanes;
 use formula::{Formulas, Op, WordFormula};
 use lower::Lowering;
 
@@ -114,6 +115,25 @@ impl Program {
         self.atoms.eval(values, bits);
     }
 
+    /// Evaluates every atom over 64 lanes (customers) into `masks`, one per
+    /// atom: the lanes where it holds. `signals` has the lanes of each
+    /// signal.
+    pub(crate) fn eval_atoms_lanes(&self, signals: &[Lanes], masks: &mut [u64]) {
+        self.atoms.eval_lanes(signals, masks);
+    }
+
+    /// Evaluates `formula` over 64 lanes, given each atom's lanes: the lanes
+    /// where its condition holds (bits of lanes beyond the batch may be
+    /// anything).
+    pub(crate) fn eval_lanes(
+        &self,
+        formula: FormulaIndex,
+        atoms: &[u64],
+        stack: &mut Vec<u64>,
+    ) -> u64 {
+        self.formulas.eval_lanes(formula.as_usize(), atoms, stack)
+    }
+
     /// Evaluates `formula` over the atom bits: whether its condition holds.
     #[inline(always)]
     pub(crate) fn eval(&self, formula: FormulaIndex, bits: &[u64], stack: &mut Vec<bool>) -> bool {
@@ -166,6 +186,26 @@ impl Block {
             Some(word) if !word.is_other() => word.holds(bits),
             Some(_) => program.eval(self.formulas[position], bits, stack),
             None => false,
+        }
+    }
+
+    /// The formula at `position`.
+    pub(crate) fn formula(&self, position: usize) -> Option<FormulaIndex> {
+        self.formulas.get(position).copied()
+    }
+
+    /// Evaluates every formula of the block over 64 lanes into `out`, one
+    /// mask per formula: the lanes where it holds, of those in `live`.
+    pub(crate) fn eval_lanes(
+        &self,
+        program: &Program,
+        atoms: &[u64],
+        live: u64,
+        stack: &mut Vec<u64>,
+        out: &mut [u64],
+    ) {
+        for (lanes, &formula) in out.iter_mut().zip(&self.formulas) {
+            *lanes = program.eval_lanes(formula, atoms, stack) & live;
         }
     }
 

@@ -43,9 +43,15 @@ impl Classified {
         }
     }
 
-    /// The rules that fired, in rule order.
-    pub(crate) fn fired(&self) -> FiredRules<'_> {
-        FiredRules::new(&self.fired)
+    /// The classification, as a decision reads it.
+    pub(crate) fn view(&self) -> Classification<'_> {
+        Classification {
+            fired: &self.fired,
+            evidence: &self.evidence,
+            tags: &self.tags,
+            stage: self.stage,
+            confidence: self.confidence,
+        }
     }
 
     /// Whether the rule at `rule` fired.
@@ -54,9 +60,25 @@ impl Classified {
     }
 }
 
+/// A classification as a [`Decision`](super::Decision) reads it: borrowed
+/// from a scratch's [`Classified`], or from a batch's results.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Classification<'a> {
+    /// Whether each rule fired, a bit per rule.
+    pub(crate) fired: &'a [u64],
+    /// The evidence per stage, in model order.
+    pub(crate) evidence: &'a [f64],
+    /// The customer's tags, in order.
+    pub(crate) tags: &'a [TagIndex],
+    pub(crate) stage: StageIndex,
+    pub(crate) confidence: f64,
+}
+
 /// Whether bit `i` of `words` is set.
 pub(crate) fn has_bit(words: &[u64], i: usize) -> bool {
-    words.get(i / 64).is_some_and(|word| word >> (i % 64) & 1 == 1)
+    words
+        .get(i / 64)
+        .is_some_and(|word| word >> (i % 64) & 1 == 1)
 }
 
 /// The compiled classification of an engine.
@@ -243,7 +265,11 @@ impl Classifier {
             HitPolicy::First => {
                 let mut by_priority: Vec<&Rule> = stage_rules.iter().collect();
                 by_priority.sort_by_key(|rule| first_rank(rule));
-                by_priority.into_iter().find(|rule| holds(rule)).into_iter().collect()
+                by_priority
+                    .into_iter()
+                    .find(|rule| holds(rule))
+                    .into_iter()
+                    .collect()
             }
             HitPolicy::Furthest | HitPolicy::HighestScore => {
                 stage_rules.iter().filter(|rule| holds(rule)).collect()
@@ -270,21 +296,79 @@ impl Classifier {
     /// gives the sum in rule order exactly; the interpreter, the
     /// specification, always adds them rule by rule.
     fn decide(&self, values: &[f64], out: &mut Classified, grouped: bool) {
-        out.evidence.fill(0.0);
-        let mut evidence = Evidence {
-            points: &mut out.evidence,
-        };
-        self.points.score(&out.fired, &mut evidence, grouped);
+        (out.stage, out.confidence) =
+            self.decide_parts(values, &out.fired, &mut out.evidence, grouped);
+    }
+
+    /// From the `fired` rules of a customer with signal `values`: the
+    /// evidence per stage into `evidence`, then the stage and the
+    /// confidence. `grouped` as for [`decide`](Classifier::decide).
+    pub(crate) fn decide_parts(
+        &self,
+        values: &[f64],
+        fired: &[u64],
+        evidence: &mut [f64],
+        grouped: bool,
+    ) -> (StageIndex, f64) {
+        evidence.fill(0.0);
+        let mut points = Evidence { points: evidence };
+        self.points.score(fired, &mut points, grouped);
         if !self.host_scorers.is_empty() {
-            let input = self.score_input(values, &out.fired);
+            let input = self.score_input(values, fired);
             for scorer in &self.host_scorers {
-                scorer.score(&input, &mut evidence);
+                scorer.score(&input, &mut points);
             }
         }
-        (out.stage, out.confidence) = match self.choose(&out.fired, &out.evidence) {
-            Some(stage) => (stage, confidence(&out.evidence, stage)),
+        match self.choose(fired, evidence) {
+            Some(stage) => (stage, confidence(evidence, stage)),
             None => (self.model.entry().index(), 0.0),
-        };
+        }
+    }
+
+    /// Whether host scorers are registered: they read each customer's
+    /// signal values.
+    pub(crate) fn has_host_scorers(&self) -> bool {
+        !self.host_scorers.is_empty()
+    }
+
+    /// Classifies 64 customers (lanes) at once up to their fired rules and
+    /// tags: `rules[i]` gets the lanes where rule `i` fired, `tags[i]` the
+    /// lanes that have tag `i`, given each atom's lanes; only lanes in
+    /// `live` are set.
+    pub(crate) fn classify_lanes(
+        &self,
+        program: &Program,
+        atoms: &[u64],
+        live: u64,
+        stack: &mut Vec<u64>,
+        rules: &mut [u64],
+        tags: &mut [u64],
+    ) {
+        let (stage_rules, score_rules) = rules.split_at_mut(self.stage_rules.min(rules.len()));
+        if self.hit_policy == HitPolicy::First {
+            stage_rules.fill(0);
+            // Each lane fires the first stage rule that holds for it.
+            let mut open = live;
+            for (position, rule) in self.first_order.iter().enumerate() {
+                if open == 0 {
+                    break;
+                }
+                let Some(formula) = self.first_block.formula(position) else {
+                    break;
+                };
+                let fired = program.eval_lanes(formula, atoms, stack) & open;
+                if let Some(lanes) = stage_rules.get_mut(rule.as_usize()) {
+                    *lanes = fired;
+                }
+                open &= !fired;
+            }
+        } else {
+            self.stage_block
+                .eval_lanes(program, atoms, live, stack, stage_rules);
+        }
+        self.score_block
+            .eval_lanes(program, atoms, live, stack, score_rules);
+        self.tag_block.eval_lanes(program, atoms, live, stack, tags);
     }
 
     /// What scorers (and action scorers) see of a customer.
@@ -386,7 +470,8 @@ impl Points {
             for stage in 0..stages {
                 let mut values: Vec<f64> = Vec::new();
                 for &(rule_stage, points) in &each {
-                    if rule_stage.as_usize() == stage && points != 0.0 && !values.contains(&points) {
+                    if rule_stage.as_usize() == stage && points != 0.0 && !values.contains(&points)
+                    {
                         values.push(points);
                     }
                 }
@@ -418,7 +503,9 @@ impl Points {
     fn score(&self, fired: &[u64], evidence: &mut Evidence<'_>, grouped: bool) {
         if let (true, Some(groups)) = (grouped, &self.groups) {
             for group in groups {
-                let count = fired.get(group.word).map_or(0, |w| (w & group.bits).count_ones());
+                let count = fired
+                    .get(group.word)
+                    .map_or(0, |w| (w & group.bits).count_ones());
                 if let Some(total) = evidence.points.get_mut(group.stage) {
                     *total += group.points * f64::from(count);
                 }

@@ -11,8 +11,9 @@ use crate::score::FiredRules;
 use crate::stage::Stage;
 use crate::validate::{Rule, Tag};
 
-use super::classifier::confidence;
-use super::{Engine, Scratch};
+use super::classifier::{confidence, Classification};
+use super::Engine;
+use crate::action::Pick;
 
 /// The result of [`Engine::classify`], [`Engine::decide`] and
 /// [`Engine::decide_in`]: borrowed from the scratch buffers, so reading it
@@ -34,7 +35,9 @@ use super::{Engine, Scratch};
 #[derive(Debug, Clone, Copy)]
 pub struct Decision<'a> {
     pub(super) engine: &'a Engine,
-    pub(super) scratch: &'a Scratch,
+    pub(super) classified: Classification<'a>,
+    /// The suggested actions, best first.
+    pub(super) picks: &'a [Pick],
     /// The stage the decision is for: the classified one, or the one given
     /// to [`Engine::decide_in`].
     pub(super) stage: StageIndex,
@@ -84,7 +87,7 @@ impl<'a> Decision<'a> {
     /// ```
     #[must_use]
     pub fn classified_stage(&self) -> &'a Stage {
-        self.engine.stage_at(self.scratch.classified.stage)
+        self.engine.stage_at(self.classified.stage)
     }
 
     /// How sure the decision is of its [stage](Decision::stage), in [0, 1]:
@@ -114,14 +117,14 @@ impl<'a> Decision<'a> {
     /// ```
     #[must_use]
     pub fn confidence(&self) -> f64 {
-        let classified = &self.scratch.classified;
+        let classified = &self.classified;
         // The classification's own number where it applies, so that
         // `decide_in` with the classified stage agrees with `decide` even
         // where the classification fell back to the entry stage.
         if self.stage == classified.stage {
             classified.confidence
         } else {
-            confidence(&classified.evidence, self.stage)
+            confidence(classified.evidence, self.stage)
         }
     }
 
@@ -150,7 +153,7 @@ impl<'a> Decision<'a> {
         self.engine
             .model()
             .iter()
-            .zip(self.scratch.classified.evidence.iter().copied())
+            .zip(self.classified.evidence.iter().copied())
     }
 
     /// The evidence for the stage at `stage`.
@@ -169,8 +172,7 @@ impl<'a> Decision<'a> {
     /// ```
     #[must_use]
     pub fn evidence_for(&self, stage: StageIndex) -> f64 {
-        self.scratch
-            .classified
+        self.classified
             .evidence
             .get(stage.as_usize())
             .copied()
@@ -194,10 +196,7 @@ impl<'a> Decision<'a> {
     /// ```
     pub fn fired(&self) -> impl ExactSizeIterator<Item = &'a Rule> + 'a {
         let rules = self.engine.classifier.rules();
-        self.scratch
-            .classified
-            .fired()
-            .map(move |index| &rules[index.as_usize()])
+        FiredRules::new(self.classified.fired).map(move |index| &rules[index.as_usize()])
     }
 
     /// The indices of the rules that fired, in rule order.
@@ -218,7 +217,7 @@ impl<'a> Decision<'a> {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn fired_indices(&self) -> FiredRules<'a> {
-        self.scratch.classified.fired()
+        FiredRules::new(self.classified.fired)
     }
 
     /// The customer's tags, in declaration order.
@@ -238,8 +237,7 @@ impl<'a> Decision<'a> {
     /// ```
     pub fn tags(&self) -> impl ExactSizeIterator<Item = &'a Tag> + 'a {
         let all = self.engine.classifier.tags();
-        self.scratch
-            .classified
+        self.classified
             .tags
             .iter()
             .map(move |index| &all[index.as_usize()])
@@ -288,9 +286,7 @@ impl<'a> Decision<'a> {
     pub fn actions(&self) -> impl ExactSizeIterator<Item = Suggestion<'a>> + 'a {
         let engine = self.engine;
         let stage = self.stage();
-        self.scratch
-            .ranking
-            .picks
+        self.picks
             .iter()
             .enumerate()
             .map(move |(i, pick)| Suggestion {

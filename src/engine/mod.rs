@@ -3,6 +3,7 @@
 //! catalog and the journey machine) and answers for one customer at a time
 //! without allocating, in caller-owned [`Scratch`] buffers.
 
+mod batch;
 mod builder;
 mod classifier;
 mod decision;
@@ -24,6 +25,7 @@ use crate::stage::{Stage, StageModel};
 use crate::time::Timestamp;
 use crate::validate::{Action, Rule, Tag, TransitionRule};
 
+pub use batch::{Batch, BatchScratch};
 pub use builder::EngineBuilder;
 pub use decision::{Decision, DecisionRecord};
 pub use observe::Observation;
@@ -440,11 +442,7 @@ impl Engine {
         self.classify_into(signals, scratch);
         scratch.ranking.picks.clear();
         let stage = scratch.classified.stage;
-        Decision {
-            engine: self,
-            scratch,
-            stage,
-        }
+        scratch.view(self, stage)
     }
 
     /// Decides for one customer: everything [`classify`](Engine::classify)
@@ -500,11 +498,7 @@ impl Engine {
         self.classify_into(signals, scratch);
         let stage = scratch.classified.stage;
         self.rank_into(stage, history, now, scratch);
-        Decision {
-            engine: self,
-            scratch,
-            stage,
-        }
+        scratch.view(self, stage)
     }
 
     /// Decides for one customer **in a given stage**, typically the stage of
@@ -598,11 +592,7 @@ impl Engine {
         let stage = self.own_stage(stage)?;
         self.classify_into(signals, scratch);
         self.rank_into(stage, history, now, scratch);
-        Ok(Decision {
-            engine: self,
-            scratch,
-            stage,
-        })
+        Ok(scratch.view(self, stage))
     }
 
     /// Moves a customer along their journey until it settles: from the
@@ -941,7 +931,8 @@ impl Scratch {
     pub(crate) fn view<'a>(&'a self, engine: &'a Engine, stage: StageIndex) -> Decision<'a> {
         Decision {
             engine,
-            scratch: self,
+            classified: self.classified.view(),
+            picks: &self.ranking.picks,
             stage,
         }
     }

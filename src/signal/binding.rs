@@ -4,7 +4,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::{Schema, SignalKind, SignalRecord};
+use super::{Schema, Signal, SignalKind, SignalRecord};
 use crate::error::Error;
 use crate::names::suggest;
 
@@ -222,15 +222,7 @@ impl Schema {
                     format!("signal '{id}' is named twice"),
                 ));
             }
-            let fit = match signal.kind() {
-                SignalKind::Number => Fit::Number,
-                SignalKind::Count => Fit::Count,
-                SignalKind::Flag => Fit::Flag,
-                // Bounded by `Limits::max_labels`.
-                #[allow(clippy::cast_precision_loss)]
-                SignalKind::Category => Fit::Category(signal.labels().len() as f64),
-            };
-            fields.push((slot, fit));
+            fields.push((slot, Fit::of(signal)));
         }
         let in_order = fields.len() == self.len()
             && fields.iter().enumerate().all(|(i, &(slot, _))| slot == i);
@@ -248,9 +240,10 @@ impl Schema {
     }
 }
 
-/// How a field's value is checked against its signal's kind.
+/// How a value in the engine's encoding is checked against its signal's
+/// kind, for values that come as plain numbers (bound fields, columns).
 #[derive(Debug, Clone, Copy)]
-enum Fit {
+pub(crate) enum Fit {
     Number,
     Count,
     Flag,
@@ -259,9 +252,20 @@ enum Fit {
 }
 
 impl Fit {
+    pub(crate) fn of(signal: &Signal) -> Fit {
+        match signal.kind() {
+            SignalKind::Number => Fit::Number,
+            SignalKind::Count => Fit::Count,
+            SignalKind::Flag => Fit::Flag,
+            // Bounded by `Limits::max_labels`.
+            #[allow(clippy::cast_precision_loss)]
+            SignalKind::Category => Fit::Category(signal.labels().len() as f64),
+        }
+    }
+
     /// The value as the engine encodes it, or NaN when it does not fit.
     #[inline]
-    fn apply(self, value: f64) -> f64 {
+    pub(crate) fn apply(self, value: f64) -> f64 {
         let whole = value.fract() == 0.0;
         let fits = match self {
             Fit::Number => return if value.is_finite() { value } else { f64::NAN },

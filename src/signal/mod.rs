@@ -22,6 +22,7 @@
 //! checked [`SignalRecord::set`] rejects the same values with an error instead.
 
 mod binding;
+mod column;
 mod record;
 mod schema;
 mod source;
@@ -36,7 +37,9 @@ use crate::event::Derivation;
 use crate::index::SignalIndex;
 use crate::names::suggest;
 
+pub(crate) use binding::Fit;
 pub use binding::{Binding, SignalFields};
+pub use column::{Column, Columns};
 pub use record::SignalRecord;
 pub use schema::Schema;
 pub(crate) use source::gather;
