@@ -196,13 +196,25 @@ impl<'a> Column<'a> {
 
     /// Values `start..start + out.len()` (within the column), each checked by
     /// `fit`, into `out`.
-    #[inline]
     fn load(&self, start: usize, fit: Fit, out: &mut [f64]) {
+        // One loop per kind, each with its check inlined.
+        match fit {
+            Fit::Number => self.load_as(start, out, |v| Fit::Number.apply(v)),
+            Fit::Count => self.load_as(start, out, |v| Fit::Count.apply(v)),
+            Fit::Flag => self.load_as(start, out, |v| Fit::Flag.apply(v)),
+            Fit::Category(labels) => {
+                self.load_as(start, out, move |v| Fit::Category(labels).apply(v));
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn load_as(&self, start: usize, out: &mut [f64], fit: impl Fn(f64) -> f64) {
         let count = out.len();
         match self.values {
             Values::F64(values) => {
                 for (slot, &value) in out.iter_mut().zip(&values[start..start + count]) {
-                    *slot = fit.apply(value);
+                    *slot = fit(value);
                 }
             }
             Values::I64(values) => {
@@ -210,17 +222,17 @@ impl<'a> Column<'a> {
                     // Rounded beyond 2^53, as documented.
                     #[allow(clippy::cast_precision_loss)]
                     let value = value as f64;
-                    *slot = fit.apply(value);
+                    *slot = fit(value);
                 }
             }
             Values::U32(values) => {
                 for (slot, &value) in out.iter_mut().zip(&values[start..start + count]) {
-                    *slot = fit.apply(f64::from(value));
+                    *slot = fit(f64::from(value));
                 }
             }
             Values::Bits(bits, offset, _) => {
                 for (i, slot) in out.iter_mut().enumerate() {
-                    *slot = fit.apply(f64::from(u8::from(bit(bits, offset + start + i))));
+                    *slot = fit(f64::from(u8::from(bit(bits, offset + start + i))));
                 }
             }
         }
