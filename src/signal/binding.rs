@@ -266,8 +266,10 @@ impl Fit {
     /// The value as the engine encodes it, or NaN when it does not fit.
     #[inline(always)]
     pub(crate) fn apply(self, value: f64) -> f64 {
-        // Comparisons only, combined without branches: the loops over a
-        // column vectorise. NaN fails every comparison.
+        // Comparisons only, combined with `&` rather than the short-circuit
+        // of `Range::contains`, so the loops over a column vectorise. NaN
+        // fails every comparison.
+        #[allow(clippy::manual_range_contains)]
         let fits = match self {
             Fit::Number => {
                 return if value.abs() < f64::INFINITY {
