@@ -1,10 +1,14 @@
 //! Atoms: the distinct comparisons of a program, each evaluated once per
 //! customer into one bit.
 //!
-//! `signal op constant` atoms, the common case, are grouped by operator and
-//! evaluated in one tight loop per operator, generated from the operator
-//! list of the condition language; every other atom is evaluated by walking
-//! its values.
+//! Atoms that compare one signal with constants (`x >= 3`, `x in [1, 2]`,
+//! `x between 1 and 5`, `present(x)`), the common case, are evaluated
+//! together, signal by signal: the signal's constants, sorted, cut the
+//! number line into regions (below the first, at it, between it and the
+//! next, ..., above the last, and missing), in each of which every one of
+//! its atoms either holds or not. So the value's region, found by counting
+//! the constants below it, picks a precomputed word of atom bits, one OR
+//! for all of them. Every other atom is evaluated by walking its values.
 
 use std::hash::{Hash, Hasher};
 
@@ -119,16 +123,43 @@ impl Atom {
         }
     }
 
-    /// The signal and constant of a `signal op constant` atom with operator `op`.
-    fn as_simple(&self, op: CompareOp) -> Option<(u32, f64)> {
+    /// The signal this atom compares with constants only, if it does.
+    fn single_signal(&self) -> Option<u32> {
+        let constant = |num: &Num| matches!(num, Num::Const(_));
         match self {
             Atom::Compare {
                 left: Num::Signal(signal),
-                op: atom_op,
-                right: Num::Const(value),
-            } if *atom_op == op => Some((*signal, *value)),
+                right,
+                ..
+            } if constant(right) => Some(*signal),
+            Atom::In {
+                value: Num::Signal(signal),
+                set,
+            } if set.iter().all(constant) => Some(*signal),
+            Atom::Between {
+                value: Num::Signal(signal),
+                low,
+                high,
+            } if constant(low) && constant(high) => Some(*signal),
+            Atom::Present(signal) | Atom::Missing(signal) => Some(*signal),
             _ => None,
         }
+    }
+
+    /// The constants this atom compares with.
+    fn constants(&self) -> Vec<f64> {
+        let nums: Vec<&Num> = match self {
+            Atom::Compare { left, right, .. } => vec![left, right],
+            Atom::In { value, set } => std::iter::once(value).chain(set.iter()).collect(),
+            Atom::Between { value, low, high } => vec![value, low, high],
+            Atom::Present(_) | Atom::Missing(_) => Vec::new(),
+        };
+        nums.into_iter()
+            .filter_map(|num| match num {
+                Num::Const(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
     }
 
     #[inline]
@@ -158,11 +189,67 @@ impl Atom {
 /// The distinct atoms of a program, in evaluation order.
 #[derive(Debug, Clone)]
 pub(super) struct Atoms {
-    /// `signal op constant` atoms, one group per operator in the order of
-    /// [`CompareOp::ALL`]: they have the first indices, group by group.
-    simple: Vec<Vec<(u32, f64)>>,
-    /// The other atoms, with the indices after the simple ones.
+    /// The atoms that compare one signal with constants, signal by signal.
+    by_signal: Vec<SignalAtoms>,
+    /// Every signal's sorted constants, one range each.
+    constants: Vec<f64>,
+    /// Every signal's words of atom bits per region.
+    region_words: Vec<u64>,
+    /// The others, with the indices from `first_other`.
     others: Vec<Atom>,
+    first_other: usize,
+    /// Each atom that compares one signal with constants, and its index:
+    /// what the columnar path evaluates.
+    single: Vec<(AtomIndex, Atom)>,
+    /// The number of distinct atoms.
+    count: usize,
+    /// The number of bits the atoms take: a signal's atoms never straddle a
+    /// word when they fit in one, so some bits are never set.
+    bits: usize,
+}
+
+/// The atoms of one signal that compare it with constants.
+#[derive(Debug, Clone)]
+struct SignalAtoms {
+    signal: u32,
+    /// The word of atom bits of the first atom, and its bit in that word.
+    word: u32,
+    shift: u32,
+    /// How many words the atoms take: 1 up to 64 atoms.
+    words: u32,
+    /// The sorted distinct constants: `constants[start..end]`.
+    start: u32,
+    end: u32,
+    /// Where the region words start in `region_words`: `words` per region,
+    /// region by region.
+    regions: u32,
+}
+
+impl SignalAtoms {
+    /// The region of `value` among `constants` (sorted, distinct): `2i` for
+    /// the open interval below constant `i` (or above the last), `2i + 1`
+    /// for constant `i` itself, and `2k + 1` for a missing value.
+    #[inline(always)]
+    fn region(value: f64, constants: &[f64]) -> usize {
+        let k = constants.len();
+        // Few constants: count without branches; many: search.
+        let (below, equal) = if k <= 8 {
+            constants.iter().fold((0, 0), |(below, equal), &c| {
+                (
+                    below + usize::from(c < value),
+                    equal + usize::from(c == value),
+                )
+            })
+        } else {
+            let below = constants.partition_point(|&c| c < value);
+            (below, usize::from(constants.get(below) == Some(&value)))
+        };
+        if value.is_nan() {
+            2 * k + 1
+        } else {
+            2 * below + equal
+        }
+    }
 }
 
 impl Atoms {
@@ -170,44 +257,135 @@ impl Atoms {
     /// atom's index, by its position in `atoms`.
     pub(super) fn new(atoms: IndexSet<Atom>) -> (Atoms, Vec<AtomIndex>) {
         let atoms: Vec<Atom> = atoms.into_iter().collect();
-        let mut simple = vec![Vec::new(); CompareOp::ALL.len()];
         let mut indices = vec![AtomIndex(0); atoms.len()];
-        let mut next = 0;
-        for (group, &op) in simple.iter_mut().zip(CompareOp::ALL) {
-            for (position, atom) in atoms.iter().enumerate() {
-                if let Some(simple) = atom.as_simple(op) {
-                    group.push(simple);
-                    indices[position] = AtomIndex::new(next);
-                    next += 1;
-                }
-            }
-        }
+        // The atoms of each signal, by position, signals in order of first
+        // use.
+        let mut groups: Vec<(u32, Vec<usize>)> = Vec::new();
         let mut others = Vec::new();
-        for (position, atom) in atoms.into_iter().enumerate() {
-            if CompareOp::ALL
-                .iter()
-                .all(|&op| atom.as_simple(op).is_none())
-            {
-                others.push(atom);
-                indices[position] = AtomIndex::new(next);
-                next += 1;
+        for (position, atom) in atoms.iter().enumerate() {
+            match atom.single_signal() {
+                Some(signal) => match groups.iter_mut().find(|(s, _)| *s == signal) {
+                    Some((_, members)) => members.push(position),
+                    None => groups.push((signal, vec![position])),
+                },
+                None => others.push(position),
             }
         }
-        (Atoms { simple, others }, indices)
+        let mut next = 0usize;
+        let mut result = Atoms {
+            by_signal: Vec::with_capacity(groups.len()),
+            constants: Vec::new(),
+            region_words: Vec::new(),
+            others: Vec::with_capacity(others.len()),
+            first_other: 0,
+            single: Vec::new(),
+            count: atoms.len(),
+            bits: 0,
+        };
+        for (signal, members) in groups {
+            let n = members.len();
+            // Up to 64 atoms stay within one word; more start a word.
+            if next % 64 + n > 64 {
+                next = next.next_multiple_of(64);
+            }
+            let (word, shift) = (next / 64, next % 64);
+            let words = n.div_ceil(64).max(1);
+            let mut constants: Vec<f64> = members
+                .iter()
+                .flat_map(|&position| atoms[position].constants())
+                .collect();
+            constants.sort_by(f64::total_cmp);
+            constants.dedup();
+            let start = result.constants.len();
+            result.constants.extend_from_slice(&constants);
+            let regions = result.region_words.len();
+            for representative in representatives(&constants) {
+                let mut values = vec![f64::NAN; signal as usize + 1];
+                let mut region = vec![0u64; words];
+                if let Some(value) = representative {
+                    values[signal as usize] = value;
+                    // Unshifted: evaluation shifts a one-word group into place.
+                    for (i, &position) in members.iter().enumerate() {
+                        region[i / 64] |= u64::from(atoms[position].eval(&values)) << (i % 64);
+                    }
+                }
+                result.region_words.extend_from_slice(&region);
+            }
+            for (i, &position) in members.iter().enumerate() {
+                indices[position] = AtomIndex::new(next + i);
+                result
+                    .single
+                    .push((AtomIndex::new(next + i), atoms[position].clone()));
+            }
+            result.by_signal.push(SignalAtoms {
+                signal,
+                word: u32::try_from(word).unwrap_or(u32::MAX),
+                shift: u32::try_from(if words == 1 { shift } else { 0 }).unwrap_or(0),
+                words: u32::try_from(words).unwrap_or(0),
+                start: u32::try_from(start).unwrap_or(0),
+                end: u32::try_from(result.constants.len()).unwrap_or(0),
+                regions: u32::try_from(regions).unwrap_or(0),
+            });
+            next += n;
+        }
+        result.first_other = next;
+        for position in others {
+            indices[position] = AtomIndex::new(next);
+            next += 1;
+            result.others.push(atoms[position].clone());
+        }
+        result.bits = next;
+        (result, indices)
     }
 
-    /// The number of atoms.
+    /// The number of distinct atoms.
     pub(super) fn len(&self) -> usize {
-        self.simple.iter().map(Vec::len).sum::<usize>() + self.others.len()
+        self.count
     }
 
-    /// Evaluates every atom into `bits`, which holds [`len`](Atoms::len) bits.
+    /// The number of bits the atoms take, unused ones included.
+    pub(super) fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// Evaluates every atom into `bits`, which holds
+    /// [`bits`](Atoms::bits) bits.
     #[inline]
     pub(super) fn eval(&self, values: &[f64], bits: &mut [u64]) {
         bits.fill(0);
-        let first_other = eval_simple(&self.simple, values, bits);
+        // The groups of one word come one after the other: collect their
+        // bits in a register and store the word once.
+        let mut at = usize::MAX;
+        let mut word = 0u64;
+        for group in &self.by_signal {
+            let value = values
+                .get(group.signal as usize)
+                .copied()
+                .unwrap_or(f64::NAN);
+            let constants = self
+                .constants
+                .get(group.start as usize..group.end as usize)
+                .unwrap_or(&[]);
+            let region = SignalAtoms::region(value, constants);
+            let words = group.words as usize;
+            let from = group.regions as usize + region * words;
+            let region_words = self.region_words.get(from..from + words).unwrap_or(&[]);
+            if let [one] = region_words {
+                if group.word as usize != at {
+                    store(bits, at, word);
+                    (at, word) = (group.word as usize, 0);
+                }
+                word |= one << group.shift;
+            } else {
+                // A group of more than 64 atoms has its words to itself.
+                for (i, &region_word) in region_words.iter().enumerate() {
+                    store(bits, group.word as usize + i, region_word);
+                }
+            }
+        }
+        store(bits, at, word);
         for (offset, atom) in self.others.iter().enumerate() {
-            let index = first_other + offset;
+            let index = self.first_other + offset;
             if let Some(word) = bits.get_mut(index / 64) {
                 // Whether an atom holds is data-dependent and unpredictable:
                 // OR it in without a branch.
@@ -217,58 +395,34 @@ impl Atoms {
     }
 }
 
-macro_rules! define_eval_simple {
-    ($($variant:ident $symbol:literal $mirror:ident |$a:ident, $b:ident| $holds:expr;)*) => {
-        /// Evaluates the `signal op constant` atoms, group by group, each
-        /// group in a loop of its own operator; returns the index after the
-        /// last one.
-        #[inline(always)]
-        fn eval_simple(groups: &[Vec<(u32, f64)>], values: &[f64], bits: &mut [u64]) -> usize {
-            let mut groups = groups.iter();
-            let mut next = 0;
-            $(
-                if let Some(group) = groups.next() {
-                    next = eval_group(group, values, bits, next, |$a: f64, $b: f64| $holds);
-                }
-            )*
-            next
-        }
-    };
-}
-compare_ops!(define_eval_simple);
-
-/// Evaluates `signal op constant` atoms with indices from `first`; returns
-/// the next index. `holds` sees the signal's value (NaN when missing) and
-/// the constant.
-#[inline(always)]
-fn eval_group(
-    group: &[(u32, f64)],
-    values: &[f64],
-    bits: &mut [u64],
-    first: usize,
-    holds: impl Fn(f64, f64) -> bool,
-) -> usize {
-    // Collect the bits of a word in a register and store the word once.
-    let mut index = first;
-    let mut word = bits.get(index / 64).copied().unwrap_or(0);
-    for &(signal, constant) in group {
-        let value = values.get(signal as usize).copied().unwrap_or(f64::NAN);
-        word |= u64::from(holds(value, constant)) << (index % 64);
-        index += 1;
-        if index % 64 == 0 {
-            store(bits, index / 64 - 1, word);
-            word = bits.get(index / 64).copied().unwrap_or(0);
-        }
-    }
-    store(bits, index / 64, word);
-    index
-}
-
 #[inline(always)]
 fn store(bits: &mut [u64], index: usize, word: u64) {
     if let Some(slot) = bits.get_mut(index) {
-        *slot = word;
+        *slot |= word;
     }
+}
+
+/// A value in each region that `constants` (sorted, distinct) cut the
+/// number line into, in region order (see [`SignalAtoms::region`]); `None`
+/// for a region no value is in (between adjacent `f64`s), and NaN for the
+/// missing one. The infinities count as values, below or above every
+/// constant.
+fn representatives(constants: &[f64]) -> Vec<Option<f64>> {
+    let mut values = Vec::with_capacity(2 * constants.len() + 2);
+    let mut below: Option<f64> = None;
+    for &c in constants {
+        // Any value strictly between `below` and `c` holds the same atoms.
+        let inside = match below {
+            None => Some(c.next_down()),
+            Some(below) => Some(below.next_up()).filter(|&inside| inside < c),
+        };
+        values.push(inside);
+        values.push(Some(c));
+        below = Some(c);
+    }
+    values.push(Some(below.map_or(0.0, f64::next_up)));
+    values.push(Some(f64::NAN));
+    values
 }
 
 /// The values of 64 customers (lanes), one signal or expression at a time;
@@ -326,6 +480,14 @@ impl Atom {
                 .fold(0u64, |mask, (j, &b)| mask | (u64::from(b) << j))
         };
         match self {
+            Atom::Compare {
+                left: Num::Signal(signal),
+                op,
+                right: Num::Const(constant),
+            } => match signals.get(*signal as usize) {
+                Some(lanes) => simple_lanes(*op, lanes, *constant),
+                None => 0,
+            },
             Atom::Compare { left, op, right } => {
                 left.eval_lanes(signals, &mut value);
                 right.eval_lanes(signals, &mut other);
@@ -364,38 +526,105 @@ impl Atom {
     }
 }
 
-macro_rules! define_eval_simple_lanes {
+macro_rules! define_simple_lanes {
     ($($variant:ident $symbol:literal $mirror:ident |$a:ident, $b:ident| $holds:expr;)*) => {
-        /// As `eval_simple`, over lanes: one mask per atom into `masks`;
-        /// returns the index after the last one.
-        fn eval_simple_lanes(groups: &[Vec<(u32, f64)>], signals: &[Lanes], masks: &mut [u64]) -> usize {
-            let mut groups = groups.iter();
-            let mut next = 0;
-            let missing = [f64::NAN; 64];
-            $(
-                if let Some(group) = groups.next() {
-                    for &(signal, constant) in group {
-                        let lanes = signals.get(signal as usize).unwrap_or(&missing);
-                        if let Some(mask) = masks.get_mut(next) {
-                            *mask = lane_mask(lanes, |$a: f64| { let $b = constant; $holds });
-                        }
-                        next += 1;
-                    }
-                }
-            )*
-            next
+        /// The lanes where `lanes op constant` holds: one loop per operator,
+        /// so each vectorises.
+        fn simple_lanes(op: CompareOp, lanes: &Lanes, constant: f64) -> u64 {
+            match op {
+                $(CompareOp::$variant => lane_mask(lanes, |$a: f64| {
+                    let $b = constant;
+                    $holds
+                }),)*
+            }
         }
     };
 }
-compare_ops!(define_eval_simple_lanes);
+compare_ops!(define_simple_lanes);
 
 impl Atoms {
     /// Evaluates every atom over 64 lanes: `masks[i]` gets the lanes where
-    /// atom `i` holds. `signals` has the lanes of each signal.
+    /// atom `i` holds (`masks` has a mask per bit of
+    /// [`bits`](Atoms::bits)). `signals` has the lanes of each signal.
     pub(super) fn eval_lanes(&self, signals: &[Lanes], masks: &mut [u64]) {
-        let first_other = eval_simple_lanes(&self.simple, signals, masks);
-        for (atom, mask) in self.others.iter().zip(masks.iter_mut().skip(first_other)) {
+        for (index, atom) in &self.single {
+            if let Some(mask) = masks.get_mut(index.as_usize()) {
+                *mask = atom.eval_lanes(signals);
+            }
+        }
+        for (atom, mask) in self
+            .others
+            .iter()
+            .zip(masks.iter_mut().skip(self.first_other))
+        {
             *mask = atom.eval_lanes(signals);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Atom, AtomIndex, Atoms, Num};
+    use crate::condition::CompareOp;
+    use indexmap::IndexSet;
+
+    /// Atoms of one signal (and a second, and an arithmetic one), evaluated
+    /// by regions, agree with each atom evaluated alone: below, at, between
+    /// and above the constants, for adjacent constants with no value
+    /// between them, for `-0.0`, for missing values, and for more constants
+    /// than the linear count handles and more atoms than one word holds.
+    #[test]
+    fn regions_agree_with_each_atom() {
+        let one = 1.0_f64;
+        let mut constants = vec![-3.0, 0.0, one, one.next_up(), 2.5, f64::MAX, -f64::MAX];
+        constants.extend((10..80).map(f64::from));
+        let ops = [
+            CompareOp::Lt,
+            CompareOp::Le,
+            CompareOp::Gt,
+            CompareOp::Ge,
+            CompareOp::Eq,
+            CompareOp::Ne,
+        ];
+        let mut atoms = IndexSet::new();
+        for (i, &c) in constants.iter().enumerate() {
+            let op = ops[i % ops.len()];
+            atoms.insert(Atom::compare(Num::Signal(0), op, Num::Const(c)));
+            atoms.insert(Atom::compare(Num::Const(c), op, Num::Signal(1)));
+        }
+        atoms.insert(Atom::In {
+            value: Num::Signal(0),
+            set: vec![Num::Const(0.0), Num::Const(2.5)].into(),
+        });
+        atoms.insert(Atom::Between {
+            value: Num::Signal(1),
+            low: Num::Const(one),
+            high: Num::Const(one.next_up()),
+        });
+        atoms.insert(Atom::Present(0));
+        atoms.insert(Atom::Missing(1));
+        atoms.insert(Atom::Compare {
+            left: Num::Signal(0),
+            op: CompareOp::Gt,
+            right: Num::Signal(1),
+        });
+        let listed: Vec<Atom> = atoms.iter().cloned().collect();
+        let (compiled, indices) = Atoms::new(atoms);
+        let mut bits = vec![0u64; compiled.bits().div_ceil(64)];
+        let mut probes = vec![f64::NAN, -0.0, -f64::MAX, f64::MAX, 0.5, 1e300];
+        for &c in &constants {
+            probes.extend([c, c.next_down(), c.next_up()]);
+        }
+        for &a in &probes {
+            for &b in probes.iter().step_by(7) {
+                let values = [a, b];
+                compiled.eval(&values, &mut bits);
+                for (atom, &AtomIndex(index)) in listed.iter().zip(&indices) {
+                    let index = index as usize;
+                    let bit = bits[index / 64] >> (index % 64) & 1 == 1;
+                    assert_eq!(bit, atom.eval(&values), "{atom:?} at {values:?}");
+                }
+            }
         }
     }
 }

@@ -99,7 +99,7 @@ impl Program {
 
     /// How many 64-bit words the atom bits take.
     pub(crate) fn words(&self) -> usize {
-        self.atoms.len().div_ceil(64)
+        self.atoms.bits().div_ceil(64)
     }
 
     /// The deepest stack any formula needs; a stack with this capacity

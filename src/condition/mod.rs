@@ -249,9 +249,6 @@ macro_rules! define_compare_op {
         }
 
         impl CompareOp {
-            /// Every operator, in the order of the list.
-            pub(crate) const ALL: &'static [CompareOp] = &[$(CompareOp::$variant),*];
-
             /// The operator's symbol.
             ///
             /// ```

@@ -441,7 +441,8 @@ impl Engine {
         scratch.fitted = self.id;
         let rules = self.classifier.rules().len();
         let tags = self.classifier.tags().len();
-        let atoms = self.program.atom_count();
+        // A mask per bit of the atom words, unused bits included.
+        let atoms = 64 * self.program.words();
         scratch.lanes.resize(self.schema().len(), [f64::NAN; 64]);
         scratch.atoms.resize(atoms, 0);
         scratch.rules.resize(rules, 0);
