@@ -64,7 +64,11 @@
 //!
 //! **The check can fail**: a change of any one field (by one unit in the
 //! last place, or the sign of a zero) fails [`compare`], and a path that
-//! answers for the wrong customers fails [`check_paths`].
+//! answers for the wrong customers fails [`check_paths`]. **The generators
+//! reach what they are for**: a sample of worlds uses every form of the
+//! language, shares comparisons between rules, and reaches every kind of
+//! extreme value and every outcome of a decision (each reason an action is
+//! not suggested, ties, fallbacks, saturated and overflowing evidence).
 //!
 //! **Adding a path** (such as a batch of customers evaluated together):
 //! write a function of the [`Path`] type, which returns one [`Decided`] per
@@ -75,19 +79,20 @@ mod generate;
 
 use std::cell::Cell;
 use std::cmp::Reverse;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::OnceLock;
 
 use buyer_journey::{
-    Condition, ContactPolicy, Decision, DecisionRecord, Engine, Explanation, HitPolicy, Rule,
-    RuleKind, Scratch, Signal, SignalKind, SignalRecord, Signals, Stage, TagIndex, Value,
+    Condition, ContactPolicy, Decision, DecisionRecord, Engine, Explanation, Expr, HitPolicy,
+    Outcome, Reason, Rule, RuleKind, Scratch, Signal, SignalKind, SignalRecord, Signals, Stage,
+    TagIndex, Value,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
-use generate::{world, Customer};
+use generate::{world, Customer, World};
 
 /// How many rulesets a run generates under each hit policy.
 const RULESETS_PER_POLICY: u32 = 86;
@@ -1106,4 +1111,387 @@ fn a_path_answering_for_other_customers_fails_the_check() {
         "caught in only {caught} of {} worlds",
         worlds.len()
     );
+}
+
+// ---------------------------------------------------------------------------
+// The generators reach every form and outcome
+// ---------------------------------------------------------------------------
+
+/// Adds the forms of the language `condition` uses to `out`, by name;
+/// `flags` are the world's flag signals.
+fn forms(condition: &Condition, flags: &[&str], out: &mut BTreeSet<&'static str>) {
+    fn arithmetic(expr: &Expr, out: &mut BTreeSet<&'static str>) {
+        if let Expr::Binary { op, left, right } = expr {
+            out.insert("arithmetic");
+            out.insert(op.symbol());
+            arithmetic(left, out);
+            arithmetic(right, out);
+        }
+    }
+    let is_flag = |expr: &Expr| matches!(expr, Expr::Signal(id) if flags.contains(&id.as_str()));
+    match condition {
+        Condition::Bool(_) => {
+            out.insert("true/false");
+        }
+        Condition::Compare { left, op, right } => {
+            out.insert(op.symbol());
+            out.insert(match (left, right) {
+                (Expr::Text(_), _) | (_, Expr::Text(_)) => "category op label",
+                (Expr::Bool(_), _) | (_, Expr::Bool(_)) => "flag op constant",
+                _ if is_flag(left) => "flag op flag",
+                (Expr::Signal(_), Expr::Number(_)) => "signal op constant",
+                (Expr::Number(_), Expr::Signal(_)) => "constant op signal",
+                _ => "other comparison",
+            });
+            arithmetic(left, out);
+            arithmetic(right, out);
+        }
+        Condition::In { value, list } => {
+            out.insert(match list.first() {
+                Some(Expr::Text(_)) => "in labels",
+                Some(Expr::Bool(_)) => "in flags",
+                Some(_) => "in numbers",
+                None => "in []",
+            });
+            arithmetic(value, out);
+        }
+        Condition::Between { value, low, high } => {
+            out.insert("between");
+            for expr in [value, low, high] {
+                arithmetic(expr, out);
+            }
+        }
+        Condition::Present(_) => {
+            out.insert("present");
+        }
+        Condition::Missing(_) => {
+            out.insert("missing");
+        }
+        Condition::Not(inner) => {
+            out.insert("not");
+            forms(inner, flags, out);
+        }
+        Condition::All(items) | Condition::Any(items) | Condition::AtLeast { of: items, .. } => {
+            out.insert(match condition {
+                Condition::All(_) => "all",
+                Condition::Any(_) => "any",
+                _ => "at_least",
+            });
+            for item in items {
+                forms(item, flags, out);
+            }
+        }
+        _ => {
+            out.insert("a form the test does not know");
+        }
+    }
+}
+
+/// How many comparisons (atoms before sharing) `condition` has.
+fn comparisons(condition: &Condition) -> usize {
+    match condition {
+        Condition::Bool(_) => 0,
+        Condition::Not(inner) => comparisons(inner),
+        Condition::All(items) | Condition::Any(items) | Condition::AtLeast { of: items, .. } => {
+            items.iter().map(comparisons).sum()
+        }
+        _ => 1,
+    }
+}
+
+/// The name of a reason's kind.
+fn reason_kind(reason: &Reason) -> &'static str {
+    match reason {
+        Reason::OtherStage { .. } => "other_stage",
+        Reason::MissingTag { .. } => "missing_tag",
+        Reason::ExcludedTag { .. } => "excluded_tag",
+        Reason::ConditionFalse { .. } => "condition_false",
+        Reason::Cooldown { .. } => "cooldown",
+        Reason::Capped { .. } => "capped",
+        Reason::Dismissed { .. } => "dismissed",
+        Reason::ZeroPriority => "zero_priority",
+        Reason::GroupFull { .. } => "group_full",
+        Reason::Outranked { .. } => "outranked",
+        Reason::RegularActionsSuggested => "regular_actions_suggested",
+        _ => "other",
+    }
+}
+
+/// How often each thing was reached, by name.
+#[derive(Default)]
+struct Seen(BTreeMap<&'static str, usize>);
+
+impl Seen {
+    fn insert(&mut self, name: &'static str) {
+        *self.0.entry(name).or_default() += 1;
+    }
+
+    fn extend(&mut self, names: impl IntoIterator<Item = &'static str>) {
+        for name in names {
+            self.insert(name);
+        }
+    }
+}
+
+/// How much the compiled programs of worlds without a wide rule share.
+#[derive(Debug, Default)]
+struct Sharing {
+    worlds: usize,
+    /// Worlds whose program has fewer atoms than comparisons written.
+    some: usize,
+    atoms: usize,
+    /// Comparisons written in the conditions.
+    written: usize,
+}
+
+/// What a sample of generated worlds reached, by name, and how much their
+/// programs share.
+fn reached(worlds: &[World]) -> (BTreeMap<&'static str, usize>, Sharing) {
+    let mut seen = Seen::default();
+    let mut sharing = Sharing::default();
+    for world in worlds {
+        let flags: Vec<&str> = world
+            .signals
+            .iter()
+            .filter(|(_, kind)| matches!(kind, generate::Kind::Flag))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let conditions = world.conditions();
+        let mut used = BTreeSet::new();
+        for condition in &conditions {
+            forms(condition, &flags, &mut used);
+        }
+        seen.extend(used);
+        let engine = world.engine();
+        let written: usize = conditions.iter().map(comparisons).sum();
+        // The wide rule's comparisons are all different: leave its worlds out.
+        if !conditions.iter().any(|c| comparisons(c) >= 65) {
+            sharing.worlds += 1;
+            sharing.some += usize::from(engine.atom_count() < written);
+            sharing.atoms += engine.atom_count();
+            sharing.written += written;
+        }
+        if engine.atom_count() > 64 {
+            seen.insert("more than 64 atoms");
+        }
+        seen.insert(match world.hit_policy {
+            HitPolicy::First => "hit policy first",
+            HitPolicy::Furthest => "hit policy furthest",
+            _ => "hit policy highest_score",
+        });
+        if world.scores.is_some() {
+            seen.insert("host action scorer");
+        }
+        let near = |value: f64| {
+            world
+                .thresholds
+                .iter()
+                .any(|&t| value != t && (value == t.next_up() || value == t.next_down()))
+        };
+        for customer in &world.customers {
+            if customer.now < i64::MIN / 2 || customer.now > i64::MAX / 2 {
+                seen.insert("now at an end of time");
+            }
+            for value in &customer.values {
+                match value {
+                    None => {
+                        seen.insert("missing value");
+                    }
+                    Some(generate::Val::Number(n)) => {
+                        if world.thresholds.contains(n) {
+                            seen.insert("value on a threshold");
+                        }
+                        if near(*n) {
+                            seen.insert("value one ulp beside a threshold");
+                        }
+                        if n.to_bits() == (-0.0f64).to_bits() {
+                            seen.insert("value -0.0");
+                        }
+                        if n.abs() == f64::MAX {
+                            seen.insert("value ±f64::MAX");
+                        }
+                        if *n != 0.0 && n.abs() < f64::MIN_POSITIVE {
+                            seen.insert("subnormal value");
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        let customers = world.customers(&engine);
+        let mut scratch = engine.scratch();
+        for customer in &customers {
+            let decision =
+                engine.decide(&customer.signals, &customer.log, customer.now, &mut scratch);
+            let entry = engine.model().entry().id();
+            if decision.stage().id() != entry {
+                seen.insert(match world.hit_policy {
+                    HitPolicy::First => "a later stage under first",
+                    HitPolicy::Furthest => "a later stage under furthest",
+                    _ => "a later stage under highest_score",
+                });
+            }
+            let evidence: Vec<f64> = decision.evidence().map(|(_, e)| e).collect();
+            if evidence.iter().any(|e| e.abs() == f64::MAX) {
+                seen.insert("evidence saturated");
+            }
+            if evidence
+                .iter()
+                .map(|e| e.max(0.0))
+                .sum::<f64>()
+                .is_infinite()
+            {
+                seen.insert("positive evidence past f64::MAX");
+            }
+            if evidence.iter().any(|&e| e < 0.0) {
+                seen.insert("negative evidence");
+            }
+            if decision.confidence() > 0.0 && decision.confidence() < 1.0 {
+                seen.insert("confidence strictly between 0 and 1");
+            }
+            let priorities: Vec<f64> = decision.actions().map(|a| a.priority()).collect();
+            if priorities.len() >= 2 {
+                seen.insert("several suggestions");
+            }
+            if priorities.windows(2).any(|pair| pair[0] == pair[1]) {
+                seen.insert("tied priorities");
+            }
+            if priorities.contains(&f64::MAX) {
+                seen.insert("priority f64::MAX");
+            }
+            if decision.actions().any(|a| a.is_fallback()) {
+                seen.insert("fallback suggested");
+            }
+            if decision.actions().any(|a| a.propensity_rule().is_some()) {
+                seen.insert("propensity rule held");
+            }
+            let explanation = engine
+                .explain_in(
+                    journey(&engine, customer),
+                    &customer.signals,
+                    &customer.log,
+                    customer.now,
+                )
+                .expect("a stage of the engine");
+            if explanation.stage != explanation.classified_stage && explanation.confidence > 0.0 {
+                seen.insert("decide_in elsewhere with some confidence");
+            }
+            if explanation
+                .rules
+                .iter()
+                .any(|rule| rule.held && !rule.fired)
+            {
+                seen.insert("a rule held but did not fire");
+            }
+            for trace in &explanation.actions {
+                if let Outcome::NotSuggested { reasons } = &trace.outcome {
+                    seen.extend(reasons.iter().map(reason_kind));
+                }
+            }
+        }
+    }
+    (seen.0, sharing)
+}
+
+/// The properties would hold vacuously if the generators missed what they
+/// are for: a sample of worlds reaches every form of the language, every
+/// hit policy, shared comparisons, every kind of extreme value, and every
+/// outcome of a decision (each reason an action is not suggested, ties,
+/// fallbacks, saturated evidence).
+#[test]
+fn the_generators_reach_every_form_and_outcome() {
+    let hit_policies = [
+        HitPolicy::First,
+        HitPolicy::Furthest,
+        HitPolicy::HighestScore,
+    ];
+    let worlds = sample(&world(&hit_policies, CUSTOMERS), 120);
+    let (seen, sharing) = reached(&worlds);
+    let expected = [
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "==",
+        "!=",
+        "+",
+        "-",
+        "*",
+        "/",
+        "arithmetic",
+        "signal op constant",
+        "constant op signal",
+        "other comparison",
+        "flag op constant",
+        "flag op flag",
+        "category op label",
+        "in numbers",
+        "in flags",
+        "in labels",
+        "in []",
+        "between",
+        "present",
+        "missing",
+        "not",
+        "all",
+        "any",
+        "at_least",
+        "true/false",
+        "more than 64 atoms",
+        "hit policy first",
+        "hit policy furthest",
+        "hit policy highest_score",
+        "host action scorer",
+        "missing value",
+        "value on a threshold",
+        "value one ulp beside a threshold",
+        "value -0.0",
+        "value ±f64::MAX",
+        "subnormal value",
+        "now at an end of time",
+        "a later stage under first",
+        "a later stage under furthest",
+        "a later stage under highest_score",
+        "evidence saturated",
+        "positive evidence past f64::MAX",
+        "negative evidence",
+        "confidence strictly between 0 and 1",
+        "several suggestions",
+        "tied priorities",
+        "priority f64::MAX",
+        "fallback suggested",
+        "propensity rule held",
+        "decide_in elsewhere with some confidence",
+        "a rule held but did not fire",
+        "other_stage",
+        "missing_tag",
+        "excluded_tag",
+        "condition_false",
+        "cooldown",
+        "capped",
+        "dismissed",
+        "zero_priority",
+        "group_full",
+        "outranked",
+        "regular_actions_suggested",
+    ];
+    if std::env::var_os("AT_SCALE_REACHED").is_some() {
+        eprintln!("{seen:#?}");
+    }
+    let rare: Vec<(&str, usize)> = expected
+        .iter()
+        .map(|&name| (name, seen.get(name).copied().unwrap_or(0)))
+        .filter(|&(_, count)| count < 3)
+        .collect();
+    assert!(rare.is_empty(), "reached fewer than 3 times: {rare:?}");
+    assert!(
+        !seen.contains_key("a form the test does not know"),
+        "{seen:?}"
+    );
+
+    // Thresholds are shared: nearly every ruleset tests some comparison
+    // twice, and together they compile to at most four atoms for every
+    // five comparisons written.
+    assert!(sharing.some * 10 >= sharing.worlds * 9, "{sharing:?}");
+    assert!(sharing.atoms * 5 <= sharing.written * 4, "{sharing:?}");
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use buyer_journey::{
     ActionInput, ActionSpec, Arbitration, ArithOp, CompareOp, Condition, ContactLog, Engine, Expr,
     HitPolicy, RulesetSpec, ScoreRuleSpec, SignalRecord, SignalSpec, Span, StageRuleSpec,
-    StageSpec, TagSpec, Timestamp,
+    StageSpec, TagSpec, Timestamp, When,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -239,6 +239,8 @@ pub(super) struct Customer {
 #[derive(Debug, Clone)]
 pub(super) struct World {
     pub(super) signals: Vec<(String, Kind)>,
+    /// The constants the conditions and the customers' values are drawn from.
+    pub(super) thresholds: Vec<f64>,
     /// The model has the first `stages` of [`STAGE_IDS`].
     pub(super) stages: usize,
     pub(super) hit_policy: HitPolicy,
@@ -350,6 +352,28 @@ impl World {
                 }
             })
             .collect()
+    }
+
+    /// Every condition of the ruleset: stage rules, score rules, tags,
+    /// actions and propensity rules.
+    pub(super) fn conditions(&self) -> Vec<Condition> {
+        let rules = self.stage_rules.iter().map(|(_, _, c)| c.clone());
+        let scores = self.score_rules.iter().map(|(_, _, c)| c.clone());
+        let tags = self.tags.iter().cloned();
+        let actions = self.actions.iter().flat_map(|action| {
+            let when = action.when.iter().map(tree);
+            let rules = action.propensity_rules.iter().map(|rule| tree(&rule.when));
+            when.chain(rules)
+        });
+        rules.chain(scores).chain(tags).chain(actions).collect()
+    }
+}
+
+/// The tree of a condition the generators wrote as a tree.
+fn tree(when: &When) -> Condition {
+    match when {
+        When::Tree(condition) => condition.clone(),
+        When::Text(text) => panic!("the generators write trees, not {text:?}"),
     }
 }
 
@@ -979,7 +1003,7 @@ pub(super) fn world(
             )
                 .prop_map(
                     |(
-                        (signals, _, stages, hit_policy),
+                        (signals, thresholds, stages, hit_policy),
                         (stage_rules, score_rules, tags),
                         (actions, arbitration, scores),
                         customers,
@@ -997,6 +1021,7 @@ pub(super) fn world(
                             .collect();
                         World {
                             signals,
+                            thresholds,
                             stages,
                             hit_policy,
                             stage_rules,
