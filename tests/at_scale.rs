@@ -22,8 +22,8 @@
 //! ruleset is evaluated for 40 to 64 customers with missing values, values
 //! on a threshold, one unit in the last place beside it (`next_up`,
 //! `next_down`) or far from it, extremes (0, -0.0, subnormals, 1e300,
-//! `f64::MAX`), a contact history around the cooldowns and windows, a time
-//! (near the ends of time too) and a journey stage.
+//! `f64::MAX`), a contact history around the cooldowns and windows and a
+//! journey stage, at one time per ruleset (near the ends of time too).
 //!
 //! **The paths**, each in three modes (`classify`; `decide`; `decide_in` the
 //! customer's journey stage), compiled: the `Decision` read directly, and
@@ -1288,10 +1288,10 @@ fn reached(worlds: &[World]) -> (BTreeMap<&'static str, usize>, Sharing) {
                 .iter()
                 .any(|&t| value != t && (value == t.next_up() || value == t.next_down()))
         };
+        if world.now < i64::MIN / 2 || world.now > i64::MAX / 2 {
+            seen.insert("now at an end of time");
+        }
         for customer in &world.customers {
-            if customer.now < i64::MIN / 2 || customer.now > i64::MAX / 2 {
-                seen.insert("now at an end of time");
-            }
             for value in &customer.values {
                 match value {
                     None => {

@@ -211,18 +211,18 @@ fn at(now: Timestamp, before: i64) -> Timestamp {
 }
 
 /// A customer as generated: a value or nothing for each signal, in schema
-/// order, a contact history, the time and the stage of their journey.
+/// order, a contact history and the stage of their journey.
 #[derive(Debug, Clone)]
 pub(super) struct CustomerSpec {
     pub(super) values: Vec<Option<Val>>,
     pub(super) history: History,
-    pub(super) now: i64,
     /// A stage of the model, by position (modulo the number of stages).
     pub(super) journey: usize,
 }
 
 /// A customer ready to evaluate: the engine's record of their signals, the
-/// contact log a host would keep, the time and the journey's stage.
+/// contact log a host would keep, the time (the world's) and the journey's
+/// stage.
 #[derive(Debug, Clone)]
 pub(super) struct Customer {
     pub(super) signals: SignalRecord,
@@ -255,6 +255,9 @@ pub(super) struct World {
     /// The host scorer's propensity by catalog position, out of range and
     /// NaN included; `None` for the built-in propensities.
     pub(super) scores: Option<Vec<f64>>,
+    /// When the customers are evaluated, in Unix seconds: one time for all,
+    /// as a host evaluating a batch has.
+    pub(super) now: i64,
     pub(super) customers: Vec<CustomerSpec>,
 }
 
@@ -342,7 +345,7 @@ impl World {
                     };
                     set.unwrap_or_else(|e| panic!("a generated value fits: {e}"));
                 }
-                let now = Timestamp::from_unix_seconds(customer.now);
+                let now = Timestamp::from_unix_seconds(self.now);
                 Customer {
                     signals: record,
                     log: customer.history.log(&ids, now),
@@ -963,14 +966,13 @@ fn customer(signals: &[(String, Kind)], thresholds: &[f64]) -> impl Strategy<Val
         .iter()
         .map(|(_, kind)| value(kind, thresholds))
         .collect();
-    (values, history(), now(), 0usize..STAGE_IDS.len()).prop_map(
-        |(values, history, now, journey)| CustomerSpec {
+    (values, history(), 0usize..STAGE_IDS.len()).prop_map(|(values, history, journey)| {
+        CustomerSpec {
             values,
             history,
-            now,
             journey,
-        },
-    )
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -992,7 +994,7 @@ pub(super) fn world(
                 score_rules(&v, stages),
                 proptest::collection::vec(condition(&v), 0..=TAG_IDS.len()),
             );
-            let catalog = (catalog(&v, stages), arbitration(), scores());
+            let catalog = (catalog(&v, stages), arbitration(), scores(), now());
             let customers =
                 proptest::collection::vec(customer(&signals, &thresholds), customers.clone());
             (
@@ -1005,7 +1007,7 @@ pub(super) fn world(
                     |(
                         (signals, thresholds, stages, hit_policy),
                         (stage_rules, score_rules, tags),
-                        (actions, arbitration, scores),
+                        (actions, arbitration, scores, now),
                         customers,
                     )| {
                         let tag_count = tags.len();
@@ -1030,6 +1032,7 @@ pub(super) fn world(
                             actions,
                             arbitration,
                             scores,
+                            now,
                             customers,
                         }
                     },
