@@ -1395,9 +1395,10 @@ fn reached(worlds: &[World]) -> (BTreeMap<&'static str, usize>, Sharing) {
 
 /// The properties would hold vacuously if the generators missed what they
 /// are for: a sample of worlds reaches every form of the language, every
-/// hit policy, shared comparisons, every kind of extreme value, and every
-/// outcome of a decision (each reason an action is not suggested, ties,
-/// fallbacks, saturated evidence).
+/// hit policy, shared comparisons and more than 64 atoms, every kind of
+/// extreme value, and every outcome of a decision (each reason an action
+/// is not suggested, ties, fallbacks, saturated evidence), each at least
+/// three times. With `AT_SCALE_REACHED` set it prints how often.
 #[test]
 fn the_generators_reach_every_form_and_outcome() {
     let hit_policies = [
