@@ -57,10 +57,9 @@
 //! least 10,320 (about 13,400) generated (ruleset, customer) cases per
 //! `cargo test` run, each evaluated by every path in every mode. Each test
 //! counts its cases and fails below [`MIN_PER_POLICY`] (3,400), so the
-//! three check at least 10,000. The module takes about 18 s of CPU in a
-//! debug build: about 10 s of wall time on two idle cores, 21 s measured
-//! with the machine busy with other builds
-//! (`cargo test --test integration at_scale`).
+//! three check at least 10,000. The module takes 14 to 19 s of CPU in a
+//! debug build, and 15 s of wall time measured on two cores shared with
+//! other builds (`cargo test --test integration at_scale`).
 //!
 //! **The check can fail**: a change of any one field (by one unit in the
 //! last place, or the sign of a zero) fails [`compare`], and a path that
