@@ -31,7 +31,10 @@
 //! same through a host's own `Signals` type that gives a misfit (NaN, an
 //! infinity, a value of another kind, a negative or fractional count, an
 //! unknown label) for a missing signal, in a scratch made for another
-//! engine; and `explain`/`explain_in` (decide's modes only).
+//! engine; `explain`/`explain_in` (decide's modes only); and the columnar
+//! batch path (`classify_batch`, `decide_batch`), the customers three times
+//! over as Arrow-shaped columns with validity bitmaps, so that batches span
+//! full and partial sets of 64.
 //!
 //! **The reference**, computed once per customer in [`reference`]: the stage,
 //! confidence, evidence, fired rules and tags of
@@ -69,8 +72,7 @@
 //! extreme value and every outcome of a decision (each reason an action is
 //! not suggested, ties, fallbacks, saturated and overflowing evidence).
 //!
-//! **Adding a path** (such as a batch of customers evaluated together):
-//! write a function of the [`Path`] type, which returns one [`Decided`] per
+//! **Adding a path**: write a function of the [`Path`] type, which returns one [`Decided`] per
 //! customer in order (made with [`Decided::of_decision`] or
 //! [`Decided::of_record`]), and add it to the list in [`check_agreement`].
 
@@ -83,9 +85,9 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use buyer_journey::{
-    Condition, ContactPolicy, Decision, DecisionRecord, Engine, Explanation, Expr, HitPolicy,
-    Outcome, Reason, Rule, RuleKind, Scratch, Signal, SignalKind, SignalRecord, Signals, Stage,
-    TagIndex, Value,
+    Column, Columns, Condition, ContactLog, ContactPolicy, Decision, DecisionRecord, Engine,
+    Explanation, Expr, HitPolicy, Outcome, Reason, Rule, RuleKind, Scratch, Signal, SignalKind,
+    SignalRecord, Signals, Stage, TagIndex, Timestamp, Value,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -813,8 +815,6 @@ fn check_agreement(
     scores: Option<&[f64]>,
     customers: &[Customer],
 ) -> Result<(), TestCaseError> {
-    // One more path (a batch of customers evaluated together, say) is one
-    // more line here.
     check_paths(
         engine,
         scores,
@@ -824,7 +824,87 @@ fn check_agreement(
             ("record", record_path),
             ("host signals", host_signals_path),
             ("explain", explain_path),
+            ("batch", batch_path),
         ],
+    )
+}
+
+/// How many times the batch path puts each customer in its batch.
+const COPIES: usize = 3;
+
+/// The columnar batch path, `classify_batch` and `decide_batch` (it has no
+/// `decide_in`). The batch holds the customers [`COPIES`] times over (120
+/// to 192 customers: full blocks of 64 and a partial one), their signals
+/// as columns with a validity bitmap: numbers and counts as `f64` (1.0
+/// under a null), categories as `u32` positions, flags as bits. Customer
+/// `i` is answered from copy `i % COPIES`, so every block is checked.
+fn batch_path(engine: &Engine, customers: &[Customer], mode: Mode) -> Option<Vec<Decided>> {
+    enum Values {
+        Numbers(Vec<f64>),
+        Labels(Vec<u32>),
+        Bits(Vec<u8>),
+    }
+    let n = customers.len();
+    let lanes = n * COPIES;
+    let copy = |lane: usize| &customers[lane % n];
+    let mut buffers = Vec::new();
+    for signal in engine.schema().iter() {
+        let mut validity = vec![0u8; lanes.div_ceil(8)];
+        let mut bits = vec![0u8; lanes.div_ceil(8)];
+        let mut numbers = vec![1.0; lanes];
+        let mut labels = vec![0u32; lanes];
+        for lane in 0..lanes {
+            let bit = 1u8 << (lane % 8);
+            match copy(lane).signals.get(signal.id()) {
+                None => continue,
+                Some(Value::Number(value)) => numbers[lane] = value,
+                Some(Value::Flag(true)) => bits[lane / 8] |= bit,
+                Some(Value::Flag(false)) => {}
+                Some(Value::Label(label)) => {
+                    let at = signal.labels().position(|l| l == label).expect("a label");
+                    labels[lane] = u32::try_from(at).expect("few labels");
+                }
+            }
+            validity[lane / 8] |= bit;
+        }
+        let values = match signal.kind() {
+            SignalKind::Flag => Values::Bits(bits),
+            SignalKind::Category => Values::Labels(labels),
+            _ => Values::Numbers(numbers),
+        };
+        buffers.push((signal.index(), values, validity));
+    }
+    let mut columns = Columns::new(engine.schema(), lanes);
+    for (signal, values, validity) in &buffers {
+        let column = match values {
+            Values::Numbers(values) => Column::f64(values),
+            Values::Labels(values) => Column::u32(values),
+            Values::Bits(bits) => Column::bits(bits, 0, lanes).expect("enough bits"),
+        };
+        let column = column.with_validity(validity, 0).expect("enough bits");
+        columns
+            .set_at(*signal, column)
+            .expect("a column of the schema");
+    }
+    let mut scratch = engine.batch_scratch();
+    let batch = match mode {
+        Mode::Classify => engine.classify_batch(&columns, &mut scratch),
+        Mode::Decide => {
+            let logs: Vec<ContactLog> = (0..lanes).map(|lane| copy(lane).log.clone()).collect();
+            let now = customers.first().map_or(Timestamp::EPOCH, |c| c.now);
+            assert!(customers.iter().all(|c| c.now == now), "one time per batch");
+            engine.decide_batch(&columns, &logs, now, &mut scratch)
+        }
+        Mode::DecideIn => return None,
+    }
+    .expect("columns of the engine's schema");
+    Some(
+        (0..n)
+            .map(|i| {
+                let lane = (i % COPIES) * n + i;
+                Decided::of_decision(&batch.get(lane).expect("a lane of the batch"))
+            })
+            .collect(),
     )
 }
 
