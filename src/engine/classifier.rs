@@ -310,7 +310,6 @@ impl Classifier {
         evidence: &mut [f64],
         grouped: bool,
     ) -> (StageIndex, f64) {
-        evidence.fill(0.0);
         let mut points = Evidence { points: evidence };
         self.points.score(fired, &mut points, grouped);
         if !self.host_scorers.is_empty() {
@@ -448,8 +447,8 @@ struct Points {
     each: Vec<(StageIndex, f64)>,
     /// The rules grouped by stage and points, as masks over the fired bits,
     /// when summing a group as `points × count` gives the sum in rule order
-    /// exactly.
-    groups: Option<Vec<Group>>,
+    /// exactly; with each stage's range of groups.
+    groups: Option<(Vec<Group>, Vec<(usize, usize)>)>,
 }
 
 impl Points {
@@ -466,8 +465,10 @@ impl Points {
             .all(|&(_, points)| (points * 1024.0).fract() == 0.0)
             && each.iter().map(|&(_, points)| points.abs()).sum::<f64>() <= 4_398_046_511_104.0;
         let mut groups = Vec::new();
+        let mut by_stage = Vec::with_capacity(stages);
         if exact {
             for stage in 0..stages {
+                let first = groups.len();
                 let mut values: Vec<f64> = Vec::new();
                 for &(rule_stage, points) in &each {
                     if rule_stage.as_usize() == stage && points != 0.0 && !values.contains(&points)
@@ -481,37 +482,39 @@ impl Points {
                     });
                     groups.extend(masks(rules.map(|(rule, _)| rule)).into_iter().map(
                         |(word, bits)| Group {
-                            stage,
                             word,
                             bits,
                             points,
                         },
                     ));
                 }
+                by_stage.push((first, groups.len()));
             }
         }
         Points {
             each,
-            groups: exact.then_some(groups),
+            groups: exact.then_some((groups, by_stage)),
         }
     }
 
-    /// Adds the points of the `fired` rules to `evidence`: by group when
-    /// `grouped` and the groups are exact, otherwise rule by rule in rule
-    /// order, as [`Evidence::add`] does.
+    /// The evidence the points of the `fired` rules give, into `evidence`
+    /// (every stage written): by group when `grouped` and the groups are
+    /// exact, otherwise rule by rule in rule order, as [`Evidence::add`]
+    /// does.
     #[inline]
     fn score(&self, fired: &[u64], evidence: &mut Evidence<'_>, grouped: bool) {
-        if let (true, Some(groups)) = (grouped, &self.groups) {
-            for group in groups {
-                let count = fired
-                    .get(group.word)
-                    .map_or(0, |w| (w & group.bits).count_ones());
-                if let Some(total) = evidence.points.get_mut(group.stage) {
-                    *total += group.points * f64::from(count);
-                }
+        if let (true, Some((groups, by_stage))) = (grouped, &self.groups) {
+            for (total, &(first, end)) in evidence.points.iter_mut().zip(by_stage) {
+                *total = groups[first..end].iter().fold(0.0, |sum, group| {
+                    let count = fired
+                        .get(group.word)
+                        .map_or(0, |w| (w & group.bits).count_ones());
+                    sum + group.points * f64::from(count)
+                });
             }
             return;
         }
+        evidence.points.fill(0.0);
         for rule in FiredRules::new(fired) {
             if let Some(&(stage, points)) = self.each.get(rule.as_usize()) {
                 evidence.add(stage, points);
@@ -523,7 +526,6 @@ impl Points {
 /// Rules of one stage with equal points within one word of the fired bits.
 #[derive(Debug)]
 struct Group {
-    stage: usize,
     word: usize,
     bits: u64,
     points: f64,
