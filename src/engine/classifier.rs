@@ -448,7 +448,14 @@ struct Points {
     /// The rules grouped by stage and points, as masks over the fired bits,
     /// when summing a group as `points × count` gives the sum in rule order
     /// exactly; with each stage's range of groups.
-    groups: Option<(Vec<Group>, Vec<(usize, usize)>)>,
+    groups: Option<Grouped>,
+}
+
+/// The groups of the rules, and each stage's range of them.
+#[derive(Debug)]
+struct Grouped {
+    groups: Vec<Group>,
+    by_stage: Vec<(usize, usize)>,
 }
 
 impl Points {
@@ -493,7 +500,7 @@ impl Points {
         }
         Points {
             each,
-            groups: exact.then_some((groups, by_stage)),
+            groups: exact.then_some(Grouped { groups, by_stage }),
         }
     }
 
@@ -503,7 +510,7 @@ impl Points {
     /// does.
     #[inline]
     fn score(&self, fired: &[u64], evidence: &mut Evidence<'_>, grouped: bool) {
-        if let (true, Some((groups, by_stage))) = (grouped, &self.groups) {
+        if let (true, Some(Grouped { groups, by_stage })) = (grouped, &self.groups) {
             for (total, &(first, end)) in evidence.points.iter_mut().zip(by_stage) {
                 *total = groups[first..end].iter().fold(0.0, |sum, group| {
                     let count = fired
