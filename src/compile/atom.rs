@@ -432,15 +432,32 @@ pub(crate) type Lanes = [f64; 64];
 /// The mask of the lanes where `holds` is true: bit `j` for lane `j`.
 #[inline(always)]
 fn lane_mask(values: &Lanes, holds: impl Fn(f64) -> bool) -> u64 {
-    // A lane at a time into a bool array, then packed: the comparisons
-    // vectorise, the packing is eight lanes per step.
-    let mut each = [false; 64];
-    for (out, &value) in each.iter_mut().zip(values) {
-        *out = holds(value);
+    // Eight lanes to a byte: the comparisons vectorise, and so does the
+    // packing of each byte (checked in the generated code: packed compares
+    // and masks, not a shift per lane).
+    let mut mask = 0u64;
+    for (k, chunk) in values.chunks_exact(8).enumerate() {
+        let mut byte = 0u8;
+        for (i, &value) in chunk.iter().enumerate() {
+            byte |= u8::from(holds(value)) << i;
+        }
+        mask |= u64::from(byte) << (8 * k);
     }
-    each.iter()
-        .enumerate()
-        .fold(0u64, |mask, (j, &b)| mask | (u64::from(b) << j))
+    mask
+}
+
+/// The mask of the lanes where `left op right` holds, lane by lane.
+#[inline(always)]
+fn pairwise_mask(left: &Lanes, right: &Lanes, op: CompareOp) -> u64 {
+    let mut mask = 0u64;
+    for (k, (left, right)) in left.chunks_exact(8).zip(right.chunks_exact(8)).enumerate() {
+        let mut byte = 0u8;
+        for (i, (&a, &b)) in left.iter().zip(right).enumerate() {
+            byte |= u8::from(compare(a, op, b)) << i;
+        }
+        mask |= u64::from(byte) << (8 * k);
+    }
+    mask
 }
 
 impl Num {
@@ -470,15 +487,7 @@ impl Atom {
     fn eval_lanes(&self, signals: &[Lanes]) -> u64 {
         let mut value = [0.0; 64];
         let mut other = [0.0; 64];
-        let pairwise = |left: &Lanes, right: &Lanes, op: CompareOp| {
-            let mut each = [false; 64];
-            for ((out, &a), &b) in each.iter_mut().zip(left).zip(right) {
-                *out = compare(a, op, b);
-            }
-            each.iter()
-                .enumerate()
-                .fold(0u64, |mask, (j, &b)| mask | (u64::from(b) << j))
-        };
+        let pairwise = pairwise_mask;
         match self {
             Atom::Compare {
                 left: Num::Signal(signal),
