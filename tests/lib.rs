@@ -22,3 +22,4 @@ mod replay_example;
 mod seed_actions;
 mod suite;
 mod support;
+mod throughput_example;
