@@ -346,18 +346,34 @@ fn measure_all(
     let policy = serde_json::to_value(engine.hit_policy())?;
     writeln!(
         out,
-        "# {what}: {} signals, {} rules, {} distinct comparisons, hit policy {}; {} customers",
+        "# {what}: {} signals, {} rules, {} distinct comparisons, hit policy {}; {} {}",
         engine.schema().len(),
         grouped(engine.rules().len() as f64),
         engine.atom_count(),
         policy.as_str().unwrap_or("?"),
         grouped(records.len() as f64),
+        if records.len() == 1 {
+            "customer"
+        } else {
+            "customers"
+        },
     )?;
     out.flush()?;
     let time = Duration::from_secs(u64::try_from(options.seconds)?);
-    let single = measure(engine, &records, 1, time, "single", progress);
+    let scratch = || engine.scratch();
+    let classify =
+        |chunk: &[SignalRecord], scratch: &mut Scratch| one_at_a_time(engine, chunk, scratch);
+    let single = measure(&records, 1, time, "single", progress, scratch, classify);
     line(out, "single", &single, single.per_second())?;
-    let threads = measure(engine, &records, options.threads, time, "threads", progress);
+    let threads = measure(
+        &records,
+        options.threads,
+        time,
+        "threads",
+        progress,
+        scratch,
+        classify,
+    );
     line(out, "threads", &threads, single.per_second())?;
     Ok(())
 }
@@ -391,68 +407,86 @@ fn line(
     Ok(())
 }
 
-/// Classifies `records` on `threads` threads sharing `engine`, each its own
-/// share, until every share has been classified at least once and `time`
-/// has passed.
-fn measure(
-    engine: &Engine,
+/// Classifies `records` on `threads` threads, each its own share, until
+/// every share has been classified at least once and `time` has passed.
+/// Each thread makes its own state with `state` (its `Scratch`, say), warms
+/// up, and then hands `classify` a chunk of its share at a time (at most
+/// [`CHUNK`] customers), which returns the sum of their stages' indices (so
+/// the work cannot be left out). A new path is a new pair of these.
+fn measure<S>(
     records: &[SignalRecord],
     threads: usize,
     time: Duration,
     path: &str,
     progress: &Progress,
+    state: impl Fn() -> S + Sync,
+    classify: impl Fn(&[SignalRecord], &mut S) -> usize + Sync,
 ) -> Measured {
-    let share = records.len().div_ceil(threads);
+    let shares: Vec<&[SignalRecord]> = records.chunks(records.len().div_ceil(threads)).collect();
     let done = AtomicU64::new(0);
-    let ready = Barrier::new(threads + 1);
+    // Every thread and this one: the clock starts when all are warm.
+    let ready = Barrier::new(shares.len() + 1);
+    let (state, classify) = (&state, &classify);
     thread::scope(|scope| {
-        let workers: Vec<_> = records
-            .chunks(share)
-            .map(|share| {
+        let workers: Vec<_> = shares
+            .iter()
+            .map(|&share| {
                 let (done, ready) = (&done, &ready);
                 scope.spawn(move || {
-                    let mut scratch = engine.scratch();
-                    let warm_up = &share[..share.len().min(WARM_UP)];
-                    std::hint::black_box(classify(engine, warm_up, &mut scratch, None));
+                    let mut state = state();
+                    for chunk in share[..share.len().min(WARM_UP)].chunks(CHUNK) {
+                        std::hint::black_box(classify(chunk, &mut state));
+                    }
                     ready.wait();
-                    let deadline = Instant::now() + time;
+                    let start = Instant::now();
+                    let deadline = start + time;
                     let mut classified = 0;
                     loop {
-                        std::hint::black_box(classify(engine, share, &mut scratch, Some(done)));
+                        for chunk in share.chunks(CHUNK) {
+                            std::hint::black_box(classify(chunk, &mut state));
+                            done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                        }
                         classified += share.len() as u64;
-                        if Instant::now() >= deadline {
-                            return classified;
+                        let now = Instant::now();
+                        if now >= deadline {
+                            return (classified, start, now);
                         }
                     }
                 })
             })
             .collect();
-        // Fewer shares than threads when there are fewer customers.
-        for _ in workers.len()..threads {
-            ready.wait();
-        }
         progress.show(format_args!("{path}: warming up"));
         ready.wait();
         let start = Instant::now();
+        let unit = if workers.len() == 1 {
+            "thread"
+        } else {
+            "threads"
+        };
         while !workers.iter().all(|worker| worker.is_finished()) {
             progress.show(format_args!(
-                "{path}: {} customers classified on {threads} {} ({:.1} s)",
+                "{path}: {} customers classified on {} {unit} ({:.1} s)",
                 grouped(done.load(Ordering::Relaxed) as f64),
-                if threads == 1 { "thread" } else { "threads" },
+                workers.len(),
                 start.elapsed().as_secs_f64()
             ));
             thread::sleep(Duration::from_millis(if progress.on { 100 } else { 10 }));
         }
-        let elapsed = start.elapsed();
         let threads = workers.len();
-        let customers = workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .sum();
+        // From the first thread's start to the last one's end, as the
+        // threads saw them: this thread only watches.
+        let (mut customers, mut first, mut last) = (0, None::<Instant>, None::<Instant>);
+        for worker in workers {
+            let (classified, start, end) = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            customers += classified;
+            first = Some(first.map_or(start, |first| first.min(start)));
+            last = Some(last.map_or(end, |last| last.max(end)));
+        }
+        let elapsed = first
+            .zip(last)
+            .map_or(Duration::ZERO, |(first, last)| last - first);
         Measured {
             threads,
             customers,
@@ -461,25 +495,16 @@ fn measure(
     })
 }
 
-/// Classifies every record, counting them into `done` every [`CHUNK`].
-fn classify(
-    engine: &Engine,
-    records: &[SignalRecord],
-    scratch: &mut Scratch,
-    done: Option<&AtomicU64>,
-) -> usize {
+/// The `single` and `threads` paths: `Engine::classify` on each record, one
+/// at a time, with the thread's own `Scratch`.
+fn one_at_a_time(engine: &Engine, records: &[SignalRecord], scratch: &mut Scratch) -> usize {
     let mut stages = 0;
-    for chunk in records.chunks(CHUNK) {
-        for record in chunk {
-            stages += engine
-                .classify(std::hint::black_box(record), scratch)
-                .stage()
-                .index()
-                .as_usize();
-        }
-        if let Some(done) = done {
-            done.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-        }
+    for record in records {
+        stages += engine
+            .classify(std::hint::black_box(record), scratch)
+            .stage()
+            .index()
+            .as_usize();
     }
     stages
 }

@@ -20,17 +20,54 @@
 mod throughput;
 
 use std::ffi::OsString;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::examples_pipe::example;
 
-/// Runs the example with `args`, standard error not a terminal.
+/// How long a run may take: the runs here take well under a second, even
+/// in a debug build; one that takes this long is stuck.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs the example with `args`, standard error not a terminal; fails the
+/// test if it has not ended within [`TIMEOUT`].
 fn run(args: &[&str]) -> Output {
-    Command::new(example("throughput"))
+    let mut child = Command::new(example("throughput"))
         .args(args)
-        .output()
-        .expect("the example runs")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example runs");
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).expect("the example's output");
+            bytes
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("piped")));
+    let stderr = read(Box::new(child.stderr.take().expect("piped")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the example's status") {
+            break status;
+        }
+        if started.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("throughput {args:?} did not end within {TIMEOUT:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("the reader of standard output"),
+        stderr: stderr.join().expect("the reader of standard error"),
+    }
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -151,6 +188,17 @@ fn the_built_in_model_by_default() {
             && comment.ends_with(", hit policy furthest; 1,500 customers"),
         "{comment}"
     );
+}
+
+#[test]
+fn fewer_customers_than_threads_run_on_fewer_threads() {
+    // One customer cannot be shared: one thread classifies it.
+    let output = run(&["--customers", "1", "--threads", "4", "--seconds", "0"]);
+    let comment = check_output(&output, 1);
+    assert!(comment.ends_with("; 1 customer"), "{comment}");
+    // Three customers on two threads: two and one.
+    let output = run(&["--customers", "3", "--threads", "2", "--seconds", "0"]);
+    check_output(&output, 2);
 }
 
 /// A path in the temporary directory, unique to this process and `name`.
