@@ -24,3 +24,4 @@ mod replay_example;
 mod seed_actions;
 mod suite;
 mod support;
+mod throughput_example;

@@ -487,13 +487,11 @@ impl Points {
                     let rules = each.iter().enumerate().filter(|(_, &(rule_stage, p))| {
                         rule_stage.as_usize() == stage && p == points
                     });
-                    groups.extend(masks(rules.map(|(rule, _)| rule)).into_iter().map(
-                        |(word, bits)| Group {
-                            word,
-                            bits,
-                            points,
-                        },
-                    ));
+                    groups.extend(
+                        masks(rules.map(|(rule, _)| rule))
+                            .into_iter()
+                            .map(|(word, bits)| Group { word, bits, points }),
+                    );
                 }
                 by_stage.push((first, groups.len()));
             }
