@@ -11,6 +11,10 @@
 //! built-in transitions written by hand (`benches/hand_written/mod.rs`,
 //! which the `observe` bench shares).
 //!
+//! Beside `classify`, `batch`: `Engine::classify_batch` on the same
+//! customers as one `f64` column per signal, checked to give each customer
+//! the single path's decision.
+//!
 //! Each runs on two populations of 4,096 customers: the varied one
 //! (groups `classify/default_model`, `decide/default_model`,
 //! `advance/default_model`), where each signal is missing about half the
@@ -26,7 +30,8 @@
 use std::hint::black_box;
 
 use buyer_journey::{
-    models, ContactLog, Engine, JourneyState, Scratch, SignalRecord, Span, Timestamp,
+    models, BatchScratch, Column, Columns, ContactLog, Engine, JourneyState, Scratch, SignalRecord,
+    Span, Timestamp,
 };
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -139,11 +144,35 @@ fn classify_all(engine: &Engine, records: &[SignalRecord], scratch: &mut Scratch
         .sum()
 }
 
+/// The customers as one column per signal, in schema order.
+fn columns_of(plain: &[[f64; 16]]) -> Vec<Vec<f64>> {
+    (0..16)
+        .map(|signal| plain.iter().map(|values| values[signal]).collect())
+        .collect()
+}
+
+/// `Engine::classify_batch` over the columns, consuming each stage.
+fn classify_batch_all(engine: &Engine, columns: &[Vec<f64>], scratch: &mut BatchScratch) -> usize {
+    let mut batch = Columns::new(engine.schema(), columns[0].len());
+    for (signal, values) in engine.schema().iter().zip(columns) {
+        batch
+            .set_at(signal.index(), Column::f64(black_box(values)))
+            .expect("a column per signal");
+    }
+    engine
+        .classify_batch(&batch, scratch)
+        .expect("columns of the engine's schema")
+        .iter()
+        .map(|decision| decision.stage().index().as_usize())
+        .sum()
+}
+
 fn bench_default_model(c: &mut Criterion) {
     let engine = Engine::builder(models::buying_process())
         .build()
         .expect("the built-in model is valid");
     let mut scratch = engine.scratch();
+    let mut batch_scratch = engine.batch_scratch();
     for Population {
         name,
         plain,
@@ -152,6 +181,18 @@ fn bench_default_model(c: &mut Criterion) {
     {
         let records: Vec<SignalRecord> =
             plain.iter().map(|values| record(&engine, values)).collect();
+        let columns = columns_of(&plain);
+        {
+            let mut batch = Columns::new(engine.schema(), CUSTOMERS);
+            for (signal, values) in engine.schema().iter().zip(&columns) {
+                batch.set_at(signal.index(), Column::f64(values)).unwrap();
+            }
+            let decisions = engine.classify_batch(&batch, &mut batch_scratch).unwrap();
+            for (decision, record) in decisions.iter().zip(&records) {
+                let single = engine.classify(record, &mut scratch).to_record();
+                assert_eq!(decision.to_record(), single);
+            }
+        }
 
         // The benchmark is only meaningful if both sides compute the same
         // thing.
@@ -183,6 +224,9 @@ fn bench_default_model(c: &mut Criterion) {
         group.throughput(Throughput::Elements(CUSTOMERS as u64));
         group.bench_function("engine", |b| {
             b.iter(|| classify_all(&engine, &records, &mut scratch));
+        });
+        group.bench_function("batch", |b| {
+            b.iter(|| classify_batch_all(&engine, &columns, &mut batch_scratch));
         });
         group.bench_function("baseline", |b| {
             b.iter(|| {

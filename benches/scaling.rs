@@ -16,6 +16,9 @@
 //!   that holds, as the engine must (it reports every rule that fired).
 //!   Before timing, every customer is checked: the same stage, and the same
 //!   rules fired, on both sides.
+//!   And `batch/<rules>`: `Engine::classify_batch` on the same customers
+//!   as one `f64` column per signal, checked to give every customer the
+//!   single path's stage, fired rules and evidence.
 //! - `scaling/build`, `<rules>`: `Engine::builder(spec).build()`, the
 //!   validation and compilation of the whole ruleset (the clone of the
 //!   spec it consumes is made outside the timing), reported per rule.
@@ -32,7 +35,7 @@ use std::cell::OnceCell;
 use std::hint::black_box;
 use std::time::Duration;
 
-use buyer_journey::{Engine, RulesetSpec, SignalRecord};
+use buyer_journey::{Column, Columns, Engine, RulesetSpec, SignalRecord};
 use criterion::{
     criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
@@ -63,6 +66,19 @@ struct Prepared {
     rules: Vec<Rule>,
     values: Vec<Vec<f64>>,
     records: Vec<SignalRecord>,
+    /// The customers as one column per signal, in schema order.
+    columns: Vec<Vec<f64>>,
+}
+
+/// The batch of `columns`, one per signal of `engine`'s schema.
+fn batch_of<'a>(engine: &Engine, columns: &'a [Vec<f64>]) -> Columns<'a> {
+    let mut batch = Columns::new(engine.schema(), columns.first().map_or(0, Vec::len));
+    for (signal, values) in engine.schema().iter().zip(columns) {
+        batch
+            .set_at(signal.index(), Column::f64(values))
+            .expect("a column per signal");
+    }
+    batch
 }
 
 fn build(spec: RulesetSpec) -> Engine {
@@ -130,11 +146,27 @@ fn prepare(size: usize) -> Prepared {
     }
     let share = fired_total as f64 / (size * values.len()) as f64;
     assert!((0.1..0.9).contains(&share), "{size} rules: {share} fired");
+
+    // The batch path gives every customer the single path's answer.
+    let columns: Vec<Vec<f64>> = (0..schema.len())
+        .map(|signal| values.iter().map(|values| values[signal]).collect())
+        .collect();
+    let mut batch_scratch = engine.batch_scratch();
+    let batch = engine
+        .classify_batch(&batch_of(&engine, &columns), &mut batch_scratch)
+        .expect("columns of the engine's schema");
+    for (decision, record) in batch.iter().zip(&records) {
+        let single = engine.classify(record, &mut scratch);
+        assert_eq!(decision.stage(), single.stage(), "{size} rules");
+        assert!(decision.fired_indices().eq(single.fired_indices()), "{size} rules");
+        assert!(decision.evidence().eq(single.evidence()), "{size} rules");
+    }
     Prepared {
         engine,
         rules,
         values,
         records,
+        columns,
     }
 }
 
@@ -163,6 +195,21 @@ fn bench_classify(c: &mut Criterion) {
                         .as_usize();
                 }
                 stages
+            });
+        });
+        group.bench_function(BenchmarkId::new("batch", size), |b| {
+            let Prepared {
+                engine, columns, ..
+            } = prepared();
+            let mut scratch = engine.batch_scratch();
+            b.iter(|| {
+                let batch = batch_of(engine, black_box(columns));
+                engine
+                    .classify_batch(&batch, &mut scratch)
+                    .expect("columns of the engine's schema")
+                    .iter()
+                    .map(|decision| decision.stage().index().as_usize())
+                    .sum::<usize>()
             });
         });
         group.bench_function(BenchmarkId::new("baseline", size), |b| {

@@ -17,7 +17,12 @@
 //!   the `Signals` trait by matching signal ids, as its documentation shows;
 //! - `equal_schema`: `classify` on records of a schema equal to the
 //!   engine's but built separately (`spec.schema()?.record()`), which the
-//!   engine cannot copy in one go and reads signal by signal, by id.
+//!   engine copies in one go as it does its own records;
+//! - `bound`: the host's struct bound to the schema once
+//!   (`SignalFields`, `Schema::bind`): one call per customer writes its
+//!   fields, then `classify`;
+//! - `batch`: `Engine::classify_batch` on the customers as ten `f64`
+//!   columns, in batches of 4,096, reading each customer's stage.
 //!
 //! Before timing, every way must give the baseline's stage for every
 //! customer; `cargo bench -- --test` runs that check. A new way into the
@@ -28,8 +33,8 @@
 use std::hint::black_box;
 
 use buyer_journey::{
-    Engine, HitPolicy, RulesetSpec, Scratch, Signal, SignalIndex, SignalRecord, SignalSpec,
-    Signals, StageRuleSpec, StageSpec, Value,
+    BatchScratch, Binding, Column, Columns, Engine, HitPolicy, RulesetSpec, Scratch, Signal,
+    SignalFields, SignalIndex, SignalRecord, SignalSpec, Signals, StageRuleSpec, StageSpec, Value,
 };
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -232,6 +237,31 @@ impl Signals for HostCustomer {
     }
 }
 
+impl SignalFields for HostCustomer {
+    const SIGNALS: &'static [&'static str] = &SIGNALS;
+
+    fn write_fields(&self, values: &mut [f64]) {
+        let fields = [
+            self.visits,
+            self.page_views,
+            self.minutes_on_site,
+            self.email_opens,
+            self.reviews_read,
+            self.comparisons,
+            self.cart_value,
+            self.days_since_visit,
+            self.orders,
+            self.days_since_order,
+        ];
+        for (value, field) in values.iter_mut().zip(fields) {
+            *value = field.unwrap_or(f64::NAN);
+        }
+    }
+}
+
+/// How many customers the batch path takes at a time.
+const BATCH: usize = 4_096;
+
 /// Everything the ways into the engine read, made before timing.
 struct Fixture {
     engine: Engine,
@@ -243,12 +273,17 @@ struct Fixture {
     hosts: Vec<HostCustomer>,
     /// Records of an equal schema built apart from the engine's.
     foreign: Vec<SignalRecord>,
+    /// The customers as one column per signal, in [`SIGNALS`] order.
+    columns: Vec<Vec<f64>>,
 }
 
-/// A thread's buffers: the scratch, and the record `set_at` reuses.
+/// A thread's buffers: the scratch, the record `set_at` reuses, the
+/// binding of the host struct and the batch's scratch.
 struct Buffers {
     scratch: Scratch,
     record: SignalRecord,
+    binding: Binding<HostCustomer>,
+    batch: BatchScratch,
 }
 
 fn filled(mut record: SignalRecord, indices: &[SignalIndex; 10], c: &Plain) -> SignalRecord {
@@ -288,6 +323,9 @@ impl Fixture {
             .iter()
             .map(|c| filled(apart.record(), &apart_indices, c))
             .collect();
+        let columns = (0..SIGNALS.len())
+            .map(|signal| plain.iter().map(|c| c[signal]).collect())
+            .collect();
         Fixture {
             engine,
             indices,
@@ -295,6 +333,7 @@ impl Fixture {
             records,
             hosts,
             foreign,
+            columns,
         }
     }
 
@@ -302,6 +341,8 @@ impl Fixture {
         Buffers {
             scratch: self.engine.scratch(),
             record: self.engine.record(),
+            binding: self.engine.schema().bind().expect("the fields are signals"),
+            batch: self.engine.batch_scratch(),
         }
     }
 }
@@ -313,14 +354,18 @@ enum Variant {
     SetAt,
     HostStruct,
     EqualSchema,
+    Bound,
+    Batch,
 }
 
 impl Variant {
-    const ALL: [Variant; 4] = [
+    const ALL: [Variant; 6] = [
         Variant::Prefilled,
         Variant::SetAt,
         Variant::HostStruct,
         Variant::EqualSchema,
+        Variant::Bound,
+        Variant::Batch,
     ];
 
     fn name(self) -> &'static str {
@@ -329,6 +374,8 @@ impl Variant {
             Variant::SetAt => "set_at",
             Variant::HostStruct => "host_struct",
             Variant::EqualSchema => "equal_schema",
+            Variant::Bound => "bound",
+            Variant::Batch => "batch",
         }
     }
 
@@ -360,6 +407,31 @@ impl Variant {
             Variant::EqualSchema => {
                 for record in &fixture.foreign {
                     each(stage(engine.classify(black_box(record), scratch)));
+                }
+            }
+            Variant::Bound => {
+                let binding = &mut buffers.binding;
+                for host in &fixture.hosts {
+                    each(stage(engine.classify(binding.read(black_box(host)), scratch)));
+                }
+            }
+            Variant::Batch => {
+                let mut start = 0;
+                while start < CUSTOMERS {
+                    let end = (start + BATCH).min(CUSTOMERS);
+                    let mut columns = Columns::new(engine.schema(), end - start);
+                    for (index, values) in fixture.indices.iter().zip(&fixture.columns) {
+                        columns
+                            .set_at(*index, Column::f64(black_box(&values[start..end])))
+                            .expect("a column per signal");
+                    }
+                    let batch = engine
+                        .classify_batch(&columns, &mut buffers.batch)
+                        .expect("columns of the engine's schema");
+                    for decision in batch.iter() {
+                        each(stage(decision));
+                    }
+                    start = end;
                 }
             }
         }
