@@ -36,7 +36,12 @@
 //!   records filled beforehand, with one reused `Scratch`;
 //! - `threads`: the same on N threads (`std::thread::scope`) sharing the
 //!   engine by reference, each with its own `Scratch` and its own share of
-//!   the customers.
+//!   the customers (so fewer threads when there are fewer customers than
+//!   N). The clock runs from the first thread's start to the last one's
+//!   end.
+//!
+//! On a machine shared with other work the numbers move from run to run;
+//! measure longer (`--seconds 10`) and more than once.
 //!
 //! # Output
 //!
@@ -45,8 +50,8 @@
 //!
 //! ```text
 //! # built-in model: 16 signals, 14 rules, 25 distinct comparisons, hit policy furthest; 100,000 customers
-//! single     1 thread     7,512,345 customers/s      133.1 ns/customer   1.00x
-//! threads    2 threads   14,230,000 customers/s       70.3 ns/customer   1.89x
+//! single      1 thread       4,310,345 customers/s      232.0 ns/customer    1.00x
+//! threads     2 threads      8,403,361 customers/s      119.0 ns/customer    1.95x
 //! ```
 //!
 //! The fields of a path's line: the path; the number of threads and the
