@@ -158,7 +158,10 @@ fn prepare(size: usize) -> Prepared {
     for (decision, record) in batch.iter().zip(&records) {
         let single = engine.classify(record, &mut scratch);
         assert_eq!(decision.stage(), single.stage(), "{size} rules");
-        assert!(decision.fired_indices().eq(single.fired_indices()), "{size} rules");
+        assert!(
+            decision.fired_indices().eq(single.fired_indices()),
+            "{size} rules"
+        );
         assert!(decision.evidence().eq(single.evidence()), "{size} rules");
     }
     Prepared {

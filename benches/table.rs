@@ -412,7 +412,9 @@ impl Variant {
             Variant::Bound => {
                 let binding = &mut buffers.binding;
                 for host in &fixture.hosts {
-                    each(stage(engine.classify(binding.read(black_box(host)), scratch)));
+                    each(stage(
+                        engine.classify(binding.read(black_box(host)), scratch),
+                    ));
                 }
             }
             Variant::Batch => {

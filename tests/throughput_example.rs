@@ -124,7 +124,8 @@ fn parse_line(line: &str) -> PathLine {
 }
 
 /// Checks a successful run's output: the comment line (returned), then
-/// `single` on one thread and `threads` on `threads`, whose numbers agree.
+/// `single` on one thread, `threads` on `threads` and `batch` on one
+/// thread, whose numbers agree.
 fn check_output(output: &Output, threads: usize) -> String {
     assert!(
         output.status.success(),
@@ -136,22 +137,26 @@ fn check_output(output: &Output, threads: usize) -> String {
     assert_eq!(text(&output.stderr), "");
     let stdout = text(&output.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines.len(), 4, "{stdout}");
     assert!(stdout.ends_with('\n'));
     assert!(lines[0].starts_with("# "), "{stdout}");
     let single = parse_line(lines[1]);
     let many = parse_line(lines[2]);
+    let batch = parse_line(lines[3]);
     assert_eq!((single.path.as_str(), single.threads), ("single", 1));
     assert_eq!((many.path.as_str(), many.threads), ("threads", threads));
+    assert_eq!((batch.path.as_str(), batch.threads), ("batch", 1));
     assert_eq!(single.speedup, 1.0);
-    for line in [&single, &many] {
+    for line in [&single, &many, &batch] {
         // Customers per second and ns per customer are one measurement.
         assert!(line.per_second > 0.0 && line.ns > 0.0, "{line:?}");
         let product = line.per_second * line.ns / 1e9;
         assert!((product - 1.0).abs() < 0.01, "{line:?}");
     }
-    let ratio = many.per_second / single.per_second;
-    assert!((many.speedup - ratio).abs() < 0.01, "{many:?} / {single:?}");
+    for line in [&many, &batch] {
+        let ratio = line.per_second / single.per_second;
+        assert!((line.speedup - ratio).abs() < 0.01, "{line:?} / {single:?}");
+    }
     lines[0].to_owned()
 }
 
