@@ -58,24 +58,76 @@ pub(super) struct WordFormula {
 }
 
 impl WordFormula {
-    /// The place of a formula evaluated otherwise: never holds, and says so
-    /// with [`is_other`](WordFormula::is_other).
-    pub(super) const OTHER: WordFormula = WordFormula {
-        flip: 0,
-        care: 0,
-        target: 0,
-        word: u32::MAX,
-        invert: true,
-    };
-
-    pub(super) fn is_other(&self) -> bool {
-        self.word == u32::MAX
-    }
 
     #[inline(always)]
     pub(super) fn holds(&self, bits: &[u64]) -> bool {
         let x = (word(bits, self.word) ^ self.flip) & self.care;
         (x == self.target) != self.invert
+    }
+}
+
+/// The most distinct atoms a [`TableFormula`] reads.
+const TABLE_ATOMS: usize = 4;
+
+/// A formula over at most [`TABLE_ATOMS`] distinct atoms, of any shape, as
+/// its truth table: the atoms' bits make an index, and bit `index` of
+/// `table` is the outcome. A loop over many evaluates it without a branch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct TableFormula {
+    /// The atoms; unused places hold `u32::MAX`, whose bit is always clear.
+    atoms: [u32; TABLE_ATOMS],
+    table: u16,
+}
+
+impl TableFormula {
+    /// The table of the postfix `steps`, if they read few enough atoms.
+    fn new(steps: &[Op]) -> Option<Self> {
+        let mut atoms = [u32::MAX; TABLE_ATOMS];
+        let mut used = 0;
+        for op in steps {
+            if let Op::Atom(atom) = op {
+                let atom = u32::try_from(atom.as_usize()).ok()?;
+                if !atoms[..used].contains(&atom) {
+                    *atoms.get_mut(used)? = atom;
+                    used += 1;
+                }
+            }
+        }
+        let mut table = 0u16;
+        let mut stack: Vec<bool> = Vec::with_capacity(stack_depth(steps));
+        for index in 0..1u16 << used {
+            let holds = |atom: AtomIndex| {
+                atoms[..used]
+                    .iter()
+                    .position(|&a| a as usize == atom.as_usize())
+                    .is_some_and(|k| index >> k & 1 == 1)
+            };
+            stack.clear();
+            for op in steps {
+                let value = match *op {
+                    Op::Atom(atom) => holds(atom),
+                    Op::Const(b) => b,
+                    Op::Not => !stack.pop()?,
+                    Op::All(n) => pop_many(&mut stack, n, |items| items.iter().all(|b| *b)),
+                    Op::Any(n) => pop_many(&mut stack, n, |items| items.iter().any(|b| *b)),
+                    Op::AtLeast { k, n } => pop_many(&mut stack, n, |items| {
+                        items.iter().filter(|b| **b).count() >= k as usize
+                    }),
+                };
+                stack.push(value);
+            }
+            table |= u16::from(stack.pop()?) << index;
+        }
+        Some(TableFormula { atoms, table })
+    }
+
+    #[inline(always)]
+    pub(super) fn holds(&self, bits: &[u64]) -> bool {
+        let index = self.atoms.iter().enumerate().fold(0u32, |index, (k, &atom)| {
+            let bit = word(bits, atom / 64) >> (atom % 64) & 1 == 1;
+            index | (u32::from(bit) << k)
+        });
+        self.table >> index & 1 == 1
     }
 }
 
@@ -104,6 +156,9 @@ pub(super) struct Formulas {
     clauses: Vec<(usize, usize)>,
     /// The postfix steps of the [`Formula::Postfix`] formulas.
     ops: Vec<Op>,
+    /// Each formula over at most [`TABLE_ATOMS`] distinct atoms as a
+    /// truth table, by formula.
+    tables: Vec<Option<TableFormula>>,
     /// The deepest evaluation stack any formula needs.
     stack_depth: usize,
 }
@@ -112,6 +167,7 @@ impl Formulas {
     /// Adds the formula of one condition, given as postfix steps.
     pub(super) fn push(&mut self, steps: &[Op]) {
         self.stack_depth = self.stack_depth.max(stack_depth(steps));
+        self.tables.push(TableFormula::new(steps));
         let start = self.masks.len();
         let formula = match literals(steps) {
             Some(Sym::Lit(atom, positive)) => {
@@ -188,6 +244,11 @@ impl Formulas {
 
     pub(super) fn stack_depth(&self) -> usize {
         self.stack_depth
+    }
+
+    /// Formula `index` as a [`TableFormula`], if it reads few enough atoms.
+    pub(super) fn as_table(&self, index: usize) -> Option<TableFormula> {
+        self.tables.get(index).copied().flatten()
     }
 
     /// Formula `index` as a [`WordFormula`], if it is one.

@@ -22,7 +22,7 @@ use crate::validate::Ruleset;
 
 use atom::Atoms;
 pub(crate) use atom::Lanes;
-use formula::{Formulas, Op, WordFormula};
+use formula::{Formulas, Op, TableFormula, WordFormula};
 use lower::Lowering;
 
 /// A formula's position in its [`Program`]: one per compiled condition.
@@ -141,16 +141,28 @@ impl Program {
     }
 }
 
-/// Formulas evaluated together, one bit each: those over one word of atom
-/// bits (most) in a loop without branches, the others one by one.
+/// Formulas evaluated together, one bit each. Most take a form a loop
+/// evaluates without branches: a word of atom bits under masks (an `and` or
+/// an `or` of literals in one word), or a truth table (any formula over at
+/// most four atoms); the others are evaluated one by one. Each form has its
+/// own loop, so no loop branches on the form.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Block {
-    /// One per formula; [`WordFormula::OTHER`] in the place of the others.
-    words: Vec<WordFormula>,
-    /// Every formula, by position.
+    /// Each formula by position, and in its fastest form.
     formulas: Vec<FormulaIndex>,
-    /// The positions of the others.
-    others: Vec<usize>,
+    by_position: Vec<Fast>,
+    /// The positions of the formulas of each form, in order, with them.
+    words: Vec<(usize, WordFormula)>,
+    tables: Vec<(usize, TableFormula)>,
+    others: Vec<(usize, FormulaIndex)>,
+}
+
+/// A formula in the fastest form it has.
+#[derive(Debug, Clone, Copy)]
+enum Fast {
+    Word(WordFormula),
+    Table(TableFormula),
+    Other(FormulaIndex),
 }
 
 impl Block {
@@ -158,11 +170,18 @@ impl Block {
     pub(crate) fn new(program: &Program, formulas: impl IntoIterator<Item = FormulaIndex>) -> Self {
         let mut block = Block::default();
         for (position, formula) in formulas.into_iter().enumerate() {
-            let word = program.formulas.as_word(formula.as_usize());
-            if word.is_none() {
-                block.others.push(position);
-            }
-            block.words.push(word.unwrap_or(WordFormula::OTHER));
+            let index = formula.as_usize();
+            let fast = if let Some(word) = program.formulas.as_word(index) {
+                block.words.push((position, word));
+                Fast::Word(word)
+            } else if let Some(table) = program.formulas.as_table(index) {
+                block.tables.push((position, table));
+                Fast::Table(table)
+            } else {
+                block.others.push((position, formula));
+                Fast::Other(formula)
+            };
+            block.by_position.push(fast);
             block.formulas.push(formula);
         }
         block
@@ -170,7 +189,12 @@ impl Block {
 
     /// The number of formulas.
     pub(crate) fn len(&self) -> usize {
-        self.words.len()
+        self.by_position.len()
+    }
+
+    /// The formula at `position`.
+    pub(crate) fn formula(&self, position: usize) -> Option<FormulaIndex> {
+        self.formulas.get(position).copied()
     }
 
     /// Whether formula `position` of the block holds.
@@ -182,16 +206,12 @@ impl Block {
         bits: &[u64],
         stack: &mut Vec<bool>,
     ) -> bool {
-        match self.words.get(position) {
-            Some(word) if !word.is_other() => word.holds(bits),
-            Some(_) => program.eval(self.formulas[position], bits, stack),
+        match self.by_position.get(position) {
+            Some(Fast::Word(word)) => word.holds(bits),
+            Some(Fast::Table(table)) => table.holds(bits),
+            Some(&Fast::Other(formula)) => program.eval(formula, bits, stack),
             None => false,
         }
-    }
-
-    /// The formula at `position`.
-    pub(crate) fn formula(&self, position: usize) -> Option<FormulaIndex> {
-        self.formulas.get(position).copied()
     }
 
     /// Evaluates every formula of the block over 64 lanes into `out`, one
@@ -220,31 +240,34 @@ impl Block {
         out: &mut [u64],
         first: usize,
     ) {
-        // Whether a formula holds is unpredictable: collect a word's bits in
-        // a register, without a branch, and store it once.
-        let mut index = first;
-        let mut word = out.get(index / 64).copied().unwrap_or(0);
-        for formula in &self.words {
-            word |= u64::from(formula.holds(bits)) << (index % 64);
-            index += 1;
-            if index % 64 == 0 {
-                if let Some(slot) = out.get_mut(index / 64 - 1) {
-                    *slot = word;
-                }
-                word = out.get(index / 64).copied().unwrap_or(0);
-            }
-        }
-        if let Some(slot) = out.get_mut(index / 64) {
-            *slot = word;
-        }
-        for &position in &self.others {
-            let i = first + position;
-            if let Some(slot) = out.get_mut(i / 64) {
-                let holds = program.eval(self.formulas[position], bits, stack);
-                *slot |= u64::from(holds) << (i % 64);
-            }
-        }
+        or_into(&self.words, out, first, |word| word.holds(bits));
+        or_into(&self.tables, out, first, |table| table.holds(bits));
+        or_into(&self.others, out, first, |&formula| {
+            program.eval(formula, bits, stack)
+        });
     }
+}
+
+/// ORs bit `first + position` into `out` for each formula of `list` that
+/// `holds`, collecting a word's bits in a register and storing each word
+/// once: whether a formula holds is unpredictable, so no branch on it.
+#[inline(always)]
+fn or_into<F>(list: &[(usize, F)], out: &mut [u64], first: usize, mut holds: impl FnMut(&F) -> bool) {
+    let flush = |out: &mut [u64], at: usize, word: u64| {
+        if let Some(slot) = out.get_mut(at) {
+            *slot |= word;
+        }
+    };
+    let (mut at, mut word) = (usize::MAX, 0u64);
+    for (position, formula) in list {
+        let i = first + position;
+        if i / 64 != at {
+            flush(out, at, word);
+            (at, word) = (i / 64, 0);
+        }
+        word |= u64::from(holds(formula)) << (i % 64);
+    }
+    flush(out, at, word);
 }
 
 /// Which formula each part of a ruleset is: the rules, tags, actions and the
