@@ -21,7 +21,7 @@ use crate::index::{StageIndex, TagIndex};
 use crate::signal::Columns;
 use crate::time::Timestamp;
 
-use super::classifier::Classification;
+use super::classifier::{Classification, PointSum};
 use super::{Decision, Engine};
 
 /// Caller-owned buffers for [`Engine::classify_batch`] and
@@ -383,6 +383,16 @@ impl Engine {
             transpose(atoms, atom_bits, atom_words);
         }
         let reads_values = decide.is_some() || self.classifier.has_host_scorers();
+        // The evidence of all 64 lanes at once, where the points allow it.
+        let counted = match self.classifier.point_sums() {
+            Some(sums) => {
+                let stages = results.stages;
+                let evidence = &mut results.evidence[start * stages..(start + count) * stages];
+                evidence_lanes(sums, rules, stages, evidence);
+                true
+            }
+            None => false,
+        };
         for lane in 0..count {
             let i = start + lane;
             if reads_values {
@@ -393,7 +403,11 @@ impl Engine {
             let fired = &fired_bits[lane * rule_words..(lane + 1) * rule_words];
             results.fired[i * rule_words..(i + 1) * rule_words].copy_from_slice(fired);
             let evidence = &mut results.evidence[i * results.stages..(i + 1) * results.stages];
-            let (stage, confidence) = self.classifier.decide_parts(row, fired, evidence, true);
+            let (stage, confidence) = if counted {
+                self.classifier.decide_from(fired, evidence)
+            } else {
+                self.classifier.decide_parts(row, fired, evidence, true)
+            };
             results.stage[i] = stage;
             results.confidence[i] = confidence;
             let tag_words = tags.len().div_ceil(64);
@@ -485,6 +499,37 @@ impl Results {
             },
         );
         self.pick_counts.resize(len, 0);
+    }
+}
+
+/// The evidence of each lane (`evidence[lane * stages + stage]`, for the
+/// lanes `evidence` holds) from the lanes where each rule fired (`rules`):
+/// for each sum of equal points, a bit-sliced counter of the rules that
+/// fired per lane (plane `b` holds bit `b` of every lane's count), turned
+/// around into each lane's count, times the points.
+fn evidence_lanes(sums: &[PointSum], rules: &[u64], stages: usize, evidence: &mut [f64]) {
+    evidence.fill(0.0);
+    let mut planes = [0u64; 64];
+    for sum in sums {
+        planes.fill(0);
+        for &rule in &sum.rules {
+            let mut carry = rules.get(rule).copied().unwrap_or(0);
+            for plane in &mut planes {
+                if carry == 0 {
+                    break;
+                }
+                (*plane, carry) = (*plane ^ carry, *plane & carry);
+            }
+        }
+        transpose_block(&mut planes);
+        for (lane, evidence) in evidence.chunks_exact_mut(stages).enumerate() {
+            // Counts of rules are far below 2^53: exact as `f64`.
+            #[allow(clippy::cast_precision_loss)]
+            let count = planes[lane] as f64;
+            if let Some(total) = evidence.get_mut(sum.stage) {
+                *total += sum.points * count;
+            }
+        }
     }
 }
 

@@ -318,9 +318,27 @@ impl Classifier {
                 scorer.score(&input, &mut points);
             }
         }
+        self.decide_from(fired, evidence)
+    }
+
+    /// The stage and the confidence, from the `fired` rules and the
+    /// `evidence` they (and the scorers) gave.
+    pub(crate) fn decide_from(&self, fired: &[u64], evidence: &[f64]) -> (StageIndex, f64) {
         match self.choose(fired, evidence) {
             Some(stage) => (stage, confidence(evidence, stage)),
             None => (self.model.entry().index(), 0.0),
+        }
+    }
+
+    /// The rules whose points make the evidence, as sums of equal points:
+    /// `(stage, points, rules)`, each stage's evidence being the sum of
+    /// `points × how many of rules fired` over its sums, in any order, the
+    /// same to the bit. `None` when that does not hold (points that do not
+    /// sum exactly) or host scorers add evidence.
+    pub(crate) fn point_sums(&self) -> Option<&[PointSum]> {
+        match &self.points.groups {
+            Some(grouped) if self.host_scorers.is_empty() => Some(&grouped.sums),
+            _ => None,
         }
     }
 
@@ -451,11 +469,21 @@ struct Points {
     groups: Option<Grouped>,
 }
 
-/// The groups of the rules, and each stage's range of them.
+/// The groups of the rules, and each stage's range of them; and the same
+/// rules as one sum per stage and points.
 #[derive(Debug)]
 struct Grouped {
     groups: Vec<Group>,
     by_stage: Vec<(usize, usize)>,
+    sums: Vec<PointSum>,
+}
+
+/// Rules of one stage with equal points.
+#[derive(Debug)]
+pub(crate) struct PointSum {
+    pub(crate) stage: usize,
+    pub(crate) points: f64,
+    pub(crate) rules: Vec<usize>,
 }
 
 impl Points {
@@ -473,6 +501,7 @@ impl Points {
             && each.iter().map(|&(_, points)| points.abs()).sum::<f64>() <= 4_398_046_511_104.0;
         let mut groups = Vec::new();
         let mut by_stage = Vec::with_capacity(stages);
+        let mut sums = Vec::new();
         if exact {
             for stage in 0..stages {
                 let first = groups.len();
@@ -487,6 +516,11 @@ impl Points {
                     let rules = each.iter().enumerate().filter(|(_, &(rule_stage, p))| {
                         rule_stage.as_usize() == stage && p == points
                     });
+                    sums.push(PointSum {
+                        stage,
+                        points,
+                        rules: rules.clone().map(|(rule, _)| rule).collect(),
+                    });
                     groups.extend(
                         masks(rules.map(|(rule, _)| rule))
                             .into_iter()
@@ -498,7 +532,11 @@ impl Points {
         }
         Points {
             each,
-            groups: exact.then_some(Grouped { groups, by_stage }),
+            groups: exact.then_some(Grouped {
+                groups,
+                by_stage,
+                sums,
+            }),
         }
     }
 
@@ -508,7 +546,10 @@ impl Points {
     /// does.
     #[inline]
     fn score(&self, fired: &[u64], evidence: &mut Evidence<'_>, grouped: bool) {
-        if let (true, Some(Grouped { groups, by_stage })) = (grouped, &self.groups) {
+        if let (true, Some(Grouped {
+            groups, by_stage, ..
+        })) = (grouped, &self.groups)
+        {
             for (total, &(first, end)) in evidence.points.iter_mut().zip(by_stage) {
                 *total = groups[first..end].iter().fold(0.0, |sum, group| {
                     let count = fired
