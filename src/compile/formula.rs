@@ -129,6 +129,26 @@ impl TableFormula {
         });
         self.table >> index & 1 == 1
     }
+
+    /// The lanes where the formula holds, given each atom's lanes: the table
+    /// folded atom by atom, each step choosing between the halves of the
+    /// table by the atom's lanes, without a branch.
+    #[inline(always)]
+    pub(super) fn holds_lanes(&self, atoms: &[u64]) -> u64 {
+        let mut level = [0u64; 1 << TABLE_ATOMS];
+        for (i, lanes) in level.iter_mut().enumerate() {
+            *lanes = 0u64.wrapping_sub(u64::from(self.table >> i & 1));
+        }
+        let mut width = level.len();
+        for &atom in &self.atoms {
+            let set = atoms.get(atom as usize).copied().unwrap_or(0);
+            width /= 2;
+            for j in 0..width {
+                level[j] = (set & level[2 * j + 1]) | (!set & level[2 * j]);
+            }
+        }
+        level[0]
+    }
 }
 
 /// Literals within one 64-bit word of atom bits: atoms that must be set, and

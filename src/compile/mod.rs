@@ -224,8 +224,11 @@ impl Block {
         stack: &mut Vec<u64>,
         out: &mut [u64],
     ) {
-        for (lanes, &formula) in out.iter_mut().zip(&self.formulas) {
-            *lanes = program.eval_lanes(formula, atoms, stack) & live;
+        for ((lanes, &formula), fast) in out.iter_mut().zip(&self.formulas).zip(&self.by_position) {
+            *lanes = match fast {
+                Fast::Table(table) => table.holds_lanes(atoms),
+                _ => program.eval_lanes(formula, atoms, stack),
+            } & live;
         }
     }
 
