@@ -20,7 +20,8 @@
 //! before it:
 //!
 //! 0. **Input**: a [`Schema`] of typed signals and the host's values
-//!    ([`SignalRecord`] or its own [`Signals`]), or the customer's
+//!    ([`SignalRecord`], its own [`Signals`] or a [`Binding`] of its own
+//!    struct, or [`Columns`] for a batch of customers), or the customer's
 //!    [`Event`]s and how signals [derive](Derivation) from them; the
 //!    [`StageModel`]; the [`condition`] language every rule is written in.
 //! 1. **Spec**: the whole ruleset as plain serde data, [`RulesetSpec`].
@@ -38,7 +39,10 @@
 //!    time without allocating: [`Engine::observe`] for an event of a
 //!    [`Customer`], or, for hosts that keep their own signals,
 //!    [`Engine::classify`], [`Engine::decide`], [`Engine::decide_in`] and
-//!    [`Engine::advance`].
+//!    [`Engine::advance`]; and for many customers at once, from columns,
+//!    [`Engine::classify_batch`] and [`Engine::decide_batch`], each comparison
+//!    evaluated for 64 customers in one 64-bit mask, with each customer's
+//!    [`Decision`] the one-at-a-time path's.
 //!
 //! Then the reports for people, off the hot path: [`Engine::explain`],
 //! [`Funnel`], [`Engine::to_mermaid`].
@@ -235,8 +239,10 @@
 //!
 //! # Plugging in
 //!
-//! - **Signals.** Fill a [`SignalRecord`] by id (checked), or implement
-//!   [`Signals`] on the host's own customer type (read once per evaluation).
+//! - **Signals.** Fill a [`SignalRecord`] by id (checked), implement
+//!   [`Signals`] on the host's own customer type (read once per evaluation),
+//!   or implement [`SignalFields`] on it and bind it once
+//!   ([`Schema::bind`]): one call per customer writes all its fields.
 //! - **Evidence.** Implement [`StageScorer`] (or pass a closure) to add the
 //!   host's own evidence per stage: an ML propensity, a CRM score. The
 //!   built-in score rules are one such scorer; under

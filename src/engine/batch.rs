@@ -216,8 +216,9 @@ impl Engine {
 
     /// Classifies a batch of customers, given as columns: for each, what
     /// [`classify`](Engine::classify) gives, field for field, computed 64
-    /// customers at a time (see the module docs of the columnar path in the
-    /// crate docs). The decisions rank no actions.
+    /// customers at a time: each comparison over 64 customers in one 64-bit
+    /// mask, each rule and tag over the masks, then each customer's evidence,
+    /// stage and confidence. The decisions rank no actions.
     ///
     /// Allocates nothing once `scratch` has held a batch this large.
     ///
