@@ -58,7 +58,6 @@ pub(super) struct WordFormula {
 }
 
 impl WordFormula {
-
     #[inline(always)]
     pub(super) fn holds(&self, bits: &[u64]) -> bool {
         let x = (word(bits, self.word) ^ self.flip) & self.care;
@@ -123,10 +122,14 @@ impl TableFormula {
 
     #[inline(always)]
     pub(super) fn holds(&self, bits: &[u64]) -> bool {
-        let index = self.atoms.iter().enumerate().fold(0u32, |index, (k, &atom)| {
-            let bit = word(bits, atom / 64) >> (atom % 64) & 1 == 1;
-            index | (u32::from(bit) << k)
-        });
+        let index = self
+            .atoms
+            .iter()
+            .enumerate()
+            .fold(0u32, |index, (k, &atom)| {
+                let bit = word(bits, atom / 64) >> (atom % 64) & 1 == 1;
+                index | (u32::from(bit) << k)
+            });
         self.table >> index & 1 == 1
     }
 

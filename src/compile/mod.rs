@@ -255,7 +255,12 @@ impl Block {
 /// `holds`, collecting a word's bits in a register and storing each word
 /// once: whether a formula holds is unpredictable, so no branch on it.
 #[inline(always)]
-fn or_into<F>(list: &[(usize, F)], out: &mut [u64], first: usize, mut holds: impl FnMut(&F) -> bool) {
+fn or_into<F>(
+    list: &[(usize, F)],
+    out: &mut [u64],
+    first: usize,
+    mut holds: impl FnMut(&F) -> bool,
+) {
     let flush = |out: &mut [u64], at: usize, word: u64| {
         if let Some(slot) = out.get_mut(at) {
             *slot |= word;

@@ -11,7 +11,7 @@
 use crate::compile::{Block, Compiled, FormulaIndex, Program};
 use crate::condition::evaluate_dense;
 use crate::index::{RuleIndex, StageIndex, TagIndex};
-use crate::score::{Evidence, FiredRules, ScoreInput, StageScorer};
+use crate::score::{Evidence, ScoreInput, StageScorer};
 use crate::signal::Schema;
 use crate::spec::HitPolicy;
 use crate::stage::StageModel;
@@ -144,7 +144,11 @@ impl Classifier {
         );
         let stage_block = Block::new(program, rule_formulas[..stage_rules].iter().copied());
         let score_block = Block::new(program, rule_formulas[stage_rules..].iter().copied());
-        let points = Points::new(&rules, model.len());
+        // Under `first` one stage rule fires at most: adding the points of
+        // the few rules that fired beats counting every group, unless there
+        // are many score rules.
+        let few_fire = hit_policy == HitPolicy::First && rules.len() - stage_rules < model.len();
+        let points = Points::new(&rules, model.len(), !few_fire);
         let stage_masks = (0..model.len())
             .rev()
             .flat_map(|stage| {
@@ -487,7 +491,9 @@ pub(crate) struct PointSum {
 }
 
 impl Points {
-    fn new(rules: &[Rule], stages: usize) -> Self {
+    /// The points of `rules` over `stages` stages, grouped when `group` and
+    /// the sums allow it.
+    fn new(rules: &[Rule], stages: usize, group: bool) -> Self {
         let each: Vec<(StageIndex, f64)> = rules
             .iter()
             .map(|rule| (rule.stage(), rule.points()))
@@ -495,9 +501,10 @@ impl Points {
         // Multiples of 2^-10 whose absolute values sum to at most 2^42: every
         // partial sum, in any order, is then an exact multiple of 2^-10 below
         // 2^42 (52 bits), so no rounding happens and no total saturates.
-        let exact = each
-            .iter()
-            .all(|&(_, points)| (points * 1024.0).fract() == 0.0)
+        let exact = group
+            && each
+                .iter()
+                .all(|&(_, points)| (points * 1024.0).fract() == 0.0)
             && each.iter().map(|&(_, points)| points.abs()).sum::<f64>() <= 4_398_046_511_104.0;
         let mut groups = Vec::new();
         let mut by_stage = Vec::with_capacity(stages);
@@ -546,9 +553,12 @@ impl Points {
     /// does.
     #[inline]
     fn score(&self, fired: &[u64], evidence: &mut Evidence<'_>, grouped: bool) {
-        if let (true, Some(Grouped {
-            groups, by_stage, ..
-        })) = (grouped, &self.groups)
+        if let (
+            true,
+            Some(Grouped {
+                groups, by_stage, ..
+            }),
+        ) = (grouped, &self.groups)
         {
             for (total, &(first, end)) in evidence.points.iter_mut().zip(by_stage) {
                 *total = groups[first..end].iter().fold(0.0, |sum, group| {
@@ -561,9 +571,14 @@ impl Points {
             return;
         }
         evidence.points.fill(0.0);
-        for rule in FiredRules::new(fired) {
-            if let Some(&(stage, points)) = self.each.get(rule.as_usize()) {
-                evidence.add(stage, points);
+        for (w, &word) in fired.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let rule = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Some(&(stage, points)) = self.each.get(rule) {
+                    evidence.add(stage, points);
+                }
             }
         }
     }
