@@ -189,7 +189,13 @@ impl Atom {
 /// The distinct atoms of a program, in evaluation order.
 #[derive(Debug, Clone)]
 pub(super) struct Atoms {
-    /// The atoms that compare one signal with constants, signal by signal.
+    /// `signal op constant` atoms alone on their signal, one list per
+    /// operator in the order of [`CompareOp::ALL`]: they have the first
+    /// indices, list by list, and each list is evaluated in a loop of its
+    /// own operator.
+    lone: Vec<Vec<(u32, f64)>>,
+    /// The atoms of signals compared with constants more than once, signal
+    /// by signal.
     by_signal: Vec<SignalAtoms>,
     /// Every signal's sorted constants, one range each.
     constants: Vec<f64>,
@@ -271,14 +277,43 @@ impl Atoms {
                 None => others.push(position),
             }
         }
+        // A signal compared once, by an operator with a constant, is faster
+        // evaluated by that comparison than by a region.
+        let mut lone = vec![Vec::new(); CompareOp::ALL.len()];
+        let mut lone_positions = vec![Vec::new(); CompareOp::ALL.len()];
+        groups.retain(|(_, members)| {
+            let [position] = members[..] else {
+                return true;
+            };
+            match &atoms[position] {
+                Atom::Compare {
+                    left: Num::Signal(signal),
+                    op,
+                    right: Num::Const(constant),
+                } => {
+                    let list = CompareOp::ALL.iter().position(|o| o == op).unwrap_or(0);
+                    lone[list].push((*signal, *constant));
+                    lone_positions[list].push(position);
+                    false
+                }
+                _ => true,
+            }
+        });
         let mut next = 0usize;
+        let mut single = Vec::new();
+        for position in lone_positions.into_iter().flatten() {
+            indices[position] = AtomIndex::new(next);
+            single.push((AtomIndex::new(next), atoms[position].clone()));
+            next += 1;
+        }
         let mut result = Atoms {
+            lone,
             by_signal: Vec::with_capacity(groups.len()),
             constants: Vec::new(),
             region_words: Vec::new(),
             others: Vec::with_capacity(others.len()),
             first_other: 0,
-            single: Vec::new(),
+            single,
             count: atoms.len(),
             bits: 0,
         };
@@ -353,6 +388,7 @@ impl Atoms {
     #[inline]
     pub(super) fn eval(&self, values: &[f64], bits: &mut [u64]) {
         bits.fill(0);
+        eval_lone(&self.lone, values, bits);
         // The groups of one word come one after the other: collect their
         // bits in a register and store the word once.
         let mut at = usize::MAX;
@@ -393,6 +429,53 @@ impl Atoms {
             }
         }
     }
+}
+
+macro_rules! define_eval_lone {
+    ($($variant:ident $symbol:literal $mirror:ident |$a:ident, $b:ident| $holds:expr;)*) => {
+        /// Evaluates the lone `signal op constant` atoms, list by list, each
+        /// list in a loop of its own operator, from index 0; returns the
+        /// index after the last one.
+        #[inline(always)]
+        fn eval_lone(lists: &[Vec<(u32, f64)>], values: &[f64], bits: &mut [u64]) -> usize {
+            let mut lists = lists.iter();
+            let mut next = 0;
+            $(
+                if let Some(list) = lists.next() {
+                    next = eval_list(list, values, bits, next, |$a: f64, $b: f64| $holds);
+                }
+            )*
+            next
+        }
+    };
+}
+compare_ops!(define_eval_lone);
+
+/// Evaluates `signal op constant` atoms with indices from `first`; returns
+/// the next index. `holds` sees the signal's value (NaN when missing) and
+/// the constant.
+#[inline(always)]
+fn eval_list(
+    list: &[(u32, f64)],
+    values: &[f64],
+    bits: &mut [u64],
+    first: usize,
+    holds: impl Fn(f64, f64) -> bool,
+) -> usize {
+    // Collect the bits of a word in a register and store the word once.
+    let mut index = first;
+    let mut word = 0u64;
+    for &(signal, constant) in list {
+        let value = values.get(signal as usize).copied().unwrap_or(f64::NAN);
+        word |= u64::from(holds(value, constant)) << (index % 64);
+        index += 1;
+        if index % 64 == 0 {
+            store(bits, index / 64 - 1, word);
+            word = 0;
+        }
+    }
+    store(bits, index / 64, word);
+    index
 }
 
 #[inline(always)]
@@ -577,8 +660,9 @@ mod tests {
     use crate::condition::CompareOp;
     use indexmap::IndexSet;
 
-    /// Atoms of one signal (and a second, and an arithmetic one), evaluated
-    /// by regions, agree with each atom evaluated alone: below, at, between
+    /// Atoms of one signal (and a second, an arithmetic one, and signals
+    /// compared once), evaluated by regions and by operator, agree with
+    /// each atom evaluated alone: below, at, between
     /// and above the constants, for adjacent constants with no value
     /// between them, for `-0.0`, for missing values, and for more constants
     /// than the linear count handles and more atoms than one word holds.
@@ -617,6 +701,10 @@ mod tests {
             op: CompareOp::Gt,
             right: Num::Signal(1),
         });
+        // Signals compared once: by the comparison of their own operator.
+        for (signal, op) in [(2, CompareOp::Ge), (3, CompareOp::Ne), (4, CompareOp::Lt)] {
+            atoms.insert(Atom::compare(Num::Signal(signal), op, Num::Const(one)));
+        }
         let listed: Vec<Atom> = atoms.iter().cloned().collect();
         let (compiled, indices) = Atoms::new(atoms);
         let mut bits = vec![0u64; compiled.bits().div_ceil(64)];
@@ -626,7 +714,7 @@ mod tests {
         }
         for &a in &probes {
             for &b in probes.iter().step_by(7) {
-                let values = [a, b];
+                let values = [a, b, a, b, b];
                 compiled.eval(&values, &mut bits);
                 for (atom, &AtomIndex(index)) in listed.iter().zip(&indices) {
                     let index = index as usize;

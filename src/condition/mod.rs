@@ -249,6 +249,9 @@ macro_rules! define_compare_op {
         }
 
         impl CompareOp {
+            /// Every operator, in the order of the list.
+            pub(crate) const ALL: &'static [CompareOp] = &[$(CompareOp::$variant),*];
+
             /// The operator's symbol.
             ///
             /// ```
