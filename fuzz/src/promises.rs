@@ -12,10 +12,10 @@ use std::cmp::Reverse;
 use std::sync::OnceLock;
 
 use buyer_journey::{
-    models, Condition, ContactLog, Customer, DecisionRecord, EdgeLabels, Engine, Error, Event,
-    Explanation, Funnel, JourneyState, Limits, Location, Outcome, Reason, RulesetSpec, Schema,
-    Scratch, SignalKind, SignalRecord, SignalSpec, Span, StageRuleSpec, StageSpec, Timestamp,
-    Transition, TransitionRule, Value, When,
+    models, Column, Columns, Condition, ContactLog, Customer, DecisionRecord, EdgeLabels, Engine,
+    Error, Event, Explanation, Funnel, JourneyState, Limits, Location, Outcome, Reason,
+    RulesetSpec, Schema, Scratch, SignalKind, SignalRecord, SignalSpec, Span, StageRuleSpec,
+    StageSpec, Timestamp, Transition, TransitionRule, Value, When,
 };
 
 /// The fuzz targets, by the name `cargo fuzz` knows them by; each replays
@@ -170,8 +170,69 @@ pub fn ruleset(spec: RulesetSpec) {
     pictures_name_every_stage(&engine);
     let histories = histories(&engine);
     let states = states(&engine);
-    for customer in customers(engine.schema()) {
-        engine_keeps_promises(&engine, &customer, &histories, &states, &TIMES);
+    let customers = customers(engine.schema());
+    for customer in &customers {
+        engine_keeps_promises(&engine, customer, &histories, &states, &TIMES);
+    }
+    batch_agrees(&engine, &customers, &histories);
+}
+
+/// The batch path gives each customer, as a column of every signal (the
+/// customers over and over, past 64 of them), the single path's decision:
+/// classified, and decided with each history.
+fn batch_agrees(engine: &Engine, customers: &[SignalRecord], histories: &[ContactLog]) {
+    let lanes = customers.len() * 23;
+    let customer = |lane: usize| &customers[lane % customers.len()];
+    let columns: Vec<Vec<f64>> = engine
+        .schema()
+        .iter()
+        .map(|signal| {
+            (0..lanes)
+                .map(|lane| match customer(lane).get(signal.id()) {
+                    Some(Value::Number(n)) => n,
+                    Some(Value::Flag(flag)) => f64::from(u8::from(flag)),
+                    Some(Value::Label(label)) => signal
+                        .labels()
+                        .position(|l| l == label)
+                        .map_or(f64::NAN, |position| position as f64),
+                    None => f64::NAN,
+                })
+                .collect()
+        })
+        .collect();
+    let mut batch = Columns::new(engine.schema(), lanes);
+    for (signal, values) in engine.schema().iter().zip(&columns) {
+        batch
+            .set_at(signal.index(), Column::f64(values))
+            .expect("a column per signal");
+    }
+    let mut single = engine.scratch();
+    let mut scratch = engine.batch_scratch();
+    let decisions = engine
+        .classify_batch(&batch, &mut scratch)
+        .expect("columns of the engine's schema");
+    for (lane, decision) in decisions.iter().enumerate() {
+        assert_eq!(
+            decision.to_record(),
+            engine.classify(customer(lane), &mut single).to_record(),
+            "the batch classifies customer {lane} otherwise"
+        );
+    }
+    for history in histories {
+        let now = Timestamp::from_unix_seconds(TIMES[0]);
+        let all = vec![history.clone(); lanes];
+        let decisions = engine
+            .decide_batch(&batch, &all, now, &mut scratch)
+            .expect("columns of the engine's schema");
+        for (lane, decision) in decisions.iter().enumerate() {
+            assert_eq!(
+                decision.to_record(),
+                engine
+                    .decide(customer(lane), history, now, &mut single)
+                    .to_record(),
+                "the batch decides customer {lane} otherwise"
+            );
+        }
     }
 }
 
