@@ -18,6 +18,11 @@
 //! every event, and their journey (stage, entry time, previous stage,
 //! cycles) after every measured round, must be the engine's.
 //!
+//! Two populations, as in the classify bench: varied customers (group
+//! `observe/default_model`), whose events come hours to days apart, and
+//! dense ones (`observe/default_model_dense`), whose events come minutes
+//! apart and nearly all in the funnel, so most activity signals are set.
+//!
 //! Each of 2,048 customers has a history of 30 events (shown actions
 //! recorded as the `replay` example does, so contact policies apply).
 //! `observe` then takes each customer's next event, round after round, so
@@ -92,17 +97,21 @@ const AFTER: [&str; 5] = [
 ];
 
 /// Events in a loose funnel order, with after-purchase events and a
-/// satisfaction rating now and then.
+/// satisfaction rating now and then: hours to two days apart, or, `dense`,
+/// minutes to an hour apart and nearly all in the funnel, so that most of
+/// the cycle's activity signals are set at once.
 fn event_log(
     random: &mut XorShift,
     start: Timestamp,
+    dense: bool,
 ) -> Vec<(Timestamp, &'static str, Option<f64>)> {
     let mut at = start;
     let mut step = 0;
+    let (hours, funnel_odds) = if dense { (1, 12) } else { (48, 5) };
     (0..=HISTORY)
         .map(|_| {
-            at = at + Span::minutes(10 + 60 * random.below(48) as u64);
-            let event = if step < FUNNEL.len() && random.below(5) > 0 {
+            at = at + Span::minutes(10 + 60 * random.below(hours) as u64);
+            let event = if step < FUNNEL.len() && random.below(funnel_odds) > 0 {
                 let event = FUNNEL[step.min(FUNNEL.len() - 1)];
                 step += random.below(3);
                 event
@@ -310,6 +319,13 @@ fn same_signals(a: &[f64; 16], b: &[f64; 16]) -> bool {
 }
 
 fn bench_observe(c: &mut Criterion) {
+    for (name, dense) in [("default_model", false), ("default_model_dense", true)] {
+        bench_population(c, name, dense);
+    }
+}
+
+/// The three benches on one population of customers: `dense` or varied.
+fn bench_population(c: &mut Criterion, name: &str, dense: bool) {
     let engine = Engine::builder(models::buying_process())
         .build()
         .expect("the built-in model is valid");
@@ -325,7 +341,7 @@ fn bench_observe(c: &mut Criterion) {
     let mut plain_profiles = Vec::with_capacity(CUSTOMERS);
     let mut plain_logs: Vec<Vec<PlainEvent>> = Vec::with_capacity(CUSTOMERS);
     for _ in 0..CUSTOMERS {
-        let log = event_log(&mut random, start);
+        let log = event_log(&mut random, start, dense);
         logs.push(log.clone());
         plain_logs.push(
             log.iter()
@@ -431,11 +447,13 @@ fn bench_observe(c: &mut Criterion) {
         }
         inputs.push(rounds);
     }
-    // The rounds move some journeys (about one in forty events does), not
-    // only keep them.
-    assert!(moved * 100 > CUSTOMERS * ROUNDS, "{moved} moves");
+    // The rounds move some journeys, not only keep them: about one in forty
+    // events does, and fewer among dense customers, whose events come
+    // before most stages' minimum dwell has passed.
+    let share = if dense { 1_000 } else { 100 };
+    assert!(moved * share > CUSTOMERS * ROUNDS, "{moved} moves");
 
-    let mut group = c.benchmark_group("observe/default_model");
+    let mut group = c.benchmark_group(format!("observe/{name}"));
     group.throughput(Throughput::Elements(CUSTOMERS as u64));
     // Each customer's log again and again, every round later than the one
     // before, so that the profiles, journeys and histories live on as a
