@@ -293,6 +293,7 @@
 // validation, its compilation, the engine and its compiled parts (the
 // classifier, the action catalog, the journey machine), then the reports
 // for people (`explain`, `funnel`, `picture`).
+mod bits;
 mod error;
 mod index;
 mod limits;

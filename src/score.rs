@@ -6,6 +6,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::bits::{self, Ones};
 use crate::index::{RuleIndex, SignalIndex, StageIndex};
 use crate::signal::{Schema, SignalKind, Value};
 use crate::stage::{Stage, StageModel};
@@ -229,10 +230,7 @@ impl<'a> ScoreInput<'a> {
     /// ```
     #[must_use]
     pub fn has_fired(&self, rule: RuleIndex) -> bool {
-        let i = rule.as_usize();
-        self.fired
-            .get(i / 64)
-            .is_some_and(|word| word >> (i % 64) & 1 == 1)
+        bits::has(self.fired, rule.as_usize())
     }
 
     /// The rules that fired, in rule order.
@@ -274,11 +272,7 @@ impl<'a> ScoreInput<'a> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct FiredRules<'a> {
-    words: std::slice::Iter<'a, u64>,
-    /// The bits of the current word not yet returned.
-    bits: u64,
-    /// The index of the current word's first bit.
-    base: usize,
+    ones: Ones<'a>,
     left: usize,
 }
 
@@ -287,10 +281,7 @@ impl<'a> FiredRules<'a> {
     pub(crate) fn new(words: &'a [u64]) -> Self {
         FiredRules {
             left: words.iter().map(|word| word.count_ones() as usize).sum(),
-            words: words.iter(),
-            bits: 0,
-            // Wraps to 0 at the first word.
-            base: 0usize.wrapping_sub(64),
+            ones: Ones::new(words),
         }
     }
 }
@@ -299,14 +290,9 @@ impl Iterator for FiredRules<'_> {
     type Item = RuleIndex;
 
     fn next(&mut self) -> Option<RuleIndex> {
-        while self.bits == 0 {
-            self.bits = *self.words.next()?;
-            self.base = self.base.wrapping_add(64);
-        }
-        let bit = self.bits.trailing_zeros() as usize;
-        self.bits &= self.bits - 1;
+        let rule = self.ones.next()?;
         self.left -= 1;
-        Some(RuleIndex::new(self.base + bit))
+        Some(RuleIndex::new(rule))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

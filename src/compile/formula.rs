@@ -7,6 +7,7 @@
 //! runs on a small stack.
 
 use super::atom::AtomIndex;
+use crate::bits::Ones;
 
 /// One step of a condition's postfix formula.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -583,10 +584,10 @@ impl Formulas {
 fn literal_lanes<'m>(masks: &'m [Mask], atoms: &'m [u64]) -> impl Iterator<Item = u64> + 'm {
     masks.iter().flat_map(move |mask| {
         let base = mask.word as usize * 64;
-        let lanes = move |bit: u32| atoms.get(base + bit as usize).copied().unwrap_or(0);
-        ones(mask.set)
+        let lanes = move |bit: usize| atoms.get(base + bit).copied().unwrap_or(0);
+        Ones::new(std::slice::from_ref(&mask.set))
             .map(lanes)
-            .chain(ones(mask.clear).map(move |bit| !lanes(bit)))
+            .chain(Ones::new(std::slice::from_ref(&mask.clear)).map(move |bit| !lanes(bit)))
     })
 }
 
@@ -596,17 +597,6 @@ fn all_lanes(masks: &[Mask], atoms: &[u64]) -> u64 {
 
 fn any_lanes(masks: &[Mask], atoms: &[u64]) -> u64 {
     literal_lanes(masks, atoms).fold(0, |any, lanes| any | lanes)
-}
-
-/// The positions of the set bits of `bits`, lowest first.
-fn ones(mut bits: u64) -> impl Iterator<Item = u32> {
-    std::iter::from_fn(move || {
-        (bits != 0).then(|| {
-            let bit = bits.trailing_zeros();
-            bits &= bits - 1;
-            bit
-        })
-    })
 }
 
 fn pop_lanes(stack: &mut Vec<u64>, n: u32, reduce: impl Fn(&[u64]) -> u64) -> u64 {

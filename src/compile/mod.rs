@@ -192,9 +192,21 @@ impl Block {
         self.by_position.len()
     }
 
-    /// The formula at `position`.
-    pub(crate) fn formula(&self, position: usize) -> Option<FormulaIndex> {
-        self.formulas.get(position).copied()
+    /// The lanes where formula `position` of the block holds, given each
+    /// atom's lanes (bits of lanes beyond the batch may be anything).
+    #[inline]
+    pub(crate) fn lanes(
+        &self,
+        position: usize,
+        program: &Program,
+        atoms: &[u64],
+        stack: &mut Vec<u64>,
+    ) -> u64 {
+        match (self.by_position.get(position), self.formulas.get(position)) {
+            (Some(Fast::Table(table)), _) => table.holds_lanes(atoms),
+            (_, Some(&formula)) => program.eval_lanes(formula, atoms, stack),
+            _ => 0,
+        }
     }
 
     /// Whether formula `position` of the block holds.
@@ -224,11 +236,8 @@ impl Block {
         stack: &mut Vec<u64>,
         out: &mut [u64],
     ) {
-        for ((lanes, &formula), fast) in out.iter_mut().zip(&self.formulas).zip(&self.by_position) {
-            *lanes = match fast {
-                Fast::Table(table) => table.holds_lanes(atoms),
-                _ => program.eval_lanes(formula, atoms, stack),
-            } & live;
+        for (position, lanes) in out.iter_mut().enumerate().take(self.len()) {
+            *lanes = self.lanes(position, program, atoms, stack) & live;
         }
     }
 

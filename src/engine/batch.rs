@@ -15,6 +15,7 @@
 use std::fmt;
 
 use crate::action::{ContactHistory, ContactLog, Customer, Pick, RankBuffers};
+use crate::bits::Ones;
 use crate::compile::Lanes;
 use crate::error::{Error, Location};
 use crate::index::{StageIndex, TagIndex};
@@ -47,8 +48,6 @@ pub struct BatchScratch {
     lane_stack: Vec<u64>,
     /// Per lane, its atom bits (the transpose of `atoms`).
     atom_bits: Vec<u64>,
-    /// Per lane, its fired rules (the transpose of `rules`).
-    fired_bits: Vec<u64>,
     /// Per lane, its tags as bits (the transpose of `tags`).
     tag_bits: Vec<u64>,
     /// One customer's signal values, for host scorers and actions.
@@ -368,7 +367,6 @@ impl Engine {
             rules,
             tags,
             atom_bits,
-            fired_bits,
             tag_bits,
             row,
             stack,
@@ -377,8 +375,11 @@ impl Engine {
             ..
         } = scratch;
         let rule_words = results.rule_words;
+        // Each customer's fired rules go straight into the results.
+        let fired_bits = &mut results.fired[start * rule_words..(start + count) * rule_words];
         transpose(rules, fired_bits, rule_words);
-        transpose(tags, tag_bits, tags.len().div_ceil(64));
+        let tag_words = tags.len().div_ceil(64);
+        transpose(tags, tag_bits, tag_words);
         let atom_words = atoms.len().div_ceil(64);
         if decide.is_some() {
             transpose(atoms, atom_bits, atom_words);
@@ -401,8 +402,7 @@ impl Engine {
                     *value = signal[lane];
                 }
             }
-            let fired = &fired_bits[lane * rule_words..(lane + 1) * rule_words];
-            results.fired[i * rule_words..(i + 1) * rule_words].copy_from_slice(fired);
+            let fired = &results.fired[i * rule_words..(i + 1) * rule_words];
             let evidence = &mut results.evidence[i * results.stages..(i + 1) * results.stages];
             let (stage, confidence) = if counted {
                 self.classifier.decide_from(fired, evidence)
@@ -411,13 +411,10 @@ impl Engine {
             };
             results.stage[i] = stage;
             results.confidence[i] = confidence;
-            let tag_words = tags.len().div_ceil(64);
             let own_tags = &mut results.tags[i * results.tag_slots..(i + 1) * results.tag_slots];
             let mut tagged = 0;
-            for tag in
-                crate::score::FiredRules::new(&tag_bits[lane * tag_words..(lane + 1) * tag_words])
-            {
-                own_tags[tagged] = TagIndex::new(tag.as_usize());
+            for tag in Ones::new(&tag_bits[lane * tag_words..(lane + 1) * tag_words]) {
+                own_tags[tagged] = TagIndex::new(tag);
                 tagged += 1;
             }
             results.tag_counts[i] = tagged;
@@ -465,7 +462,6 @@ impl Engine {
         scratch.lane_stack = Vec::with_capacity(self.program.stack_depth());
         scratch.stack = Vec::with_capacity(self.program.stack_depth());
         scratch.atom_bits.resize(64 * atoms.div_ceil(64), 0);
-        scratch.fired_bits.resize(64 * rules.div_ceil(64), 0);
         scratch.tag_bits.resize(64 * tags.div_ceil(64), 0);
         scratch.row.resize(self.schema().len(), f64::NAN);
         scratch.ranking.fit(&self.catalog);

@@ -8,6 +8,7 @@
 //! ([`Classifier::classify`], the hot path) and with the reference
 //! interpreter ([`Classifier::interpret`], the specification).
 
+use crate::bits::{self, Ones};
 use crate::compile::{Block, Compiled, FormulaIndex, Program};
 use crate::condition::evaluate_dense;
 use crate::index::{RuleIndex, StageIndex, TagIndex};
@@ -56,7 +57,7 @@ impl Classified {
 
     /// Whether the rule at `rule` fired.
     pub(crate) fn has_fired(&self, rule: RuleIndex) -> bool {
-        has_bit(&self.fired, rule.as_usize())
+        bits::has(&self.fired, rule.as_usize())
     }
 }
 
@@ -72,13 +73,6 @@ pub(crate) struct Classification<'a> {
     pub(crate) tags: &'a [TagIndex],
     pub(crate) stage: StageIndex,
     pub(crate) confidence: f64,
-}
-
-/// Whether bit `i` of `words` is set.
-pub(crate) fn has_bit(words: &[u64], i: usize) -> bool {
-    words
-        .get(i / 64)
-        .is_some_and(|word| word >> (i % 64) & 1 == 1)
 }
 
 /// The compiled classification of an engine.
@@ -238,7 +232,7 @@ impl Classifier {
             if let Some(position) = (0..self.first_block.len())
                 .find(|&position| self.first_block.holds(position, program, bits, stack))
             {
-                set_bit(fired, self.first_order[position].as_usize());
+                bits::set(fired, self.first_order[position].as_usize());
             }
         } else {
             self.stage_block.eval_into(program, bits, stack, fired, 0);
@@ -283,7 +277,7 @@ impl Classifier {
         out.fired.clear();
         out.fired.resize(self.rules.len().div_ceil(64), 0);
         for rule in fired {
-            set_bit(&mut out.fired, rule.index().as_usize());
+            bits::set(&mut out.fired, rule.index().as_usize());
         }
         self.decide(values, out, false);
         out.tags.clear();
@@ -374,10 +368,7 @@ impl Classifier {
                 if open == 0 {
                     break;
                 }
-                let Some(formula) = self.first_block.formula(position) else {
-                    break;
-                };
-                let fired = program.eval_lanes(formula, atoms, stack) & open;
+                let fired = self.first_block.lanes(position, program, atoms, stack) & open;
                 if let Some(lanes) = stage_rules.get_mut(rule.as_usize()) {
                     *lanes = fired;
                 }
@@ -406,11 +397,8 @@ impl Classifier {
     fn choose(&self, fired: &[u64], evidence: &[f64]) -> Option<StageIndex> {
         match self.hit_policy {
             // Only the first stage rule that held has fired.
-            HitPolicy::First => fired
-                .iter()
-                .enumerate()
-                .find(|(_, &word)| word != 0)
-                .map(|(i, word)| i * 64 + word.trailing_zeros() as usize)
+            HitPolicy::First => Ones::new(fired)
+                .next()
                 .filter(|&rule| rule < self.stage_rules)
                 .map(|rule| self.rules[rule].stage()),
             HitPolicy::Furthest => self
@@ -471,6 +459,10 @@ struct Points {
     /// when summing a group as `points × count` gives the sum in rule order
     /// exactly; with each stage's range of groups.
     groups: Option<Grouped>,
+    /// Whether one customer's evidence is counted by group (when there are
+    /// groups) rather than added rule by rule: the cheaper way for this
+    /// ruleset. Either gives the same evidence.
+    count_groups: bool,
 }
 
 /// The groups of the rules, and each stage's range of them; and the same
@@ -491,9 +483,9 @@ pub(crate) struct PointSum {
 }
 
 impl Points {
-    /// The points of `rules` over `stages` stages, grouped when `group` and
-    /// the sums allow it.
-    fn new(rules: &[Rule], stages: usize, group: bool) -> Self {
+    /// The points of `rules` over `stages` stages, grouped when the sums
+    /// allow it; `count_groups` as the field says.
+    fn new(rules: &[Rule], stages: usize, count_groups: bool) -> Self {
         let each: Vec<(StageIndex, f64)> = rules
             .iter()
             .map(|rule| (rule.stage(), rule.points()))
@@ -501,10 +493,9 @@ impl Points {
         // Multiples of 2^-10 whose absolute values sum to at most 2^42: every
         // partial sum, in any order, is then an exact multiple of 2^-10 below
         // 2^42 (52 bits), so no rounding happens and no total saturates.
-        let exact = group
-            && each
-                .iter()
-                .all(|&(_, points)| (points * 1024.0).fract() == 0.0)
+        let exact = each
+            .iter()
+            .all(|&(_, points)| (points * 1024.0).fract() == 0.0)
             && each.iter().map(|&(_, points)| points.abs()).sum::<f64>() <= 4_398_046_511_104.0;
         let mut groups = Vec::new();
         let mut by_stage = Vec::with_capacity(stages);
@@ -544,6 +535,7 @@ impl Points {
                 by_stage,
                 sums,
             }),
+            count_groups,
         }
     }
 
@@ -558,7 +550,7 @@ impl Points {
             Some(Grouped {
                 groups, by_stage, ..
             }),
-        ) = (grouped, &self.groups)
+        ) = (grouped && self.count_groups, &self.groups)
         {
             for (total, &(first, end)) in evidence.points.iter_mut().zip(by_stage) {
                 *total = groups[first..end].iter().fold(0.0, |sum, group| {
@@ -571,14 +563,9 @@ impl Points {
             return;
         }
         evidence.points.fill(0.0);
-        for (w, &word) in fired.iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                let rule = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if let Some(&(stage, points)) = self.each.get(rule) {
-                    evidence.add(stage, points);
-                }
+        for rule in Ones::new(fired) {
+            if let Some(&(stage, points)) = self.each.get(rule) {
+                evidence.add(stage, points);
             }
         }
     }
@@ -590,13 +577,6 @@ struct Group {
     word: usize,
     bits: u64,
     points: f64,
-}
-
-/// Sets bit `i` of `words`.
-fn set_bit(words: &mut [u64], i: usize) {
-    if let Some(word) = words.get_mut(i / 64) {
-        *word |= 1 << (i % 64);
-    }
 }
 
 /// The rules with the given indices, as `(word, bits)` masks over the fired
