@@ -246,3 +246,54 @@ fn records_of_an_equal_schema_are_copied_in_one_go() {
     );
     assert_eq!(other.asked.get(), engine.schema().len());
 }
+
+/// Bad columns are clear errors that leave the columns as they were, and a
+/// batch too large to address is an error, not a panic.
+#[test]
+fn bad_columns_and_batches_are_clear_errors() {
+    use buyer_journey::{Column, Columns};
+
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    let mut columns = Columns::new(engine.schema(), 3);
+    let err = columns
+        .set("purchases", Column::bits(&[0b101], 0, 3).unwrap())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "columns.purchases: a column of bits holds flags, and 'purchases' is a count"
+    );
+    let err = columns
+        .set("purchase", Column::u32(&[1, 2, 3]))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "columns: unknown signal 'purchase', did you mean 'purchases'?"
+    );
+    let err = Column::u32(&[1, 2, 3])
+        .with_validity(&[0xff], 6)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "validity: the bitmap has 8 bits, fewer than offset 6 + 3 values"
+    );
+    // The failed sets changed nothing: every customer is still a newcomer.
+    let mut scratch = engine.batch_scratch();
+    let batch = engine.classify_batch(&columns, &mut scratch).unwrap();
+    assert!(batch.iter().all(|d| d.stage().id() == "need_recognition"));
+
+    let huge = Columns::new(engine.schema(), usize::MAX / 2);
+    let err = engine.classify_batch(&huge, &mut scratch).unwrap_err();
+    assert!(err.to_string().starts_with("columns: a batch of "), "{err}");
+    let err = engine
+        .decide_batch(
+            &columns,
+            &[buyer_journey::ContactLog::new()],
+            buyer_journey::Timestamp::EPOCH,
+            &mut scratch,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "histories: 1 histories for 3 customers: one per customer"
+    );
+}

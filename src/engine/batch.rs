@@ -327,6 +327,16 @@ impl Engine {
             ));
         }
         self.fit_batch(scratch);
+        if !scratch.results.fits(columns.len()) {
+            return Err(Error::invalid(
+                Location::new("columns"),
+                format!(
+                    "a batch of {} customers is more than this machine can address the results of: \
+                     split it",
+                    columns.len()
+                ),
+            ));
+        }
         scratch.results.resize(columns.len());
         let mut start = 0;
         while start < columns.len() {
@@ -477,7 +487,21 @@ impl Engine {
 }
 
 impl Results {
-    /// Room for `len` customers; allocates only to grow.
+    /// Whether the results of `len` customers fit in memory's address space.
+    fn fits(&self, len: usize) -> bool {
+        use std::mem::size_of;
+        let per_customer = size_of::<u64>() * self.rule_words
+            + size_of::<f64>() * (self.stages + 1)
+            + size_of::<TagIndex>() * self.tag_slots
+            + size_of::<Pick>() * self.pick_slots
+            + size_of::<usize>() * 2
+            + size_of::<StageIndex>();
+        len.checked_mul(per_customer)
+            .is_some_and(|bytes| isize::try_from(bytes).is_ok())
+    }
+
+    /// Room for `len` customers (that [`fits`](Results::fits)); allocates
+    /// only to grow.
     fn resize(&mut self, len: usize) {
         self.len = len;
         self.fired.resize(len * self.rule_words, 0);
