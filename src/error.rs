@@ -219,7 +219,8 @@ impl Error {
     #[must_use]
     pub fn location(&self) -> Option<&Location> {
         let location = &self.0.location;
-        (!location.path.is_empty() || location.column.is_some()).then_some(location)
+        (!location.path.is_empty() || location.column.is_some() || location.position.is_some())
+            .then_some(location)
     }
 
     /// Whether the error is a [`Limits`](crate::Limits) bound being exceeded.
@@ -312,6 +313,45 @@ impl Error {
 pub struct Location {
     path: String,
     column: Option<usize>,
+    position: Option<Position>,
+}
+
+/// A place in the text of a document: 1-based line and column, the column
+/// counted in characters.
+///
+/// ```
+/// use buyer_journey::Position;
+///
+/// let position = Position::new(12, 30);
+/// assert_eq!((position.line, position.column), (12, 30));
+/// assert_eq!(position.to_string(), "line 12, column 30");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// The 1-based line.
+    pub line: usize,
+    /// The 1-based column, in characters.
+    pub column: usize,
+}
+
+impl Position {
+    /// The place at `line` and `column`, both 1-based.
+    ///
+    /// ```
+    /// use buyer_journey::Position;
+    ///
+    /// assert_eq!(Position::new(1, 1).line, 1);
+    /// ```
+    #[must_use]
+    pub fn new(line: usize, column: usize) -> Self {
+        Position { line, column }
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
 }
 
 impl Location {
@@ -347,10 +387,27 @@ impl Location {
         self.column
     }
 
+    /// Where in the document's text the ruleset has it, for a ruleset read
+    /// from a document; `None` otherwise.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.stage_rules[0].stage = "need".into();
+    /// let problems = Engine::builder(spec).check();
+    /// assert_eq!(problems.iter().next().unwrap().location().position(), None);
+    /// ```
+    #[must_use]
+    pub fn position(&self) -> Option<Position> {
+        self.position
+    }
+
     pub(crate) fn new(path: impl Into<String>) -> Self {
         Location {
             path: path.into(),
             column: None,
+            position: None,
         }
     }
 
@@ -358,12 +415,26 @@ impl Location {
         Location {
             path: String::new(),
             column: Some(column),
+            position: None,
         }
+    }
+
+    /// The same location, placed at `position` in the document's text.
+    #[must_use]
+    pub(crate) fn at_position(mut self, position: Position) -> Self {
+        self.position = Some(position);
+        self
     }
 }
 
 impl fmt::Display for Location {
+    /// `line 12, column 30: stage_rules[3].when, column 17: `: the place in
+    /// the document first, when known, then the path and the column in the
+    /// condition's text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(position) = self.position {
+            write!(f, "{position}: ")?;
+        }
         match (self.path.is_empty(), self.column) {
             (true, None) => Ok(()),
             (false, None) => write!(f, "{}: ", self.path),

@@ -298,6 +298,7 @@ mod error;
 mod index;
 mod limits;
 mod names;
+mod problem;
 mod time;
 
 pub mod condition;
@@ -330,7 +331,7 @@ pub use customer::Customer;
 pub use engine::{
     Batch, BatchScratch, Decision, DecisionRecord, Engine, EngineBuilder, Observation, Scratch,
 };
-pub use error::{Error, ErrorKind, Location};
+pub use error::{Error, ErrorKind, Location, Position};
 pub use event::{Derivation, Event, EventSpec, Tally, ValueRange};
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
 pub use funnel::{Funnel, FunnelStats, StageStats};
@@ -338,6 +339,7 @@ pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, Trans
 pub use journey::{JourneyState, Moves, Step, Transition};
 pub use limits::Limits;
 pub use picture::EdgeLabels;
+pub use problem::{Problem, Problems, Severity};
 pub use profile::Profile;
 pub use score::{Evidence, FiredRules, ScoreInput, StageScorer};
 pub use signal::{

@@ -8,10 +8,11 @@ use crate::compile::compile;
 use crate::error::Error;
 use crate::journey::Machine;
 use crate::limits::Limits;
+use crate::problem::Problems;
 use crate::profile::Deriver;
 use crate::score::StageScorer;
 use crate::spec::RulesetSpec;
-use crate::validate::validate;
+use crate::validate::{check, validate};
 
 use super::classifier::Classifier;
 use super::Engine;
@@ -126,11 +127,35 @@ impl EngineBuilder {
         self
     }
 
-    /// Validates the ruleset and compiles it.
+    /// Every problem with the ruleset, errors and warnings, without
+    /// building it: what to show whoever wrote the ruleset. [`build`]
+    /// succeeds exactly when there is no error here.
+    ///
+    /// [`build`]: EngineBuilder::build
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.stage_rules[0].when = "need_serches >= 1".into();
+    /// let problems = Engine::builder(spec).check();
+    /// assert!(problems.has_errors());
+    /// assert_eq!(
+    ///     problems.to_string(),
+    ///     "error: stage_rules[0].when, column 1: unknown signal 'need_serches', \
+    ///      did you mean 'need_searches'?\n"
+    /// );
+    /// ```
+    pub fn check(&self) -> Problems {
+        check(&self.spec, &self.limits)
+    }
+
+    /// Validates the ruleset and compiles it. Warnings do not stop it:
+    /// [`check`](EngineBuilder::check) lists them.
     ///
     /// # Errors
     ///
-    /// Every error of validation, with its location in the ruleset: an invalid
+    /// The first error of validation, with its location in the ruleset: an invalid
     /// schema or stage model, a duplicate or malformed id, a rule for an
     /// unknown stage, non-finite points, condition text that does not parse
     /// or check (with the column), a tag or action that names an unknown

@@ -16,6 +16,7 @@ mod transition;
 
 use crate::error::{Error, Location};
 use crate::limits::{Bound, Limits};
+use crate::problem::Problems;
 use crate::signal::Schema;
 use crate::spec::{Arbitration, HitPolicy, RulesetSpec};
 use crate::stage::StageModel;
@@ -76,6 +77,15 @@ pub(crate) fn validate(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, E
         transitions,
         events,
     })
+}
+
+/// Every problem with the ruleset under `limits`, errors and warnings.
+pub(crate) fn check(spec: &RulesetSpec, limits: &Limits) -> Problems {
+    let mut problems = Problems::default();
+    if let Err(error) = validate(spec, limits) {
+        problems.push(error);
+    }
+    problems
 }
 
 /// The bounds on how many rules, tags and actions a ruleset has, checked
