@@ -131,6 +131,10 @@ impl EngineBuilder {
     /// building it: what to show whoever wrote the ruleset. [`build`]
     /// succeeds exactly when there is no error here.
     ///
+    /// Every item is checked in full and every error listed, in the order
+    /// of the ruleset. A mistake is reported once: a rule that reads a
+    /// broken signal, or names a broken stage, is not reported for it.
+    ///
     /// [`build`]: EngineBuilder::build
     ///
     /// ```
@@ -155,13 +159,13 @@ impl EngineBuilder {
     ///
     /// # Errors
     ///
-    /// The first error of validation, with its location in the ruleset: an invalid
-    /// schema or stage model, a duplicate or malformed id, a rule for an
-    /// unknown stage, non-finite points, condition text that does not parse
-    /// or check (with the column), a tag or action that names an unknown
-    /// stage or tag, a value, weight or propensity out of range, a contact
-    /// limit of 0, a transition that cannot move, and any exceeded
-    /// [`Limits`].
+    /// The first error that [`check`](EngineBuilder::check) lists, with its
+    /// location in the ruleset: an invalid schema or stage model, a
+    /// duplicate or malformed id, a rule for an unknown stage, non-finite
+    /// points, condition text that does not parse or check (with the
+    /// column), a tag or action that names an unknown stage or tag, a value,
+    /// weight or propensity out of range, a contact limit of 0, a transition
+    /// that cannot move, and any exceeded [`Limits`].
     ///
     /// ```
     /// use buyer_journey::{models, Engine};
