@@ -464,73 +464,107 @@ fn at<T>(items: &mut [T], i: usize) -> Option<&mut T> {
 
 fn apply(mutation: &Mutation, spec: &mut RulesetSpec, limits: &mut Limits) {
     match *mutation {
-        Mutation::SignalId(i, id) => at(&mut spec.signals, i).into_iter().for_each(|s| {
-            s.id = id.into();
-        }),
-        Mutation::SignalLabels(i) => at(&mut spec.signals, i).into_iter().for_each(|s| {
-            s.labels = vec!["x".into()];
-        }),
-        Mutation::SignalFrom(i, event) => at(&mut spec.signals, i).into_iter().for_each(|s| {
-            s.from = Some(Derivation::Count(Tally::of(&[event])));
-        }),
-        Mutation::StageId(i, id) => at(&mut spec.stages, i).into_iter().for_each(|s| {
-            s.id = id.into();
-        }),
-        Mutation::StageName(i) => at(&mut spec.stages, i).into_iter().for_each(|s| {
-            s.name = " ".into();
-        }),
-        Mutation::ClearStages => spec.stages.clear(),
-        Mutation::RuleId(i, id) => at(&mut spec.stage_rules, i).into_iter().for_each(|r| {
-            r.id = id.into();
-        }),
-        Mutation::RuleStage(i, stage) => at(&mut spec.stage_rules, i).into_iter().for_each(|r| {
-            r.stage = stage.into();
-        }),
-        Mutation::RuleWhen(i, when) => at(&mut spec.stage_rules, i).into_iter().for_each(|r| {
-            r.when = when.into();
-        }),
-        Mutation::ScoreRule(stage, when, points) => {
-            spec.score_rules
-                .push(ScoreRuleSpec::new("extra.points", stage, when, points))
+        Mutation::SignalId(i, id) => {
+            if let Some(s) = at(&mut spec.signals, i) {
+                s.id = id.into();
+            }
         }
-        Mutation::TagId(i, id) => at(&mut spec.tags, i).into_iter().for_each(|t| {
-            t.id = id.into();
-        }),
-        Mutation::TagWhen(i, when) => at(&mut spec.tags, i).into_iter().for_each(|t| {
-            t.when = when.into();
-        }),
-        Mutation::ActionId(i, id) => at(&mut spec.actions, i).into_iter().for_each(|a| {
-            a.id = id.into();
-        }),
-        Mutation::ActionStage(i, stage) => at(&mut spec.actions, i).into_iter().for_each(|a| {
-            a.stages.push(stage.into());
-        }),
-        Mutation::ActionTag(i, tag) => at(&mut spec.actions, i).into_iter().for_each(|a| {
-            a.excludes_tags.push(tag.into());
-        }),
-        Mutation::ActionValue(i, value) => at(&mut spec.actions, i).into_iter().for_each(|a| {
-            a.value = value;
-        }),
-        Mutation::ActionPropensity(i, p) => at(&mut spec.actions, i).into_iter().for_each(|a| {
-            a.propensity = p;
-        }),
+        Mutation::SignalLabels(i) => {
+            if let Some(s) = at(&mut spec.signals, i) {
+                s.labels = vec!["x".into()];
+            }
+        }
+        Mutation::SignalFrom(i, event) => {
+            if let Some(s) = at(&mut spec.signals, i) {
+                s.from = Some(Derivation::Count(Tally::of(&[event])));
+            }
+        }
+        Mutation::StageId(i, id) => {
+            if let Some(s) = at(&mut spec.stages, i) {
+                s.id = id.into();
+            }
+        }
+        Mutation::StageName(i) => {
+            if let Some(s) = at(&mut spec.stages, i) {
+                s.name = " ".into();
+            }
+        }
+        Mutation::ClearStages => spec.stages.clear(),
+        Mutation::RuleId(i, id) => {
+            if let Some(r) = at(&mut spec.stage_rules, i) {
+                r.id = id.into();
+            }
+        }
+        Mutation::RuleStage(i, stage) => {
+            if let Some(r) = at(&mut spec.stage_rules, i) {
+                r.stage = stage.into();
+            }
+        }
+        Mutation::RuleWhen(i, when) => {
+            if let Some(r) = at(&mut spec.stage_rules, i) {
+                r.when = when.into();
+            }
+        }
+        Mutation::ScoreRule(stage, when, points) => {
+            let rule = ScoreRuleSpec::new("extra.points", stage, when, points);
+            spec.score_rules.push(rule);
+        }
+        Mutation::TagId(i, id) => {
+            if let Some(t) = at(&mut spec.tags, i) {
+                t.id = id.into();
+            }
+        }
+        Mutation::TagWhen(i, when) => {
+            if let Some(t) = at(&mut spec.tags, i) {
+                t.when = when.into();
+            }
+        }
+        Mutation::ActionId(i, id) => {
+            if let Some(a) = at(&mut spec.actions, i) {
+                a.id = id.into();
+            }
+        }
+        Mutation::ActionStage(i, stage) => {
+            if let Some(a) = at(&mut spec.actions, i) {
+                a.stages.push(stage.into());
+            }
+        }
+        Mutation::ActionTag(i, tag) => {
+            if let Some(a) = at(&mut spec.actions, i) {
+                a.excludes_tags.push(tag.into());
+            }
+        }
+        Mutation::ActionValue(i, value) => {
+            if let Some(a) = at(&mut spec.actions, i) {
+                a.value = value;
+            }
+        }
+        Mutation::ActionPropensity(i, propensity) => {
+            if let Some(a) = at(&mut spec.actions, i) {
+                a.propensity = propensity;
+            }
+        }
         Mutation::NoSuggestions => spec.arbitration.max_suggestions = 0,
         Mutation::TransitionTo(i, stage) => {
-            at(&mut spec.transitions, i).into_iter().for_each(|t| {
+            if let Some(t) = at(&mut spec.transitions, i) {
                 t.to = stage.into();
-            });
+            }
         }
         Mutation::TransitionWhen(i, when) => {
-            at(&mut spec.transitions, i).into_iter().for_each(|t| {
+            if let Some(t) = at(&mut spec.transitions, i) {
                 t.when = when.into();
-            });
+            }
         }
-        Mutation::EventId(i, id) => at(&mut spec.events, i).into_iter().for_each(|e| {
-            e.id = id.into();
-        }),
-        Mutation::EventRange(i) => at(&mut spec.events, i).into_iter().for_each(|e| {
-            e.value = Some(ValueRange::between(1.0, 0.0));
-        }),
+        Mutation::EventId(i, id) => {
+            if let Some(e) = at(&mut spec.events, i) {
+                e.id = id.into();
+            }
+        }
+        Mutation::EventRange(i) => {
+            if let Some(e) = at(&mut spec.events, i) {
+                e.value = Some(ValueRange::between(1.0, 0.0));
+            }
+        }
         Mutation::Limits(i) => {
             *limits = match i % 6 {
                 0 => limits.max_signals(10),

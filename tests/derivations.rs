@@ -498,8 +498,8 @@ fn derivations_are_validated_where_they_are_written() {
             "events[5].id: event 'a' is declared twice",
         ),
         (
-            Box::new(|spec| spec.events[0].id = "A".into()),
-            "events[0].id: 'A' is not a snake_case id (a lowercase letter, then lowercase \
+            Box::new(|spec| spec.events.push(EventSpec::new("A"))),
+            "events[5].id: 'A' is not a snake_case id (a lowercase letter, then lowercase \
              letters, digits or '_')",
         ),
         (
