@@ -10,6 +10,7 @@
 
 mod action;
 mod event;
+mod lint;
 mod rule;
 mod tag;
 mod transition;
@@ -82,8 +83,9 @@ pub(crate) fn validate(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, E
 /// Every problem with the ruleset under `limits`, errors and warnings.
 pub(crate) fn check(spec: &RulesetSpec, limits: &Limits) -> Problems {
     let mut problems = Problems::default();
-    if let Err(error) = validate(spec, limits) {
-        problems.push(error);
+    match validate(spec, limits) {
+        Ok(ruleset) => lint::lint(&ruleset, spec).into_iter().for_each(|w| problems.push(w)),
+        Err(error) => problems.push(error),
     }
     problems
 }
