@@ -128,12 +128,15 @@ impl<'a> Lint<'a> {
                 continue;
             };
             for earlier in &order[..position] {
-                if self.rules[earlier.index().as_usize()].0 == Verdict::Never
-                    // One point where the later rule holds and the earlier
-                    // does not settles most pairs without enumerating.
-                    || !decider.holds_at(earlier.condition(), witness)
-                {
+                if self.rules[earlier.index().as_usize()].0 == Verdict::Never {
                     continue;
+                }
+                // One point where the later rule holds and the earlier does
+                // not settles most pairs without enumerating.
+                match decider.holds_at(earlier.condition(), witness, &mut self.budget) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => return,
                 }
                 if decider.implies(later.condition(), earlier.condition(), &mut self.budget)
                     == Some(true)
@@ -189,7 +192,8 @@ impl<'a> Lint<'a> {
     }
 
     fn warn(&mut self, path: String, message: String) {
-        self.problems.push(Problem::warning(Location::new(path), message));
+        self.problems
+            .push(Problem::warning(Location::new(path), message));
     }
 
     fn unused_signals(&mut self) {
@@ -200,8 +204,12 @@ impl<'a> Lint<'a> {
             .map(Rule::condition)
             .chain(ruleset.tags.iter().map(|tag| tag.condition()))
             .chain(ruleset.actions.iter().flat_map(|action| {
-                std::iter::once(action.condition())
-                    .chain(action.propensity_rules().iter().map(|rule| rule.condition()))
+                std::iter::once(action.condition()).chain(
+                    action
+                        .propensity_rules()
+                        .iter()
+                        .map(|rule| rule.condition()),
+                )
             }))
             .chain(ruleset.transitions.iter().map(|rule| rule.condition()));
         let read: HashSet<&str> = conditions.flat_map(space::signals_of).collect();
@@ -230,7 +238,10 @@ impl<'a> Lint<'a> {
                 .rules
                 .iter()
                 .any(|rule| rule.stage() == stage.index())
-                || ruleset.transitions.iter().any(|rule| rule.to() == stage.index());
+                || ruleset
+                    .transitions
+                    .iter()
+                    .any(|rule| rule.to() == stage.index());
             let why = if has_rules {
                 "none of the rules and transitions for it can fire"
             } else {
@@ -317,7 +328,11 @@ impl<'a> Lint<'a> {
                 format!(
                     "action '{id}' is never suggested: no rule reaches {} {stages}; add a stage \
                      a customer can be in",
-                    if action.stages().len() == 1 { "stage" } else { "stages" },
+                    if action.stages().len() == 1 {
+                        "stage"
+                    } else {
+                        "stages"
+                    },
                 ),
             );
         }
@@ -459,7 +474,10 @@ impl<'a> Lint<'a> {
     }
 
     fn stage_id(&self, stage: StageIndex) -> &str {
-        self.ruleset.model.stage(stage).map_or("", |stage| stage.id())
+        self.ruleset
+            .model
+            .stage(stage)
+            .map_or("", |stage| stage.id())
     }
 }
 

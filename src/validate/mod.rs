@@ -84,7 +84,9 @@ pub(crate) fn validate(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, E
 pub(crate) fn check(spec: &RulesetSpec, limits: &Limits) -> Problems {
     let mut problems = Problems::default();
     match validate(spec, limits) {
-        Ok(ruleset) => lint::lint(&ruleset, spec).into_iter().for_each(|w| problems.push(w)),
+        Ok(ruleset) => lint::lint(&ruleset, spec)
+            .into_iter()
+            .for_each(|w| problems.push(w)),
         Err(error) => problems.push(error),
     }
     problems

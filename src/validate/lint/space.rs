@@ -148,9 +148,17 @@ impl<'a> Decider<'a> {
         (verdict, witness)
     }
 
-    /// Whether `condition` holds at `witness`.
-    pub(super) fn holds_at(&self, condition: &Condition, witness: &[f64]) -> bool {
-        evaluate_dense(condition, self.schema, witness)
+    /// Whether `condition` holds at `witness`; `None` when the budget is
+    /// spent.
+    pub(super) fn holds_at(
+        &self,
+        condition: &Condition,
+        witness: &[f64],
+        budget: &mut Budget,
+    ) -> Option<bool> {
+        budget
+            .take(1)
+            .then(|| evaluate_dense(condition, self.schema, witness))
     }
 
     /// Whether `then` holds at every point where `when` holds; `None` when
@@ -267,7 +275,11 @@ impl<'a> Decider<'a> {
         let mut values: Vec<f64> = match kind {
             SignalKind::Flag => vec![0.0, 1.0],
             SignalKind::Category => {
-                let labels = self.schema.iter().nth(signal).map_or(0, |s| s.labels().len());
+                let labels = self
+                    .schema
+                    .iter()
+                    .nth(signal)
+                    .map_or(0, |s| s.labels().len());
                 (0..labels).map(|label| label as f64).collect()
             }
             // Whole numbers >= 0: the least in each region.
@@ -345,7 +357,9 @@ fn atoms_of(condition: &Condition) -> Vec<&Condition> {
     while let Some(condition) = stack.pop() {
         match condition {
             Condition::Not(inner) => stack.push(inner),
-            Condition::All(items) | Condition::Any(items) | Condition::AtLeast { of: items, .. } => {
+            Condition::All(items)
+            | Condition::Any(items)
+            | Condition::AtLeast { of: items, .. } => {
                 stack.extend(items);
             }
             Condition::Bool(_) => {}
