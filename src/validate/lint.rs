@@ -123,11 +123,45 @@ impl<'a> Lint<'a> {
             RuleKind::Stage { priority } => std::cmp::Reverse(priority),
             RuleKind::Score { .. } => std::cmp::Reverse(i32::MIN),
         });
+        // A rule can only be beaten by one that always holds or one that
+        // shares a signal with it: over signals apart, the later rule
+        // implies the earlier exactly when the earlier always holds.
+        let schema = &self.ruleset.schema;
+        let signals: Vec<Vec<usize>> = order
+            .iter()
+            .map(|rule| {
+                let mut read: Vec<usize> = space::signals_of(rule.condition())
+                    .into_iter()
+                    .filter_map(|id| schema.find(id).map(|s| s.index().as_usize()))
+                    .collect();
+                read.sort_unstable();
+                read.dedup();
+                read
+            })
+            .collect();
+        let mut by_signal: Vec<Vec<usize>> = vec![Vec::new(); schema.len()];
+        for (position, read) in signals.iter().enumerate() {
+            for &signal in read {
+                by_signal[signal].push(position);
+            }
+        }
+        let always: Vec<usize> = (0..order.len())
+            .filter(|&p| self.rules[order[p].index().as_usize()].0 == Verdict::Always)
+            .collect();
         for (position, later) in order.iter().enumerate() {
             let Some(witness) = &self.rules[later.index().as_usize()].1 else {
                 continue;
             };
-            for earlier in &order[..position] {
+            let mut candidates: Vec<usize> = signals[position]
+                .iter()
+                .flat_map(|&signal| &by_signal[signal])
+                .chain(&always)
+                .copied()
+                .filter(|&p| p < position)
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            for earlier in candidates.into_iter().map(|p| order[p]) {
                 if self.rules[earlier.index().as_usize()].0 == Verdict::Never {
                     continue;
                 }

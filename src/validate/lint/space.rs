@@ -26,7 +26,7 @@ pub(super) const MAX_POINTS: usize = 4096;
 
 /// The most evaluations one lint makes, over all its questions: the lint of
 /// a ruleset at [`Limits`](crate::Limits)' bounds stays well under a second.
-pub(super) const MAX_EVALUATIONS: usize = 1 << 20;
+pub(super) const MAX_EVALUATIONS: usize = 1 << 19;
 
 /// What the enumeration found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,15 +50,14 @@ impl Budget {
         Budget(MAX_EVALUATIONS)
     }
 
-    /// Takes `points` evaluations, if that many are left.
-    fn take(&mut self, points: usize) -> bool {
-        match self.0.checked_sub(points) {
-            Some(left) => {
-                self.0 = left;
-                true
-            }
-            None => false,
-        }
+    /// Whether `points` evaluations are left.
+    fn allows(&self, points: usize) -> bool {
+        points <= self.0
+    }
+
+    /// Counts `evaluations` made.
+    fn spend(&mut self, evaluations: usize) {
+        self.0 = self.0.saturating_sub(evaluations);
     }
 }
 
@@ -122,15 +121,15 @@ impl<'a> Decider<'a> {
         condition: &Condition,
         budget: &mut Budget,
     ) -> (Verdict, Option<Witness>) {
-        let Some(space) = self.space(&[condition]) else {
+        let Some(space) = self.space(&[condition], budget) else {
             return (Verdict::Unknown, None);
         };
-        if !budget.take(space.points) {
+        if !budget.allows(space.points) {
             return (Verdict::Unknown, None);
         }
         let mut witness = None;
         let mut fails = false;
-        self.each_point(&space, |values| {
+        self.each_point(&space, budget, |values| {
             if evaluate_dense(condition, self.schema, values) {
                 if witness.is_none() {
                     witness = Some(values.to_vec());
@@ -156,9 +155,11 @@ impl<'a> Decider<'a> {
         witness: &[f64],
         budget: &mut Budget,
     ) -> Option<bool> {
-        budget
-            .take(1)
-            .then(|| evaluate_dense(condition, self.schema, witness))
+        if !budget.allows(1) {
+            return None;
+        }
+        budget.spend(1);
+        Some(evaluate_dense(condition, self.schema, witness))
     }
 
     /// Whether `then` holds at every point where `when` holds; `None` when
@@ -169,12 +170,12 @@ impl<'a> Decider<'a> {
         then: &Condition,
         budget: &mut Budget,
     ) -> Option<bool> {
-        let space = self.space(&[when, then])?;
-        if !budget.take(space.points) {
+        let space = self.space(&[when, then], budget)?;
+        if !budget.allows(space.points) {
             return None;
         }
         let mut implied = true;
-        self.each_point(&space, |values| {
+        self.each_point(&space, budget, |values| {
             if evaluate_dense(when, self.schema, values)
                 && !evaluate_dense(then, self.schema, values)
             {
@@ -186,8 +187,9 @@ impl<'a> Decider<'a> {
     }
 
     /// The points of `conditions`' signals, if their atoms have regions and
-    /// the points are few enough.
-    fn space(&self, conditions: &[&Condition]) -> Option<Space> {
+    /// the points are few enough; each atom evaluated to find the regions
+    /// counts against `budget`.
+    fn space(&self, conditions: &[&Condition], budget: &mut Budget) -> Option<Space> {
         let mut atoms: IndexMap<usize, Vec<&Condition>> = IndexMap::new();
         for condition in conditions {
             for atom in atoms_of(condition) {
@@ -199,7 +201,7 @@ impl<'a> Decider<'a> {
         let mut signals = Vec::with_capacity(atoms.len());
         let mut points = 1usize;
         for (signal, atoms) in atoms {
-            let values = self.classes(signal, &atoms);
+            let values = self.classes(signal, &atoms, budget)?;
             points = points.saturating_mul(values.len());
             if points > MAX_POINTS {
                 return None;
@@ -240,11 +242,22 @@ impl<'a> Decider<'a> {
     }
 
     /// One value of `signal` for each different way its `atoms` can hold
-    /// together.
-    fn classes(&self, signal: usize, atoms: &[&Condition]) -> Vec<f64> {
+    /// together; `None` when the budget does not cover finding them.
+    fn classes(
+        &self,
+        signal: usize,
+        atoms: &[&Condition],
+        budget: &mut Budget,
+    ) -> Option<Vec<f64>> {
+        let candidates = self.candidates(signal, atoms);
+        let evaluations = candidates.len().saturating_mul(atoms.len());
+        if !budget.allows(evaluations) {
+            return None;
+        }
+        budget.spend(evaluations);
         let mut values = vec![f64::NAN; self.schema.len()];
         let mut classes: IndexMap<Vec<bool>, f64> = IndexMap::new();
-        for candidate in self.candidates(signal, atoms) {
+        for candidate in candidates {
             values[signal] = candidate;
             let holds = atoms
                 .iter()
@@ -252,7 +265,7 @@ impl<'a> Decider<'a> {
                 .collect();
             classes.entry(holds).or_insert(candidate);
         }
-        classes.into_values().collect()
+        Some(classes.into_values().collect())
     }
 
     /// Values of `signal` that meet every region its `atoms`' constants cut
@@ -304,8 +317,13 @@ impl<'a> Decider<'a> {
     }
 
     /// Calls `visit` with the values at each point of `space`, until it
-    /// returns false.
-    fn each_point(&self, space: &Space, mut visit: impl FnMut(&[f64]) -> bool) {
+    /// returns false, counting each call against `budget`.
+    fn each_point(
+        &self,
+        space: &Space,
+        budget: &mut Budget,
+        mut visit: impl FnMut(&[f64]) -> bool,
+    ) {
         let mut values = vec![f64::NAN; self.schema.len()];
         let mut digits = vec![0usize; space.signals.len()];
         for (signal, classes) in &space.signals {
@@ -316,6 +334,7 @@ impl<'a> Decider<'a> {
             }
         }
         loop {
+            budget.spend(1);
             if !visit(&values) {
                 return;
             }
