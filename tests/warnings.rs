@@ -617,9 +617,9 @@ fn condition() -> impl Strategy<Value = String> {
     })
 }
 
-/// Values to try for each signal: for the numbers every constant of the
-/// condition and its neighbours, whole numbers around them for the count,
-/// every flag and label, and missing.
+/// Values to try for each signal: for the number every constant of the
+/// condition and its neighbours, whole numbers past the constants for the
+/// count, every flag and label, and missing.
 fn samples(text: &str) -> Vec<Vec<Option<Json>>> {
     let mut constants = vec![0.0, -1.0e9, 1.0e9];
     for word in text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-')) {
@@ -627,6 +627,8 @@ fn samples(text: &str) -> Vec<Vec<Option<Json>>> {
             constants.extend([c, c.next_up(), c.next_down(), c.floor(), c.ceil() + 1.0]);
         }
     }
+    constants.sort_by(f64::total_cmp);
+    constants.dedup();
     let spend: Vec<Option<Json>> = constants.iter().map(|&c| Some(json!(c))).collect();
     // The generated constants are below 8.
     let orders: Vec<Option<Json>> = (0..=9)
@@ -635,9 +637,14 @@ fn samples(text: &str) -> Vec<Vec<Option<Json>>> {
         .collect();
     let member = vec![Some(json!(true)), Some(json!(false))];
     let plan = vec![Some(json!("free")), Some(json!("pro")), Some(json!("team"))];
+    // A signal the condition does not read stays missing.
     [spend, orders, member, plan]
         .into_iter()
-        .map(|mut values| {
+        .zip(SIGNALS)
+        .map(|(mut values, id)| {
+            if !text.contains(id) {
+                values.clear();
+            }
             values.push(None);
             values
         })
