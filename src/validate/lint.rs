@@ -148,6 +148,7 @@ impl<'a> Lint<'a> {
         let always: Vec<usize> = (0..order.len())
             .filter(|&p| self.rules[order[p].index().as_usize()].0 == Verdict::Always)
             .collect();
+        let mut values = Vec::new();
         for (position, later) in order.iter().enumerate() {
             let Some(witness) = &self.rules[later.index().as_usize()].1 else {
                 continue;
@@ -167,7 +168,8 @@ impl<'a> Lint<'a> {
                 }
                 // One point where the later rule holds and the earlier does
                 // not settles most pairs without enumerating.
-                match decider.holds_at(earlier.condition(), witness, &mut self.budget) {
+                match decider.holds_at(earlier.condition(), witness, &mut values, &mut self.budget)
+                {
                     Some(true) => {}
                     Some(false) => continue,
                     None => return,
@@ -350,7 +352,11 @@ impl<'a> Lint<'a> {
 
     fn action(&mut self, i: usize, action: &Action) {
         let ruleset = self.ruleset;
-        let spec = &self.spec.actions[i];
+        // The tags as written, for their places in the ruleset.
+        let (requires, excludes): (&[String], &[String]) =
+            self.spec.actions.get(i).map_or((&[], &[]), |spec| {
+                (&spec.requires_tags, &spec.excludes_tags)
+            });
         let id = action.id();
         let path = |field: &str| format!("actions[{i}].{field}");
         let mut never = false;
@@ -379,7 +385,7 @@ impl<'a> Lint<'a> {
             &format!("action '{id}' is never suggested; fix the condition or remove the action"),
             &format!("action '{id}' is eligible for every customer"),
         );
-        for (j, tag) in spec.requires_tags.iter().enumerate() {
+        for (j, tag) in requires.iter().enumerate() {
             if self.tag_verdict(tag) == Verdict::Never {
                 never = true;
                 self.warn(
@@ -391,7 +397,7 @@ impl<'a> Lint<'a> {
                 );
             }
         }
-        for (j, tag) in spec.excludes_tags.iter().enumerate() {
+        for (j, tag) in excludes.iter().enumerate() {
             if self.tag_verdict(tag) == Verdict::Always {
                 never = true;
                 self.warn(

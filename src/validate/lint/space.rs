@@ -93,9 +93,9 @@ struct Space {
     points: usize,
 }
 
-/// A point at which a condition holds: the value of every signal of the
-/// schema, NaN (missing) for those it does not read.
-pub(super) type Witness = Vec<f64>;
+/// A point at which a condition holds: the values of the signals it reads,
+/// by index; the others are missing.
+pub(super) type Witness = Vec<(usize, f64)>;
 
 impl<'a> Decider<'a> {
     pub(super) fn new(schema: &'a Schema) -> Self {
@@ -132,7 +132,13 @@ impl<'a> Decider<'a> {
         self.each_point(&space, budget, |values| {
             if evaluate_dense(condition, self.schema, values) {
                 if witness.is_none() {
-                    witness = Some(values.to_vec());
+                    witness = Some(
+                        space
+                            .signals
+                            .iter()
+                            .map(|&(signal, _)| (signal, values[signal]))
+                            .collect(),
+                    );
                 }
             } else {
                 fails = true;
@@ -148,18 +154,27 @@ impl<'a> Decider<'a> {
     }
 
     /// Whether `condition` holds at `witness`; `None` when the budget is
-    /// spent.
+    /// spent. `values` is scratch space, all missing between calls.
     pub(super) fn holds_at(
         &self,
         condition: &Condition,
-        witness: &[f64],
+        witness: &Witness,
+        values: &mut Vec<f64>,
         budget: &mut Budget,
     ) -> Option<bool> {
         if !budget.allows(1) {
             return None;
         }
         budget.spend(1);
-        Some(evaluate_dense(condition, self.schema, witness))
+        values.resize(self.schema.len(), f64::NAN);
+        for &(signal, value) in witness {
+            values[signal] = value;
+        }
+        let holds = evaluate_dense(condition, self.schema, values);
+        for &(signal, _) in witness {
+            values[signal] = f64::NAN;
+        }
+        Some(holds)
     }
 
     /// Whether `then` holds at every point where `when` holds; `None` when
