@@ -231,6 +231,9 @@ fn conditions_that_can_never_hold() {
         "spend between 5 and 3",
         "at_least(2, spend > 5, spend < 3, missing(spend))",
         "not (spend >= 0 or spend < 0 or missing(spend))",
+        // Numbers are finite.
+        "spend > 1.7976931348623157e308",
+        "orders > 1e300 and orders < 1.0000000000000002e300",
     ] {
         assert_eq!(stage_rule_warning(when), [NEVER], "{when}");
     }
@@ -245,6 +248,7 @@ fn conditions_that_always_hold() {
         "member or member == false or missing(member)",
         "plan != \"free\" or plan == \"free\" or missing(plan)",
         "not (present(spend) and missing(spend))",
+        "spend >= -1.7976931348623157e308 or missing(spend)",
     ] {
         assert_eq!(stage_rule_warning(when), [ALWAYS], "{when}");
     }
@@ -257,6 +261,8 @@ fn conditions_that_sometimes_hold_or_are_not_decided_get_no_warning() {
         "orders > 1 and orders <= 2",
         "orders >= 0",
         "spend >= 0 or spend < 0",
+        "orders > 1e300 and orders < 1.0000000000000004e300",
+        "spend > 1.7976931348623155e308",
         "plan != \"free\" or member",
         // Written constants are meant.
         "true",
