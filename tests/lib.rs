@@ -26,3 +26,4 @@ mod seed_actions;
 mod suite;
 mod support;
 mod throughput_example;
+mod warnings;

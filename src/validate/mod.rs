@@ -16,6 +16,7 @@
 mod action;
 mod collector;
 mod event;
+mod lint;
 mod rule;
 mod signal;
 mod tag;
@@ -66,10 +67,11 @@ pub(crate) fn validate(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, E
 /// Every problem with the ruleset under `limits`, errors and warnings.
 pub(crate) fn check(spec: &RulesetSpec, limits: &Limits) -> Problems {
     let mut problems = Problems::default();
-    if let Err(errors) = collect(spec, limits) {
-        for error in errors {
-            problems.push(error);
-        }
+    match collect(spec, limits) {
+        Ok(ruleset) => lint::lint(&ruleset, spec)
+            .into_iter()
+            .for_each(|warning| problems.push(warning)),
+        Err(errors) => errors.into_iter().for_each(|error| problems.push(error)),
     }
     problems
 }
