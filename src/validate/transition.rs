@@ -10,7 +10,7 @@ use crate::names::check_plain;
 use crate::signal::{Schema, SignalSpec};
 use crate::spec::{FromStages, TransitionSpec};
 use crate::stage::StageModel;
-use crate::time::Span;
+use crate::time::{Span, TimeUnit};
 
 use super::Ids;
 
@@ -264,7 +264,7 @@ pub(super) fn journey_schema(
         STAGE_SIGNAL,
         model.iter().map(|stage| stage.id().to_owned()),
     ));
-    specs.push(SignalSpec::number(DAYS_SIGNAL));
+    specs.push(SignalSpec::number(DAYS_SIGNAL).unit(TimeUnit::Days));
     // The host's part is validated under the host's limits already; the two
     // extra signals must not push it over them.
     let roomy = limits.max_signals(usize::MAX).max_labels(usize::MAX);
