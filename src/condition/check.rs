@@ -159,27 +159,34 @@ impl<'s> Checker<'s> {
             }
             return Ok(());
         }
-        for expr in [value, low, high] {
-            let ty = if std::ptr::eq(expr, value) {
-                value_type
-            } else {
-                self.expr(expr)?
-            };
-            match ty {
-                Type::Number(_) => {}
-                Type::Duration if !std::ptr::eq(expr, value) => {
-                    Self::comparable(condition, value, value_type, CompareOp::Le, expr, ty)?;
+        let numeric = |expr: &'a Expr, ty: Type<'_>| {
+            if matches!(ty, Type::Number(_)) {
+                return Ok(());
+            }
+            Err(type_error(
+                format!(
+                    "'between' compares numbers, but '{}' is {}",
+                    Excerpt(&expr.to_string()),
+                    ty.describe()
+                ),
+                first_signal(expr).unwrap_or(Node::Expr(expr)),
+            ))
+        };
+        numeric(value, value_type)?;
+        for bound in [low, high] {
+            match self.expr(bound)? {
+                // A bound in time needs a value in time, as `value >= bound` does.
+                Type::Duration => {
+                    Self::comparable(
+                        condition,
+                        value,
+                        value_type,
+                        CompareOp::Ge,
+                        bound,
+                        Type::Duration,
+                    )?;
                 }
-                _ => {
-                    return Err(type_error(
-                        format!(
-                            "'between' compares numbers, but '{}' is {}",
-                            Excerpt(&expr.to_string()),
-                            ty.describe()
-                        ),
-                        first_signal(expr).unwrap_or(Node::Expr(expr)),
-                    ))
-                }
+                ty => numeric(bound, ty)?,
             }
         }
         Ok(())
