@@ -351,5 +351,5 @@ pub use spec::{
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
 };
 pub use stage::{Stage, StageModel, StageSpec};
-pub use time::{Span, Timestamp};
+pub use time::{Span, TimeUnit, Timestamp};
 pub use validate::{Action, PropensityRule, Rule, RuleKind, Tag, TransitionRule};

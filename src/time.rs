@@ -307,3 +307,90 @@ impl<'de> Deserialize<'de> for Span {
         deserializer.deserialize_any(SpanVisitor)
     }
 }
+
+/// The unit of a signal that measures time, declared as the `unit` of its
+/// [`SignalSpec`](crate::SignalSpec): a duration in a condition
+/// (`days_since_visit < 2h`) is converted into it.
+///
+/// Its serde form is `snake_case`: `"seconds"`, `"minutes"`, `"hours"`,
+/// `"days"`.
+///
+/// ```
+/// use buyer_journey::{Span, TimeUnit};
+///
+/// let unit: TimeUnit = serde_json::from_str("\"hours\"").unwrap();
+/// assert_eq!(unit, TimeUnit::Hours);
+/// assert_eq!(unit.of(Span::minutes(90)), 1.5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TimeUnit {
+    /// Seconds.
+    Seconds,
+    /// Minutes of 60 seconds.
+    Minutes,
+    /// Hours of 60 minutes.
+    Hours,
+    /// Days of 24 hours.
+    Days,
+}
+
+impl TimeUnit {
+    /// The length of one unit.
+    ///
+    /// ```
+    /// use buyer_journey::{Span, TimeUnit};
+    ///
+    /// assert_eq!(TimeUnit::Days.span(), Span::hours(24));
+    /// ```
+    #[must_use]
+    pub const fn span(self) -> Span {
+        Span(match self {
+            TimeUnit::Seconds => 1,
+            TimeUnit::Minutes => MINUTE,
+            TimeUnit::Hours => HOUR,
+            TimeUnit::Days => DAY,
+        })
+    }
+
+    /// How many of this unit `span` is, fractions included: `2h` is `2/24`
+    /// days. One division of two whole numbers of seconds, so the result
+    /// is the nearest `f64` to the exact ratio for any span up to 2^53
+    /// seconds.
+    ///
+    /// ```
+    /// use buyer_journey::{Span, TimeUnit};
+    ///
+    /// assert_eq!(TimeUnit::Days.of(Span::hours(2)), 2.0 / 24.0);
+    /// assert_eq!(TimeUnit::Seconds.of(Span::minutes(20)), 1200.0);
+    /// ```
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)] // exact below 2^53 seconds, nearest above
+    pub fn of(self, span: Span) -> f64 {
+        span.0 as f64 / self.span().0 as f64
+    }
+
+    /// The unit's name as a signal declares it: `"days"`.
+    ///
+    /// ```
+    /// use buyer_journey::TimeUnit;
+    ///
+    /// assert_eq!(TimeUnit::Minutes.name(), "minutes");
+    /// ```
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Seconds => "seconds",
+            TimeUnit::Minutes => "minutes",
+            TimeUnit::Hours => "hours",
+            TimeUnit::Days => "days",
+        }
+    }
+}
+
+impl fmt::Display for TimeUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,20 +1,25 @@
 //! Property tests: the text form round-trips, generated conditions are well
 //! typed, and the compiled engine agrees with the reference interpreter.
 
+use buyer_journey::condition::Duration;
 use buyer_journey::{
     ArithOp, Column, Columns, CompareOp, Condition, ContactLog, Engine, Expr, HitPolicy, Limits,
     RulesetSpec, Schema, ScoreRuleSpec, SignalKind, SignalRecord, SignalSpec, StageRuleSpec,
-    StageSpec, Timestamp, Value, When,
+    StageSpec, TimeUnit, Timestamp, Value, When,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 const COUNTS: [&str; 3] = ["visits", "orders", "tickets"];
+/// A count in days, compared with durations too.
+const DAYS: &str = "tickets";
+/// A number in hours, compared with durations too.
 const NUMBER: &str = "score";
 const FLAG: &str = "member";
 const CATEGORY: &str = "plan";
 /// A second category that shares labels with the first at other positions,
-/// so a label encoded against the wrong signal would show.
+/// so a label encoded against the wrong signal would show; its labels are
+/// ordered.
 const TIER: &str = "tier";
 /// Labels with a space, escapes and a non-ASCII character, to exercise the
 /// printing and lexing of text.
@@ -23,11 +28,21 @@ const TIER_LABELS: [&str; 3] = ["pro team", "gold", "free"];
 const STAGES: [&str; 3] = ["first_stage", "second_stage", "third_stage"];
 
 fn signals() -> Vec<SignalSpec> {
-    let mut signals: Vec<SignalSpec> = COUNTS.iter().map(|name| SignalSpec::count(name)).collect();
-    signals.push(SignalSpec::number(NUMBER));
+    let mut signals: Vec<SignalSpec> = COUNTS
+        .iter()
+        .map(|&name| {
+            let count = SignalSpec::count(name);
+            if name == DAYS {
+                count.unit(TimeUnit::Days)
+            } else {
+                count
+            }
+        })
+        .collect();
+    signals.push(SignalSpec::number(NUMBER).unit(TimeUnit::Hours));
     signals.push(SignalSpec::flag(FLAG));
     signals.push(SignalSpec::category(CATEGORY, LABELS));
-    signals.push(SignalSpec::category(TIER, TIER_LABELS));
+    signals.push(SignalSpec::category(TIER, TIER_LABELS).ordered());
     signals
 }
 
@@ -177,6 +192,68 @@ fn atom() -> BoxedStrategy<Condition> {
         ),
         1 => category_and_labels().prop_map(|(value, list)| Condition::In { value, list }),
         1 => any::<bool>().prop_map(Condition::Bool),
+        2 => language_atom(),
+    ]
+    .boxed()
+}
+
+/// Durations as written, whose values in hours and days include the
+/// constants customers have (`20m` is 1/3 hour, `1d` is 1 day).
+const DURATIONS: [&str; 8] = ["0s", "90s", "20m", "30m", "2h", "1d", "2d", "1d12h"];
+
+fn duration() -> impl Strategy<Value = Expr> {
+    proptest::sample::select(DURATIONS.to_vec())
+        .prop_map(|text| Expr::Duration(text.parse::<Duration>().unwrap()))
+}
+
+/// The conditions of `not in`, durations and ordered categories.
+fn language_atom() -> BoxedStrategy<Condition> {
+    let timed =
+        || proptest::sample::select(vec![NUMBER, DAYS]).prop_map(|s| Expr::Signal(s.into()));
+    let bound = || {
+        prop_oneof![
+            3 => duration(),
+            1 => constant().prop_map(Expr::Number),
+        ]
+    };
+    let tier_label =
+        || proptest::sample::select(TIER_LABELS.to_vec()).prop_map(|l| Expr::Text(l.into()));
+    prop_oneof![
+        1 => (num_expr(), proptest::collection::vec(constant().prop_map(Expr::Number), 0..4))
+            .prop_map(|(value, list)| Condition::NotIn { value, list }),
+        1 => (flag_side(), proptest::collection::vec(any::<bool>().prop_map(Expr::Bool), 0..3))
+            .prop_map(|(value, list)| Condition::NotIn { value, list }),
+        1 => category_and_labels().prop_map(|(value, list)| Condition::NotIn { value, list }),
+        2 => (timed(), compare_op(), duration(), any::<bool>()).prop_map(
+            |(signal, op, duration, flipped)| {
+                if flipped {
+                    Condition::Compare { left: duration, op, right: signal }
+                } else {
+                    Condition::Compare { left: signal, op, right: duration }
+                }
+            }
+        ),
+        1 => (timed(), bound(), bound())
+            .prop_map(|(value, low, high)| Condition::Between { value, low, high }),
+        1 => (timed(), proptest::collection::vec(bound(), 0..4), any::<bool>()).prop_map(
+            |(value, list, negated)| {
+                if negated {
+                    Condition::NotIn { value, list }
+                } else {
+                    Condition::In { value, list }
+                }
+            }
+        ),
+        2 => (compare_op(), tier_label(), any::<bool>()).prop_map(|(op, label, flipped)| {
+            let tier = Expr::Signal(TIER.into());
+            let (left, right) = if flipped { (label, tier) } else { (tier, label) };
+            Condition::Compare { left, op, right }
+        }),
+        1 => (tier_label(), tier_label()).prop_map(|(low, high)| Condition::Between {
+            value: Expr::Signal(TIER.into()),
+            low,
+            high,
+        }),
     ]
     .boxed()
 }

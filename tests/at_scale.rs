@@ -85,9 +85,9 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use buyer_journey::{
-    Column, Columns, Condition, ContactLog, ContactPolicy, Decision, DecisionRecord, Engine,
-    Explanation, Expr, HitPolicy, Outcome, Reason, Rule, RuleKind, Scratch, Signal, SignalKind,
-    SignalRecord, Signals, Stage, TagIndex, Timestamp, Value,
+    Column, Columns, CompareOp, Condition, ContactLog, ContactPolicy, Decision, DecisionRecord,
+    Engine, Explanation, Expr, HitPolicy, Outcome, Reason, Rule, RuleKind, Scratch, Signal,
+    SignalKind, SignalRecord, Signals, Stage, TagIndex, Timestamp, Value,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -1214,7 +1214,13 @@ fn forms(condition: &Condition, flags: &[&str], out: &mut BTreeSet<&'static str>
         }
         Condition::Compare { left, op, right } => {
             out.insert(op.symbol());
+            if matches!((left, right), (Expr::Text(_), _) | (_, Expr::Text(_)))
+                && !matches!(op, CompareOp::Eq | CompareOp::Ne)
+            {
+                out.insert("ordered category op label");
+            }
             out.insert(match (left, right) {
+                (Expr::Duration(_), _) | (_, Expr::Duration(_)) => "signal op duration",
                 (Expr::Text(_), _) | (_, Expr::Text(_)) => "category op label",
                 (Expr::Bool(_), _) | (_, Expr::Bool(_)) => "flag op constant",
                 _ if is_flag(left) => "flag op flag",
@@ -1229,13 +1235,28 @@ fn forms(condition: &Condition, flags: &[&str], out: &mut BTreeSet<&'static str>
             out.insert(match list.first() {
                 Some(Expr::Text(_)) => "in labels",
                 Some(Expr::Bool(_)) => "in flags",
+                Some(Expr::Duration(_)) => "in durations",
                 Some(_) => "in numbers",
                 None => "in []",
             });
             arithmetic(value, out);
         }
+        Condition::NotIn { value, list } => {
+            out.insert(match list.first() {
+                Some(Expr::Text(_)) => "not in labels",
+                Some(Expr::Bool(_)) => "not in flags",
+                Some(Expr::Duration(_)) => "not in durations",
+                Some(_) => "not in numbers",
+                None => "not in []",
+            });
+            arithmetic(value, out);
+        }
         Condition::Between { value, low, high } => {
-            out.insert("between");
+            out.insert(match (low, high) {
+                (Expr::Text(_), _) => "between labels",
+                (Expr::Duration(_), _) | (_, Expr::Duration(_)) => "between durations",
+                _ => "between",
+            });
             for expr in [value, low, high] {
                 arithmetic(expr, out);
             }
@@ -1509,7 +1530,17 @@ fn the_generators_reach_every_form_and_outcome() {
         "in flags",
         "in labels",
         "in []",
+        "in durations",
+        "not in numbers",
+        "not in flags",
+        "not in labels",
+        "not in durations",
+        "not in []",
         "between",
+        "between labels",
+        "between durations",
+        "signal op duration",
+        "ordered category op label",
         "present",
         "missing",
         "not",

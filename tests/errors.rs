@@ -452,7 +452,8 @@ fn check_ordering_a_flag_or_category() {
     );
     check_fails(
         "plan < \"pro\"",
-        "'<' orders numbers only, but 'plan < \"pro\"' compares a category with text",
+        "category 'plan' is not ordered: declare \"ordered\": true on it to compare its labels \
+         with '<'",
     );
 }
 
@@ -468,7 +469,8 @@ fn check_arithmetic_on_a_category_or_flag() {
     );
     check_fails(
         "plan between 1 and 3",
-        "'between' compares numbers, but 'plan' is a category",
+        "category 'plan' is not ordered: declare \"ordered\": true on it to compare its labels \
+         with 'between'",
     );
 }
 

@@ -16,6 +16,7 @@ mod hostile;
 mod journey_example;
 mod journey_properties;
 mod journeys;
+mod language;
 mod limits;
 mod pictures;
 mod policies;

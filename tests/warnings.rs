@@ -276,6 +276,52 @@ fn conditions_that_sometimes_hold_or_are_not_decided_get_no_warning() {
     }
 }
 
+/// The warnings about a probe rule `when` over the base ruleset with
+/// `plan` ordered and a signal `idle` in days, read by the other rules.
+fn language_warning(when: &str) -> Vec<String> {
+    let mut json = base();
+    json["signals"][3]["ordered"] = json!(true);
+    json["signals"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "idle", "kind": "number", "unit": "days"}));
+    json["stage_rules"][0]["when"] = json!("(plan == \"free\" or member) and idle < 30d");
+    json["stage_rules"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "probe", "stage": "trial", "when": when}));
+    warnings(json)
+}
+
+#[test]
+fn not_in_durations_and_ordered_labels_are_decided() {
+    for when in [
+        "plan not in [\"free\", \"pro\"] and plan in [\"free\", \"pro\"]",
+        "orders not in [0, 1] and orders < 2",
+        "idle > 2h and idle < 1h",
+        "idle <= 3d and idle > 72h",
+        "plan < \"pro\" and plan > \"free\"",
+        "plan between \"pro\" and \"team\" and plan == \"free\"",
+    ] {
+        assert_eq!(language_warning(when), [NEVER], "{when}");
+    }
+    for when in [
+        "plan not in [\"free\"] or plan == \"free\" or missing(plan)",
+        "idle < 1h or idle >= 60m or missing(idle)",
+        "plan <= \"pro\" or plan >= \"team\" or missing(plan)",
+    ] {
+        assert_eq!(language_warning(when), [ALWAYS], "{when}");
+    }
+    for when in [
+        "idle > 1h and idle < 2h",
+        "plan not in [\"free\", \"pro\"]",
+        "orders not in [0] and orders < 2",
+        "plan > \"free\" and plan < \"team\"",
+    ] {
+        assert_eq!(language_warning(when), Vec::<String>::new(), "{when}");
+    }
+}
+
 #[test]
 fn conditions_with_too_many_points_are_not_decided() {
     // Seven signals of two regions each with the same contradiction: 2^7

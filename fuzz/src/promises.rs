@@ -15,7 +15,7 @@ use buyer_journey::{
     models, Column, Columns, Condition, ContactLog, Customer, DecisionRecord, EdgeLabels, Engine,
     Error, Event, Explanation, Funnel, JourneyState, Limits, Location, Outcome, Reason,
     RulesetSpec, Schema, Scratch, SignalKind, SignalRecord, SignalSpec, Span, StageRuleSpec,
-    StageSpec, Timestamp, Transition, TransitionRule, Value, When,
+    StageSpec, TimeUnit, Timestamp, Transition, TransitionRule, Value, When,
 };
 
 /// The fuzz targets, by the name `cargo fuzz` knows them by; each replays
@@ -638,19 +638,25 @@ fn journey_schema(engine: &Engine) -> Option<Schema> {
     let mut specs: Vec<SignalSpec> = engine
         .schema()
         .iter()
-        .map(|signal| match signal.kind() {
-            SignalKind::Number => SignalSpec::number(signal.id()),
-            SignalKind::Count => SignalSpec::count(signal.id()),
-            SignalKind::Flag => SignalSpec::flag(signal.id()),
-            SignalKind::Category => SignalSpec::category(signal.id(), signal.labels()),
-            _ => unreachable!("a kind this check does not know"),
+        .map(|signal| {
+            let mut spec = match signal.kind() {
+                SignalKind::Number => SignalSpec::number(signal.id()),
+                SignalKind::Count => SignalSpec::count(signal.id()),
+                SignalKind::Flag => SignalSpec::flag(signal.id()),
+                SignalKind::Category => SignalSpec::category(signal.id(), signal.labels()),
+                _ => unreachable!("a kind this check does not know"),
+            };
+            // A signal derived with `days_since` is in days without declaring it.
+            spec.unit = signal.unit();
+            spec.ordered = signal.is_ordered();
+            spec
         })
         .collect();
     specs.push(SignalSpec::category(
         "stage",
         engine.model().iter().map(|s| s.id()),
     ));
-    specs.push(SignalSpec::number("days_in_stage"));
+    specs.push(SignalSpec::number("days_in_stage").unit(TimeUnit::Days));
     Schema::new(&specs).ok()
 }
 

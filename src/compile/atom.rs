@@ -94,6 +94,11 @@ pub(super) enum Atom {
         value: Num,
         set: Box<[Num]>,
     },
+    /// The value is present and in no item of the set.
+    NotIn {
+        value: Num,
+        set: Box<[Num]>,
+    },
     Between {
         value: Num,
         low: Num,
@@ -135,6 +140,10 @@ impl Atom {
             Atom::In {
                 value: Num::Signal(signal),
                 set,
+            }
+            | Atom::NotIn {
+                value: Num::Signal(signal),
+                set,
             } if set.iter().all(constant) => Some(*signal),
             Atom::Between {
                 value: Num::Signal(signal),
@@ -150,7 +159,9 @@ impl Atom {
     fn constants(&self) -> Vec<f64> {
         let nums: Vec<&Num> = match self {
             Atom::Compare { left, right, .. } => vec![left, right],
-            Atom::In { value, set } => std::iter::once(value).chain(set.iter()).collect(),
+            Atom::In { value, set } | Atom::NotIn { value, set } => {
+                std::iter::once(value).chain(set.iter()).collect()
+            }
             Atom::Between { value, low, high } => vec![value, low, high],
             Atom::Present(_) | Atom::Missing(_) => Vec::new(),
         };
@@ -173,6 +184,13 @@ impl Atom {
                 let value = value.eval(values);
                 set.iter()
                     .any(|item| compare(value, CompareOp::Eq, item.eval(values)))
+            }
+            Atom::NotIn { value, set } => {
+                let value = value.eval(values);
+                !value.is_nan()
+                    && !set
+                        .iter()
+                        .any(|item| compare(value, CompareOp::Eq, item.eval(values)))
             }
             Atom::Between { value, low, high } => {
                 let value = value.eval(values);
@@ -585,12 +603,17 @@ impl Atom {
                 right.eval_lanes(signals, &mut other);
                 pairwise(&value, &other, *op)
             }
-            Atom::In { value: item, set } => {
+            Atom::In { value: item, set } | Atom::NotIn { value: item, set } => {
                 item.eval_lanes(signals, &mut value);
-                set.iter().fold(0, |mask, member| {
+                let within = set.iter().fold(0, |mask, member| {
                     member.eval_lanes(signals, &mut other);
                     mask | pairwise(&value, &other, CompareOp::Eq)
-                })
+                });
+                if matches!(self, Atom::In { .. }) {
+                    within
+                } else {
+                    lane_mask(&value, |v| !v.is_nan()) & !within
+                }
             }
             Atom::Between {
                 value: item,

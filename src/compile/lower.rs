@@ -4,7 +4,7 @@
 use indexmap::IndexSet;
 
 use crate::condition::{Condition, Expr};
-use crate::signal::{Schema, SignalKind};
+use crate::signal::{Schema, Signal, SignalKind};
 
 use super::atom::{Atom, AtomIndex, Num};
 use super::formula::Op;
@@ -37,19 +37,23 @@ impl<'s> Lowering<'s> {
                 let (left, right) = (self.num(left, Some(right)), self.num(right, Some(left)));
                 self.atom(Atom::compare(left, *op, right))
             }
-            Condition::In { value, list } => {
+            Condition::In { value, list } | Condition::NotIn { value, list } => {
                 let set = list
                     .iter()
                     .map(|item| self.num(item, Some(value)))
                     .collect();
                 let value = self.num(value, None);
-                self.atom(Atom::In { value, set })
+                self.atom(if matches!(condition, Condition::In { .. }) {
+                    Atom::In { value, set }
+                } else {
+                    Atom::NotIn { value, set }
+                })
             }
             Condition::Between { value, low, high } => {
                 let atom = Atom::Between {
                     value: self.num(value, None),
-                    low: self.num(low, None),
-                    high: self.num(high, None),
+                    low: self.num(low, Some(value)),
+                    high: self.num(high, Some(value)),
                 };
                 self.atom(atom)
             }
@@ -94,19 +98,27 @@ impl<'s> Lowering<'s> {
     }
 
     /// Lowers a checked value. Text is a label of the category signal on
-    /// the other side (`partner`), encoded as its index like the signal's values.
+    /// the other side (`partner`), encoded as its index like the signal's
+    /// values, which keeps the declared order of an ordered category's
+    /// labels; a duration is converted into the partner's unit of time.
     fn num(&self, expr: &Expr, partner: Option<&Expr>) -> Num {
+        let partner_signal = || match partner {
+            Some(Expr::Signal(id)) => self.schema.find(id),
+            _ => None,
+        };
         match expr {
             Expr::Signal(id) => Num::Signal(self.signal_index(id)),
             // `+ 0.0` turns -0.0 into 0.0, so equal constants hash alike.
             Expr::Number(n) => Num::Const(n + 0.0),
             Expr::Bool(b) => Num::Const(f64::from(u8::from(*b))),
+            // Checking guarantees the partner has a unit; NaN (missing) otherwise.
+            Expr::Duration(duration) => Num::Const(
+                partner_signal()
+                    .and_then(Signal::unit)
+                    .map_or(f64::NAN, |unit| duration.in_unit(unit)),
+            ),
             Expr::Text(text) => {
-                let index = partner
-                    .and_then(|partner| match partner {
-                        Expr::Signal(id) => self.schema.find(id),
-                        _ => None,
-                    })
+                let index = partner_signal()
                     .filter(|signal| signal.kind() == SignalKind::Category)
                     .and_then(|signal| signal.label_index(text));
                 // Checking guarantees the label exists; NaN (missing) otherwise.

@@ -10,23 +10,27 @@ use crate::signal::{Schema, Signal, SignalKind};
 /// The type of a value in a condition.
 #[derive(Debug, Clone, Copy)]
 enum Type<'s> {
-    /// A number or count signal, a number, or arithmetic.
-    Number,
+    /// A number or count signal (the signal, to find its unit of time),
+    /// a number, or arithmetic.
+    Number(Option<&'s Signal>),
     /// A flag signal or `true`/`false`.
     Flag,
     /// A category signal.
     Category(&'s Signal),
     /// A label, before it meets the category it is compared with.
     Text,
+    /// A length of time, before it meets the signal it is compared with.
+    Duration,
 }
 
 impl Type<'_> {
     fn describe(self) -> String {
         match self {
-            Type::Number => "a number".into(),
+            Type::Number(_) => "a number".into(),
             Type::Flag => "a flag".into(),
             Type::Category(_) => "a category".into(),
             Type::Text => "text".into(),
+            Type::Duration => "a duration".into(),
         }
     }
 }
@@ -80,13 +84,18 @@ impl<'s> Checker<'s> {
         match condition {
             Condition::Bool(_) => Ok(()),
             Condition::Compare { left, op, right } => self.compare(condition, left, *op, right),
-            Condition::In { value, list } => {
+            Condition::In { value, list } | Condition::NotIn { value, list } => {
                 let ty = self.expr(value)?;
+                let keyword = if matches!(condition, Condition::In { .. }) {
+                    "in"
+                } else {
+                    "not in"
+                };
                 for item in list {
                     if !is_constant(item) {
                         return Err(type_error(
                             format!(
-                                "the items of an 'in' list must be constants, found '{}'",
+                                "the items of a '{keyword}' list must be constants, found '{}'",
                                 Excerpt(&item.to_string())
                             ),
                             first_signal(item).unwrap_or(Node::Expr(item)),
@@ -96,22 +105,7 @@ impl<'s> Checker<'s> {
                 }
                 Ok(())
             }
-            Condition::Between { value, low, high } => {
-                for expr in [value, low, high] {
-                    let ty = self.expr(expr)?;
-                    if !matches!(ty, Type::Number) {
-                        return Err(type_error(
-                            format!(
-                                "'between' compares numbers, but '{}' is {}",
-                                Excerpt(&expr.to_string()),
-                                ty.describe()
-                            ),
-                            first_signal(expr).unwrap_or(Node::Expr(expr)),
-                        ));
-                    }
-                }
-                Ok(())
-            }
+            Condition::Between { value, low, high } => self.between(condition, value, low, high),
             Condition::Present(id) | Condition::Missing(id) => self.signal(id, here).map(drop),
             Condition::Not(inner) => self.condition(inner),
             Condition::All(items) | Condition::Any(items) => {
@@ -130,6 +124,72 @@ impl<'s> Checker<'s> {
                 of.iter().try_for_each(|item| self.condition(item))
             }
         }
+    }
+
+    fn between<'a>(
+        &self,
+        condition: &'a Condition,
+        value: &'a Expr,
+        low: &'a Expr,
+        high: &'a Expr,
+    ) -> Result<(), Failed<'a>> {
+        let value_type = self.expr(value)?;
+        if let Type::Category(signal) = value_type {
+            if !signal.is_ordered() {
+                return Err(type_error(
+                    unordered(signal, "between"),
+                    first_signal(value).unwrap_or(Node::Expr(value)),
+                ));
+            }
+            for bound in [low, high] {
+                let ty = self.expr(bound)?;
+                if !matches!(ty, Type::Text) {
+                    return Err(type_error(
+                        format!(
+                            "'between' on the ordered category '{}' takes two of its labels, \
+                             but '{}' is {}",
+                            signal.id(),
+                            Excerpt(&bound.to_string()),
+                            ty.describe()
+                        ),
+                        first_signal(bound).unwrap_or(Node::Expr(bound)),
+                    ));
+                }
+                label(signal, bound)?;
+            }
+            return Ok(());
+        }
+        let numeric = |expr: &'a Expr, ty: Type<'_>| {
+            if matches!(ty, Type::Number(_)) {
+                return Ok(());
+            }
+            Err(type_error(
+                format!(
+                    "'between' compares numbers, but '{}' is {}",
+                    Excerpt(&expr.to_string()),
+                    ty.describe()
+                ),
+                first_signal(expr).unwrap_or(Node::Expr(expr)),
+            ))
+        };
+        numeric(value, value_type)?;
+        for bound in [low, high] {
+            match self.expr(bound)? {
+                // A bound in time needs a value in time, as `value >= bound` does.
+                Type::Duration => {
+                    Self::comparable(
+                        condition,
+                        value,
+                        value_type,
+                        CompareOp::Ge,
+                        bound,
+                        Type::Duration,
+                    )?;
+                }
+                ty => numeric(bound, ty)?,
+            }
+        }
+        Ok(())
     }
 
     fn compare<'a>(
@@ -161,7 +221,47 @@ impl<'s> Checker<'s> {
         };
         let equality = matches!(op, CompareOp::Eq | CompareOp::Ne);
         match (left_type, right_type) {
-            (Type::Number, Type::Number) => Ok(()),
+            (Type::Number(_), Type::Number(_)) => Ok(()),
+            (Type::Number(signal), Type::Duration) | (Type::Duration, Type::Number(signal)) => {
+                let other = if matches!(left_type, Type::Duration) {
+                    right
+                } else {
+                    left
+                };
+                match signal {
+                    Some(signal) if signal.unit().is_some() => Ok(()),
+                    Some(signal) => Err(type_error(
+                        format!(
+                            "signal '{}' has no time unit; declare \"unit\" to compare it \
+                             with a duration",
+                            signal.id()
+                        ),
+                        Node::Expr(other),
+                    )),
+                    None => Err(type_error(
+                        format!(
+                            "a duration compares only with a signal that has a time unit, \
+                             not with '{}'",
+                            Excerpt(&other.to_string())
+                        ),
+                        focus(),
+                    )),
+                }
+            }
+            (Type::Category(signal), Type::Text) | (Type::Text, Type::Category(signal))
+                if !equality =>
+            {
+                let text = if matches!(left_type, Type::Text) {
+                    left
+                } else {
+                    right
+                };
+                if signal.is_ordered() {
+                    label(signal, text)
+                } else {
+                    Err(type_error(unordered(signal, op.symbol()), focus()))
+                }
+            }
             (Type::Flag, Type::Flag) if equality => Ok(()),
             (Type::Category(signal), Type::Text) if equality => label(signal, right),
             (Type::Text, Type::Category(signal)) if equality => label(signal, left),
@@ -198,7 +298,7 @@ impl<'s> Checker<'s> {
             Expr::Signal(id) => {
                 let signal = self.signal(id, here)?;
                 Ok(match signal.kind() {
-                    SignalKind::Number | SignalKind::Count => Type::Number,
+                    SignalKind::Number | SignalKind::Count => Type::Number(Some(signal)),
                     SignalKind::Flag => Type::Flag,
                     SignalKind::Category => Type::Category(signal),
                 })
@@ -207,13 +307,14 @@ impl<'s> Checker<'s> {
                 format!("numbers in conditions must be finite, found {n}"),
                 here,
             )),
-            Expr::Number(_) => Ok(Type::Number),
+            Expr::Number(_) => Ok(Type::Number(None)),
+            Expr::Duration(_) => Ok(Type::Duration),
             Expr::Text(_) => Ok(Type::Text),
             Expr::Bool(_) => Ok(Type::Flag),
             Expr::Binary { op, left, right } => {
                 for side in [left, right] {
                     let ty = self.expr(side)?;
-                    if !matches!(ty, Type::Number) {
+                    if !matches!(ty, Type::Number(_)) {
                         return Err(type_error(
                             format!(
                                 "'{}' needs numbers, but '{}' is {}",
@@ -225,10 +326,21 @@ impl<'s> Checker<'s> {
                         ));
                     }
                 }
-                Ok(Type::Number)
+                Ok(Type::Number(None))
             }
         }
     }
+}
+
+/// Why `what` (an operator, or `between`) cannot order the labels of
+/// `signal`, a category that is not ordered.
+#[cold]
+fn unordered(signal: &Signal, what: &str) -> String {
+    format!(
+        "category '{}' is not ordered: declare \"ordered\": true on it to compare its labels \
+         with '{what}'",
+        signal.id()
+    )
 }
 
 fn hint(left: Type<'_>, right: Type<'_>) -> &'static str {
@@ -238,6 +350,9 @@ fn hint(left: Type<'_>, right: Type<'_>) -> &'static str {
         }
         (Type::Flag, _) | (_, Type::Flag) => ": compare a flag with true or false",
         (Type::Text, _) | (_, Type::Text) => ": text is compared only with category signals",
+        (Type::Duration, _) | (_, Type::Duration) => {
+            ": a duration is compared only with a signal that has a time unit"
+        }
         _ => "",
     }
 }
@@ -262,7 +377,10 @@ fn label<'a>(signal: &Signal, expr: &'a Expr) -> Result<(), Failed<'a>> {
 }
 
 fn is_constant(expr: &Expr) -> bool {
-    matches!(expr, Expr::Number(_) | Expr::Text(_) | Expr::Bool(_))
+    matches!(
+        expr,
+        Expr::Number(_) | Expr::Text(_) | Expr::Bool(_) | Expr::Duration(_)
+    )
 }
 
 /// The first signal read in `expr`, to point an error at.

@@ -11,7 +11,9 @@ enum Val<'a> {
     Missing,
     Number(f64),
     Flag(bool),
-    Label(&'a str),
+    /// A label, with its position among the labels of its category when
+    /// that is known: a signal's value, or text compared with a signal.
+    Label(&'a str, Option<usize>),
 }
 
 /// Evaluates a checked `condition` over dense `values` (NaN = missing) of
@@ -31,17 +33,28 @@ impl<'a> Interpreter<'a> {
         match condition {
             Condition::Bool(b) => *b,
             Condition::Compare { left, op, right } => {
-                compare(self.expr(left), *op, self.expr(right))
+                compare(self.operand(left, right), *op, self.operand(right, left))
             }
-            Condition::In { value, list } => {
-                let value = self.expr(value);
+            Condition::In { value: expr, list } => {
+                let value = self.expr(expr);
                 list.iter()
-                    .any(|item| compare(value, CompareOp::Eq, self.expr(item)))
+                    .any(|item| compare(value, CompareOp::Eq, self.operand(item, expr)))
             }
-            Condition::Between { value, low, high } => {
-                let value = self.expr(value);
-                compare(self.expr(low), CompareOp::Le, value)
-                    && compare(value, CompareOp::Le, self.expr(high))
+            Condition::NotIn { value: expr, list } => {
+                let value = self.expr(expr);
+                value != Val::Missing
+                    && !list
+                        .iter()
+                        .any(|item| compare(value, CompareOp::Eq, self.operand(item, expr)))
+            }
+            Condition::Between {
+                value: expr,
+                low,
+                high,
+            } => {
+                let value = self.expr(expr);
+                compare(self.operand(low, expr), CompareOp::Le, value)
+                    && compare(value, CompareOp::Le, self.operand(high, expr))
             }
             Condition::Present(name) => self.signal(name) != Val::Missing,
             Condition::Missing(name) => self.signal(name) == Val::Missing,
@@ -54,11 +67,30 @@ impl<'a> Interpreter<'a> {
         }
     }
 
+    /// The value of `expr`, compared with `partner`: a duration is in the
+    /// unit of time of the signal it is compared with, and a label has its
+    /// position among the labels of that signal.
+    fn operand(&self, expr: &'a Expr, partner: &Expr) -> Val<'a> {
+        let partner = match partner {
+            Expr::Signal(name) => self.schema.find(name),
+            _ => None,
+        };
+        match (expr, partner) {
+            (Expr::Duration(duration), Some(signal)) => signal
+                .unit()
+                .map_or(Val::Missing, |unit| Val::Number(duration.in_unit(unit))),
+            (Expr::Text(text), Some(signal)) => Val::Label(text, signal.label_index(text)),
+            _ => self.expr(expr),
+        }
+    }
+
     fn expr(&self, expr: &'a Expr) -> Val<'a> {
         match expr {
             Expr::Signal(name) => self.signal(name),
             Expr::Number(n) => Val::Number(*n),
-            Expr::Text(text) => Val::Label(text),
+            // Without a signal to give it a unit, checking rules it out.
+            Expr::Duration(_) => Val::Missing,
+            Expr::Text(text) => Val::Label(text, None),
             Expr::Bool(b) => Val::Flag(*b),
             Expr::Binary { op, left, right } => match (self.expr(left), self.expr(right)) {
                 (Val::Number(a), Val::Number(b)) => {
@@ -90,10 +122,13 @@ impl<'a> Interpreter<'a> {
             SignalKind::Number | SignalKind::Count => Val::Number(encoded),
             SignalKind::Flag => Val::Flag(encoded != 0.0),
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            SignalKind::Category => signal
-                .labels()
-                .nth(encoded as usize)
-                .map_or(Val::Missing, Val::Label),
+            SignalKind::Category => {
+                let position = encoded as usize;
+                signal
+                    .labels()
+                    .nth(position)
+                    .map_or(Val::Missing, |label| Val::Label(label, Some(position)))
+            }
         }
     }
 }
@@ -103,16 +138,24 @@ fn compare(left: Val<'_>, op: CompareOp, right: Val<'_>) -> bool {
     match (left, right) {
         (Val::Number(a), Val::Number(b)) => op.holds(a, b),
         (Val::Flag(a), Val::Flag(b)) => equality(op, a == b),
-        (Val::Label(a), Val::Label(b)) => equality(op, a == b),
+        (Val::Label(a, _), Val::Label(b, _)) if is_equality(op) => equality(op, a == b),
+        // Labels of an ordered category order by position; ordering the
+        // labels of other categories is a type error, ruled out by checking.
+        #[allow(clippy::cast_precision_loss)] // labels are bounded by `Limits`
+        (Val::Label(_, Some(a)), Val::Label(_, Some(b))) => op.holds(a as f64, b as f64),
         _ => false,
     }
+}
+
+fn is_equality(op: CompareOp) -> bool {
+    matches!(op, CompareOp::Eq | CompareOp::Ne)
 }
 
 fn equality(op: CompareOp, equal: bool) -> bool {
     match op {
         CompareOp::Eq => equal,
         CompareOp::Ne => !equal,
-        // Ordering non-numbers is a type error, ruled out by checking first.
+        // Ordering flags is a type error, ruled out by checking first.
         _ => false,
     }
 }

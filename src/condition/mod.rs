@@ -20,7 +20,9 @@
 //! | comparison | `cart_adds >= 1`, `satisfaction < 5`, `plan == "pro"`, `is_member != true` |
 //! | arithmetic with `+ - * /` | `reviews_read + info_page_views >= 3` |
 //! | list | `plan in ["pro", "team"]`, `open_tickets in [1, 2]` |
-//! | range (inclusive) | `satisfaction between 0 and 4` |
+//! | list, negated | `plan not in ["free", "trial"]` |
+//! | range (inclusive) | `satisfaction between 0 and 4`, `month between "mar" and "may"` |
+//! | duration | `days_since_visit < 2h`, `days_in_stage >= 7d`, `hours_idle between 20m and 1d12h` |
 //! | flag alone | `is_member` (means `is_member == true`) |
 //! | missing values | `present(days_since_purchase)`, `missing(satisfaction)` |
 //! | connectives | `not`, `and`, `or`, binding in that order: `not a or b and c` is `(not a) or (b and c)` |
@@ -28,17 +30,73 @@
 //! | constants | `true`, `false` |
 //!
 //! Numbers are decimal (`3`, `-0.5`, `1e3`); text is in double quotes with `\"`
-//! and `\\` as escapes. A comparison that reads a missing signal is false; see
-//! [the signal module](crate::Signals) for the full rules on missing values.
+//! and `\\` as escapes. A duration is a whole number with a unit, `d`, `h`,
+//! `m` or `s`, or several, largest first (`1d12h`), written without spaces;
+//! a number with letters straight after it is always read as a duration.
+//!
+//! The functions are `present()`, `missing()`, `all()`, `any()`,
+//! `at_least()` and `not()` (the keyword before a group); any other name
+//! before `(` is an error that lists them: conditions compare signals, and
+//! arithmetic on signals, with constants.
+//!
+//! # Missing values
+//!
+//! A comparison that reads a missing signal is false; see [the signal
+//! module](crate::Signals) for the full rules on missing values. That holds
+//! for `not in` too, which makes it differ from `not` before `in`:
+//!
+//! | `x` | `x in [1, 2]` | `x not in [1, 2]` | `not (x in [1, 2])` |
+//! | --- | --- | --- | --- |
+//! | 1 | true | false | false |
+//! | 3 | false | true | true |
+//! | missing | false | **false** | **true** |
 //!
 //! # Types
 //!
 //! [`Condition::check`] checks a condition against a [`Schema`] before any
 //! evaluation: numbers and counts compare with numbers and take arithmetic,
 //! flags compare with `true`/`false` by `==`/`!=`, category signals compare
-//! with their declared labels by `==`, `!=` and `in`.
+//! with their declared labels by `==`, `!=`, `in` and `not in`.
+//!
+//! A category declared `"ordered": true` (see
+//! [`SignalSpec::ordered`](crate::SignalSpec::ordered)) also compares with
+//! its labels by `<`, `<=`, `>`, `>=` and `between`, by their position in
+//! the declared order; on any other category these are a type error.
+//!
+//! A duration compares (by any operator, in a list, as a bound of
+//! `between`) only with a signal that has a unit of time
+//! ([`SignalSpec::unit`](crate::SignalSpec::unit)), and is converted into
+//! that unit exactly: against a signal in days, `2h` is `2/24`. Signals
+//! derived with `days_since` and a transition's `days_in_stage` are in days
+//! without declaring it. A plain number still compares with such a signal,
+//! in its unit. A duration takes no part in arithmetic.
+//!
+//! ```
+//! use buyer_journey::{Condition, Schema, SignalSpec, TimeUnit};
+//!
+//! let schema = Schema::new(&[
+//!     SignalSpec::number("days_since_visit").unit(TimeUnit::Days),
+//!     SignalSpec::category("tier", ["bronze", "silver", "gold"]).ordered(),
+//!     SignalSpec::category("plan", ["free", "pro"]),
+//! ])?;
+//! let mut customer = schema.record();
+//! customer.set("days_since_visit", 0.05)?; // 72 minutes
+//! customer.set("tier", "silver")?;
+//! let holds = |text: &str| Condition::parse(text)?.evaluate(&schema, &customer);
+//! assert!(holds(r#"days_since_visit < 2h and tier >= "silver""#)?);
+//! assert!(!holds("plan not in [\"free\"]")?); // `plan` is missing
+//! assert!(holds("not (plan in [\"free\"])")?);
+//!
+//! let err = Condition::parse(r#"plan < "pro""#)?.check(&schema).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "category 'plan' is not ordered: declare \"ordered\": true on it to compare its labels with '<'",
+//! );
+//! # Ok::<(), buyer_journey::Error>(())
+//! ```
 
 mod check;
+mod duration;
 mod interp;
 mod parse;
 mod print;
@@ -54,6 +112,7 @@ use crate::error::Error;
 use crate::limits::{Bound, Limits};
 use crate::signal::{Schema, Signals};
 
+pub use duration::Duration;
 pub(crate) use interp::evaluate_dense;
 pub use when::When;
 
@@ -164,6 +223,15 @@ pub enum Condition {
         /// The conditions counted.
         of: Vec<Condition>,
     },
+    /// `value not in [list]`: the value is present and equals no item of
+    /// the list. Like every comparison it is false on a missing value, so
+    /// it is not `not (value in [list])`, which is true there.
+    NotIn {
+        /// The value looked up.
+        value: Expr,
+        /// Constants of the value's type.
+        list: Vec<Expr>,
+    },
 }
 
 /// A value inside a condition: a signal, a constant, or arithmetic.
@@ -204,6 +272,9 @@ pub enum Expr {
         /// The right operand.
         right: Box<Expr>,
     },
+    /// A length of time, `2h`, compared with a signal that has a unit of
+    /// time and converted into it.
+    Duration(Duration),
 }
 
 /// The comparison operators, listed once. Each entry is the variant, its

@@ -7,9 +7,10 @@
 //! as nodes are built, so no input can exhaust the stack.
 
 use crate::condition::span::Spans;
-use crate::condition::{ArithOp, CompareOp, Condition, Expr};
+use crate::condition::{ArithOp, CompareOp, Condition, Duration, Expr};
 use crate::error::{Error, Excerpt, Location};
 use crate::limits::{Bound, Limits};
+use crate::names::suggest;
 
 /// Parses `text` under `limits`.
 pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Condition, Error> {
@@ -49,6 +50,7 @@ pub(crate) fn parse_spanned(text: &str, limits: &Limits) -> Result<(Condition, S
 enum Tok<'a> {
     Ident(&'a str),
     Number(f64),
+    Duration(Duration),
     Text(String),
     Open,
     Close,
@@ -65,6 +67,7 @@ impl Tok<'_> {
         match self {
             Tok::Ident(name) => format!("'{}'", Excerpt(name)),
             Tok::Number(n) => format!("the number {n}"),
+            Tok::Duration(duration) => format!("the duration {duration}"),
             Tok::Text(text) => format!("the text {:?}", Excerpt(text).to_string()),
             Tok::Open => "'('".into(),
             Tok::Close => "')'".into(),
@@ -132,6 +135,25 @@ fn lex<'a>(text: &'a str, limits: &Limits) -> Result<Vec<Token<'a>>, Error> {
                     previous = c;
                     end = i + c.len_utf8();
                     advance!();
+                }
+                // A number with letters straight after it is a duration.
+                if matches!(chars.peek(), Some(&(_, c)) if c.is_ascii_alphabetic() || c == '_') {
+                    while let Some(&(i, c)) = chars.peek() {
+                        if !(c.is_ascii_alphanumeric() || c == '_') {
+                            break;
+                        }
+                        end = i + c.len_utf8();
+                        advance!();
+                    }
+                    let literal = &text[start..end];
+                    limits.check(Bound::IdLen, literal.len(), || Location::column_only(at))?;
+                    let duration = Duration::read(literal)
+                        .ok_or_else(|| Error::syntax(at, Duration::not_a_duration(literal)))?;
+                    tokens.push(Token {
+                        tok: Tok::Duration(duration),
+                        column: at,
+                    });
+                    continue;
                 }
                 let literal = &text[start..end];
                 match literal.parse::<f64>() {
@@ -279,6 +301,21 @@ impl Function {
     }
 }
 
+/// The message for `name(`, where `name` is not a function of the language.
+#[cold]
+fn unknown_function(name: &str) -> String {
+    let known = ["present", "missing", "all", "any", "not", "at_least"];
+    let suggestion = suggest(name, known)
+        .map(|known| format!(" (did you mean '{known}'?)"))
+        .unwrap_or_default();
+    format!(
+        "unknown function '{}'{suggestion}: conditions compare signals (and + - * / on \
+         them) with constants; the functions are present(), missing(), all(), any(), not() \
+         and at_least()",
+        Excerpt(name)
+    )
+}
+
 /// An untyped parse tree node with the column it starts at.
 #[derive(Debug)]
 struct Node {
@@ -299,9 +336,11 @@ enum Kind {
     Call(Function, Vec<Node>),
     Group(Box<Node>),
     Number(f64),
+    Duration(Duration),
     Text(String),
     Bool(bool),
     Ident(String),
+    NotIn(Box<Node>, Vec<Node>),
 }
 
 struct Parser<'t, 'a> {
@@ -325,6 +364,11 @@ impl<'a> Parser<'_, 'a> {
             self.pos += 1;
         }
         &self.tokens[index]
+    }
+
+    /// The token after the next one.
+    fn peek_second(&self) -> &Token<'a> {
+        &self.tokens[(self.pos + 1).min(self.tokens.len() - 1)]
     }
 
     fn eat_keyword(&mut self, keyword: &str) -> bool {
@@ -355,6 +399,7 @@ impl<'a> Parser<'_, 'a> {
         let children_depth = match &kind {
             Kind::Call(Function::Present | Function::Missing, _)
             | Kind::Number(_)
+            | Kind::Duration(_)
             | Kind::Text(_)
             | Kind::Bool(_)
             | Kind::Ident(_) => 0,
@@ -364,7 +409,9 @@ impl<'a> Parser<'_, 'a> {
             Kind::Or(items) | Kind::And(items) | Kind::Call(_, items) => {
                 items.iter().map(|n| n.depth).max().unwrap_or(0)
             }
-            Kind::In(value, items) => items.iter().map(|n| n.depth).fold(value.depth, usize::max),
+            Kind::In(value, items) | Kind::NotIn(value, items) => {
+                items.iter().map(|n| n.depth).fold(value.depth, usize::max)
+            }
             Kind::Not(inner) => inner.depth,
             Kind::Group(inner) => inner.depth - 1,
             Kind::Compare(_, a, b) | Kind::Arith(_, a, b) => a.depth.max(b.depth),
@@ -465,6 +512,12 @@ impl<'a> Parser<'_, 'a> {
                 let list = self.parse_list()?;
                 self.node(column, Kind::In(Box::new(left), list))?
             }
+            Tok::Ident("not") if self.peek_second().tok.is_keyword("in") => {
+                self.next();
+                self.next();
+                let list = self.parse_list()?;
+                self.node(column, Kind::NotIn(Box::new(left), list))?
+            }
             Tok::Ident("between") => {
                 self.next();
                 let low = self.parse_sum("a value")?;
@@ -553,6 +606,7 @@ impl<'a> Parser<'_, 'a> {
         let column = token.column;
         let kind = match token.tok.clone() {
             Tok::Number(n) => Kind::Number(n),
+            Tok::Duration(duration) => Kind::Duration(duration),
             Tok::Text(text) => Kind::Text(text),
             Tok::Arith(ArithOp::Sub) => match self.next().tok {
                 Tok::Number(n) => Kind::Number(-n),
@@ -574,6 +628,9 @@ impl<'a> Parser<'_, 'a> {
                         column,
                         format!("expected {what}, found '{}'", Excerpt(name)),
                     ));
+                }
+                if self.peek().tok == Tok::Open {
+                    return Err(Error::syntax(column, unknown_function(name)));
                 }
                 Kind::Ident(name.to_owned())
             }
@@ -728,6 +785,16 @@ fn to_condition(node: Node, columns: &mut Vec<usize>) -> Result<Condition, Error
                 of: conditions(args.collect(), columns)?,
             }
         }
+        Kind::NotIn(value, list) => {
+            let value = to_expr(*value, columns)?;
+            Condition::NotIn {
+                value,
+                list: list
+                    .into_iter()
+                    .map(|item| to_expr(item, columns))
+                    .collect::<Result<_, _>>()?,
+            }
+        }
         Kind::Group(inner) => to_condition(*inner, columns)?,
         Kind::Bool(b) => Condition::Bool(b),
         Kind::Ident(name) => {
@@ -740,9 +807,10 @@ fn to_condition(node: Node, columns: &mut Vec<usize>) -> Result<Condition, Error
                 right: Expr::Bool(true),
             }
         }
-        Kind::Number(_) | Kind::Text(_) | Kind::Arith(..) => {
+        Kind::Number(_) | Kind::Duration(_) | Kind::Text(_) | Kind::Arith(..) => {
             let found = match node.kind {
                 Kind::Number(_) => "a number",
+                Kind::Duration(_) => "a duration",
                 Kind::Text(_) => "text",
                 _ => "arithmetic",
             };
@@ -767,6 +835,7 @@ fn to_expr(node: Node, columns: &mut Vec<usize>) -> Result<Expr, Error> {
     }
     Ok(match node.kind {
         Kind::Number(n) => Expr::Number(n),
+        Kind::Duration(duration) => Expr::Duration(duration),
         Kind::Text(text) => Expr::Text(text),
         Kind::Bool(b) => Expr::Bool(b),
         Kind::Ident(name) => Expr::Signal(name),

@@ -31,8 +31,8 @@ enum Part<'a> {
     },
     /// The items of a list not printed yet, each after the separator.
     Conds(&'a [Condition], Join),
-    /// ` in [` and the items of the list, then `]`.
-    InList(&'a [Expr]),
+    /// ` in [` (or ` not in [`) and the items of the list, then `]`.
+    InList(&'static str, &'a [Expr]),
     /// The items of an `in` list not printed yet, each after `, `.
     Exprs(&'a [Expr]),
 }
@@ -209,8 +209,8 @@ fn step<'a>(
             f.write_str(join.separator())?;
             stack.first_of(f, items, join)
         }
-        Part::InList(items) => {
-            f.write_str(" in [")?;
+        Part::InList(opening, items) => {
+            f.write_str(opening)?;
             stack.push(Part::Text("]"));
             Ok(stack.first_expr(items))
         }
@@ -242,7 +242,11 @@ fn print_condition<'a>(
             return Ok(Some(Part::Expr(left)));
         }
         Condition::In { value, list } => {
-            stack.push(Part::InList(list));
+            stack.push(Part::InList(" in [", list));
+            return Ok(Some(Part::Expr(value)));
+        }
+        Condition::NotIn { value, list } => {
+            stack.push(Part::InList(" not in [", list));
             return Ok(Some(Part::Expr(value)));
         }
         Condition::Between { value, low, high } => {
@@ -303,6 +307,7 @@ fn print_expr<'a>(
         Expr::Number(n) if *n != 0.0 && !(1e-6..1e16).contains(&n.abs()) => write!(f, "{n:e}")?,
         Expr::Number(n) => write!(f, "{n}")?,
         Expr::Bool(b) => write!(f, "{b}")?,
+        Expr::Duration(duration) => write!(f, "{duration}")?,
         Expr::Text(text) => {
             f.write_char('"')?;
             for c in text.chars() {

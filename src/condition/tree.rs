@@ -59,7 +59,9 @@ impl<'a> Node<'a> {
                 Condition::Compare { left, right, .. } => {
                     ([Some(left), Some(right), None], &[], &[])
                 }
-                Condition::In { value, list } => ([Some(value), None, None], list, &[]),
+                Condition::In { value, list } | Condition::NotIn { value, list } => {
+                    ([Some(value), None, None], list, &[])
+                }
                 Condition::Between { value, low, high } => {
                     ([Some(value), Some(low), Some(high)], &[], &[])
                 }
@@ -156,7 +158,9 @@ impl<'a> NodeMut<'a> {
                 Condition::Compare { left, right, .. } => {
                     ([Some(left), Some(right), None], &mut [], &mut [])
                 }
-                Condition::In { value, list } => ([Some(value), None, None], list, &mut []),
+                Condition::In { value, list } | Condition::NotIn { value, list } => {
+                    ([Some(value), None, None], list, &mut [])
+                }
                 Condition::Between { value, low, high } => {
                     ([Some(value), Some(low), Some(high)], &mut [], &mut [])
                 }
@@ -316,6 +320,10 @@ fn copy_condition(condition: &Condition) -> Condition {
             value: expr(value),
             list: list.iter().map(expr).collect(),
         },
+        Condition::NotIn { value, list } => Condition::NotIn {
+            value: expr(value),
+            list: list.iter().map(expr).collect(),
+        },
         Condition::Between { value, low, high } => Condition::Between {
             value: expr(value),
             low: expr(low),
@@ -340,6 +348,7 @@ fn copy_expr(expr: &Expr) -> Expr {
         Expr::Number(n) => Expr::Number(*n),
         Expr::Text(text) => Expr::Text(text.clone()),
         Expr::Bool(b) => Expr::Bool(*b),
+        Expr::Duration(duration) => Expr::Duration(*duration),
         Expr::Binary { op, left, right } => Expr::Binary {
             op: *op,
             left: Box::new(copy_child_expr(left)),
@@ -394,7 +403,10 @@ fn same_node(a: Node<'_>, b: Node<'_>) -> bool {
         (Node::Cond(a), Node::Cond(b)) => match (a, b) {
             (Condition::Bool(a), Condition::Bool(b)) => a == b,
             (Condition::Compare { op: a, .. }, Condition::Compare { op: b, .. }) => a == b,
-            (Condition::In { list: a, .. }, Condition::In { list: b, .. }) => a.len() == b.len(),
+            (Condition::In { list: a, .. }, Condition::In { list: b, .. })
+            | (Condition::NotIn { list: a, .. }, Condition::NotIn { list: b, .. }) => {
+                a.len() == b.len()
+            }
             (Condition::Between { .. }, Condition::Between { .. })
             | (Condition::Not(_), Condition::Not(_)) => true,
             (Condition::Present(a), Condition::Present(b))
@@ -412,6 +424,7 @@ fn same_node(a: Node<'_>, b: Node<'_>) -> bool {
             // `==` on f64, as derived: NaN differs from itself.
             (Expr::Number(a), Expr::Number(b)) => a == b,
             (Expr::Bool(a), Expr::Bool(b)) => a == b,
+            (Expr::Duration(a), Expr::Duration(b)) => a == b,
             (Expr::Binary { op: a, .. }, Expr::Binary { op: b, .. }) => a == b,
             _ => false,
         },
@@ -505,6 +518,12 @@ impl Serialize for At<'_, Condition> {
                 fields.serialize_field("of", &At::new(of.as_slice(), below))?;
                 fields.end()
             }
+            Condition::NotIn { value, list } => {
+                let mut fields = s.serialize_struct_variant(NAME, 10, "not_in", 2)?;
+                fields.serialize_field("value", &At::new(value, below))?;
+                fields.serialize_field("list", &At::new(list.as_slice(), below))?;
+                fields.end()
+            }
         }
     }
 }
@@ -526,6 +545,7 @@ impl Serialize for At<'_, Expr> {
                 fields.serialize_field("right", &At::new(&**right, self.below()))?;
                 fields.end()
             }
+            Expr::Duration(duration) => s.serialize_newtype_variant(NAME, 5, "duration", duration),
         }
     }
 }

@@ -9,9 +9,10 @@
 //! Every signal may be missing: not set in a [`SignalRecord`], or `None` from
 //! [`Signals::value`]. In conditions:
 //!
-//! - a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`, `in`, `between`) that
-//!   reads a missing signal is **false**, so `not (x > 3)` is true when `x` is
-//!   missing;
+//! - a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`, `in`, `not in`,
+//!   `between`) that reads a missing signal is **false**, so `not (x > 3)` is
+//!   true when `x` is missing, and `x not in [1]` is false while
+//!   `not (x in [1])` is true;
 //! - arithmetic on a missing signal gives a missing value, and so does
 //!   arithmetic whose result is not finite (division by zero);
 //! - `present(x)` and `missing(x)` test for it explicitly.
@@ -36,6 +37,7 @@ use crate::error::{Error, ErrorKind};
 use crate::event::Derivation;
 use crate::index::SignalIndex;
 use crate::names::suggest;
+use crate::time::TimeUnit;
 
 pub(crate) use binding::Fit;
 pub use binding::{Binding, SignalFields};
@@ -54,7 +56,7 @@ pub use source::Signals;
 /// | `number` | any finite number | numbers, arithmetic |
 /// | `count` | whole numbers >= 0 | numbers, arithmetic |
 /// | `flag` | `true` / `false` | `true`, `false`, or alone: `is_member` |
-/// | `category` | one of its declared labels | labels with `==`, `!=`, `in` |
+/// | `category` | one of its declared labels | labels with `==`, `!=`, `in`; also `<`, `between` when ordered |
 ///
 /// ```
 /// use buyer_journey::SignalKind;
@@ -139,6 +141,15 @@ pub struct SignalSpec {
     /// signal the host supplies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Derivation>,
+    /// The unit of a `number` or `count` signal that measures time, so
+    /// conditions can compare it with durations (`hours_idle < 90m`).
+    /// Signals derived with `days_since` are in days without declaring it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<TimeUnit>,
+    /// Whether a `category` signal's labels are in order, as declared, so
+    /// conditions can compare them with `<`, `<=`, `>`, `>=` and `between`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ordered: bool,
 }
 
 impl SignalSpec {
@@ -149,6 +160,8 @@ impl SignalSpec {
             labels: Vec::new(),
             description: None,
             from: None,
+            unit: None,
+            ordered: false,
         }
     }
 
@@ -230,6 +243,41 @@ impl SignalSpec {
         self.from = Some(derivation);
         self
     }
+
+    /// The same spec, measuring time in `unit`: conditions compare it with
+    /// durations, converted into `unit`.
+    ///
+    /// ```
+    /// # use buyer_journey::{Condition, Schema, SignalSpec, TimeUnit};
+    /// let schema = Schema::new(&[SignalSpec::number("hours_idle").unit(TimeUnit::Hours)])?;
+    /// let mut customer = schema.record();
+    /// customer.set("hours_idle", 1.0)?;
+    /// assert!(Condition::parse("hours_idle < 90m")?.evaluate(&schema, &customer)?);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn unit(mut self, unit: TimeUnit) -> Self {
+        self.unit = Some(unit);
+        self
+    }
+
+    /// The same spec with its labels in order, as declared: conditions
+    /// compare them by position.
+    ///
+    /// ```
+    /// # use buyer_journey::{Condition, Schema, SignalSpec};
+    /// let size = SignalSpec::category("size", ["small", "medium", "large"]).ordered();
+    /// let schema = Schema::new(&[size])?;
+    /// let mut customer = schema.record();
+    /// customer.set("size", "medium")?;
+    /// assert!(Condition::parse(r#"size >= "medium""#)?.evaluate(&schema, &customer)?);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn ordered(mut self) -> Self {
+        self.ordered = true;
+        self
+    }
 }
 
 /// One declared signal of a [`Schema`].
@@ -249,6 +297,8 @@ pub struct Signal {
     kind: SignalKind,
     labels: IndexSet<String>,
     description: Option<String>,
+    unit: Option<TimeUnit>,
+    ordered: bool,
 }
 
 impl Signal {
@@ -322,6 +372,36 @@ impl Signal {
     #[must_use]
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
+    }
+
+    /// The unit of a signal that measures time: declared, or days for a
+    /// signal derived with `days_since`.
+    ///
+    /// ```
+    /// use buyer_journey::{models, TimeUnit};
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// assert_eq!(schema.find("days_since_purchase").unwrap().unit(), Some(TimeUnit::Days));
+    /// assert_eq!(schema.find("cart_adds").unwrap().unit(), None);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn unit(&self) -> Option<TimeUnit> {
+        self.unit
+    }
+
+    /// Whether the labels of a category signal are in order.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::category("size", ["s", "m", "l"]).ordered()])?;
+    /// assert!(schema.find("size").unwrap().is_ordered());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn is_ordered(&self) -> bool {
+        self.ordered
     }
 
     pub(crate) fn label_index(&self, label: &str) -> Option<usize> {

@@ -8,9 +8,11 @@ use indexmap::{IndexMap, IndexSet};
 
 use super::{Signal, SignalKind, SignalRecord, SignalSpec};
 use crate::error::{Error, Location};
+use crate::event::Derivation;
 use crate::index::SignalIndex;
 use crate::limits::{Bound, Limits};
 use crate::names::{check_snake_case, suggest};
+use crate::time::TimeUnit;
 
 /// The validated, ordered set of signals a ruleset reads.
 ///
@@ -67,7 +69,10 @@ impl Schema {
     /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an id that is
     /// not `snake_case`, is a keyword or is declared twice, for a category
     /// without labels or with a repeated or empty label, and for labels on a
-    /// signal that is not a category; [`ErrorKind::Limit`](crate::ErrorKind::Limit)
+    /// signal that is not a category, for a unit of time on a signal that is
+    /// not a number or count (or not days on one derived with `days_since`),
+    /// and for `ordered` on a signal that is not a category;
+    /// [`ErrorKind::Limit`](crate::ErrorKind::Limit)
     /// for too many signals or labels, or an id or label that is too long.
     pub fn new(specs: &[SignalSpec]) -> Result<Self, Error> {
         Self::with_limits(specs, &Limits::default())
@@ -270,6 +275,17 @@ impl SchemaBuilder {
             Ok(()) => {}
         }
         let labels = check_labels(spec, limits, || at(".labels")).map_err(|e| errors.push(e));
+        let unit = check_unit(spec).map_err(|e| errors.push(e.at(&format!("signals[{i}].unit"))));
+        if spec.ordered && spec.kind != SignalKind::Category {
+            errors.push(Error::invalid(
+                at(".ordered"),
+                format!(
+                    "signal '{}' is {}: only the labels of a category can be ordered",
+                    spec.id,
+                    spec.kind.with_article()
+                ),
+            ));
+        }
         if errors.len() > before {
             return None;
         }
@@ -281,6 +297,8 @@ impl SchemaBuilder {
             kind: spec.kind,
             labels: labels.ok()?,
             description: spec.description.clone(),
+            unit: unit.ok()?,
+            ordered: spec.ordered,
         })
     }
 
@@ -306,6 +324,29 @@ fn layout_hash(signals: &IndexMap<String, Signal>) -> u64 {
         }
     }
     hasher.finish()
+}
+
+/// The unit of time of `spec`: as declared, or days for `days_since`.
+fn check_unit(spec: &SignalSpec) -> Result<Option<TimeUnit>, Error> {
+    let derived = matches!(spec.from, Some(Derivation::DaysSince { .. })).then_some(TimeUnit::Days);
+    match (spec.unit, derived) {
+        (Some(_), _) if !spec.kind.is_numeric() => Err(Error::invalid(
+            Location::default(),
+            format!(
+                "signal '{}' is {}: only numbers and counts have a unit of time",
+                spec.id,
+                spec.kind.with_article()
+            ),
+        )),
+        (Some(declared), Some(days)) if declared != days => Err(Error::invalid(
+            Location::default(),
+            format!(
+                "signal '{}' is derived with days_since, so its unit is days, not {declared}",
+                spec.id
+            ),
+        )),
+        (declared, derived) => Ok(declared.or(derived)),
+    }
 }
 
 fn check_labels(

@@ -10,7 +10,7 @@ use crate::names::check_plain;
 use crate::signal::{Schema, SchemaBuilder, SignalSpec};
 use crate::spec::{FromStages, TransitionSpec};
 use crate::stage::{Stage, StageModel};
-use crate::time::Span;
+use crate::time::{Span, TimeUnit};
 
 use super::collector::Collector;
 use super::Ids;
@@ -276,7 +276,7 @@ pub(super) fn journey_schema(
         let stage = SignalSpec::category(STAGE_SIGNAL, model.iter().map(|s| s.id().to_owned()));
         builder.add(schema.len(), &stage, &roomy, &mut errors);
     }
-    let days = SignalSpec::number(DAYS_SIGNAL);
+    let days = SignalSpec::number(DAYS_SIGNAL).unit(TimeUnit::Days);
     builder.add(schema.len() + 1, &days, &roomy, &mut errors);
     debug_assert!(errors.is_empty(), "{errors:?}");
     builder.finish()

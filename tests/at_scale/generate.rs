@@ -10,10 +10,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use buyer_journey::condition::Duration;
 use buyer_journey::{
     ActionInput, ActionSpec, Arbitration, ArithOp, CompareOp, Condition, ContactLog, Engine, Expr,
     HitPolicy, RulesetSpec, ScoreRuleSpec, SignalRecord, SignalSpec, Span, StageRuleSpec,
-    StageSpec, TagSpec, Timestamp, When,
+    StageSpec, TagSpec, TimeUnit, Timestamp, When,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -100,6 +101,16 @@ const EXTREME_COUNTS: [f64; 6] = [
     f64::MAX,
 ];
 
+/// Durations conditions compare signals with a unit of time with, as
+/// written: whole and fractional in every unit, and several units at once.
+const DURATIONS: [&str; 9] = ["0s", "90s", "20m", "90m", "2h", "36h", "1d", "7d", "1d12h"];
+const TIME_UNITS: [TimeUnit; 4] = [
+    TimeUnit::Seconds,
+    TimeUnit::Minutes,
+    TimeUnit::Hours,
+    TimeUnit::Days,
+];
+
 /// Points of score rules: positive, negative and fractional ones, and
 /// [`HUGE_POINTS`].
 const POINTS: [f64; 6] = [-2.0, -0.5, 0.25, 1.0, 3.0, 1e15];
@@ -126,13 +137,14 @@ const MAX_ACTIONS: usize = 10;
 // A world
 // ---------------------------------------------------------------------------
 
-/// A signal's kind, with the labels of a category.
+/// A signal's kind, with the unit of time of a number, and the labels of
+/// a category and whether they are ordered.
 #[derive(Debug, Clone)]
 pub(super) enum Kind {
     Count,
-    Number,
+    Number(Option<TimeUnit>),
     Flag,
-    Category(Vec<String>),
+    Category(Vec<String>, bool),
 }
 
 /// One value of a customer's signal.
@@ -269,9 +281,15 @@ impl World {
                 .iter()
                 .map(|(id, kind)| match kind {
                     Kind::Count => SignalSpec::count(id),
-                    Kind::Number => SignalSpec::number(id),
+                    Kind::Number(None) => SignalSpec::number(id),
+                    Kind::Number(Some(unit)) => SignalSpec::number(id).unit(*unit),
                     Kind::Flag => SignalSpec::flag(id),
-                    Kind::Category(labels) => SignalSpec::category(id, labels.iter().cloned()),
+                    Kind::Category(labels, false) => {
+                        SignalSpec::category(id, labels.iter().cloned())
+                    }
+                    Kind::Category(labels, true) => {
+                        SignalSpec::category(id, labels.iter().cloned()).ordered()
+                    }
                 })
                 .collect(),
             STAGE_IDS[..self.stages]
@@ -385,12 +403,17 @@ fn tree(when: &When) -> Condition {
 // ---------------------------------------------------------------------------
 
 fn kind() -> impl Strategy<Value = Kind> {
-    let labels = proptest::sample::subsequence(LABELS.to_vec(), 1..=4)
-        .prop_shuffle()
-        .prop_map(|labels| Kind::Category(labels.into_iter().map(str::to_owned).collect()));
+    let labels = (
+        proptest::sample::subsequence(LABELS.to_vec(), 1..=4).prop_shuffle(),
+        any::<bool>(),
+    )
+        .prop_map(|(labels, ordered)| {
+            Kind::Category(labels.into_iter().map(str::to_owned).collect(), ordered)
+        });
+    let unit = proptest::option::weighted(0.4, proptest::sample::select(TIME_UNITS.to_vec()));
     prop_oneof![
         3 => Just(Kind::Count),
-        3 => Just(Kind::Number),
+        3 => unit.prop_map(Kind::Number),
         2 => Just(Kind::Flag),
         2 => labels,
     ]
@@ -436,6 +459,10 @@ struct Vocabulary {
     numeric: Vec<String>,
     flags: Vec<String>,
     categories: Vec<(String, Vec<String>)>,
+    /// The categories whose labels are ordered.
+    ordered: Vec<(String, Vec<String>)>,
+    /// The number signals with a unit of time.
+    timed: Vec<String>,
     all: Vec<String>,
     thresholds: Vec<f64>,
 }
@@ -450,12 +477,20 @@ impl Vocabulary {
                 .collect()
         };
         Arc::new(Vocabulary {
-            numeric: of(|kind| matches!(kind, Kind::Count | Kind::Number)),
+            numeric: of(|kind| matches!(kind, Kind::Count | Kind::Number(_))),
+            timed: of(|kind| matches!(kind, Kind::Number(Some(_)))),
+            ordered: signals
+                .iter()
+                .filter_map(|(id, kind)| match kind {
+                    Kind::Category(labels, true) => Some((id.clone(), labels.clone())),
+                    _ => None,
+                })
+                .collect(),
             flags: of(|kind| matches!(kind, Kind::Flag)),
             categories: signals
                 .iter()
                 .filter_map(|(id, kind)| match kind {
-                    Kind::Category(labels) => Some((id.clone(), labels.clone())),
+                    Kind::Category(labels, _) => Some((id.clone(), labels.clone())),
                     _ => None,
                 })
                 .collect(),
@@ -619,7 +654,116 @@ fn atom(v: &Arc<Vocabulary>) -> BoxedStrategy<Condition> {
         arms.push((1, labels_in.boxed()));
     }
     arms.push((1, any::<bool>().prop_map(Condition::Bool).boxed()));
+    arms.extend(language_arms(v));
     Union::new_weighted(arms).boxed()
+}
+
+fn duration(text: &str) -> Duration {
+    text.parse().unwrap()
+}
+
+/// A duration, as [`Expr::Duration`].
+fn duration_expr() -> impl Strategy<Value = Expr> {
+    proptest::sample::select(DURATIONS.to_vec()).prop_map(|text| Expr::Duration(duration(text)))
+}
+
+/// The arms of [`atom`] for `not in`, durations and ordered categories.
+fn language_arms(v: &Arc<Vocabulary>) -> Vec<(u32, BoxedStrategy<Condition>)> {
+    let mut arms: Vec<(u32, BoxedStrategy<Condition>)> = Vec::new();
+    let numbers_not_in = (
+        num_expr(v),
+        proptest::collection::vec(constant(v).prop_map(Expr::Number), 0..4),
+    )
+        .prop_map(|(value, list)| Condition::NotIn { value, list });
+    arms.push((1, numbers_not_in.boxed()));
+    let flags_not_in = (
+        flag_side(v),
+        proptest::collection::vec(any::<bool>().prop_map(Expr::Bool), 0..3),
+    )
+        .prop_map(|(value, list)| Condition::NotIn { value, list });
+    arms.push((1, flags_not_in.boxed()));
+    if !v.categories.is_empty() {
+        let categories = Arc::clone(v);
+        let labels_not_in = (
+            any::<Index>(),
+            proptest::collection::vec(any::<Index>(), 0..4),
+        )
+            .prop_map(move |(which, picks)| {
+                let (id, labels) = which.get(&categories.categories);
+                Condition::NotIn {
+                    value: Expr::Signal(id.clone()),
+                    list: picks
+                        .iter()
+                        .map(|pick| Expr::Text(pick.get(labels).clone()))
+                        .collect(),
+                }
+            });
+        arms.push((1, labels_not_in.boxed()));
+    }
+    if !v.timed.is_empty() {
+        let signal = || proptest::sample::select(v.timed.clone()).prop_map(Expr::Signal);
+        // A duration, or now and then a plain number in the signal's unit.
+        let bound = || {
+            prop_oneof![
+                3 => duration_expr(),
+                1 => constant(v).prop_map(Expr::Number),
+            ]
+        };
+        let timed = (signal(), compare_op(), duration_expr(), any::<bool>()).prop_map(
+            |(signal, op, duration, flipped)| {
+                if flipped {
+                    compare(duration, op, signal)
+                } else {
+                    compare(signal, op, duration)
+                }
+            },
+        );
+        arms.push((2, timed.boxed()));
+        let between = (signal(), bound(), bound())
+            .prop_map(|(value, low, high)| Condition::Between { value, low, high });
+        arms.push((1, between.boxed()));
+        let listed = (
+            signal(),
+            proptest::collection::vec(bound(), 0..4),
+            any::<bool>(),
+        )
+            .prop_map(|(value, list, negated)| {
+                if negated {
+                    Condition::NotIn { value, list }
+                } else {
+                    Condition::In { value, list }
+                }
+            });
+        arms.push((1, listed.boxed()));
+    }
+    if !v.ordered.is_empty() {
+        let ordered = Arc::clone(v);
+        let order = (any::<Index>(), any::<Index>(), compare_op(), any::<bool>()).prop_map(
+            move |(which, label, op, flipped)| {
+                let (id, labels) = which.get(&ordered.ordered);
+                let signal = Expr::Signal(id.clone());
+                let label = Expr::Text(label.get(labels).clone());
+                if flipped {
+                    compare(label, op, signal)
+                } else {
+                    compare(signal, op, label)
+                }
+            },
+        );
+        arms.push((2, order.boxed()));
+        let ordered = Arc::clone(v);
+        let between =
+            (any::<Index>(), any::<Index>(), any::<Index>()).prop_map(move |(which, low, high)| {
+                let (id, labels) = which.get(&ordered.ordered);
+                Condition::Between {
+                    value: Expr::Signal(id.clone()),
+                    low: Expr::Text(low.get(labels).clone()),
+                    high: Expr::Text(high.get(labels).clone()),
+                }
+            });
+        arms.push((1, between.boxed()));
+    }
+    arms
 }
 
 /// Well-typed conditions over the world's schema: atoms under `not`,
@@ -913,9 +1057,19 @@ fn count_value(thresholds: &[f64]) -> BoxedStrategy<f64> {
 fn value(kind: &Kind, thresholds: &[f64]) -> BoxedStrategy<Option<Val>> {
     let present = match kind {
         Kind::Count => count_value(thresholds).prop_map(Val::Number).boxed(),
-        Kind::Number => number_value(thresholds).prop_map(Val::Number).boxed(),
+        Kind::Number(None) => number_value(thresholds).prop_map(Val::Number).boxed(),
+        Kind::Number(Some(unit)) => {
+            let unit = *unit;
+            prop_oneof![
+                3 => number_value(thresholds),
+                2 => proptest::sample::select(DURATIONS.to_vec())
+                    .prop_map(move |text| unit.of(duration(text).span())),
+            ]
+            .prop_map(Val::Number)
+            .boxed()
+        }
         Kind::Flag => any::<bool>().prop_map(Val::Flag).boxed(),
-        Kind::Category(labels) => proptest::sample::select(labels.clone())
+        Kind::Category(labels, _) => proptest::sample::select(labels.clone())
             .prop_map(Val::Label)
             .boxed(),
     };

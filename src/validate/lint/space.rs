@@ -20,6 +20,7 @@ use indexmap::IndexMap;
 
 use crate::condition::{evaluate_dense, Condition, Expr};
 use crate::signal::{Schema, SignalKind};
+use crate::time::TimeUnit;
 
 /// The most points one question enumerates.
 pub(super) const MAX_POINTS: usize = 4096;
@@ -237,7 +238,9 @@ impl<'a> Decider<'a> {
                 return Some(Reads::One(self.schema.find(id)?.index().as_usize()));
             }
             Condition::Compare { left, right, .. } => vec![left, right],
-            Condition::In { value, list } => std::iter::once(value).chain(list).collect(),
+            Condition::In { value, list } | Condition::NotIn { value, list } => {
+                std::iter::once(value).chain(list).collect()
+            }
             Condition::Between { value, low, high } => vec![value, low, high],
             _ => return Some(Reads::Nothing),
         };
@@ -301,7 +304,8 @@ impl<'a> Decider<'a> {
             .iter()
             .nth(signal)
             .map_or(SignalKind::Number, |s| s.kind());
-        let constants = atoms.iter().flat_map(|atom| numbers_of(atom));
+        let unit = self.schema.iter().nth(signal).and_then(|s| s.unit());
+        let constants = atoms.iter().flat_map(|atom| numbers_of(atom, unit));
         let mut values: Vec<f64> = match kind {
             SignalKind::Flag => vec![0.0, 1.0],
             SignalKind::Category => {
@@ -405,11 +409,14 @@ fn atoms_of(condition: &Condition) -> Vec<&Condition> {
     atoms
 }
 
-/// The numbers an atom compares with.
-fn numbers_of(atom: &Condition) -> Vec<f64> {
+/// The numbers an atom compares with, durations in `unit`, the unit of time
+/// of the signal it reads.
+fn numbers_of(atom: &Condition, unit: Option<TimeUnit>) -> Vec<f64> {
     let exprs: Vec<&Expr> = match atom {
         Condition::Compare { left, right, .. } => vec![left, right],
-        Condition::In { value, list } => std::iter::once(value).chain(list).collect(),
+        Condition::In { value, list } | Condition::NotIn { value, list } => {
+            std::iter::once(value).chain(list).collect()
+        }
         Condition::Between { value, low, high } => vec![value, low, high],
         _ => Vec::new(),
     };
@@ -417,6 +424,7 @@ fn numbers_of(atom: &Condition) -> Vec<f64> {
         .into_iter()
         .filter_map(|expr| match expr {
             Expr::Number(n) => Some(*n),
+            Expr::Duration(duration) => unit.map(|unit| duration.in_unit(unit)),
             _ => None,
         })
         .collect()
@@ -430,7 +438,9 @@ pub(super) fn signals_of(condition: &Condition) -> Vec<&str> {
         match atom {
             Condition::Present(id) | Condition::Missing(id) => ids.push(id.as_str()),
             Condition::Compare { left, right, .. } => exprs.extend([left, right]),
-            Condition::In { value, list } => exprs.extend(std::iter::once(value).chain(list)),
+            Condition::In { value, list } | Condition::NotIn { value, list } => {
+                exprs.extend(std::iter::once(value).chain(list))
+            }
             Condition::Between { value, low, high } => exprs.extend([value, low, high]),
             _ => {}
         }
