@@ -439,7 +439,7 @@ pub(super) fn signals_of(condition: &Condition) -> Vec<&str> {
             Condition::Present(id) | Condition::Missing(id) => ids.push(id.as_str()),
             Condition::Compare { left, right, .. } => exprs.extend([left, right]),
             Condition::In { value, list } | Condition::NotIn { value, list } => {
-                exprs.extend(std::iter::once(value).chain(list))
+                exprs.extend(std::iter::once(value).chain(list));
             }
             Condition::Between { value, low, high } => exprs.extend([value, low, high]),
             _ => {}
