@@ -307,6 +307,8 @@ mod signal;
 mod stage;
 
 mod compile;
+#[cfg(any(feature = "json", feature = "toml"))]
+mod document;
 mod spec;
 mod validate;
 
@@ -328,6 +330,8 @@ pub use action::{
 };
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
 pub use customer::Customer;
+#[cfg(any(feature = "json", feature = "toml"))]
+pub use document::Document;
 pub use engine::{
     Batch, BatchScratch, Decision, DecisionRecord, Engine, EngineBuilder, Observation, Scratch,
 };
