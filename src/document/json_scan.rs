@@ -283,9 +283,9 @@ mod tests {
         assert_eq!(column("w", 2), Some(Position::new(1, 9)));
         // After the escape: the string's start.
         assert_eq!(column("w", 4), Some(Position::new(1, 7)));
-        assert_eq!(column("v", 3), Some(Position::new(1, 24)));
+        assert_eq!(column("v", 3), Some(Position::new(1, 25)));
         // Just past the end of an escape-free string: its closing quote.
-        assert_eq!(column("v", 5), Some(Position::new(1, 26)));
+        assert_eq!(column("v", 5), Some(Position::new(1, 27)));
     }
 
     #[test]

@@ -40,7 +40,7 @@ use places::Places;
 /// # Example
 ///
 /// ```
-/// use buyer_journey::{Document, Engine, Limits};
+/// use buyer_journey::{Document, Limits};
 ///
 /// let document = Document::from_json(r#"{
 ///   "signals": [{"id": "orders", "kind": "count"}],
@@ -49,7 +49,7 @@ use places::Places;
 /// }"#)?;
 /// assert_eq!(
 ///     document.check(&Limits::default()).to_string(),
-///     "error: line 4, column 63: stage_rules[0].when, column 1: unknown signal 'order', \
+///     "error: line 4, column 67: stage_rules[0].when, column 1: unknown signal 'order', \
 ///      did you mean 'orders'?\n",
 /// );
 ///
@@ -120,7 +120,7 @@ impl Document {
     /// "#);
     /// assert_eq!(
     ///     document.unwrap_err().to_string(),
-    ///     "line 14, column 23: actions[0].contact.cooldown: '2x' is not a span of time: \
+    ///     "line 13, column 24: actions[0].contact.cooldown: '2x' is not a span of time: \
     ///      write numbers with the units d, h, m, s in that order, such as \"7d\" or \"1d12h\"",
     /// );
     /// ```
@@ -194,7 +194,7 @@ impl Document {
     /// assert_eq!(problem.location().path(), "stage_rules[0].when");
     /// assert_eq!(problem.location().column(), Some(17));
     /// // The column in the condition, in the document's text.
-    /// assert_eq!(problem.location().position(), Some(Position::new(4, 59)));
+    /// assert_eq!(problem.location().position(), Some(Position::new(4, 74)));
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn check(&self, limits: &Limits) -> Problems {
@@ -208,7 +208,7 @@ impl Document {
     /// document's string (else the string's start).
     ///
     /// ```
-    /// use buyer_journey::{Document, Engine, Limits, Position};
+    /// use buyer_journey::{Document, Engine, Position};
     ///
     /// let document = Document::from_json(
     ///     r#"{"signals": [], "stages": [{"id": "a", "name": "A"}, {"id": "a", "name": "B"}]}"#,
@@ -217,7 +217,7 @@ impl Document {
     /// let located = document.locate(problems);
     /// let problem = located.iter().next().unwrap();
     /// assert_eq!(problem.location().path(), "stages[1].id");
-    /// assert_eq!(problem.location().position(), Some(Position::new(1, 62)));
+    /// assert_eq!(problem.location().position(), Some(Position::new(1, 61)));
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     pub fn locate(&self, problems: Problems) -> Problems {

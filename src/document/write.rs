@@ -45,11 +45,15 @@ impl RulesetSpec {
     /// [`Document::from_toml`](super::Document::from_toml) reads back as the
     /// same ruleset. Requires the `toml` feature.
     ///
+    /// A count above 2^63 - 1, the largest integer of the TOML
+    /// specification (`usize::MAX` as `arbitration.max_suggestions`), is
+    /// written as the `toml` crate writes it: this crate reads it back, a
+    /// strict TOML reader does not.
+    ///
     /// # Errors
     ///
-    /// A condition tree nested deeper than 128 levels, and a count (such as
-    /// `arbitration.max_suggestions`) above 2^63 - 1, the largest integer
-    /// TOML has, each located at its path.
+    /// A condition tree nested deeper than 128 levels, which no reader
+    /// accepts back, located at its path.
     ///
     /// ```
     /// use buyer_journey::{models, Document};
