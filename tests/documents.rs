@@ -194,6 +194,43 @@ fn toml_errors_name_the_path_and_place_of_what_is_wrong() {
     }
 }
 
+#[test]
+fn hostile_documents_are_errors_not_panics() {
+    let deep_json = format!(
+        "{{\"signals\": [], \"stages\": [], \"tags\": [{{\"id\": \"t\", \"when\": {}",
+        "{\"not\": ".repeat(100_000)
+    );
+    let err = json_error(&deep_json);
+    assert!(err.ends_with(": recursion limit exceeded"), "{err}");
+    let unknown_then_deep = format!("{{\"x\": {}", "[".repeat(100_000));
+    assert!(json_error(&unknown_then_deep).starts_with("line 1, column 7: x: unknown field `x`"));
+    let deep_toml = format!("signals = {}", "[".repeat(100_000));
+    assert!(Document::from_toml(&deep_toml).is_err());
+    let deep_inline = format!("signals = {}", "{ a = ".repeat(100_000));
+    assert!(Document::from_toml(&deep_inline).is_err());
+    assert!(json_error("").starts_with("line 1, column 1: EOF while parsing a value"));
+    assert_eq!(
+        toml_error(""),
+        "line 1, column 1: missing field `signals`",
+        "an empty TOML document is an empty table"
+    );
+}
+
+proptest! {
+    /// Any text reads as a ruleset or is an error; a located error is at
+    /// a line of the text.
+    #[test]
+    fn any_text_reads_or_is_a_located_error(text in "(?s).{0,64}", json in any::<bool>()) {
+        let text = if json { format!("{{\"signals\": [{text}") } else { format!("signals = [{text}") };
+        let read = if json { Document::from_json(&text) } else { Document::from_toml(&text) };
+        if let Err(err) = read {
+            let position = err.location().and_then(|l| l.position());
+            let lines = text.split('\n').count();
+            prop_assert!(position.is_some_and(|p| p.line <= lines), "{err}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Problems placed in the text
 // ---------------------------------------------------------------------------

@@ -119,9 +119,10 @@ impl<'t> Lines<'t> {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&start| start <= offset);
         let start = self.starts[line - 1];
+        // Characters that end by `offset`: one it falls inside is its own.
         let column = self.text[start..]
             .char_indices()
-            .take_while(|&(at, _)| start + at < offset)
+            .take_while(|&(at, c)| start + at + c.len_utf8() <= offset)
             .count();
         Position::new(line, column + 1)
     }
@@ -161,5 +162,7 @@ mod tests {
         assert_eq!(lines.position(8), Position::new(4, 1));
         assert_eq!(lines.position(99), Position::new(4, 2));
         assert_eq!(lines.offset(2, 3), 5);
+        // Inside 'ç': 'ç'.
+        assert_eq!(lines.position(4), Position::new(2, 1));
     }
 }
