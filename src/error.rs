@@ -147,6 +147,16 @@ pub enum ErrorKind {
         /// The ruleset's tolerance for late events, in seconds.
         tolerance: u64,
     },
+    /// A document that does not read as a ruleset: it is not well-formed
+    /// JSON or TOML, or a value in it does not fit its place (a string where
+    /// a list belongs, an unknown field, a span of time that does not
+    /// parse). The error's [`location`](Error::location) has the path and
+    /// the line and column.
+    #[error("{message}")]
+    Document {
+        /// What is wrong, without the place.
+        message: String,
+    },
     /// NaN or an infinity given for a signal.
     #[error("signal '{signal}' got {value}, but values must be finite numbers")]
     NotFinite {
@@ -260,6 +270,13 @@ impl Error {
         .into()
     }
 
+    /// A document that does not read as a ruleset, at `location`.
+    #[cold]
+    #[cfg(any(feature = "json", feature = "toml"))]
+    pub(crate) fn document(location: Location, message: String) -> Self {
+        Error::new(ErrorKind::Document { message }, location)
+    }
+
     /// A syntax error at `column` of condition text.
     #[cold]
     pub(crate) fn syntax(column: usize, message: String) -> Self {
@@ -284,6 +301,16 @@ impl Error {
         } else {
             format!("{path}.{}", location.path)
         };
+        self
+    }
+
+    /// The same error, placed at `position` in the text of the document
+    /// the ruleset was read from.
+    #[cold]
+    #[must_use]
+    #[cfg(any(feature = "json", feature = "toml"))]
+    pub(crate) fn at_position(mut self, position: Position) -> Self {
+        self.0.location.position = Some(position);
         self
     }
 
@@ -421,6 +448,7 @@ impl Location {
 
     /// The same location, placed at `position` in the document's text.
     #[must_use]
+    #[cfg(any(feature = "json", feature = "toml"))]
     pub(crate) fn at_position(mut self, position: Position) -> Self {
         self.position = Some(position);
         self

@@ -145,6 +145,12 @@
 //! feature: without it a constant can be read back one unit in the last
 //! place off, and a threshold such as `0.1` may then compare differently.
 //!
+//! With the `json` or `toml` feature (none is on by default), `Document`
+//! reads a ruleset from JSON or TOML text and places every error at its line
+//! and column there as well (`line 12, column 30: stage_rules[3].when,
+//! column 17: ...`); `RulesetSpec::to_json` and `to_toml` write one. The
+//! built-in model is in `examples/models/buying_process.json`.
+//!
 //! # Next-best-actions
 //!
 //! A ruleset may declare [tags](TagSpec) (types of customer: `new`,
@@ -307,6 +313,9 @@ mod signal;
 mod stage;
 
 mod compile;
+#[cfg(any(feature = "json", feature = "toml"))]
+#[cfg(any(feature = "json", feature = "toml"))]
+mod document;
 mod spec;
 mod validate;
 
@@ -328,6 +337,9 @@ pub use action::{
 };
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
 pub use customer::Customer;
+#[cfg(any(feature = "json", feature = "toml"))]
+#[cfg(any(feature = "json", feature = "toml"))]
+pub use document::Document;
 pub use engine::{
     Batch, BatchScratch, Decision, DecisionRecord, Engine, EngineBuilder, Observation, Scratch,
 };

@@ -113,6 +113,7 @@ impl Problem {
     }
 
     /// The same problem at `location`'s place in the document.
+    #[cfg(any(feature = "json", feature = "toml"))]
     pub(crate) fn with_location(mut self, location: Location) -> Self {
         self.location = location;
         self
@@ -229,6 +230,7 @@ impl Problems {
 
     /// Each problem, changed by `f`: how a document places them at their
     /// line and column.
+    #[cfg(any(feature = "json", feature = "toml"))]
     pub(crate) fn map(self, f: impl FnMut(Problem) -> Problem) -> Self {
         Problems(self.0.into_iter().map(f).collect())
     }

@@ -76,7 +76,7 @@
 //! customer in order (made with [`Decided::of_decision`] or
 //! [`Decided::of_record`]), and add it to the list in [`check_agreement`].
 
-mod generate;
+pub(crate) mod generate;
 
 use std::cell::Cell;
 use std::cmp::Reverse;

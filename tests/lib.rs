@@ -10,6 +10,7 @@ mod classify_example;
 mod customers;
 mod decide_in;
 mod derivations;
+mod documents;
 mod errors;
 mod examples_pipe;
 mod hostile;

@@ -15,7 +15,7 @@ use crate::spec::RulesetSpec;
 use crate::validate::{check, validate};
 
 use super::classifier::Classifier;
-use super::Engine;
+use super::{About, Engine};
 
 /// Validates and compiles a ruleset into an [`Engine`].
 ///
@@ -212,8 +212,13 @@ impl EngineBuilder {
     ///      'need_searches'?",
     /// );
     /// ```
-    pub fn build(self) -> Result<Engine, Error> {
+    pub fn build(mut self) -> Result<Engine, Error> {
         let ruleset = validate(&self.spec, &self.limits)?;
+        let about = About {
+            name: std::mem::take(&mut self.spec.name),
+            version: std::mem::take(&mut self.spec.version),
+            description: std::mem::take(&mut self.spec.description),
+        };
         let compiled = compile(&ruleset);
         let classifier = Classifier::new(
             ruleset.schema,
@@ -248,6 +253,7 @@ impl EngineBuilder {
             program: compiled.program,
             action_scorer: self.action_scorer,
             id: next_engine_id(),
+            about,
         })
     }
 }

@@ -67,11 +67,21 @@ pub struct Engine {
     /// Unique in the process: what a [`Scratch`] remembers it was fitted
     /// to.
     id: u64,
+    about: About,
+}
+
+/// What the ruleset says about itself: kept, never read by the engine.
+#[derive(Debug, Clone, Default)]
+struct About {
+    name: String,
+    version: String,
+    description: String,
 }
 
 impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
+            .field("name", &self.about.name)
             .field("signals", &self.schema().len())
             .field("stages", &self.model().len())
             .field("hit_policy", &self.hit_policy())
@@ -99,6 +109,50 @@ impl Engine {
     /// ```
     pub fn builder(spec: RulesetSpec) -> EngineBuilder {
         EngineBuilder::new(spec)
+    }
+
+    /// The ruleset's [`name`](RulesetSpec::name); empty when it has none.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert_eq!(engine.name(), "buying_process");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.about.name
+    }
+
+    /// The ruleset's [`version`](RulesetSpec::version); empty when it has
+    /// none.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert_eq!(engine.version(), "1.0.0");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn version(&self) -> &str {
+        &self.about.version
+    }
+
+    /// The ruleset's [`description`](RulesetSpec::description); empty when
+    /// it has none.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert!(engine.description().starts_with("The customer buying process"));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn description(&self) -> &str {
+        &self.about.description
     }
 
     /// The schema of the signals the engine reads.

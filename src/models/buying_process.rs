@@ -162,6 +162,14 @@ const LOOK_BACK: Span = Span::days(30);
 pub fn buying_process() -> RulesetSpec {
     let stage_rules = stage_rules();
     RulesetSpec {
+        name: "buying_process".to_owned(),
+        version: "1.0.0".to_owned(),
+        description: "The customer buying process: the steps a consumer goes through to \
+                      decide on a purchase and make it. Every model of it shares the same \
+                      fundamentals, in this order: need recognition, information search, \
+                      evaluation of options, purchase decision and post-purchase, where the \
+                      relationship built decides whether the customer comes back."
+            .to_owned(),
         signals: signals(),
         events: events(),
         stages: vec![

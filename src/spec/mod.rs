@@ -73,6 +73,19 @@ pub use transition::{FromStages, TransitionSpec};
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RulesetSpec {
+    /// What the ruleset is called, for people and tools: `buying_process`.
+    /// The engine keeps it ([`Engine::name`](crate::Engine::name)) and reads
+    /// nothing else from it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Which version of the ruleset this is, in any scheme its authors use:
+    /// `1.0.0`. Kept as [`Engine::version`](crate::Engine::version).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
+    /// What the ruleset is for, for people. Kept as
+    /// [`Engine::description`](crate::Engine::description).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
     /// The signals the rules read.
     pub signals: Vec<SignalSpec>,
     /// The stages in order; the first is the entry stage.
@@ -118,6 +131,9 @@ fn default_event_tolerance() -> Span {
 impl Default for RulesetSpec {
     fn default() -> Self {
         RulesetSpec {
+            name: String::new(),
+            version: String::new(),
+            description: String::new(),
             signals: Vec::new(),
             stages: Vec::new(),
             hit_policy: HitPolicy::default(),

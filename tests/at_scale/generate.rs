@@ -249,7 +249,7 @@ pub(super) struct Customer {
 
 /// One generated case: a ruleset and the customers evaluated against it.
 #[derive(Debug, Clone)]
-pub(super) struct World {
+pub(crate) struct World {
     pub(super) signals: Vec<(String, Kind)>,
     /// The constants the conditions and the customers' values are drawn from.
     pub(super) thresholds: Vec<f64>,
@@ -274,7 +274,7 @@ pub(super) struct World {
 }
 
 impl World {
-    pub(super) fn spec(&self) -> RulesetSpec {
+    pub(crate) fn spec(&self) -> RulesetSpec {
         let stage = |i: usize| STAGE_IDS[i % self.stages];
         let mut spec = RulesetSpec::new(
             self.signals
@@ -1135,7 +1135,7 @@ fn customer(signals: &[(String, Kind)], thresholds: &[f64]) -> impl Strategy<Val
 
 /// A world: a schema, a ruleset over it under one of `hit_policies`, and
 /// `customers` customers.
-pub(super) fn world(
+pub(crate) fn world(
     hit_policies: &[HitPolicy],
     customers: std::ops::RangeInclusive<usize>,
 ) -> impl Strategy<Value = World> {
