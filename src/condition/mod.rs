@@ -38,6 +38,7 @@
 //! flags compare with `true`/`false` by `==`/`!=`, category signals compare
 //! with their declared labels by `==`, `!=` and `in`.
 
+mod alias;
 mod check;
 mod interp;
 mod parse;
@@ -506,6 +507,11 @@ impl Condition {
         self.check_with(schema, limits)?;
         let mut values = vec![f64::NAN; schema.len()];
         crate::signal::gather(schema, signals, &mut values);
+        if schema.has_aliases() {
+            let mut labelled = self.clone();
+            alias::to_labels(&mut labelled, schema);
+            return Ok(evaluate_dense(&labelled, schema, &values));
+        }
         Ok(evaluate_dense(self, schema, &values))
     }
 
