@@ -24,4 +24,5 @@ mod replay_example;
 mod seed_actions;
 mod suite;
 mod support;
+mod text_input;
 mod throughput_example;
