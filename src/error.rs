@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+use crate::event::ValueRange;
+use crate::signal::SignalKind;
+
 /// Everything that can go wrong in `buyer-journey`, each with a clear message.
 ///
 /// Messages are lowercase, name the offending item in quotes and, where the
@@ -162,6 +165,32 @@ pub enum ErrorKind {
     NotFinite {
         /// The signal's id.
         signal: String,
+        /// The value given.
+        value: f64,
+    },
+    /// Text that is not a value of its signal's kind, given to
+    /// [`SignalRecord::set_text`](crate::SignalRecord::set_text).
+    #[error(
+        "signal '{signal}' is {}, so '{}' is not allowed: {}",
+        .kind.with_article(),
+        Excerpt(.text),
+        text_hint(*.kind)
+    )]
+    InvalidText {
+        /// The signal's id.
+        signal: String,
+        /// The signal's kind.
+        kind: SignalKind,
+        /// The text given, without the spaces around it.
+        text: String,
+    },
+    /// A number outside the range its signal declares.
+    #[error("signal '{signal}' must be {}, got {value}", Within(.range))]
+    OutOfRange {
+        /// The signal's id.
+        signal: String,
+        /// The signal's range.
+        range: ValueRange,
         /// The value given.
         value: f64,
     },
@@ -483,6 +512,30 @@ impl fmt::Display for Excerpt<'_> {
         match self.0.char_indices().nth(SHOWN) {
             None => f.write_str(self.0),
             Some((end, _)) => write!(f, "{}... ({} bytes)", &self.0[..end], self.0.len()),
+        }
+    }
+}
+
+/// What text a signal of `kind` takes, after "is not allowed: ".
+fn text_hint(kind: SignalKind) -> &'static str {
+    match kind {
+        SignalKind::Flag => "use true/false, yes/no or 1/0",
+        SignalKind::Count => "counts are whole numbers >= 0",
+        SignalKind::Category => "use one of its labels",
+        SignalKind::Number => "use a finite decimal number such as 42, -0.5 or 1e3",
+    }
+}
+
+/// A range as a rule: `within 0..=120`, `>= 0`, `<= 120`.
+struct Within<'a>(&'a ValueRange);
+
+impl fmt::Display for Within<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.0.min, self.0.max) {
+            (Some(min), Some(max)) => write!(f, "within {min}..={max}"),
+            (Some(min), None) => write!(f, ">= {min}"),
+            (None, Some(max)) => write!(f, "<= {max}"),
+            (None, None) => f.write_str("a finite number"),
         }
     }
 }

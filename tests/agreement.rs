@@ -3,9 +3,9 @@
 
 use buyer_journey::condition::Duration;
 use buyer_journey::{
-    ArithOp, Column, Columns, CompareOp, Condition, ContactLog, Engine, Expr, HitPolicy, Limits,
-    RulesetSpec, Schema, ScoreRuleSpec, SignalKind, SignalRecord, SignalSpec, StageRuleSpec,
-    StageSpec, TimeUnit, Timestamp, Value, When,
+    ArithOp, Column, Columns, CompareOp, Condition, ContactLog, Engine, ErrorKind, Expr, HitPolicy,
+    Limits, RulesetSpec, Schema, ScoreRuleSpec, Signal, SignalKind, SignalRecord, SignalSpec,
+    Signals, StageRuleSpec, StageSpec, TimeUnit, Timestamp, Value, ValueRange, When,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -25,23 +25,39 @@ const TIER: &str = "tier";
 /// printing and lexing of text.
 const LABELS: [&str; 3] = ["free", "pro team", "a\"b\\c é"];
 const TIER_LABELS: [&str; 3] = ["pro team", "gold", "free"];
+/// Aliases of [`CATEGORY`]'s labels; `gold` is a label of [`TIER`], so an
+/// alias read against the wrong signal would show.
+const ALIASES: [(&str, &str); 3] = [("team", "pro team"), ("gold", "free"), ("3", "a\"b\\c é")];
+/// What conditions and customers compare [`CATEGORY`] with: its labels and
+/// their aliases.
+const PLAN_TEXTS: [&str; 6] = ["free", "pro team", "a\"b\\c é", "team", "gold", "3"];
+/// A count with a range, so customers' values fall in and out of it.
+const RANGED_COUNT: &str = "orders";
+const COUNT_RANGE: (f64, f64) = (1.0, 4.0);
+/// The number's range: the constants and values reach past both ends.
+const NUMBER_RANGE: (f64, f64) = (-1000.0, 1e15);
 const STAGES: [&str; 3] = ["first_stage", "second_stage", "third_stage"];
 
 fn signals() -> Vec<SignalSpec> {
+    let range = |(min, max)| ValueRange::between(min, max);
     let mut signals: Vec<SignalSpec> = COUNTS
         .iter()
-        .map(|&name| {
-            let count = SignalSpec::count(name);
-            if name == DAYS {
-                count.unit(TimeUnit::Days)
-            } else {
-                count
-            }
+        .map(|&name| match name {
+            RANGED_COUNT => SignalSpec::count(name).within(range(COUNT_RANGE)),
+            DAYS => SignalSpec::count(name).unit(TimeUnit::Days),
+            _ => SignalSpec::count(name),
         })
         .collect();
-    signals.push(SignalSpec::number(NUMBER).unit(TimeUnit::Hours));
+    signals.push(
+        SignalSpec::number(NUMBER)
+            .within(range(NUMBER_RANGE))
+            .unit(TimeUnit::Hours),
+    );
     signals.push(SignalSpec::flag(FLAG));
-    signals.push(SignalSpec::category(CATEGORY, LABELS));
+    signals.push(ALIASES.iter().fold(
+        SignalSpec::category(CATEGORY, LABELS),
+        |spec, (alias, label)| spec.alias(alias, label),
+    ));
     signals.push(SignalSpec::category(TIER, TIER_LABELS).ordered());
     signals
 }
@@ -135,18 +151,18 @@ fn flag_side() -> impl Strategy<Value = Expr> {
     ]
 }
 
-/// A category signal and one of its labels.
+/// A category signal and one of its labels (or their aliases).
 fn category_and_label() -> impl Strategy<Value = (Expr, Expr)> {
-    let pick = |name: &'static str, labels: [&'static str; 3]| {
+    let pick = |name: &'static str, labels: &[&'static str]| {
         proptest::sample::select(labels.to_vec())
             .prop_map(move |label| (Expr::Signal(name.into()), Expr::Text(label.into())))
     };
-    prop_oneof![pick(CATEGORY, LABELS), pick(TIER, TIER_LABELS)]
+    prop_oneof![pick(CATEGORY, &PLAN_TEXTS), pick(TIER, &TIER_LABELS)]
 }
 
-/// A category signal and a list of its labels.
+/// A category signal and a list of its labels (or their aliases).
 fn category_and_labels() -> impl Strategy<Value = (Expr, Vec<Expr>)> {
-    let pick = |name: &'static str, labels: [&'static str; 3]| {
+    let pick = |name: &'static str, labels: &[&'static str]| {
         proptest::collection::vec(proptest::sample::select(labels.to_vec()), 0..4).prop_map(
             move |list| {
                 let list = list.into_iter().map(|l| Expr::Text(l.into())).collect();
@@ -154,7 +170,7 @@ fn category_and_labels() -> impl Strategy<Value = (Expr, Vec<Expr>)> {
             },
         )
     };
-    prop_oneof![pick(CATEGORY, LABELS), pick(TIER, TIER_LABELS)]
+    prop_oneof![pick(CATEGORY, &PLAN_TEXTS), pick(TIER, &TIER_LABELS)]
 }
 
 /// A condition without connectives.
@@ -282,6 +298,7 @@ enum Val {
     Label(&'static str),
 }
 
+/// A count, in and out of [`COUNT_RANGE`] for the ranged one.
 fn count_value() -> impl Strategy<Value = f64> {
     prop_oneof![
         3 => (0u32..6).prop_map(f64::from),
@@ -289,8 +306,10 @@ fn count_value() -> impl Strategy<Value = f64> {
     ]
 }
 
-/// A customer: each signal of the schema missing or a valid value, drawn
-/// from the same constants the conditions use so that equalities hit.
+/// A customer: each signal of the schema missing or a value of its kind,
+/// drawn from the same constants the conditions use so that equalities
+/// hit; numbers and counts in and out of their signal's range, labels of
+/// [`CATEGORY`] by their aliases too.
 fn customer() -> impl Strategy<Value = Vec<Option<Val>>> {
     let counts = proptest::collection::vec(
         proptest::option::weighted(0.8, count_value().prop_map(Val::Number)),
@@ -298,7 +317,7 @@ fn customer() -> impl Strategy<Value = Vec<Option<Val>>> {
     );
     let number = proptest::option::weighted(0.8, constant().prop_map(Val::Number));
     let flag = proptest::option::weighted(0.8, any::<bool>().prop_map(Val::Flag));
-    let category = |labels: [&'static str; 3]| {
+    let category = |labels: &[&'static str]| {
         proptest::option::weighted(
             0.8,
             proptest::sample::select(labels.to_vec()).prop_map(Val::Label),
@@ -308,8 +327,8 @@ fn customer() -> impl Strategy<Value = Vec<Option<Val>>> {
         counts,
         number,
         flag,
-        category(LABELS),
-        category(TIER_LABELS),
+        category(&PLAN_TEXTS),
+        category(&TIER_LABELS),
     )
         .prop_map(|(mut values, number, flag, plan, tier)| {
             values.extend([number, flag, plan, tier]);
@@ -317,17 +336,44 @@ fn customer() -> impl Strategy<Value = Vec<Option<Val>>> {
         })
 }
 
+/// The customer's record: a value out of its signal's range is rejected
+/// (and so missing), every other value fits.
 fn record(schema: &Schema, values: &[Option<Val>]) -> SignalRecord {
     let mut record = schema.record();
     for (name, value) in all_signal_names().into_iter().zip(values) {
-        match value {
-            None => {}
-            Some(Val::Number(n)) => record.set(name, *n).unwrap(),
-            Some(Val::Flag(b)) => record.set(name, *b).unwrap(),
-            Some(Val::Label(label)) => record.set(name, *label).unwrap(),
+        let Some(value) = value else { continue };
+        if let Err(err) = record.set(name, value.as_value()) {
+            assert!(
+                matches!(err.kind(), ErrorKind::OutOfRange { .. }),
+                "{name} = {value:?}: {err}"
+            );
         }
     }
     record
+}
+
+impl Val {
+    fn as_value(&self) -> Value<'static> {
+        match *self {
+            Val::Number(n) => Value::Number(n),
+            Val::Flag(b) => Value::Flag(b),
+            Val::Label(label) => Value::Label(label),
+        }
+    }
+}
+
+/// A host's own type holding a customer's values as generated: out of
+/// range too, labels by their aliases too.
+#[derive(Debug)]
+struct Raw<'a>(&'a [Option<Val>]);
+
+impl Signals for Raw<'_> {
+    fn value(&self, signal: &Signal) -> Option<Value<'_>> {
+        let at = all_signal_names()
+            .iter()
+            .position(|&name| name == signal.id())?;
+        self.0.get(at)?.as_ref().map(Val::as_value)
+    }
 }
 
 /// The records' signals as the columns of one batch, each kind in its own
@@ -343,7 +389,7 @@ struct BatchColumns {
 }
 
 impl BatchColumns {
-    fn new(schema: &Schema, records: &[SignalRecord]) -> Self {
+    fn new<S: Signals>(schema: &Schema, records: &[S]) -> Self {
         let n = records.len();
         let mut columns = BatchColumns {
             numbers: Vec::new(),
@@ -359,7 +405,7 @@ impl BatchColumns {
             let mut bits = vec![0u8; n.div_ceil(8)];
             let mut validity = vec![0u8; n.div_ceil(8)];
             for (i, record) in records.iter().enumerate() {
-                let Some(value) = record.get(signal.id()) else {
+                let Some(value) = record.value(signal) else {
                     continue;
                 };
                 validity[i / 8] |= 1 << (i % 8);
@@ -372,7 +418,8 @@ impl BatchColumns {
                         whole[i] = v;
                     }
                     Value::Flag(b) => bits[i / 8] |= u8::from(b) << (i % 8),
-                    Value::Label(label) => {
+                    Value::Label(text) => {
+                        let label = signal.label(text).unwrap();
                         let position = signal.labels().position(|l| l == label).unwrap();
                         codes[i] = u32::try_from(position).unwrap();
                     }
@@ -418,18 +465,23 @@ impl BatchColumns {
     }
 }
 
-/// The batch path gives each customer of `records` the single path's
-/// decision, field for field, for `classify` and for `decide` (empty
-/// histories); the batch is the records repeated past 64 customers, so it
+/// The batch path, its columns holding the customers' values as generated
+/// (out of range too), gives each customer the single path's decision on
+/// the customer's record, field for field, for `classify` and for `decide`
+/// (empty histories); the batch is the customers repeated past 64, so it
 /// spans full and partial sets of lanes.
-fn batch_agrees(engine: &Engine, records: &[SignalRecord]) -> Result<(), TestCaseError> {
-    let repeated: Vec<SignalRecord> = records
+fn batch_agrees(engine: &Engine, customers: &[Vec<Option<Val>>]) -> Result<(), TestCaseError> {
+    let raw: Vec<Raw<'_>> = customers
         .iter()
         .cycle()
-        .take(records.len() * 70)
-        .cloned()
+        .take(customers.len() * 70)
+        .map(|values| Raw(values))
         .collect();
-    let data = BatchColumns::new(engine.schema(), &repeated);
+    let repeated: Vec<SignalRecord> = raw
+        .iter()
+        .map(|raw| record(engine.schema(), raw.0))
+        .collect();
+    let data = BatchColumns::new(engine.schema(), &raw);
     let columns = data.columns(engine.schema(), repeated.len());
     let mut single = engine.scratch();
     let mut scratch = engine.batch_scratch();
@@ -664,6 +716,14 @@ proptest! {
                 let compiled = engine.classify(&customer, &mut scratch).to_record();
                 let interpreted = engine.classify_interpreted(&customer);
                 prop_assert_eq!(&compiled, &interpreted, "customer: {:?}", values);
+                // The values as generated, through the host's own type:
+                // out of range is missing there as the record has it.
+                prop_assert_eq!(
+                    &engine.classify(&Raw(values), &mut scratch).to_record(),
+                    &compiled,
+                    "customer: {:?}",
+                    values
+                );
                 // Under `first` only the first stage rule that holds fires:
                 // by priority, higher first, then as written.
                 let mut by_priority: Vec<usize> = (0..rules.stage_rules.len()).collect();
@@ -691,9 +751,7 @@ proptest! {
                     );
                 }
             }
-            let records: Vec<SignalRecord> =
-                customers.iter().map(|values| record(engine.schema(), values)).collect();
-            batch_agrees(&engine, &records)?;
+            batch_agrees(&engine, &customers)?;
         }
     }
 
@@ -771,9 +829,7 @@ proptest! {
                 );
                 prop_assert!(engine.atom_count() > 128, "{} atoms", engine.atom_count());
             }
-            let records: Vec<SignalRecord> =
-                customers.iter().map(|values| record(engine.schema(), values)).collect();
-            batch_agrees(&engine, &records)?;
+            batch_agrees(&engine, &customers)?;
         }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! **What is generated** (`at_scale/generate.rs`): schemas of 1 to 12
 //! signals of every kind (`count`, `number`, `flag`, `category` with 1 to 4
-//! labels) with random `snake_case` ids; rulesets over them using every form
+//! labels, a range on some numbers and counts) with random `snake_case` ids; rulesets over them using every form
 //! of the condition language (comparisons of signals, constants and
 //! arithmetic with each of `< <= > >= == !=`, `in [..]`, `between`,
 //! `present`, `missing`, bare and compared flags, categories against their
@@ -22,15 +22,17 @@
 //! ruleset is evaluated for 40 to 64 customers with missing values, values
 //! on a threshold, one unit in the last place beside it (`next_up`,
 //! `next_down`) or far from it, extremes (0, -0.0, subnormals, 1e300,
-//! `f64::MAX`), a contact history around the cooldowns and windows and a
+//! `f64::MAX`), values outside their signal's range (missing in the record,
+//! given as they are to the host's type and the batch's columns), a contact history around the cooldowns and windows and a
 //! journey stage, at one time per ruleset (near the ends of time too).
 //!
 //! **The paths**, each in three modes (`classify`; `decide`; `decide_in` the
 //! customer's journey stage), compiled: the `Decision` read directly, and
 //! its `DecisionRecord`, one customer after another in one scratch; the
-//! same through a host's own `Signals` type that gives a misfit (NaN, an
-//! infinity, a value of another kind, a negative or fractional count, an
-//! unknown label) for a missing signal, in a scratch made for another
+//! same through a host's own `Signals` type that gives a misfit (a value
+//! outside the signal's range, NaN, an infinity, a value of another kind, a
+//! negative or fractional count, an unknown label) for a missing signal, in
+//! a scratch made for another
 //! engine; `explain`/`explain_in` (decide's modes only); and the columnar
 //! batch path (`classify_batch`, `decide_batch`), the customers three times
 //! over as Arrow-shaped columns with validity bitmaps, so that batches span
@@ -87,7 +89,7 @@ use std::sync::OnceLock;
 use buyer_journey::{
     Column, Columns, CompareOp, Condition, ContactLog, ContactPolicy, Decision, DecisionRecord,
     Engine, Explanation, Expr, HitPolicy, Outcome, Reason, Rule, RuleKind, Scratch, Signal,
-    SignalKind, SignalRecord, Signals, Stage, TagIndex, Timestamp, Value,
+    SignalKind, Signals, Stage, TagIndex, Timestamp, Value,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -408,14 +410,27 @@ fn record_path(engine: &Engine, customers: &[Customer], mode: Mode) -> Option<Ve
 }
 
 /// A host's own customer type: the record's values by id, and where the
-/// record has none, a value the signal cannot take, which counts as
-/// missing as well.
-struct Host<'a>(&'a SignalRecord);
+/// record has none, the value generated outside the signal's range, else
+/// a value the signal cannot take; both count as missing as well.
+struct Host<'a>(&'a Customer);
 
 impl Signals for Host<'_> {
     fn value(&self, signal: &Signal) -> Option<Value<'_>> {
-        self.0.get(signal.id()).or_else(|| misfit(signal))
+        self.0
+            .signals
+            .get(signal.id())
+            .or_else(|| outside(self.0, signal).map(Value::Number))
+            .or_else(|| misfit(signal))
     }
+}
+
+/// The value generated for `signal` outside its range, if any.
+fn outside(customer: &Customer, signal: &Signal) -> Option<f64> {
+    customer
+        .outside
+        .get(signal.index().as_usize())
+        .copied()
+        .flatten()
 }
 
 /// Nothing, NaN, an infinity, a value of another kind, a negative or
@@ -444,7 +459,7 @@ fn host_signals_path(engine: &Engine, customers: &[Customer], mode: Mode) -> Opt
     let read = |customer: &Customer| {
         evaluate(
             engine,
-            &Host(&customer.signals),
+            &Host(customer),
             customer,
             mode,
             &mut scratch,
@@ -856,7 +871,11 @@ fn batch_path(engine: &Engine, customers: &[Customer], mode: Mode) -> Option<Vec
         for lane in 0..lanes {
             let bit = 1u8 << (lane % 8);
             match copy(lane).signals.get(signal.id()) {
-                None => continue,
+                // Outside the range: in the column, and valid.
+                None => match outside(copy(lane), signal) {
+                    Some(value) => numbers[lane] = value,
+                    None => continue,
+                },
                 Some(Value::Number(value)) => numbers[lane] = value,
                 Some(Value::Flag(true)) => bits[lane / 8] |= bit,
                 Some(Value::Flag(false)) => {}
@@ -1418,9 +1437,15 @@ fn reached(worlds: &[World]) -> (BTreeMap<&'static str, usize>, Sharing) {
                 }
             }
         }
+        if world.ranges.iter().any(Option::is_some) {
+            seen.insert("a signal with a range");
+        }
         let customers = world.customers(&engine);
         let mut scratch = engine.scratch();
         for customer in &customers {
+            if customer.outside.iter().any(Option::is_some) {
+                seen.insert("value outside its range");
+            }
             let decision =
                 engine.decide(&customer.signals, &customer.log, customer.now, &mut scratch);
             let entry = engine.model().entry().id();
@@ -1559,6 +1584,8 @@ fn the_generators_reach_every_form_and_outcome() {
         "value -0.0",
         "value ±f64::MAX",
         "subnormal value",
+        "a signal with a range",
+        "value outside its range",
         "now at an end of time",
         "a later stage under first",
         "a later stage under furthest",

@@ -73,14 +73,15 @@ fn json_errors_name_the_path_and_place_of_what_is_wrong() {
         (
             "{\"signals\": [{\"id\": \"x\", \"kind\": \"flag\", \"colour\": 1}], \"stages\": []}",
             "line 1, column 52: signals[0].colour: unknown field `colour`, expected one of \
-             `id`, `kind`, `labels`, `description`, `from`",
+             `id`, `kind`, `labels`, `description`, `from`, `unit`, `ordered`, `range`, \
+             `aliases`",
         ),
         (
             // A condition tree with a misspelt node.
             "{\"signals\": [], \"stages\": [],\n \"tags\": [{\"id\": \"t\", \"when\": {\"presnt\": \"x\"}}]}",
             "line 2, column 42: tags[0].when.presnt: unknown variant `presnt`, expected one of \
              `bool`, `compare`, `in`, `between`, `present`, `missing`, `not`, `all`, `any`, \
-             `at_least`",
+             `at_least`, `not_in`",
         ),
         (
             "{\"signals\": [], \"stages\": [], \"event_tolerance\": -5}",
@@ -167,7 +168,8 @@ fn toml_errors_name_the_path_and_place_of_what_is_wrong() {
         (
             "stages = []\n[[signals]]\nid = \"x\"\nkind = \"flag\"\ncolour = 1\n",
             "line 5, column 1: signals[0].colour: unknown field `colour`, expected one of \
-             `id`, `kind`, `labels`, `description`, `from`",
+             `id`, `kind`, `labels`, `description`, `from`, `unit`, `ordered`, `range`, \
+             `aliases`",
         ),
         (
             "signals = []\nstages = 5\n",
@@ -177,7 +179,7 @@ fn toml_errors_name_the_path_and_place_of_what_is_wrong() {
             "signals = []\nstages = []\n[[tags]]\nid = \"t\"\nwhen = { presnt = \"x\" }\n",
             "line 5, column 10: tags[0].when.presnt: unknown variant `presnt`, expected one \
              of `bool`, `compare`, `in`, `between`, `present`, `missing`, `not`, `all`, `any`, \
-             `at_least`",
+             `at_least`, `not_in`",
         ),
         // Text that is not TOML: where the text goes wrong.
         (

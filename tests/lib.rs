@@ -27,5 +27,6 @@ mod replay_example;
 mod seed_actions;
 mod suite;
 mod support;
+mod text_input;
 mod throughput_example;
 mod warnings;

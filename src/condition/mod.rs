@@ -95,6 +95,7 @@
 //! # Ok::<(), buyer_journey::Error>(())
 //! ```
 
+mod alias;
 mod check;
 mod duration;
 mod interp;
@@ -577,6 +578,11 @@ impl Condition {
         self.check_with(schema, limits)?;
         let mut values = vec![f64::NAN; schema.len()];
         crate::signal::gather(schema, signals, &mut values);
+        if schema.has_aliases() {
+            let mut labelled = self.clone();
+            alias::to_labels(&mut labelled, schema);
+            return Ok(evaluate_dense(&labelled, schema, &values));
+        }
         Ok(evaluate_dense(self, schema, &values))
     }
 

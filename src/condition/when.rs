@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::condition::alias;
 use crate::condition::check::check_with_focus;
 use crate::condition::parse::parse_spanned;
 use crate::condition::Condition;
@@ -85,9 +86,16 @@ impl<'de> Deserialize<'de> for When {
 }
 
 impl When {
-    /// The condition, parsed and checked against `schema`. Errors in text
-    /// point at the column of the node they are about.
+    /// The condition, parsed and checked against `schema`, with aliases of
+    /// labels read as the labels. Errors in text point at the column of the
+    /// node they are about.
     pub(crate) fn compile(&self, schema: &Schema, limits: &Limits) -> Result<Condition, Error> {
+        let mut condition = self.checked(schema, limits)?;
+        alias::to_labels(&mut condition, schema);
+        Ok(condition)
+    }
+
+    fn checked(&self, schema: &Schema, limits: &Limits) -> Result<Condition, Error> {
         match self {
             When::Text(text) => {
                 let (condition, spans) = parse_spanned(text, limits)?;

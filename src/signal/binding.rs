@@ -25,7 +25,8 @@ use crate::names::suggest;
 ///
 /// As with [`Signals`](crate::Signals), a value that does not fit its signal
 /// (a negative or fractional count, a flag other than 0 or 1, a label
-/// position out of range, NaN or an infinity) counts as missing.
+/// position out of range, NaN or an infinity, a number outside the signal's
+/// [range](crate::SignalSpec::range)) counts as missing.
 ///
 /// # Example
 ///
@@ -241,11 +242,22 @@ impl Schema {
 }
 
 /// How a value in the engine's encoding is checked against its signal's
-/// kind, for values that come as plain numbers (bound fields, columns).
+/// kind and range, for values that come as plain numbers (bound fields,
+/// columns).
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Fit {
-    Number,
-    Count,
+    /// A number from `low` to `high`, both finite (`±f64::MAX` without a
+    /// range): the same two comparisons reject values out of range, the
+    /// infinities and NaN, so a range costs nothing.
+    Number {
+        low: f64,
+        high: f64,
+    },
+    /// A count from `low` (>= 0) to `high`, as [`Fit::Number`].
+    Count {
+        low: f64,
+        high: f64,
+    },
     Flag,
     /// A category with this many labels.
     Category(f64),
@@ -253,9 +265,10 @@ pub(crate) enum Fit {
 
 impl Fit {
     pub(crate) fn of(signal: &Signal) -> Fit {
+        let (low, high) = signal.bounds();
         match signal.kind() {
-            SignalKind::Number => Fit::Number,
-            SignalKind::Count => Fit::Count,
+            SignalKind::Number => Fit::Number { low, high },
+            SignalKind::Count => Fit::Count { low, high },
             SignalKind::Flag => Fit::Flag,
             // Bounded by `Limits::max_labels`.
             #[allow(clippy::cast_precision_loss)]
@@ -271,14 +284,14 @@ impl Fit {
         // fails every comparison.
         #[allow(clippy::manual_range_contains)]
         let fits = match self {
-            Fit::Number => {
-                return if value.abs() < f64::INFINITY {
+            Fit::Number { low, high } => {
+                return if (value >= low) & (value <= high) {
                     value
                 } else {
                     f64::NAN
                 }
             }
-            Fit::Count => (value >= 0.0) & (value < f64::INFINITY) & is_whole(value),
+            Fit::Count { low, high } => (value >= low) & (value <= high) & is_whole(value),
             Fit::Flag => (value == 0.0) | (value == 1.0),
             Fit::Category(labels) => (value >= 0.0) & (value < labels) & is_whole(value),
         };

@@ -16,7 +16,8 @@ use crate::index::SignalIndex;
 /// writes them: numbers and counts as they are, flags as bits (or 0 and 1),
 /// a category as the position of its label among the signal's declared
 /// labels. A value that does not fit its signal (a negative or fractional
-/// count, a position out of range, NaN, an infinity) is missing, as with
+/// count, a position out of range, NaN, an infinity, a number outside the
+/// signal's [range](crate::SignalSpec::range)) is missing, as with
 /// [`Signals`](crate::Signals).
 ///
 /// **Arrow.** A `Float64Array`'s `values()` is a `&[f64]`, an
@@ -199,8 +200,12 @@ impl<'a> Column<'a> {
     fn load(&self, start: usize, fit: Fit, out: &mut [f64]) {
         // One loop per kind, each with its check inlined.
         match fit {
-            Fit::Number => self.load_as(start, out, |v| Fit::Number.apply(v)),
-            Fit::Count => self.load_as(start, out, |v| Fit::Count.apply(v)),
+            Fit::Number { low, high } => {
+                self.load_as(start, out, move |v| Fit::Number { low, high }.apply(v));
+            }
+            Fit::Count { low, high } => {
+                self.load_as(start, out, move |v| Fit::Count { low, high }.apply(v));
+            }
             Fit::Flag => self.load_as(start, out, |v| Fit::Flag.apply(v)),
             Fit::Category(labels) => {
                 self.load_as(start, out, move |v| Fit::Category(labels).apply(v));

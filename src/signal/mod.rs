@@ -19,8 +19,11 @@
 //!
 //! Values read through [`Signals`] are gathered once per evaluation. A value
 //! that does not fit its signal (the wrong kind, a negative or fractional
-//! count, an unknown label, NaN or an infinity) counts as missing there; the
-//! checked [`SignalRecord::set`] rejects the same values with an error instead.
+//! count, an unknown label, NaN or an infinity, a number outside the
+//! signal's [range](SignalSpec::range)) counts as missing there, and so it
+//! does from a [`Binding`] and from [`Columns`]; the checked
+//! [`SignalRecord::set`] and [`SignalRecord::set_text`] reject the same
+//! values with an error instead.
 
 mod binding;
 mod column;
@@ -30,11 +33,11 @@ mod source;
 
 use std::fmt;
 
-use indexmap::IndexSet;
+use indexmap::{IndexMap, IndexSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
-use crate::event::Derivation;
+use crate::event::{Derivation, ValueRange};
 use crate::index::SignalIndex;
 use crate::names::suggest;
 use crate::time::TimeUnit;
@@ -150,6 +153,25 @@ pub struct SignalSpec {
     /// conditions can compare them with `<`, `<=`, `>`, `>=` and `between`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ordered: bool,
+    /// The values a `number` or `count` signal may take (bounds included);
+    /// `None` for any. A value outside it is an error for
+    /// [`SignalRecord::set`] and counts as missing where values come
+    /// without a way to fail ([`Signals`], [`Binding`], [`Columns`]). The
+    /// bounds are finite, `min <= max`; a signal derived from events has
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<ValueRange>,
+    /// Other names for the labels of a `category` signal, from alias to
+    /// label (`{"March": "Mar", "3": "Mar"}`): accepted wherever a label is,
+    /// in values and in conditions, and read as the label. Each alias names
+    /// a declared label and is neither a label nor given twice; aliases
+    /// count against [`Limits::max_labels`](crate::Limits::max_labels).
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "aliases::deserialize"
+    )]
+    pub aliases: IndexMap<String, String>,
 }
 
 impl SignalSpec {
@@ -162,6 +184,8 @@ impl SignalSpec {
             from: None,
             unit: None,
             ordered: false,
+            range: None,
+            aliases: IndexMap::new(),
         }
     }
 
@@ -244,6 +268,42 @@ impl SignalSpec {
         self
     }
 
+    /// The same spec, its values limited to `range`.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec, ValueRange};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::number("age").within(ValueRange::between(0.0, 120.0))])?;
+    /// let mut record = schema.record();
+    /// let err = record.set("age", -1).unwrap_err();
+    /// assert_eq!(err.to_string(), "signal 'age' must be within 0..=120, got -1");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn within(mut self, range: ValueRange) -> Self {
+        self.range = Some(range);
+        self
+    }
+
+    /// The same spec, with `alias` as another name for `label`.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec, Value};
+    ///
+    /// let month = SignalSpec::category("month", ["Jan", "Feb", "Mar"])
+    ///     .alias("March", "Mar")
+    ///     .alias("3", "Mar");
+    /// let mut record = Schema::new(&[month])?.record();
+    /// record.set("month", "March")?;
+    /// assert_eq!(record.get("month"), Some(Value::Label("Mar")));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn alias(mut self, alias: &str, label: &str) -> Self {
+        self.aliases.insert(alias.to_owned(), label.to_owned());
+        self
+    }
+
     /// The same spec, measuring time in `unit`: conditions compare it with
     /// durations, converted into `unit`.
     ///
@@ -280,6 +340,49 @@ impl SignalSpec {
     }
 }
 
+/// The serde form of [`SignalSpec::aliases`]: a map that rejects an alias
+/// given twice, which a plain map would let the last one win.
+mod aliases {
+    use std::fmt;
+
+    use indexmap::IndexMap;
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::Deserializer;
+
+    use crate::error::Excerpt;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<IndexMap<String, String>, D::Error> {
+        struct Aliases;
+
+        impl<'de> Visitor<'de> for Aliases {
+            type Value = IndexMap<String, String>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from alias to label")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                // No capacity from the size hint: it is untrusted.
+                let mut aliases = IndexMap::new();
+                while let Some((alias, label)) = map.next_entry::<String, String>()? {
+                    if aliases.contains_key(&alias) {
+                        return Err(de::Error::custom(format_args!(
+                            "alias '{}' is given twice",
+                            Excerpt(&alias)
+                        )));
+                    }
+                    aliases.insert(alias, label);
+                }
+                Ok(aliases)
+            }
+        }
+
+        deserializer.deserialize_map(Aliases)
+    }
+}
+
 /// One declared signal of a [`Schema`].
 ///
 /// ```
@@ -299,9 +402,41 @@ pub struct Signal {
     description: Option<String>,
     unit: Option<TimeUnit>,
     ordered: bool,
+    range: Option<ValueRange>,
+    /// The smallest and largest value allowed, finite: the range's bounds,
+    /// or `±f64::MAX` without them, so one pair of comparisons rejects
+    /// values out of range, infinities and NaN alike.
+    low: f64,
+    high: f64,
+    /// Each alias and the index of the label it names.
+    aliases: IndexMap<String, usize>,
 }
 
 impl Signal {
+    /// The signal declared by `spec`, checked already, at `index`.
+    fn new(
+        index: SignalIndex,
+        spec: &SignalSpec,
+        labels: IndexSet<String>,
+        aliases: IndexMap<String, usize>,
+        unit: Option<TimeUnit>,
+    ) -> Self {
+        let range = spec.range.filter(|_| spec.kind.is_numeric());
+        Signal {
+            index,
+            id: spec.id.clone(),
+            kind: spec.kind,
+            labels,
+            description: spec.description.clone(),
+            unit,
+            ordered: spec.ordered,
+            range,
+            low: range.and_then(|r| r.min).unwrap_or(-f64::MAX),
+            high: range.and_then(|r| r.max).unwrap_or(f64::MAX),
+            aliases,
+        }
+    }
+
     /// The signal's index in its schema.
     ///
     /// ```
@@ -404,8 +539,158 @@ impl Signal {
         self.ordered
     }
 
-    pub(crate) fn label_index(&self, label: &str) -> Option<usize> {
-        self.labels.get_index_of(label)
+    /// The range of values a `number` or `count` signal allows, if it has
+    /// one.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec, ValueRange};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::count("seats").within(ValueRange::between(1.0, 500.0))])?;
+    /// assert_eq!(schema.find("seats").unwrap().range(), Some(ValueRange::between(1.0, 500.0)));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn range(&self) -> Option<ValueRange> {
+        self.range
+    }
+
+    /// The aliases of a category signal's labels, each with the label it
+    /// names, in declaration order; empty otherwise.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec};
+    ///
+    /// let month = SignalSpec::category("month", ["Feb", "Mar"]).alias("March", "Mar");
+    /// let schema = Schema::new(&[month])?;
+    /// assert!(schema.find("month").unwrap().aliases().eq([("March", "Mar")]));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn aliases(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.aliases.iter().map(|(alias, &index)| {
+            let label = self.labels.get_index(index).map_or("", String::as_str);
+            (alias.as_str(), label)
+        })
+    }
+
+    /// The declared label `text` names: the label itself, or the label an
+    /// alias stands for; `None` for anything else. Labels are matched
+    /// exactly, case and spaces included.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec};
+    ///
+    /// let month = SignalSpec::category("month", ["Feb", "Mar"]).alias("March", "Mar");
+    /// let schema = Schema::new(&[month])?;
+    /// let month = schema.find("month").unwrap();
+    /// assert_eq!(month.label("March"), Some("Mar"));
+    /// assert_eq!(month.label("Mar"), Some("Mar"));
+    /// assert_eq!(month.label("march"), None);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn label(&self, text: &str) -> Option<&str> {
+        let index = self.label_index(text)?;
+        self.labels.get_index(index).map(String::as_str)
+    }
+
+    /// Reads a value of this signal from text, as a form, a CSV file or a
+    /// command line gives it, and checks it as [`SignalRecord::set`] does:
+    ///
+    /// | kind | text |
+    /// | --- | --- |
+    /// | `number` | a decimal number as Rust's `f64` parser reads it (`42`, `-0.5`, `1e3`), finite |
+    /// | `count` | the same, a whole number >= 0 (`3`, `3.0`, `1e3`) |
+    /// | `flag` | `true`/`false`, `yes`/`no` or `1`/`0`, in any case |
+    /// | `category` | one of its labels or their aliases, exactly (`"3"` is a label like any other) |
+    ///
+    /// Spaces around the text are ignored (a category tries the text as
+    /// given first). Empty text, or only spaces, is a missing value: `None`.
+    /// Allocates only for an error.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec, Value};
+    ///
+    /// let schema = Schema::new(&[SignalSpec::flag("member"), SignalSpec::count("visits")])?;
+    /// let member = schema.find("member").unwrap();
+    /// assert_eq!(member.parse_text(" Yes ")?, Some(Value::Flag(true)));
+    /// assert_eq!(member.parse_text("")?, None);
+    /// let err = member.parse_text("maybe").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "signal 'member' is a flag, so 'maybe' is not allowed: use true/false, yes/no or 1/0",
+    /// );
+    /// assert_eq!(schema.find("visits").unwrap().parse_text("1e3")?, Some(Value::Number(1000.0)));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidText`](crate::ErrorKind::InvalidText) for text
+    /// that is not a value of the signal's kind (a count that is not a
+    /// whole number >= 0 included, and `inf` or `NaN` for numbers),
+    /// [`ErrorKind::UnknownLabel`](crate::ErrorKind::UnknownLabel) for a
+    /// category, and [`ErrorKind::OutOfRange`](crate::ErrorKind::OutOfRange).
+    pub fn parse_text(&self, text: &str) -> Result<Option<Value<'_>>, Error> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        let value = match self.kind {
+            SignalKind::Number | SignalKind::Count => {
+                let number = trimmed
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .filter(|&n| self.kind == SignalKind::Number || (n >= 0.0 && n.fract() == 0.0))
+                    .ok_or_else(|| self.text_error(text))?;
+                // `+ 0.0`: a count of `-0` is 0, as the record stores it.
+                Value::Number(if self.kind == SignalKind::Count {
+                    number + 0.0
+                } else {
+                    number
+                })
+            }
+            SignalKind::Flag => {
+                Value::Flag(parse_flag(trimmed).ok_or_else(|| self.text_error(text))?)
+            }
+            SignalKind::Category => {
+                let label = self
+                    .label(text)
+                    .or_else(|| self.label(trimmed))
+                    .ok_or_else(|| {
+                        self.misfit_error(Misfit::UnknownLabel, Value::Label(trimmed))
+                    })?;
+                Value::Label(label)
+            }
+        };
+        self.encode_checked(value)?;
+        Ok(Some(value))
+    }
+
+    #[cold]
+    fn text_error(&self, text: &str) -> Error {
+        ErrorKind::InvalidText {
+            signal: self.id.clone(),
+            kind: self.kind,
+            text: text.trim().to_owned(),
+        }
+        .into()
+    }
+
+    /// The index of the label `text` names, itself or through an alias.
+    pub(crate) fn label_index(&self, text: &str) -> Option<usize> {
+        self.labels
+            .get_index_of(text)
+            .or_else(|| self.aliases.get(text).copied())
+    }
+
+    /// The smallest and largest value allowed, both finite; with the kind's
+    /// own bound for counts (>= 0).
+    pub(crate) fn bounds(&self) -> (f64, f64) {
+        match self.kind {
+            SignalKind::Count => (self.low.max(0.0), self.high),
+            _ => (self.low, self.high),
+        }
     }
 
     /// The dense encoding of `value`: numbers as themselves, flags as 0 or 1,
@@ -416,10 +701,15 @@ impl Signal {
             (SignalKind::Number | SignalKind::Count, Value::Number(v)) if !v.is_finite() => {
                 Err(Misfit::NotFinite(v))
             }
-            (SignalKind::Number, Value::Number(v)) => Ok(v),
             (SignalKind::Count, Value::Number(v)) if v < 0.0 || v.fract() != 0.0 => {
                 Err(Misfit::BadCount(v))
             }
+            (SignalKind::Number | SignalKind::Count, Value::Number(v))
+                if v < self.low || v > self.high =>
+            {
+                Err(Misfit::OutOfRange(v))
+            }
+            (SignalKind::Number, Value::Number(v)) => Ok(v),
             // `+ 0.0` turns a `-0.0` count into `0.0`.
             (SignalKind::Count, Value::Number(v)) => Ok(v + 0.0),
             (SignalKind::Flag, Value::Flag(b)) => Ok(f64::from(u8::from(b))),
@@ -473,10 +763,19 @@ impl Signal {
                 ErrorKind::UnknownLabel {
                     signal: self.id.clone(),
                     label: label.to_owned(),
-                    suggestion: suggest(label, self.labels()),
+                    suggestion: suggest(
+                        label,
+                        self.labels().chain(self.aliases.keys().map(String::as_str)),
+                    ),
                 }
                 .into()
             }
+            Misfit::OutOfRange(value) => ErrorKind::OutOfRange {
+                signal: self.id.clone(),
+                range: self.range.unwrap_or_default(),
+                value,
+            }
+            .into(),
             Misfit::WrongKind(found) => ErrorKind::WrongKind {
                 signal: self.id.clone(),
                 expected: self.kind.with_article(),
@@ -493,8 +792,22 @@ impl Signal {
 pub(crate) enum Misfit {
     NotFinite(f64),
     BadCount(f64),
+    OutOfRange(f64),
     UnknownLabel,
     WrongKind(&'static str),
+}
+
+/// A flag's value from text: `true`/`false`, `yes`/`no`, `1`/`0`, in any case.
+fn parse_flag(text: &str) -> Option<bool> {
+    const TRUE: [&str; 3] = ["true", "yes", "1"];
+    const FALSE: [&str; 3] = ["false", "no", "0"];
+    if TRUE.iter().any(|word| text.eq_ignore_ascii_case(word)) {
+        Some(true)
+    } else if FALSE.iter().any(|word| text.eq_ignore_ascii_case(word)) {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// One signal's value, as the host gives it.

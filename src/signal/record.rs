@@ -78,8 +78,11 @@ impl SignalRecord {
     /// [`ErrorKind::WrongKind`](crate::ErrorKind::WrongKind),
     /// [`ErrorKind::InvalidCount`](crate::ErrorKind::InvalidCount) for a
     /// negative or fractional count,
-    /// [`ErrorKind::UnknownLabel`](crate::ErrorKind::UnknownLabel) and
-    /// [`ErrorKind::NotFinite`](crate::ErrorKind::NotFinite). The record is
+    /// [`ErrorKind::UnknownLabel`](crate::ErrorKind::UnknownLabel) (a label
+    /// may be given by one of its [aliases](crate::SignalSpec::aliases)),
+    /// [`ErrorKind::NotFinite`](crate::ErrorKind::NotFinite) and
+    /// [`ErrorKind::OutOfRange`](crate::ErrorKind::OutOfRange) for a number
+    /// outside the signal's [range](crate::SignalSpec::range). The record is
     /// unchanged on error.
     pub fn set<'v>(&mut self, id: &str, value: impl Into<Value<'v>>) -> Result<(), Error> {
         let signal = self.schema.resolve(id)?;
@@ -114,6 +117,74 @@ impl SignalRecord {
             .signal(index)
             .ok_or_else(|| Error::unknown("signal index", &index.as_usize().to_string(), None))?;
         self.values[index.as_usize()] = signal.encode_checked(value.into())?;
+        Ok(())
+    }
+
+    /// Sets the signal with id `id` from its text form, as
+    /// [`Signal::parse_text`] reads it: `"3"`, `"yes"`, `"pro"`. Empty text
+    /// (or only spaces) makes the signal missing.
+    ///
+    /// ```
+    /// use buyer_journey::{Schema, SignalSpec, Value, ValueRange};
+    ///
+    /// let schema = Schema::new(&[
+    ///     SignalSpec::number("age").within(ValueRange::between(0.0, 120.0)),
+    ///     SignalSpec::flag("member"),
+    ///     SignalSpec::category("month", ["Feb", "Mar"]).alias("March", "Mar"),
+    /// ])?;
+    /// let mut record = schema.record();
+    /// record.set_text("age", " 42 ")?;
+    /// record.set_text("member", "YES")?;
+    /// record.set_text("month", "March")?;
+    /// assert_eq!(record.get("age"), Some(Value::Number(42.0)));
+    /// assert_eq!(record.get("member"), Some(Value::Flag(true)));
+    /// assert_eq!(record.get("month"), Some(Value::Label("Mar")));
+    ///
+    /// let err = record.set_text("age", "-1").unwrap_err();
+    /// assert_eq!(err.to_string(), "signal 'age' must be within 0..=120, got -1");
+    /// record.set_text("age", "")?;
+    /// assert_eq!(record.get("age"), None);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) for an id the schema
+    /// does not declare, and the errors of [`Signal::parse_text`]. The
+    /// record is unchanged on error.
+    pub fn set_text(&mut self, id: &str, text: &str) -> Result<(), Error> {
+        let index = self.schema.resolve(id)?.index();
+        self.set_text_at(index, text)
+    }
+
+    /// Sets the signal at `index` from its text form, as
+    /// [`set_text`](SignalRecord::set_text) does by id.
+    ///
+    /// ```
+    /// # use buyer_journey::{models, Value};
+    /// let schema = models::buying_process().schema()?;
+    /// let purchases = schema.find("purchases").unwrap().index();
+    /// let mut record = schema.record();
+    /// record.set_text_at(purchases, "2")?;
+    /// assert_eq!(record.get("purchases"), Some(Value::Number(2.0)));
+    /// assert!(record.set_text_at(purchases, "2.5").is_err());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`set_text`](SignalRecord::set_text); an index from another schema
+    /// that is out of range is an [`ErrorKind::Unknown`](crate::ErrorKind::Unknown).
+    pub fn set_text_at(&mut self, index: SignalIndex, text: &str) -> Result<(), Error> {
+        let signal = self
+            .schema
+            .signal(index)
+            .ok_or_else(|| Error::unknown("signal index", &index.as_usize().to_string(), None))?;
+        let encoded = match signal.parse_text(text)? {
+            Some(value) => signal.encode_checked(value)?,
+            None => f64::NAN,
+        };
+        self.values[index.as_usize()] = encoded;
         Ok(())
     }
 

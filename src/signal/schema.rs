@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use indexmap::{IndexMap, IndexSet};
 
 use super::{Signal, SignalKind, SignalRecord, SignalSpec};
-use crate::error::{Error, Location};
+use crate::error::{Error, Excerpt, Location};
 use crate::event::Derivation;
 use crate::index::SignalIndex;
 use crate::limits::{Bound, Limits};
@@ -42,6 +42,9 @@ pub struct Schema {
     /// so that records of an equal schema built elsewhere are recognised
     /// without comparing the schemas.
     layout: u64,
+    /// Whether any category has aliases, so conditions without any to
+    /// rewrite are left alone.
+    aliases: bool,
 }
 
 impl PartialEq for Schema {
@@ -68,12 +71,15 @@ impl Schema {
     ///
     /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an id that is
     /// not `snake_case`, is a keyword or is declared twice, for a category
-    /// without labels or with a repeated or empty label, and for labels on a
-    /// signal that is not a category, for a unit of time on a signal that is
-    /// not a number or count (or not days on one derived with `days_since`),
-    /// and for `ordered` on a signal that is not a category;
-    /// [`ErrorKind::Limit`](crate::ErrorKind::Limit)
-    /// for too many signals or labels, or an id or label that is too long.
+    /// without labels or with a repeated or empty label, for labels or
+    /// aliases on a signal that is not a category, for an alias that is
+    /// empty, is a label or names no label, for a range on a flag, a
+    /// category or a derived signal, with a bound that is not finite or
+    /// with min above max, for a unit of time on a signal that is not a
+    /// number or count (or not days on one derived with `days_since`), and
+    /// for `ordered` on a signal that is not a category;
+    /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) for too many signals,
+    /// labels or aliases, or an id, label or alias that is too long.
     pub fn new(specs: &[SignalSpec]) -> Result<Self, Error> {
         Self::with_limits(specs, &Limits::default())
     }
@@ -187,6 +193,11 @@ impl Schema {
         SignalRecord::new(self.clone())
     }
 
+    /// Whether any category signal has aliases.
+    pub(crate) fn has_aliases(&self) -> bool {
+        self.aliases
+    }
+
     /// The signal with id `id`, or an unknown-signal error with a suggestion.
     pub(crate) fn resolve(&self, id: &str) -> Result<&Signal, Error> {
         self.find(id).ok_or_else(|| {
@@ -199,7 +210,7 @@ impl Schema {
     }
 
     /// Whether records of `other` are laid out as records of this schema:
-    /// the same signals (ids, kinds and labels) in the same order. Equal
+    /// the same signals (ids, kinds, labels and ranges) in the same order. Equal
     /// schemas are, whether clones of one or built apart; descriptions do
     /// not matter.
     pub(crate) fn same_layout(&self, other: &Schema) -> bool {
@@ -286,25 +297,37 @@ impl SchemaBuilder {
                 ),
             ));
         }
+        if let Err(e) = check_range(spec, |field| at(&format!(".range{field}"))) {
+            errors.push(e);
+        }
+        let aliases = match &labels {
+            Ok(labels) => {
+                check_aliases(spec, labels, limits, || at(".aliases")).map_err(|e| errors.push(e))
+            }
+            Err(()) => Err(()),
+        };
         if errors.len() > before {
             return None;
         }
-        Some(Signal {
-            // Dense over the signals kept; the position in the ruleset when
-            // none is broken, the only case an engine is built from.
-            index: SignalIndex::new(self.signals.len()),
-            id: spec.id.clone(),
-            kind: spec.kind,
-            labels: labels.ok()?,
-            description: spec.description.clone(),
-            unit: unit.ok()?,
-            ordered: spec.ordered,
-        })
+        // Dense over the signals kept; the position in the ruleset when none
+        // is broken, the only case an engine is built from.
+        let index = SignalIndex::new(self.signals.len());
+        Some(Signal::new(
+            index,
+            spec,
+            labels.ok()?,
+            aliases.ok()?,
+            unit.ok()?,
+        ))
     }
 
     pub(crate) fn finish(self) -> Schema {
         Schema {
             layout: layout_hash(&self.signals),
+            aliases: self
+                .signals
+                .values()
+                .any(|signal| signal.aliases().len() > 0),
             signals: Arc::new(self.signals),
         }
     }
@@ -322,6 +345,12 @@ fn layout_hash(signals: &IndexMap<String, Signal>) -> u64 {
         for label in &signal.labels {
             label.hash(&mut hasher);
         }
+        // A record holds only values within its signals' ranges: records
+        // of schemas whose ranges differ are not interchangeable. Aliases
+        // do not change what is stored.
+        let (low, high) = signal.bounds();
+        low.to_bits().hash(&mut hasher);
+        high.to_bits().hash(&mut hasher);
     }
     hasher.finish()
 }
@@ -391,4 +420,114 @@ fn check_labels(
         }
     }
     Ok(labels)
+}
+
+/// The aliases of a category, each with the index of the label it names.
+fn check_aliases(
+    spec: &SignalSpec,
+    labels: &IndexSet<String>,
+    limits: &Limits,
+    at: impl Fn() -> Location,
+) -> Result<IndexMap<String, usize>, Error> {
+    if spec.aliases.is_empty() {
+        return Ok(IndexMap::new());
+    }
+    if spec.kind != SignalKind::Category {
+        return Err(Error::invalid(
+            at(),
+            format!(
+                "signal '{}' is {} and cannot have aliases",
+                spec.id,
+                spec.kind.with_article()
+            ),
+        ));
+    }
+    limits.check(Bound::Labels, spec.aliases.len(), &at)?;
+    let mut aliases = IndexMap::with_capacity(spec.aliases.len());
+    for (alias, label) in &spec.aliases {
+        limits.check(Bound::IdLen, alias.len(), &at)?;
+        if alias.is_empty() {
+            return Err(Error::invalid(
+                at(),
+                format!("signal '{}' has an empty alias", spec.id),
+            ));
+        }
+        if labels.contains(alias) {
+            return Err(Error::invalid(
+                at(),
+                format!(
+                    "alias '{}' of signal '{}' is one of its labels already",
+                    Excerpt(alias),
+                    spec.id
+                ),
+            ));
+        }
+        let Some(index) = labels.get_index_of(label) else {
+            let did_you_mean = suggest(label, labels.iter().map(String::as_str))
+                .map(|label| format!(", did you mean '{label}'?"))
+                .unwrap_or_default();
+            return Err(Error::invalid(
+                at(),
+                format!(
+                    "alias '{}' of signal '{}' names '{}', which is not one of its labels{did_you_mean}",
+                    Excerpt(alias),
+                    spec.id,
+                    Excerpt(label)
+                ),
+            ));
+        };
+        aliases.insert(alias.clone(), index);
+    }
+    Ok(aliases)
+}
+
+/// A range only on numbers and counts, with finite bounds in order, and
+/// not on a derived signal (see [`SignalSpec::range`]).
+fn check_range(spec: &SignalSpec, at: impl Fn(&str) -> Location) -> Result<(), Error> {
+    let Some(range) = spec.range else {
+        return Ok(());
+    };
+    if !spec.kind.is_numeric() {
+        return Err(Error::invalid(
+            at(""),
+            format!(
+                "signal '{}' is {} and cannot have a range",
+                spec.id,
+                spec.kind.with_article()
+            ),
+        ));
+    }
+    if spec.from.is_some() {
+        return Err(Error::invalid(
+            at(""),
+            format!(
+                "signal '{}' is derived from events and cannot have a range: a range checks \
+                 the values a host gives",
+                spec.id
+            ),
+        ));
+    }
+    for (name, bound) in [("min", range.min), ("max", range.max)] {
+        if let Some(bound) = bound.filter(|b| !b.is_finite()) {
+            return Err(Error::invalid(
+                at(&format!(".{name}")),
+                format!(
+                    "the {name} of signal '{}' is {bound}, but a bound must be a finite number",
+                    spec.id
+                ),
+            ));
+        }
+    }
+    if let (Some(min), Some(max)) = (range.min, range.max) {
+        if min > max {
+            return Err(Error::invalid(
+                at(""),
+                format!(
+                    "the range of signal '{}' is empty: min {min} is above max {max}",
+                    spec.id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

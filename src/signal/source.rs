@@ -9,7 +9,9 @@ use super::{Schema, Signal, SignalRecord, Value};
 /// The engine calls [`value`](Signals::value) once per signal of the schema at
 /// the start of each evaluation. A value that does not fit the signal (the
 /// wrong kind, a negative or fractional count, an unknown label, NaN or an
-/// infinity) counts as missing.
+/// infinity, a number outside the signal's [range](crate::SignalSpec::range))
+/// counts as missing. A label may be given by one of its
+/// [aliases](crate::SignalSpec::aliases).
 ///
 /// # Example
 ///

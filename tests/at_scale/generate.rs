@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use buyer_journey::condition::Duration;
 use buyer_journey::{
-    ActionInput, ActionSpec, Arbitration, ArithOp, CompareOp, Condition, ContactLog, Engine, Expr,
-    HitPolicy, RulesetSpec, ScoreRuleSpec, SignalRecord, SignalSpec, Span, StageRuleSpec,
-    StageSpec, TagSpec, TimeUnit, Timestamp, When,
+    ActionInput, ActionSpec, Arbitration, ArithOp, CompareOp, Condition, ContactLog, Engine,
+    ErrorKind, Expr, HitPolicy, RulesetSpec, ScoreRuleSpec, SignalRecord, SignalSpec, Span,
+    StageRuleSpec, StageSpec, TagSpec, TimeUnit, Timestamp, ValueRange, When,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -238,6 +238,10 @@ pub(super) struct CustomerSpec {
 #[derive(Debug, Clone)]
 pub(super) struct Customer {
     pub(super) signals: SignalRecord,
+    /// By signal, in schema order: the value generated when it is outside
+    /// the signal's range, which the record rejects (so it is missing
+    /// there) and the other ways in take and treat as missing.
+    pub(super) outside: Vec<Option<f64>>,
     /// The history as generated, which the reference reads.
     pub(super) history: History,
     /// The same history as the host's log, which the engine reads.
@@ -251,6 +255,8 @@ pub(super) struct Customer {
 #[derive(Debug, Clone)]
 pub(crate) struct World {
     pub(super) signals: Vec<(String, Kind)>,
+    /// By signal: the range of a number or count, if it has one.
+    pub(super) ranges: Vec<Option<ValueRange>>,
     /// The constants the conditions and the customers' values are drawn from.
     pub(super) thresholds: Vec<f64>,
     /// The model has the first `stages` of [`STAGE_IDS`].
@@ -279,16 +285,23 @@ impl World {
         let mut spec = RulesetSpec::new(
             self.signals
                 .iter()
-                .map(|(id, kind)| match kind {
-                    Kind::Count => SignalSpec::count(id),
-                    Kind::Number(None) => SignalSpec::number(id),
-                    Kind::Number(Some(unit)) => SignalSpec::number(id).unit(*unit),
-                    Kind::Flag => SignalSpec::flag(id),
-                    Kind::Category(labels, false) => {
-                        SignalSpec::category(id, labels.iter().cloned())
-                    }
-                    Kind::Category(labels, true) => {
-                        SignalSpec::category(id, labels.iter().cloned()).ordered()
+                .zip(&self.ranges)
+                .map(|((id, kind), range)| {
+                    let spec = match kind {
+                        Kind::Count => SignalSpec::count(id),
+                        Kind::Number(None) => SignalSpec::number(id),
+                        Kind::Number(Some(unit)) => SignalSpec::number(id).unit(*unit),
+                        Kind::Flag => SignalSpec::flag(id),
+                        Kind::Category(labels, false) => {
+                            SignalSpec::category(id, labels.iter().cloned())
+                        }
+                        Kind::Category(labels, true) => {
+                            SignalSpec::category(id, labels.iter().cloned()).ordered()
+                        }
+                    };
+                    match range {
+                        Some(range) => spec.within(*range),
+                        None => spec,
                     }
                 })
                 .collect(),
@@ -354,18 +367,28 @@ impl World {
             .iter()
             .map(|customer| {
                 let mut record = engine.record();
-                for ((id, _), value) in self.signals.iter().zip(&customer.values) {
+                let mut outside = vec![None; self.signals.len()];
+                for (i, ((id, _), value)) in self.signals.iter().zip(&customer.values).enumerate() {
                     let set = match value {
                         None => Ok(()),
                         Some(Val::Number(n)) => record.set(id, *n),
                         Some(Val::Flag(b)) => record.set(id, *b),
                         Some(Val::Label(label)) => record.set(id, label),
                     };
-                    set.unwrap_or_else(|e| panic!("a generated value fits: {e}"));
+                    match (set, value) {
+                        (Ok(()), _) => {}
+                        (Err(e), Some(Val::Number(n)))
+                            if matches!(e.kind(), ErrorKind::OutOfRange { .. }) =>
+                        {
+                            outside[i] = Some(*n);
+                        }
+                        (Err(e), _) => panic!("a generated value fits its kind: {e}"),
+                    }
                 }
                 let now = Timestamp::from_unix_seconds(self.now);
                 Customer {
                     signals: record,
+                    outside,
                     log: customer.history.log(&ids, now),
                     history: customer.history.clone(),
                     now,
@@ -435,6 +458,37 @@ fn schema() -> impl Strategy<Value = Vec<(String, Kind)>> {
             })
             .collect()
     })
+}
+
+/// A range for each number and count signal, or not: between two of the
+/// world's thresholds, or from or up to one, so that values sit on, beside
+/// and beyond its bounds.
+fn ranges(
+    signals: &[(String, Kind)],
+    thresholds: &[f64],
+) -> impl Strategy<Value = Vec<Option<ValueRange>>> {
+    let bound = proptest::option::weighted(0.8, proptest::sample::select(thresholds.to_vec()));
+    let range = (bound.clone(), bound).prop_map(|(a, b)| {
+        let mut range = ValueRange::any();
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                range.min = Some(a.min(b));
+                range.max = Some(a.max(b));
+            }
+            (a, b) => {
+                range.min = a;
+                range.max = b;
+            }
+        }
+        range
+    });
+    signals
+        .iter()
+        .map(|(_, kind)| match kind {
+            Kind::Count | Kind::Number(_) => proptest::option::weighted(0.3, range.clone()).boxed(),
+            _ => Just(None).boxed(),
+        })
+        .collect::<Vec<_>>()
 }
 
 /// A world's thresholds: a few constants its conditions test again and again.
@@ -1151,18 +1205,19 @@ pub(crate) fn world(
             let catalog = (catalog(&v, stages), arbitration(), scores(), now());
             let customers =
                 proptest::collection::vec(customer(&signals, &thresholds), customers.clone());
+            let ranges = ranges(&signals, &thresholds);
             (
                 Just((signals, thresholds, stages, hit_policy)),
                 rules,
                 catalog,
-                customers,
+                (customers, ranges),
             )
                 .prop_map(
                     |(
                         (signals, thresholds, stages, hit_policy),
                         (stage_rules, score_rules, tags),
                         (actions, arbitration, scores, now),
-                        customers,
+                        (customers, ranges),
                     )| {
                         let tag_count = tags.len();
                         let actions = actions
@@ -1177,6 +1232,7 @@ pub(crate) fn world(
                             .collect();
                         World {
                             signals,
+                            ranges,
                             thresholds,
                             stages,
                             hit_policy,
