@@ -320,6 +320,7 @@ mod score;
 mod explain;
 mod funnel;
 mod picture;
+mod reload;
 
 pub mod models;
 
@@ -341,6 +342,7 @@ pub use limits::Limits;
 pub use picture::EdgeLabels;
 pub use problem::{Problem, Problems, Severity};
 pub use profile::Profile;
+pub use reload::SharedEngine;
 pub use score::{Evidence, FiredRules, ScoreInput, StageScorer};
 pub use signal::{
     Binding, Column, Columns, Schema, Signal, SignalFields, SignalKind, SignalRecord, SignalSpec,

@@ -20,6 +20,7 @@ mod pictures;
 mod policies;
 mod principles;
 mod regressions;
+mod reload;
 mod replay_example;
 mod seed_actions;
 mod suite;
