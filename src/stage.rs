@@ -33,6 +33,12 @@ pub struct StageSpec {
     /// What the customer does in this stage and what the seller should do.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Old ids of the stage, after a rename: journey states and moves a
+    /// host stored under one of them keep resolving to this stage. Each is
+    /// `snake_case` and used by no other stage, as an id or an alias. The
+    /// ruleset itself names stages by their current ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 impl StageSpec {
@@ -49,7 +55,30 @@ impl StageSpec {
             id: id.to_owned(),
             name: name.to_owned(),
             description: description.to_owned(),
+            aliases: Vec::new(),
         }
+    }
+
+    /// The same stage with `aliases`, its old ids: after renaming stage
+    /// `opportunity` to `evaluation`, the states stored in `opportunity`
+    /// resolve to `evaluation`.
+    ///
+    /// ```
+    /// use buyer_journey::{StageModel, StageSpec};
+    ///
+    /// let stage = StageSpec::new("evaluation", "Evaluation", "").aliases(&["opportunity"]);
+    /// assert_eq!(
+    ///     serde_json::to_string(&stage).unwrap(),
+    ///     r#"{"id":"evaluation","name":"Evaluation","aliases":["opportunity"]}"#,
+    /// );
+    /// let model = StageModel::new(&[stage])?;
+    /// assert_eq!(model.find("opportunity").unwrap().id(), "evaluation");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn aliases(mut self, aliases: &[&str]) -> Self {
+        self.aliases = aliases.iter().map(|&alias| alias.to_owned()).collect();
+        self
     }
 }
 
@@ -70,6 +99,7 @@ pub struct Stage {
     id: String,
     name: String,
     description: String,
+    aliases: Vec<String>,
 }
 
 impl Stage {
@@ -126,6 +156,26 @@ impl Stage {
     pub fn description(&self) -> &str {
         &self.description
     }
+
+    /// The stage's old ids, as the ruleset declares them
+    /// ([`StageSpec::aliases`]); [`StageModel::find`] resolves them to this
+    /// stage.
+    ///
+    /// ```
+    /// use buyer_journey::{StageModel, StageSpec};
+    ///
+    /// let model = StageModel::new(&[
+    ///     StageSpec::new("lead", "Lead", ""),
+    ///     StageSpec::new("evaluation", "Evaluation", "").aliases(&["opportunity"]),
+    /// ])?;
+    /// let stage = model.find("evaluation").unwrap();
+    /// assert!(stage.aliases().eq(["opportunity"]));
+    /// assert_eq!(model.entry().aliases().len(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn aliases(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.aliases.iter().map(String::as_str)
+    }
 }
 
 /// The ordered stages of a buying process. The first stage is the entry stage:
@@ -152,6 +202,8 @@ impl Stage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageModel {
     stages: Arc<IndexMap<String, Stage>>,
+    /// Each alias, with the stage it names now.
+    aliases: Arc<IndexMap<String, StageIndex>>,
 }
 
 impl StageModel {
@@ -172,7 +224,9 @@ impl StageModel {
     /// # Errors
     ///
     /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an empty model,
-    /// an id that is not `snake_case` or appears twice, and an empty name;
+    /// an id that is not `snake_case` or appears twice, an empty name, and
+    /// an alias that is not `snake_case` or is another stage's id or alias
+    /// (at `stages[i].aliases[j]`);
     /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) for more stages than
     /// [`Limits::max_stages`] or an id longer than [`Limits::max_id_len`].
     pub fn new(stages: &[StageSpec]) -> Result<Self, Error> {
@@ -216,6 +270,7 @@ impl StageModel {
                 id: spec.id.clone(),
                 name: spec.name.clone(),
                 description: spec.description.clone(),
+                aliases: spec.aliases.clone(),
             };
             if stages.insert(spec.id.clone(), stage).is_some() {
                 return Err(Error::invalid(
@@ -224,8 +279,10 @@ impl StageModel {
                 ));
             }
         }
+        let aliases = aliases(specs, &stages, limits)?;
         Ok(StageModel {
             stages: Arc::new(stages),
+            aliases: Arc::new(aliases),
         })
     }
 
@@ -243,18 +300,36 @@ impl StageModel {
         &self.stages[0]
     }
 
-    /// The stage with id `id`.
+    /// The stage with id `id`, or with `id` among its
+    /// [aliases](StageSpec::aliases): what a stored id names in this model.
+    /// The stage found reports its current [`id`](Stage::id).
     ///
     /// ```
-    /// # use buyer_journey::models;
+    /// use buyer_journey::{models, StageModel, StageSpec};
+    ///
     /// let model = models::buying_process().stage_model()?;
     /// assert_eq!(model.find("evaluation").unwrap().index().as_usize(), 2);
     /// assert!(model.find("checkout").is_none());
+    ///
+    /// let renamed = StageModel::new(&[
+    ///     StageSpec::new("lead", "Lead", ""),
+    ///     StageSpec::new("evaluation", "Evaluation", "").aliases(&["opportunity"]),
+    /// ])?;
+    /// assert_eq!(renamed.find("opportunity").unwrap().id(), "evaluation");
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
     pub fn find(&self, id: &str) -> Option<&Stage> {
-        self.stages.get(id)
+        self.stages.get(id).or_else(|| {
+            let &index = self.aliases.get(id)?;
+            self.stage(index)
+        })
+    }
+
+    /// Whether any stage has an alias: when none has, every stored id is
+    /// either a current one or unknown.
+    pub(crate) fn has_aliases(&self) -> bool {
+        !self.aliases.is_empty()
     }
 
     /// The stage at `index`, if this model issued it.
@@ -313,8 +388,23 @@ impl StageModel {
         self.stages.is_empty()
     }
 
-    /// The stage with id `id`, or an unknown-stage error with a suggestion.
+    /// The stage with id `id`, for a reference inside the ruleset, which
+    /// names stages by their current ids; or an unknown-stage error with a
+    /// suggestion: for an alias, the stage's current id.
     pub(crate) fn resolve(&self, id: &str) -> Result<&Stage, Error> {
+        self.stages.get(id).ok_or_else(|| {
+            let renamed = self.aliases.get(id).and_then(|&index| self.stage(index));
+            let suggestion = match renamed {
+                Some(stage) => Some(stage.id().to_owned()),
+                None => suggest(id, self.stages.keys().map(String::as_str)),
+            };
+            Error::unknown("stage", id, suggestion)
+        })
+    }
+
+    /// The stage a stored id names, by its id or an alias, or an
+    /// unknown-stage error with a suggestion.
+    pub(crate) fn resolve_stored(&self, id: &str) -> Result<&Stage, Error> {
         self.find(id).ok_or_else(|| {
             Error::unknown(
                 "stage",
@@ -323,4 +413,37 @@ impl StageModel {
             )
         })
     }
+}
+
+/// The aliases of the stages `specs` declare, already validated into
+/// `stages`, each with its stage: `snake_case`, and none another stage's id
+/// or alias.
+fn aliases(
+    specs: &[StageSpec],
+    stages: &IndexMap<String, Stage>,
+    limits: &Limits,
+) -> Result<IndexMap<String, StageIndex>, Error> {
+    let mut aliases: IndexMap<String, (StageIndex, String)> = IndexMap::new();
+    for (i, spec) in specs.iter().enumerate() {
+        for (j, alias) in spec.aliases.iter().enumerate() {
+            let path = format!("stages[{i}].aliases[{j}]");
+            check_snake_case(alias, "stage", limits).map_err(|e| e.at(&path))?;
+            let taken = match (stages.get_index_of(alias.as_str()), aliases.get(alias)) {
+                (Some(stage), _) => Some(format!("the id of stages[{stage}]")),
+                (None, Some((_, first))) => Some(format!("already an alias at {first}")),
+                (None, None) => None,
+            };
+            if let Some(taken) = taken {
+                return Err(Error::invalid(
+                    Location::new(path),
+                    format!("stage alias '{alias}' is {taken}"),
+                ));
+            }
+            aliases.insert(alias.clone(), (StageIndex::new(i), path));
+        }
+    }
+    Ok(aliases
+        .into_iter()
+        .map(|(alias, (stage, _))| (alias, stage))
+        .collect())
 }

@@ -3,6 +3,7 @@
 mod action_properties;
 mod actions;
 mod agreement;
+mod aliases;
 mod at_scale;
 mod binding;
 mod classify_example;

@@ -83,6 +83,7 @@ impl PropensityRule {
 pub struct Action {
     index: ActionIndex,
     id: String,
+    aliases: Vec<String>,
     name: String,
     kind: String,
     stages: Vec<StageIndex>,
@@ -134,6 +135,26 @@ impl Action {
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The action's old ids ([`ActionSpec::aliases`]): a
+    /// [`ContactLog`](crate::ContactLog) counts what it holds under them for
+    /// this action, and [`Engine::find_action`](crate::Engine::find_action)
+    /// finds it by them.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.actions[0].aliases = vec!["need_recognition.overview".into()];
+    /// let engine = Engine::builder(spec).build()?;
+    /// let action = engine.find_action("need_recognition.overview").unwrap();
+    /// assert_eq!(action.id(), "need_recognition.product_overview");
+    /// assert!(action.aliases().eq(["need_recognition.overview"]));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn aliases(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.aliases.iter().map(String::as_str)
     }
 
     /// The action's name for people (its id when the catalog gives none).
@@ -407,6 +428,7 @@ pub(super) fn validate(
         let group_index = groups.insert_full(group).0;
         actions.push(validate_action(spec, &path, i, group_index, &context)?);
     }
+    check_aliases(specs, limits)?;
     let horizon = actions
         .iter()
         .filter_map(|action| action.contact.horizon())
@@ -503,6 +525,7 @@ fn validate_action(
     Ok(Action {
         index: ActionIndex::new(index),
         id: spec.id.clone(),
+        aliases: spec.aliases.clone(),
         name: if spec.name.is_empty() {
             spec.id.clone()
         } else {
@@ -524,6 +547,33 @@ fn validate_action(
         catalog_horizon: Span::ZERO,
         fallback: spec.fallback,
     })
+}
+
+/// Checks the actions' aliases: each written as an id is, and none another
+/// action's id or alias (its own id included).
+fn check_aliases(specs: &[ActionSpec], limits: &Limits) -> Result<(), Error> {
+    let ids: HashMap<&str, usize> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| (spec.id.as_str(), i))
+        .collect();
+    let mut aliases: HashMap<&str, String> = HashMap::new();
+    for (i, spec) in specs.iter().enumerate() {
+        for (j, alias) in spec.aliases.iter().enumerate() {
+            let path = format!("actions[{i}].aliases[{j}]");
+            check_plain(alias, "action", limits).map_err(|e| e.at(&path))?;
+            let taken = match (ids.get(alias.as_str()), aliases.get(alias.as_str())) {
+                (Some(action), _) => Some(format!("the id of actions[{action}]")),
+                (None, Some(first)) => Some(format!("already an alias at {first}")),
+                (None, None) => None,
+            };
+            if let Some(taken) = taken {
+                return Err(invalid(path, format!("action alias '{alias}' is {taken}")));
+            }
+            aliases.insert(alias, path);
+        }
+    }
+    Ok(())
 }
 
 /// A limit of 0 in a contact policy means the action is never shown: an
