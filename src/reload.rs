@@ -5,8 +5,8 @@
 //! only while it clones the `Arc`, a writer only while it swaps one pointer,
 //! and every evaluation runs on the `Arc` it loaded, outside the lock. An
 //! epoch or hazard-pointer scheme would save the lock's atomic operation on
-//! each load, but needs `unsafe` code or a dependency; the lock costs a few
-//! nanoseconds next to a decision's hundreds (see `benches/reload.rs`).
+//! each load, but needs `unsafe` code or a dependency; the lock costs tens
+//! of nanoseconds next to a decision's microsecond (see `benches/reload.rs`).
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -38,10 +38,10 @@ use crate::engine::Engine;
 /// [`load`](SharedEngine::load) takes the read lock, clones the `Arc` and
 /// releases the lock: three atomic operations on memory every thread
 /// shares, and one more when the `Arc` is dropped. It does not allocate.
-/// Measured on the built-in model (`cargo bench --bench reload`), a load
-/// adds a few nanoseconds to a decision; under contention from many cores
-/// the shared counters cost more, so load per unit of work rather than per
-/// customer in a tight loop. [`store`](SharedEngine::store) and
+/// Measured on the built-in model (`cargo bench --bench reload`, one
+/// thread), a load and its drop take tens of nanoseconds, under a tenth of a
+/// decision; under contention from many cores the shared counters cost
+/// more, so load per unit of work rather than per customer in a tight loop. [`store`](SharedEngine::store) and
 /// [`replace`](SharedEngine::replace) wait for loads in progress (each
 /// holds the lock only for its clone), never for evaluations. The old
 /// engine is dropped outside the lock.
