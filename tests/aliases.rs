@@ -403,4 +403,30 @@ fn a_check_of_stored_data_reports_what_no_longer_resolves() {
     );
     assert!(problems.has_errors());
     assert!(v2.check_histories([&ContactLog::new()]).is_empty());
+
+    // A profile built by other event derivations cannot be observed on.
+    let built_in = crate::support::built_in();
+    let mut observed = Customer::new();
+    let event = buyer_journey::Event::new("review_read", day(0));
+    built_in
+        .observe(&mut observed, event, day(0), &mut built_in.scratch())
+        .unwrap();
+    assert!(built_in.check_customers([&observed]).is_empty());
+    let problems = v2.check_customers([&observed]);
+    let errors: Vec<(&str, &str)> = problems
+        .errors()
+        .map(|p| (p.location().path(), p.message()))
+        .collect();
+    assert_eq!(errors.len(), 2, "{problems}");
+    assert_eq!(
+        errors[0],
+        (
+            "customers[0].journey.stage",
+            "unknown stage 'information_search'"
+        )
+    );
+    assert_eq!(errors[1].0, "customers[0].profile");
+    assert!(errors[1]
+        .1
+        .starts_with("the profile was built by other event derivations"));
 }

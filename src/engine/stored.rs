@@ -174,7 +174,10 @@ impl Engine {
     /// [`check_states`](Engine::check_states) and
     /// [`check_histories`](Engine::check_histories) over stored
     /// [`Customer`]s: the problems of each one's journey at
-    /// `customers[i].journey` and of its history at `customers[i].history`.
+    /// `customers[i].journey` and of its history at `customers[i].history`;
+    /// and, as errors at `customers[i].profile`, each profile this engine's
+    /// event derivations cannot take on (one built by other derivations:
+    /// [`observe`](Engine::observe) rejects it).
     ///
     /// ```
     /// use buyer_journey::{models, Customer, Engine, JourneyState, Timestamp};
@@ -195,6 +198,11 @@ impl Engine {
             let at = format!("customers[{i}]");
             self.check_state_at(&customer.journey, &format!("{at}.journey"), &mut problems);
             self.check_history_at(&customer.history, &format!("{at}.history"), &mut problems);
+            // Binding puts a restored profile in order; a copy is bound so
+            // the check changes nothing.
+            if let Err(error) = self.deriver.bind(&mut customer.profile.clone()) {
+                problems.push(error.at(&at));
+            }
         }
         problems
     }
