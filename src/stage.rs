@@ -2,6 +2,7 @@
 //! stages a customer moves through, validated on its own and read by every
 //! later step.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -248,39 +249,90 @@ impl StageModel {
     ///
     /// As [`StageModel::new`].
     pub fn with_limits(specs: &[StageSpec], limits: &Limits) -> Result<Self, Error> {
-        limits.check(Bound::Stages, specs.len(), || Location::new("stages"))?;
+        let mut errors = Vec::new();
+        let model = Self::collect(specs, limits, &mut errors);
+        match (model, errors.into_iter().next()) {
+            (Some(model), None) => Ok(model),
+            (_, Some(error)) => Err(error),
+            // `collect` gives no model only with an error.
+            (None, None) => Err(Error::invalid(
+                Location::new("stages"),
+                "a stage model needs at least one stage".into(),
+            )),
+        }
+    }
+
+    /// Validates the stages under `limits`, pushing every error to `errors`
+    /// in order: the model of the stages without errors, or `None` when
+    /// there is none or the list as a whole is wrong (empty, or longer than
+    /// [`Limits::max_stages`], in which case no stage is looked at).
+    pub(crate) fn collect(
+        specs: &[StageSpec],
+        limits: &Limits,
+        errors: &mut Vec<Error>,
+    ) -> Option<Self> {
+        if let Err(e) = limits.check(Bound::Stages, specs.len(), || Location::new("stages")) {
+            errors.push(e);
+            return None;
+        }
         if specs.is_empty() {
-            return Err(Error::invalid(
+            errors.push(Error::invalid(
                 Location::new("stages"),
                 "a stage model needs at least one stage".into(),
             ));
+            return None;
         }
         let mut stages = IndexMap::with_capacity(specs.len());
+        // Every well-formed id seen, of broken stages too, so that a second
+        // declaration is reported even when the first was broken.
+        let mut declared = HashSet::with_capacity(specs.len());
+        // Where each id is first declared, and each alias, of broken stages
+        // too: an alias may name no other stage by id or alias.
+        let mut ids: HashMap<&str, usize> = HashMap::with_capacity(specs.len());
         for (i, spec) in specs.iter().enumerate() {
-            check_snake_case(&spec.id, "stage", limits)
-                .map_err(|e| e.at(&format!("stages[{i}].id")))?;
+            ids.entry(spec.id.as_str()).or_insert(i);
+        }
+        let mut alias_paths = HashMap::new();
+        let mut aliases = IndexMap::new();
+        for (i, spec) in specs.iter().enumerate() {
+            let before = errors.len();
+            match check_snake_case(&spec.id, "stage", limits) {
+                Err(e) => errors.push(e.at(&format!("stages[{i}].id"))),
+                Ok(()) if !declared.insert(spec.id.as_str()) => errors.push(Error::invalid(
+                    Location::new(format!("stages[{i}].id")),
+                    format!("stage '{}' is declared twice", spec.id),
+                )),
+                Ok(()) => {}
+            }
             if spec.name.trim().is_empty() {
-                return Err(Error::invalid(
+                errors.push(Error::invalid(
                     Location::new(format!("stages[{i}].name")),
                     format!("stage '{}' needs a name", spec.id),
                 ));
             }
+            // A wrong alias is an error, but leaves the stage whole: rules
+            // name stages by id, so none is lost with it.
+            let broken = errors.len() > before;
+            let good = check_aliases(spec, i, &ids, &mut alias_paths, limits, errors);
+            if broken {
+                continue;
+            }
             let stage = Stage {
-                index: StageIndex::new(i),
+                // Dense over the stages kept; the position in the model when
+                // none is broken, the only case an engine is built from.
+                index: StageIndex::new(stages.len()),
                 id: spec.id.clone(),
                 name: spec.name.clone(),
                 description: spec.description.clone(),
                 aliases: spec.aliases.clone(),
             };
-            if stages.insert(spec.id.clone(), stage).is_some() {
-                return Err(Error::invalid(
-                    Location::new(format!("stages[{i}].id")),
-                    format!("stage '{}' is declared twice", spec.id),
-                ));
+            for alias in good {
+                aliases.insert(alias.to_owned(), stage.index);
             }
+            stages.insert(spec.id.clone(), stage);
         }
-        let aliases = aliases(specs, &stages, limits)?;
-        Ok(StageModel {
+        // `entry` needs a stage.
+        (!stages.is_empty()).then(|| StageModel {
             stages: Arc::new(stages),
             aliases: Arc::new(aliases),
         })
@@ -415,35 +467,38 @@ impl StageModel {
     }
 }
 
-/// The aliases of the stages `specs` declare, already validated into
-/// `stages`, each with its stage: `snake_case`, and none another stage's id
-/// or alias.
-fn aliases(
-    specs: &[StageSpec],
-    stages: &IndexMap<String, Stage>,
+/// Checks the aliases of `spec`, the `i`th stage: each `snake_case`, and
+/// none the id of a stage (`ids`: where each is first declared) or an alias
+/// seen before (`seen`: where each was), pushing an error at
+/// `stages[i].aliases[j]` for each that is not: the aliases that are.
+fn check_aliases<'a>(
+    spec: &'a StageSpec,
+    i: usize,
+    ids: &HashMap<&str, usize>,
+    seen: &mut HashMap<&'a str, String>,
     limits: &Limits,
-) -> Result<IndexMap<String, StageIndex>, Error> {
-    let mut aliases: IndexMap<String, (StageIndex, String)> = IndexMap::new();
-    for (i, spec) in specs.iter().enumerate() {
-        for (j, alias) in spec.aliases.iter().enumerate() {
-            let path = format!("stages[{i}].aliases[{j}]");
-            check_snake_case(alias, "stage", limits).map_err(|e| e.at(&path))?;
-            let taken = match (stages.get_index_of(alias.as_str()), aliases.get(alias)) {
-                (Some(stage), _) => Some(format!("the id of stages[{stage}]")),
-                (None, Some((_, first))) => Some(format!("already an alias at {first}")),
-                (None, None) => None,
-            };
-            if let Some(taken) = taken {
-                return Err(Error::invalid(
-                    Location::new(path),
-                    format!("stage alias '{alias}' is {taken}"),
-                ));
-            }
-            aliases.insert(alias.clone(), (StageIndex::new(i), path));
+    errors: &mut Vec<Error>,
+) -> Vec<&'a str> {
+    let mut good = Vec::with_capacity(spec.aliases.len());
+    for (j, alias) in spec.aliases.iter().enumerate() {
+        let path = format!("stages[{i}].aliases[{j}]");
+        if let Err(e) = check_snake_case(alias, "stage", limits) {
+            errors.push(e.at(&path));
+            continue;
         }
+        let taken = match (ids.get(alias.as_str()), seen.get(alias.as_str())) {
+            (Some(stage), _) => format!("the id of stages[{stage}]"),
+            (None, Some(first)) => format!("already an alias at {first}"),
+            (None, None) => {
+                seen.insert(alias, path);
+                good.push(alias.as_str());
+                continue;
+            }
+        };
+        errors.push(Error::invalid(
+            Location::new(path),
+            format!("stage alias '{alias}' is {taken}"),
+        ));
     }
-    Ok(aliases
-        .into_iter()
-        .map(|(alias, (stage, _))| (alias, stage))
-        .collect())
+    good
 }

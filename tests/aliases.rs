@@ -430,3 +430,24 @@ fn a_check_of_stored_data_reports_what_no_longer_resolves() {
         .1
         .starts_with("the profile was built by other event derivations"));
 }
+
+#[test]
+fn check_lists_every_alias_error_in_the_order_of_the_ruleset() {
+    let mut spec = ruleset("evaluation", Some("opportunity"));
+    spec.stages[0].aliases = vec!["Prospect".into()];
+    spec.stages[2].aliases = vec!["client".into(), "opportunity".into()];
+    spec.actions[1].aliases = vec!["evaluation.demo".into()];
+    let problems = Engine::builder(spec).check();
+    let errors: Vec<&str> = problems.errors().map(|p| p.location().path()).collect();
+    // A wrong alias leaves its stage or action whole: nothing that names
+    // the stage is reported, not even the transition into the first stage.
+    assert_eq!(
+        errors,
+        [
+            "stages[0].aliases[0]",
+            "stages[2].aliases[1]",
+            "actions[1].aliases[0]"
+        ],
+        "{problems}"
+    );
+}
