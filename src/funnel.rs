@@ -256,7 +256,7 @@ impl Funnel {
     /// The position of stage `id` in the model, or the error at `location`.
     fn index(&self, id: &str, location: &str) -> Result<usize, Error> {
         self.model
-            .resolve(id)
+            .resolve_stored(id)
             .map(|stage| stage.index().as_usize())
             .map_err(|e| e.at(location))
     }

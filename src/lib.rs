@@ -262,6 +262,18 @@
 //! Both scorer traits take a closure, a scorer shared in an `Arc` (one model
 //! for several engines) or a `Box<dyn …>` chosen at run time.
 //!
+//! # Reloading and renaming
+//!
+//! A host that changes its ruleset while running builds the new engine
+//! (a bad ruleset stops there), then stores it in the [`SharedEngine`] its
+//! threads [`load`](SharedEngine::load) from: each evaluation runs on the
+//! one whole engine it loaded. A ruleset that renames a stage or an action
+//! keeps the old id as an alias ([`StageSpec::aliases`],
+//! [`ActionSpec::aliases`]), so journey states and contact logs stored
+//! under it keep resolving; [`Engine::check_states`],
+//! [`Engine::check_histories`] and [`Engine::check_customers`] report the
+//! stored ids a new engine would no longer know, before it is swapped in.
+//!
 //! # Limits and untrusted input
 //!
 //! Rulesets and condition text may come from people other than the host's
@@ -329,6 +341,7 @@ mod score;
 mod explain;
 mod funnel;
 mod picture;
+mod reload;
 
 pub mod models;
 
@@ -353,6 +366,7 @@ pub use limits::Limits;
 pub use picture::EdgeLabels;
 pub use problem::{Problem, Problems, Severity};
 pub use profile::Profile;
+pub use reload::SharedEngine;
 pub use score::{Evidence, FiredRules, ScoreInput, StageScorer};
 pub use signal::{
     Binding, Column, Columns, Schema, Signal, SignalFields, SignalKind, SignalRecord, SignalSpec,

@@ -2,7 +2,7 @@
 //! stages a customer moves through, validated on its own and read by every
 //! later step.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -34,6 +34,12 @@ pub struct StageSpec {
     /// What the customer does in this stage and what the seller should do.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Old ids of the stage, after a rename: journey states and moves a
+    /// host stored under one of them keep resolving to this stage. Each is
+    /// `snake_case` and used by no other stage, as an id or an alias. The
+    /// ruleset itself names stages by their current ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 impl StageSpec {
@@ -50,7 +56,30 @@ impl StageSpec {
             id: id.to_owned(),
             name: name.to_owned(),
             description: description.to_owned(),
+            aliases: Vec::new(),
         }
+    }
+
+    /// The same stage with `aliases`, its old ids: after renaming stage
+    /// `opportunity` to `evaluation`, the states stored in `opportunity`
+    /// resolve to `evaluation`.
+    ///
+    /// ```
+    /// use buyer_journey::{StageModel, StageSpec};
+    ///
+    /// let stage = StageSpec::new("evaluation", "Evaluation", "").aliases(&["opportunity"]);
+    /// assert_eq!(
+    ///     serde_json::to_string(&stage).unwrap(),
+    ///     r#"{"id":"evaluation","name":"Evaluation","aliases":["opportunity"]}"#,
+    /// );
+    /// let model = StageModel::new(&[stage])?;
+    /// assert_eq!(model.find("opportunity").unwrap().id(), "evaluation");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn aliases(mut self, aliases: &[&str]) -> Self {
+        self.aliases = aliases.iter().map(|&alias| alias.to_owned()).collect();
+        self
     }
 }
 
@@ -71,6 +100,7 @@ pub struct Stage {
     id: String,
     name: String,
     description: String,
+    aliases: Vec<String>,
 }
 
 impl Stage {
@@ -127,6 +157,26 @@ impl Stage {
     pub fn description(&self) -> &str {
         &self.description
     }
+
+    /// The stage's old ids, as the ruleset declares them
+    /// ([`StageSpec::aliases`]); [`StageModel::find`] resolves them to this
+    /// stage.
+    ///
+    /// ```
+    /// use buyer_journey::{StageModel, StageSpec};
+    ///
+    /// let model = StageModel::new(&[
+    ///     StageSpec::new("lead", "Lead", ""),
+    ///     StageSpec::new("evaluation", "Evaluation", "").aliases(&["opportunity"]),
+    /// ])?;
+    /// let stage = model.find("evaluation").unwrap();
+    /// assert!(stage.aliases().eq(["opportunity"]));
+    /// assert_eq!(model.entry().aliases().len(), 0);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn aliases(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.aliases.iter().map(String::as_str)
+    }
 }
 
 /// The ordered stages of a buying process. The first stage is the entry stage:
@@ -153,6 +203,8 @@ impl Stage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageModel {
     stages: Arc<IndexMap<String, Stage>>,
+    /// Each alias, with the stage it names now.
+    aliases: Arc<IndexMap<String, StageIndex>>,
 }
 
 impl StageModel {
@@ -173,7 +225,9 @@ impl StageModel {
     /// # Errors
     ///
     /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) for an empty model,
-    /// an id that is not `snake_case` or appears twice, and an empty name;
+    /// an id that is not `snake_case` or appears twice, an empty name, and
+    /// an alias that is not `snake_case` or is another stage's id or alias
+    /// (at `stages[i].aliases[j]`);
     /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) for more stages than
     /// [`Limits::max_stages`] or an id longer than [`Limits::max_id_len`].
     pub fn new(stages: &[StageSpec]) -> Result<Self, Error> {
@@ -232,6 +286,14 @@ impl StageModel {
         // Every well-formed id seen, of broken stages too, so that a second
         // declaration is reported even when the first was broken.
         let mut declared = HashSet::with_capacity(specs.len());
+        // Where each id is first declared, and each alias, of broken stages
+        // too: an alias may name no other stage by id or alias.
+        let mut ids: HashMap<&str, usize> = HashMap::with_capacity(specs.len());
+        for (i, spec) in specs.iter().enumerate() {
+            ids.entry(spec.id.as_str()).or_insert(i);
+        }
+        let mut alias_paths = HashMap::new();
+        let mut aliases = IndexMap::new();
         for (i, spec) in specs.iter().enumerate() {
             let before = errors.len();
             match check_snake_case(&spec.id, "stage", limits) {
@@ -248,7 +310,11 @@ impl StageModel {
                     format!("stage '{}' needs a name", spec.id),
                 ));
             }
-            if errors.len() > before {
+            // A wrong alias is an error, but leaves the stage whole: rules
+            // name stages by id, so none is lost with it.
+            let broken = errors.len() > before;
+            let good = check_aliases(spec, i, &ids, &mut alias_paths, limits, errors);
+            if broken {
                 continue;
             }
             let stage = Stage {
@@ -258,12 +324,17 @@ impl StageModel {
                 id: spec.id.clone(),
                 name: spec.name.clone(),
                 description: spec.description.clone(),
+                aliases: spec.aliases.clone(),
             };
+            for alias in good {
+                aliases.insert(alias.to_owned(), stage.index);
+            }
             stages.insert(spec.id.clone(), stage);
         }
         // `entry` needs a stage.
         (!stages.is_empty()).then(|| StageModel {
             stages: Arc::new(stages),
+            aliases: Arc::new(aliases),
         })
     }
 
@@ -281,18 +352,36 @@ impl StageModel {
         &self.stages[0]
     }
 
-    /// The stage with id `id`.
+    /// The stage with id `id`, or with `id` among its
+    /// [aliases](StageSpec::aliases): what a stored id names in this model.
+    /// The stage found reports its current [`id`](Stage::id).
     ///
     /// ```
-    /// # use buyer_journey::models;
+    /// use buyer_journey::{models, StageModel, StageSpec};
+    ///
     /// let model = models::buying_process().stage_model()?;
     /// assert_eq!(model.find("evaluation").unwrap().index().as_usize(), 2);
     /// assert!(model.find("checkout").is_none());
+    ///
+    /// let renamed = StageModel::new(&[
+    ///     StageSpec::new("lead", "Lead", ""),
+    ///     StageSpec::new("evaluation", "Evaluation", "").aliases(&["opportunity"]),
+    /// ])?;
+    /// assert_eq!(renamed.find("opportunity").unwrap().id(), "evaluation");
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
     pub fn find(&self, id: &str) -> Option<&Stage> {
-        self.stages.get(id)
+        self.stages.get(id).or_else(|| {
+            let &index = self.aliases.get(id)?;
+            self.stage(index)
+        })
+    }
+
+    /// Whether any stage has an alias: when none has, every stored id is
+    /// either a current one or unknown.
+    pub(crate) fn has_aliases(&self) -> bool {
+        !self.aliases.is_empty()
     }
 
     /// The stage at `index`, if this model issued it.
@@ -351,8 +440,23 @@ impl StageModel {
         self.stages.is_empty()
     }
 
-    /// The stage with id `id`, or an unknown-stage error with a suggestion.
+    /// The stage with id `id`, for a reference inside the ruleset, which
+    /// names stages by their current ids; or an unknown-stage error with a
+    /// suggestion: for an alias, the stage's current id.
     pub(crate) fn resolve(&self, id: &str) -> Result<&Stage, Error> {
+        self.stages.get(id).ok_or_else(|| {
+            let renamed = self.aliases.get(id).and_then(|&index| self.stage(index));
+            let suggestion = match renamed {
+                Some(stage) => Some(stage.id().to_owned()),
+                None => suggest(id, self.stages.keys().map(String::as_str)),
+            };
+            Error::unknown("stage", id, suggestion)
+        })
+    }
+
+    /// The stage a stored id names, by its id or an alias, or an
+    /// unknown-stage error with a suggestion.
+    pub(crate) fn resolve_stored(&self, id: &str) -> Result<&Stage, Error> {
         self.find(id).ok_or_else(|| {
             Error::unknown(
                 "stage",
@@ -361,4 +465,40 @@ impl StageModel {
             )
         })
     }
+}
+
+/// Checks the aliases of `spec`, the `i`th stage: each `snake_case`, and
+/// none the id of a stage (`ids`: where each is first declared) or an alias
+/// seen before (`seen`: where each was), pushing an error at
+/// `stages[i].aliases[j]` for each that is not: the aliases that are.
+fn check_aliases<'a>(
+    spec: &'a StageSpec,
+    i: usize,
+    ids: &HashMap<&str, usize>,
+    seen: &mut HashMap<&'a str, String>,
+    limits: &Limits,
+    errors: &mut Vec<Error>,
+) -> Vec<&'a str> {
+    let mut good = Vec::with_capacity(spec.aliases.len());
+    for (j, alias) in spec.aliases.iter().enumerate() {
+        let path = format!("stages[{i}].aliases[{j}]");
+        if let Err(e) = check_snake_case(alias, "stage", limits) {
+            errors.push(e.at(&path));
+            continue;
+        }
+        let taken = match (ids.get(alias.as_str()), seen.get(alias.as_str())) {
+            (Some(stage), _) => format!("the id of stages[{stage}]"),
+            (None, Some(first)) => format!("already an alias at {first}"),
+            (None, None) => {
+                seen.insert(alias, path);
+                good.push(alias.as_str());
+                continue;
+            }
+        };
+        errors.push(Error::invalid(
+            Location::new(path),
+            format!("stage alias '{alias}' is {taken}"),
+        ));
+    }
+    good
 }

@@ -3,6 +3,7 @@
 mod action_properties;
 mod actions;
 mod agreement;
+mod aliases;
 mod all_problems;
 mod at_scale;
 mod binding;
@@ -23,6 +24,7 @@ mod pictures;
 mod policies;
 mod principles;
 mod regressions;
+mod reload;
 mod replay_example;
 mod seed_actions;
 mod suite;

@@ -119,6 +119,18 @@ impl PartialEq for Contacts {
 impl Eq for Contacts {}
 
 impl Contacts {
+    /// Adds what `other` holds for the same action, under another of its
+    /// ids.
+    fn merge(&mut self, other: Contacts) {
+        for (at, count) in other.shown {
+            let total = self.shown.entry(at).or_insert(0);
+            *total = total.saturating_add(count);
+        }
+        self.dismissals = self.dismissals.saturating_add(other.dismissals);
+        // Unknown for either part is unknown for the whole.
+        self.expires = self.expires.zip(other.expires).map(|(a, b)| a.max(b));
+    }
+
     /// Every showing, oldest first, a time repeated as often as it was shown.
     fn showings(&self) -> impl DoubleEndedIterator<Item = Timestamp> + '_ {
         self.shown
@@ -265,6 +277,13 @@ impl ContactLog {
             };
             contacts.dismissals > 0 || seen
         });
+        // What was stored under an old id of the action moves to its
+        // current id, so the log sheds the old ids as actions are shown.
+        for alias in action.aliases() {
+            if let Some(old) = self.actions.shift_remove(alias) {
+                self.entry(action.id()).merge(old);
+            }
+        }
         let policy = action.contact();
         let contacts = self.entry(action.id());
         let Some(horizon) = policy.horizon() else {
@@ -352,6 +371,32 @@ impl ContactLog {
             .flat_map(Contacts::showings)
     }
 
+    /// The action ids the log holds something for, in the order first
+    /// recorded.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = &str> {
+        self.actions.keys().map(String::as_str)
+    }
+
+    /// The same log with each id replaced by `current(id)` where that is
+    /// some, merging what two ids of one action hold; an id without a
+    /// current one is kept as it is.
+    pub(crate) fn renamed<'a>(&self, current: impl Fn(&str) -> Option<&'a str>) -> ContactLog {
+        let mut renamed = ContactLog::new();
+        for (id, contacts) in &self.actions {
+            let id = current(id).unwrap_or(id);
+            renamed.entry(id).merge(contacts.clone());
+        }
+        renamed
+    }
+
+    /// What the log holds for `action`: under its id, then under each of
+    /// its aliases.
+    fn contacts<'a>(&'a self, action: &'a Action) -> impl Iterator<Item = &'a Contacts> {
+        iter::once(action.id())
+            .chain(action.aliases())
+            .filter_map(|id| self.actions.get(id))
+    }
+
     fn entry(&mut self, action: &str) -> &mut Contacts {
         if !self.actions.contains_key(action) {
             self.actions.insert(action.to_owned(), Contacts::default());
@@ -360,28 +405,31 @@ impl ContactLog {
     }
 }
 
+/// Each answer counts what the log holds under the action's id and under
+/// each of its [aliases](Action::aliases), so a log stored before a rename
+/// keeps applying to the renamed action.
 impl ContactHistory for ContactLog {
     fn last_shown(&self, action: &Action) -> Option<Timestamp> {
-        let contacts = self.actions.get(action.id())?;
-        contacts.shown.last_key_value().map(|(&at, _)| at)
+        self.contacts(action)
+            .filter_map(|contacts| contacts.shown.last_key_value().map(|(&at, _)| at))
+            .max()
     }
 
     fn times_shown_after(&self, action: &Action, after: Timestamp) -> u32 {
-        let Some(contacts) = self.actions.get(action.id()) else {
-            return 0;
-        };
-        // From the latest back: the showings in a recent window are few.
-        contacts
-            .shown
-            .iter()
-            .rev()
-            .take_while(|&(&at, _)| at > after)
-            .fold(0_u32, |total, (_, &count)| total.saturating_add(count))
+        self.contacts(action).fold(0_u32, |total, contacts| {
+            // From the latest back: the showings in a recent window are few.
+            contacts
+                .shown
+                .iter()
+                .rev()
+                .take_while(|&(&at, _)| at > after)
+                .fold(total, |total, (_, &count)| total.saturating_add(count))
+        })
     }
 
     fn dismissals(&self, action: &Action) -> u32 {
-        self.actions
-            .get(action.id())
-            .map_or(0, |contacts| contacts.dismissals)
+        self.contacts(action).fold(0_u32, |total, contacts| {
+            total.saturating_add(contacts.dismissals)
+        })
     }
 }

@@ -9,7 +9,9 @@ mod classifier;
 mod decision;
 mod observe;
 mod scratch;
+mod stored;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -328,18 +330,30 @@ impl Engine {
         self.catalog.action(index)
     }
 
-    /// The action with id `id`.
+    /// The action with id `id`, or with `id` among its
+    /// [aliases](Action::aliases): what a stored id names in this catalog.
+    /// The action found reports its current [`id`](Action::id).
     ///
     /// ```
     /// use buyer_journey::{models, Engine};
     ///
     /// let engine = Engine::builder(models::buying_process()).build()?;
     /// assert_eq!(engine.find_action("evaluation.demo").unwrap().kind(), "demo");
+    ///
+    /// let mut spec = models::buying_process();
+    /// let demo = spec.actions.iter_mut().find(|a| a.id == "evaluation.demo").unwrap();
+    /// demo.id = "evaluation.live_demo".into();
+    /// demo.aliases = vec!["evaluation.demo".into()];
+    /// let renamed = Engine::builder(spec).build()?;
+    /// assert_eq!(renamed.find_action("evaluation.demo").unwrap().id(), "evaluation.live_demo");
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
     pub fn find_action(&self, id: &str) -> Option<&Action> {
-        self.actions().find(|action| action.id() == id)
+        self.actions().find(|action| action.id() == id).or_else(|| {
+            self.actions()
+                .find(|action| action.aliases().any(|alias| alias == id))
+        })
     }
 
     /// How the ranked actions are cut down to suggestions.
@@ -710,7 +724,11 @@ impl Engine {
     ///
     /// [`ErrorKind::Unknown`](crate::ErrorKind::Unknown) when the state names a stage the model does not
     /// have (for example one removed from the model since the state was
-    /// stored); the state is left as it was.
+    /// stored); the state is left as it was. A stage the model knows by an
+    /// [alias](crate::StageSpec::aliases), its id before a rename, is that
+    /// stage: the state returned names it, and its previous stage, by their
+    /// current ids ([`resolve_state`](Engine::resolve_state) renames
+    /// without advancing).
     ///
     /// # Example
     ///
@@ -788,9 +806,10 @@ impl Engine {
             return Ok(self.settle(stage, placed, now, moves, scratch));
         };
         let stage = self.stored_stage(id)?;
+        let state = self.in_current_ids(state, stage);
         if !self.machine.has_candidates(stage) {
             return Ok(Step {
-                state: state.clone(),
+                state: state.into_owned(),
                 moves,
             });
         }
@@ -801,7 +820,7 @@ impl Engine {
             signals,
             &mut scratch.journey_values[..host_signals],
         );
-        Ok(self.settle(stage, state.clone(), now, moves, scratch))
+        Ok(self.settle(stage, state.into_owned(), now, moves, scratch))
     }
 
     /// Applies transition rules to `state`, in `stage`, until none fires or
@@ -922,7 +941,7 @@ impl Engine {
             Some(own) if own.id() == stage.id() => Ok(own.index()),
             _ => self
                 .model()
-                .resolve(stage.id())
+                .resolve_stored(stage.id())
                 .map(Stage::index)
                 .map_err(|e| e.at("stage")),
         }
@@ -943,14 +962,45 @@ impl Engine {
         );
     }
 
-    /// The stage a stored journey state names, or the error that it names
-    /// none of the model's.
+    /// The stage a stored journey state names, by its id or an alias, or
+    /// the error that it names none of the model's.
     pub(crate) fn stored_stage(&self, id: &Arc<str>) -> Result<StageIndex, Error> {
-        // The model's lookup only runs to report a stage it lacks.
+        // The model's lookup only runs for an alias or a stage it lacks.
         self.machine
             .find_stage(id)
-            .map_or_else(|| self.model().resolve(id).map(Stage::index), Ok)
+            .map_or_else(|| self.model().resolve_stored(id).map(Stage::index), Ok)
             .map_err(|e| e.at("state.stage"))
+    }
+
+    /// `state`, in `stage`, with its stage and previous stage named by
+    /// their current ids where it names them by an alias; borrowed when it
+    /// does not, as always for a model without aliases.
+    fn in_current_ids<'s>(
+        &self,
+        state: &'s JourneyState,
+        stage: StageIndex,
+    ) -> Cow<'s, JourneyState> {
+        if !self.model().has_aliases() {
+            return Cow::Borrowed(state);
+        }
+        let current = self.machine.shared_stage_id(stage);
+        let stage_renamed = state
+            .shared_stage()
+            .is_some_and(|id| !Arc::ptr_eq(id, current) && **id != **current);
+        // A previous stage the model lacks altogether stays as stored: it
+        // is a record of the past, which no decision reads.
+        let previous = state.shared_previous().map(|id| {
+            match (self.machine.find_stage(id), self.model().find(id)) {
+                (None, Some(renamed)) => (self.machine.shared_stage_id(renamed.index()), true),
+                _ => (id, false),
+            }
+        });
+        let previous_renamed = previous.is_some_and(|(_, renamed)| renamed);
+        if stage_renamed || previous_renamed {
+            Cow::Owned(state.renamed(current, previous.map(|(id, _)| id)))
+        } else {
+            Cow::Borrowed(state)
+        }
     }
 
     /// The stage at `index`; the entry stage for an index of another model.

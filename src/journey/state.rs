@@ -209,6 +209,21 @@ impl JourneyState {
     pub(crate) fn shared_stage(&self) -> Option<&Arc<str>> {
         self.stage.as_ref()
     }
+
+    /// The id of the stage before, shared.
+    pub(crate) fn shared_previous(&self) -> Option<&Arc<str>> {
+        self.previous.as_ref()
+    }
+
+    /// The same state with its stage and previous stage named `stage` and
+    /// `previous` (ids of the same stages, after a rename).
+    pub(crate) fn renamed(&self, stage: &Arc<str>, previous: Option<&Arc<str>>) -> Self {
+        JourneyState {
+            stage: Some(Arc::clone(stage)),
+            previous: previous.cloned(),
+            ..self.clone()
+        }
+    }
 }
 
 /// A change of stage, one of the [`Moves`] that

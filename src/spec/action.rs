@@ -32,6 +32,13 @@ use crate::time::Span;
 pub struct ActionSpec {
     /// A unique id: letters, digits and `_ . - : /`, as for rules.
     pub id: String,
+    /// Old ids of the action, after a rename: what a host stored under one
+    /// of them (the showings and dismissals of a
+    /// [`ContactLog`](crate::ContactLog)) counts for this action. Each is
+    /// written as an id is, and used by no other action, as an id or an
+    /// alias.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     /// A name for people; the id when empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -112,6 +119,7 @@ impl ActionSpec {
     pub fn new(id: &str, kind: &str, stages: &[&str], value: f64) -> Self {
         ActionSpec {
             id: id.to_owned(),
+            aliases: Vec::new(),
             name: String::new(),
             kind: kind.to_owned(),
             stages: stages.iter().map(|&stage| stage.to_owned()).collect(),
@@ -140,6 +148,24 @@ impl ActionSpec {
     #[must_use]
     pub fn name(mut self, name: &str) -> Self {
         name.clone_into(&mut self.name);
+        self
+    }
+
+    /// The same action with `aliases`, its old ids: after renaming action
+    /// `evaluation.demo` to `evaluation.live_demo`, the showings a contact
+    /// log holds for `evaluation.demo` count for `evaluation.live_demo`.
+    ///
+    /// ```
+    /// use buyer_journey::ActionSpec;
+    ///
+    /// let demo = ActionSpec::new("evaluation.live_demo", "offer", &["evaluation"], 40.0)
+    ///     .aliases(&["evaluation.demo"]);
+    /// assert_eq!(serde_json::to_string(&demo).unwrap(),
+    ///     r#"{"id":"evaluation.live_demo","aliases":["evaluation.demo"],"kind":"offer","stages":["evaluation"],"value":40.0}"#);
+    /// ```
+    #[must_use]
+    pub fn aliases(mut self, aliases: &[&str]) -> Self {
+        self.aliases = aliases.iter().map(|&alias| alias.to_owned()).collect();
         self
     }
 

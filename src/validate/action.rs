@@ -83,6 +83,7 @@ impl PropensityRule {
 pub struct Action {
     index: ActionIndex,
     id: String,
+    aliases: Vec<String>,
     name: String,
     kind: String,
     stages: Vec<StageIndex>,
@@ -134,6 +135,26 @@ impl Action {
     #[must_use]
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The action's old ids ([`ActionSpec::aliases`]): a
+    /// [`ContactLog`](crate::ContactLog) counts what it holds under them for
+    /// this action, and [`Engine::find_action`](crate::Engine::find_action)
+    /// finds it by them.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.actions[0].aliases = vec!["need_recognition.overview".into()];
+    /// let engine = Engine::builder(spec).build()?;
+    /// let action = engine.find_action("need_recognition.overview").unwrap();
+    /// assert_eq!(action.id(), "need_recognition.product_overview");
+    /// assert!(action.aliases().eq(["need_recognition.overview"]));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn aliases(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.aliases.iter().map(String::as_str)
     }
 
     /// The action's name for people (its id when the catalog gives none).
@@ -405,13 +426,17 @@ pub(super) fn validate<'a>(
     let mut groups: IndexSet<&str> = IndexSet::new();
     let mut ids = Ids::new("action");
     let mut actions: Vec<Action> = Vec::with_capacity(specs.len());
+    let mut aliases = Aliases::new(specs);
     for (i, spec) in specs.iter().enumerate() {
         let path = format!("actions[{i}]");
         let before = c.count();
         c.keep(ids.insert(&spec.id, &path));
         let action = validate_action(spec, &path, &context, c);
+        // A wrong alias is an error, but leaves the action whole.
+        let broken = c.count() > before;
+        aliases.check(spec, &path, c);
         let Some(mut action) = action else { continue };
-        if c.count() > before {
+        if broken {
             continue;
         }
         let group = spec.group.as_deref().unwrap_or(&spec.kind);
@@ -516,6 +541,7 @@ fn validate_action(
     Some(Action {
         index: ActionIndex::new(0),
         id: spec.id.clone(),
+        aliases: spec.aliases.clone(),
         name: if spec.name.is_empty() {
             spec.id.clone()
         } else {
@@ -537,6 +563,48 @@ fn validate_action(
         catalog_horizon: Span::ZERO,
         fallback: spec.fallback,
     })
+}
+
+/// What an action's aliases may not be: the id of an action (where each is
+/// first declared) or an alias seen before (where it was).
+struct Aliases<'a> {
+    ids: HashMap<&'a str, usize>,
+    seen: HashMap<&'a str, String>,
+}
+
+impl<'a> Aliases<'a> {
+    fn new(specs: &'a [ActionSpec]) -> Self {
+        let mut ids = HashMap::with_capacity(specs.len());
+        for (i, spec) in specs.iter().enumerate() {
+            ids.entry(spec.id.as_str()).or_insert(i);
+        }
+        Aliases {
+            ids,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Keeps an error at `path.aliases[j]` for each alias of `spec` that is
+    /// not written as an id is, or names another action.
+    fn check(&mut self, spec: &'a ActionSpec, path: &str, c: &mut Collector<'_>) {
+        for (j, alias) in spec.aliases.iter().enumerate() {
+            let at = format!("{path}.aliases[{j}]");
+            if c.keep(check_plain(alias, "action", c.limits).map_err(|e| e.at(&at)))
+                .is_none()
+            {
+                continue;
+            }
+            let taken = match (self.ids.get(alias.as_str()), self.seen.get(alias.as_str())) {
+                (Some(action), _) => format!("the id of actions[{action}]"),
+                (None, Some(first)) => format!("already an alias at {first}"),
+                (None, None) => {
+                    self.seen.insert(alias, at);
+                    continue;
+                }
+            };
+            c.push(invalid(at, format!("action alias '{alias}' is {taken}")));
+        }
+    }
 }
 
 /// A limit of 0 in a contact policy means the action is never shown: an
