@@ -320,6 +320,7 @@ mod score;
 mod explain;
 mod funnel;
 mod picture;
+mod scenario;
 
 pub mod models;
 
@@ -341,6 +342,7 @@ pub use limits::Limits;
 pub use picture::EdgeLabels;
 pub use problem::{Problem, Problems, Severity};
 pub use profile::Profile;
+pub use scenario::{Difference, ScenarioReport, ScenarioResult};
 pub use score::{Evidence, FiredRules, ScoreInput, StageScorer};
 pub use signal::{
     Binding, Column, Columns, Schema, Signal, SignalFields, SignalKind, SignalRecord, SignalSpec,
@@ -350,6 +352,7 @@ pub use spec::{
     ActionSpec, Arbitration, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
 };
+pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use stage::{Stage, StageModel, StageSpec};
 pub use time::{Span, Timestamp};
 pub use validate::{Action, PropensityRule, Rule, RuleKind, Tag, TransitionRule};

@@ -352,6 +352,11 @@ impl ContactLog {
             .flat_map(Contacts::showings)
     }
 
+    /// The ids of the actions the log has an entry for.
+    pub(crate) fn action_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.actions.keys().map(String::as_str)
+    }
+
     fn entry(&mut self, action: &str) -> &mut Contacts {
         if !self.actions.contains_key(action) {
             self.actions.insert(action.to_owned(), Contacts::default());

@@ -11,6 +11,7 @@
 mod action;
 mod event;
 mod rule;
+mod scenario;
 mod tag;
 mod transition;
 
@@ -24,6 +25,9 @@ use crate::stage::StageModel;
 pub use action::{Action, PropensityRule};
 pub(crate) use event::{DerivedRule, EventRules};
 pub use rule::{Rule, RuleKind};
+pub(crate) use scenario::{
+    validate_all as validate_scenarios, Context as ScenarioContext, Scenario,
+};
 pub use tag::Tag;
 pub use transition::TransitionRule;
 
@@ -45,6 +49,7 @@ pub(crate) struct Ruleset {
     pub(crate) journey_schema: Schema,
     pub(crate) transitions: Vec<TransitionRule>,
     pub(crate) events: EventRules,
+    pub(crate) scenarios: Vec<Scenario>,
 }
 
 /// Validates the whole ruleset under `limits`: ids, references, conditions,
@@ -64,6 +69,15 @@ pub(crate) fn validate(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, E
     };
     let transitions = transition::validate(&spec.transitions, &model, &journey_schema, limits)?;
     let events = event::validate(&spec.events, &spec.signals, spec.event_tolerance, limits)?;
+    let scenarios = scenario::validate(
+        &spec.scenarios,
+        &schema,
+        &model,
+        &tags,
+        &actions,
+        &events,
+        spec.arbitration,
+    )?;
     Ok(Ruleset {
         schema,
         model,
@@ -76,6 +90,7 @@ pub(crate) fn validate(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, E
         journey_schema,
         transitions,
         events,
+        scenarios,
     })
 }
 
