@@ -142,8 +142,9 @@ impl fmt::Display for ScenarioResult {
 
 /// One way a decision differed from what its scenario expected.
 ///
-/// Its serde form is tagged by `what`:
-/// `{"what": "stage", "expected": "evaluation", "got": "purchase_decision", "fired": [...]}`.
+/// Its serde form is tagged by `what`: `{"what": "stage", "expected":
+/// "evaluation", "got": "purchase_decision", "classified": "purchase_decision",
+/// "fired": [...]}`.
 ///
 /// ```
 /// use buyer_journey::Difference;
@@ -169,7 +170,11 @@ pub enum Difference {
         expected: String,
         /// The stage of the decision.
         got: String,
-        /// The rules that fired, in rule order: why the stage is what it is.
+        /// The stage the signals alone classify the customer in; another
+        /// than `got` when a journey holds the customer elsewhere.
+        classified: String,
+        /// The rules that fired, in rule order: why the classification is
+        /// what it is.
         fired: Vec<String>,
     },
     /// Other tags than expected; both in declaration order.
@@ -206,9 +211,14 @@ impl fmt::Display for Difference {
             Difference::Stage {
                 expected,
                 got,
+                classified,
                 fired,
             } => {
-                write!(f, "expected stage '{expected}', got '{got}' (fired: ")?;
+                write!(f, "expected stage '{expected}', got '{got}' (")?;
+                if classified != got {
+                    write!(f, "the journey's stage; classified '{classified}'; ")?;
+                }
+                f.write_str("fired: ")?;
                 if fired.is_empty() {
                     f.write_str("none")?;
                 }

@@ -21,6 +21,7 @@ mod policies;
 mod principles;
 mod regressions;
 mod replay_example;
+mod scenarios;
 mod seed_actions;
 mod suite;
 mod support;

@@ -163,6 +163,7 @@ fn compare(scenario: &Scenario, decision: &Decision<'_>) -> ScenarioResult {
         differences.push(Difference::Stage {
             expected: expect.stage.clone(),
             got: stage.to_owned(),
+            classified: decision.classified_stage().id().to_owned(),
             fired: decision.fired().map(|rule| rule.id().to_owned()).collect(),
         });
     }

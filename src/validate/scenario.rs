@@ -185,7 +185,7 @@ fn given(spec: &ScenarioSpec, path: &str, context: &Context<'_>) -> Result<Signa
             return Err(invalid(
                 at,
                 format!(
-                    "signal '{id}' is derived from the scenario's events: give only the \
+                    "signal '{id}' is derived from the scenario's events; give only the \
                      signals the ruleset does not derive"
                 ),
             ));
@@ -216,7 +216,7 @@ fn events(events: &[ScenarioEvent], path: &str, context: &Context<'_>) -> Result
             return Err(invalid(
                 at("at"),
                 format!(
-                    "event '{}' at {} is before the event before it ({before}): a scenario's \
+                    "event '{}' at {} is before the event before it ({before}); a scenario's \
                      events come in time order",
                     event.event, event.at
                 ),
@@ -263,7 +263,7 @@ fn expected(spec: &ScenarioSpec, path: &str, context: &Context<'_>) -> Result<Ex
         if ids.is_empty() {
             return Err(invalid(
                 at("actions"),
-                "no actions listed: list the first actions expected, best first, or leave \
+                "the list is empty; list the first actions expected, best first, or leave \
                  'actions' out"
                     .to_owned(),
             ));
@@ -292,7 +292,7 @@ fn expected(spec: &ScenarioSpec, path: &str, context: &Context<'_>) -> Result<Ex
                 return Err(invalid(
                     at,
                     format!(
-                        "action '{id}' is not suggested in stage '{}', the stage expected",
+                        "action '{id}' does not apply in stage '{}', the stage expected",
                         stage.id()
                     ),
                 ));
