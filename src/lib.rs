@@ -141,6 +141,11 @@
 //! `stage_rules[3].when, column 17: unknown signal 'cart_add', did you mean
 //! 'cart_adds'?`.
 //!
+//! A ruleset can carry its own tests, [scenarios](ScenarioSpec): customers
+//! and the stage, tags and actions they must get. [`Engine::run_scenarios`]
+//! runs them and reports what differed, so whoever edits the rules learns
+//! which promises they broke; the built-in model's pass.
+//!
 //! When reading rulesets with `serde_json`, enable its `float_roundtrip`
 //! feature: without it a constant can be read back one unit in the last
 //! place off, and a threshold such as `0.1` may then compare differently.

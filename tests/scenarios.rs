@@ -288,7 +288,9 @@ fn a_scenario_runs_through_the_calls_a_host_makes() {
         .event("review_read", day(0))
         .event("comparison", day(1))
         .event("cart_add", day(3));
-    let report = engine.run_scenarios_from(std::slice::from_ref(&scenario)).unwrap();
+    let report = engine
+        .run_scenarios_from(std::slice::from_ref(&scenario))
+        .unwrap();
     assert!(report.passed(), "{report}");
     assert_eq!(report.results[0].decision, last);
 
