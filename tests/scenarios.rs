@@ -657,3 +657,33 @@ fn a_value_of_no_known_form_is_a_serde_error() {
         "{err}"
     );
 }
+
+#[test]
+fn extreme_times_and_long_lists_never_panic() {
+    let far = |seconds| Timestamp::from_unix_seconds(seconds);
+    let engine = built_in();
+    let scenarios = vec![
+        ScenarioSpec::new("the first second", "post_purchase").event("purchase", far(i64::MIN)),
+        ScenarioSpec::new("the last second", "post_purchase").event("purchase", far(i64::MAX)),
+        ScenarioSpec::new("all of time", "post_purchase")
+            .event("purchase", far(i64::MIN))
+            .at(far(i64::MAX)),
+        ScenarioSpec::new("stored at the start", "post_purchase")
+            .in_state(JourneyState::in_stage("post_purchase", far(i64::MIN)))
+            .given("purchases", 1)
+            .at(far(i64::MAX)),
+    ];
+    let report = engine.run_scenarios_from(&scenarios).unwrap();
+    assert!(report.passed(), "{report}");
+
+    // A long list of tags is checked in linear work: the second mention
+    // of a tag stops it.
+    let many: Vec<&str> = std::iter::repeat_n("new", 100_000).collect();
+    let err = engine
+        .run_scenarios_from(&[ScenarioSpec::new("many", "post_purchase").expect_tags(&many)])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "scenarios[0].expect.tags[1]: tag 'new' is listed twice"
+    );
+}

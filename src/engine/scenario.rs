@@ -69,7 +69,7 @@ impl Engine {
         let context = ScenarioContext {
             schema: self.schema(),
             model: self.model(),
-            tags: self.classifier.tags(),
+            tags: self.tags().map(|tag| (tag.id(), tag)).collect(),
             actions: self.actions().map(|action| (action.id(), action)).collect(),
             events: &self.deriver,
             arbitration: self.arbitration(),

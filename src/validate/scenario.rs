@@ -49,7 +49,7 @@ pub(crate) struct Expected {
 pub(crate) struct Context<'a> {
     pub(crate) schema: &'a Schema,
     pub(crate) model: &'a StageModel,
-    pub(crate) tags: &'a [Tag],
+    pub(crate) tags: IndexMap<&'a str, &'a Tag>,
     pub(crate) actions: IndexMap<&'a str, &'a Action>,
     pub(crate) events: &'a Deriver,
     pub(crate) arbitration: Arbitration,
@@ -72,7 +72,7 @@ pub(super) fn validate(
     let context = Context {
         schema,
         model,
-        tags,
+        tags: tags.iter().map(|tag| (tag.id(), tag)).collect(),
         actions: actions.iter().map(|action| (action.id(), action)).collect(),
         events: &deriver,
         arbitration,
@@ -239,20 +239,23 @@ fn expected(spec: &ScenarioSpec, path: &str, context: &Context<'_>) -> Result<Ex
     let tags = match &expect.tags {
         None => None,
         Some(ids) => {
-            let mut known: Vec<&Tag> = Vec::with_capacity(ids.len());
+            let mut known: Vec<&Tag> = Vec::with_capacity(ids.len().min(context.tags.len()));
+            let mut listed = vec![false; context.tags.len()];
             for (i, id) in ids.iter().enumerate() {
-                let Some(tag) = context.tags.iter().find(|tag| tag.id() == id) else {
-                    let suggestion = suggest(id, context.tags.iter().map(Tag::id));
+                let Some(&tag) = context.tags.get(id.as_str()) else {
+                    let suggestion = suggest(id, context.tags.keys().copied());
                     return Err(
                         Error::unknown("tag", id, suggestion).at(&at(&format!("tags[{i}]")))
                     );
                 };
-                if known.contains(&tag) {
+                let index = tag.index().as_usize();
+                if listed.get(index).copied().unwrap_or(true) {
                     return Err(invalid(
                         at(&format!("tags[{i}]")),
                         format!("tag '{id}' is listed twice"),
                     ));
                 }
+                listed[index] = true;
                 known.push(tag);
             }
             known.sort_unstable_by_key(|tag| tag.index());
