@@ -47,7 +47,15 @@ fn the_built_in_model_passes_its_scenarios() {
             .iter()
             .any(|s| s.expect.tags.iter().flatten().any(|t| t == tag))
     };
-    for tag in ["prospect", "new", "returning", "loyal", "complaining"] {
+    for tag in [
+        "prospect",
+        "new",
+        "returning",
+        "loyal",
+        "at_risk",
+        "complaining",
+        "has_question",
+    ] {
         assert!(tagged(tag), "no scenario expects the tag '{tag}'");
     }
     // Every way of giving a customer is used: signals, events, a stored

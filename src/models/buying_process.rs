@@ -1064,6 +1064,25 @@ fn scenarios() -> Vec<ScenarioSpec> {
         .expect_tags(&["returning", "has_question"])
         .expect_actions(&["post_purchase.answer_question"]),
         ScenarioSpec::new(
+            "an unhappy returning customer is at risk: a service call checks in first",
+            "post_purchase",
+        )
+        .given("purchases", 3)
+        .given("days_since_purchase", 40)
+        .given("satisfaction", 3)
+        .expect_tags(&["returning", "at_risk"])
+        .expect_actions(&["post_purchase.check_in"]),
+        ScenarioSpec::new(
+            "a customer who buys again and again, and gladly, is invited to the loyalty \
+             programme",
+            "post_purchase",
+        )
+        .given("purchases", 6)
+        .given("days_since_purchase", 40)
+        .given("satisfaction", 9)
+        .expect_tags(&["returning", "loyal", "satisfied"])
+        .expect_actions(&["post_purchase.loyalty_program"]),
+        ScenarioSpec::new(
             "a returning customer comparing options again starts a new cycle in evaluation",
             "evaluation",
         )
