@@ -604,8 +604,15 @@ fn every_mistake_in_a_scenario_is_located_with_a_suggestion() {
         (
             json!({"name": "x", "state": {"stage": "post_purchase", "entered": 100}, "now": 50,
                    "expect": {"stage": "post_purchase"}}),
-            "scenarios[1].state.entered: the state was entered at @100, after the scenario's \
-             time @50",
+            "scenarios[1].state.entered: the state was entered at @100, after the scenario \
+             starts (@50)",
+        ),
+        (
+            json!({"name": "x", "state": {"stage": "post_purchase", "entered": 100},
+                   "events": [{"event": "review_read", "at": 99}, {"event": "review_read", "at": 200}],
+                   "expect": {"stage": "post_purchase"}}),
+            "scenarios[1].state.entered: the state was entered at @100, after the scenario \
+             starts (@99)",
         ),
         (
             json!({"name": "x", "history": {"evaluation.dem": [0]}, "expect": {"stage": "evaluation"}}),

@@ -146,12 +146,14 @@ pub(crate) fn validate_one(
             .or(spec.state.as_ref().map(JourneyState::entered))
             .unwrap_or(Timestamp::EPOCH),
     };
+    // The journey is moved from the first event on, or at `now`.
+    let start = spec.events.first().map_or(now, |event| event.at);
     if let Some(state) = spec.state.as_ref().filter(|state| state.stage().is_some()) {
-        if now < state.entered() {
+        if start < state.entered() {
             return Err(invalid(
                 at("state.entered"),
                 format!(
-                    "the state was entered at {}, after the scenario's time {now}",
+                    "the state was entered at {}, after the scenario starts ({start})",
                     state.entered()
                 ),
             ));
