@@ -145,9 +145,10 @@ impl fmt::Display for Problem {
 ///
 /// let mut spec = models::buying_process();
 /// spec.stage_rules[0].when = "need_serches >= 1".into();
+/// spec.stage_rules[1].stage = "evaluaton".into();
 /// let problems = Engine::builder(spec).check();
 /// assert!(problems.has_errors());
-/// assert_eq!(problems.errors().count(), 1);
+/// assert_eq!(problems.errors().count(), 2);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Problems(Vec<Problem>);

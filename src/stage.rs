@@ -2,6 +2,7 @@
 //! stages a customer moves through, validated on its own and read by every
 //! later step.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -194,37 +195,74 @@ impl StageModel {
     ///
     /// As [`StageModel::new`].
     pub fn with_limits(specs: &[StageSpec], limits: &Limits) -> Result<Self, Error> {
-        limits.check(Bound::Stages, specs.len(), || Location::new("stages"))?;
+        let mut errors = Vec::new();
+        let model = Self::collect(specs, limits, &mut errors);
+        match (model, errors.into_iter().next()) {
+            (Some(model), None) => Ok(model),
+            (_, Some(error)) => Err(error),
+            // `collect` gives no model only with an error.
+            (None, None) => Err(Error::invalid(
+                Location::new("stages"),
+                "a stage model needs at least one stage".into(),
+            )),
+        }
+    }
+
+    /// Validates the stages under `limits`, pushing every error to `errors`
+    /// in order: the model of the stages without errors, or `None` when
+    /// there is none or the list as a whole is wrong (empty, or longer than
+    /// [`Limits::max_stages`], in which case no stage is looked at).
+    pub(crate) fn collect(
+        specs: &[StageSpec],
+        limits: &Limits,
+        errors: &mut Vec<Error>,
+    ) -> Option<Self> {
+        if let Err(e) = limits.check(Bound::Stages, specs.len(), || Location::new("stages")) {
+            errors.push(e);
+            return None;
+        }
         if specs.is_empty() {
-            return Err(Error::invalid(
+            errors.push(Error::invalid(
                 Location::new("stages"),
                 "a stage model needs at least one stage".into(),
             ));
+            return None;
         }
         let mut stages = IndexMap::with_capacity(specs.len());
+        // Every well-formed id seen, of broken stages too, so that a second
+        // declaration is reported even when the first was broken.
+        let mut declared = HashSet::with_capacity(specs.len());
         for (i, spec) in specs.iter().enumerate() {
-            check_snake_case(&spec.id, "stage", limits)
-                .map_err(|e| e.at(&format!("stages[{i}].id")))?;
+            let before = errors.len();
+            match check_snake_case(&spec.id, "stage", limits) {
+                Err(e) => errors.push(e.at(&format!("stages[{i}].id"))),
+                Ok(()) if !declared.insert(spec.id.as_str()) => errors.push(Error::invalid(
+                    Location::new(format!("stages[{i}].id")),
+                    format!("stage '{}' is declared twice", spec.id),
+                )),
+                Ok(()) => {}
+            }
             if spec.name.trim().is_empty() {
-                return Err(Error::invalid(
+                errors.push(Error::invalid(
                     Location::new(format!("stages[{i}].name")),
                     format!("stage '{}' needs a name", spec.id),
                 ));
             }
+            if errors.len() > before {
+                continue;
+            }
             let stage = Stage {
-                index: StageIndex::new(i),
+                // Dense over the stages kept; the position in the model when
+                // none is broken, the only case an engine is built from.
+                index: StageIndex::new(stages.len()),
                 id: spec.id.clone(),
                 name: spec.name.clone(),
                 description: spec.description.clone(),
             };
-            if stages.insert(spec.id.clone(), stage).is_some() {
-                return Err(Error::invalid(
-                    Location::new(format!("stages[{i}].id")),
-                    format!("stage '{}' is declared twice", spec.id),
-                ));
-            }
+            stages.insert(spec.id.clone(), stage);
         }
-        Ok(StageModel {
+        // `entry` needs a stage.
+        (!stages.is_empty()).then(|| StageModel {
             stages: Arc::new(stages),
         })
     }

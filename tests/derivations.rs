@@ -492,12 +492,14 @@ fn derivations_are_validated_where_they_are_written() {
             "signals[10].from.decayed.half_life: a half-life must be longer than zero",
         ),
         (
-            Box::new(|spec| spec.events[1].id = "a".into()),
-            "events[1].id: event 'a' is declared twice",
+            // A new event, so no signal loses the one it counts and is
+            // listed first, at its place in the ruleset.
+            Box::new(|spec| spec.events.push(EventSpec::new("a"))),
+            "events[5].id: event 'a' is declared twice",
         ),
         (
-            Box::new(|spec| spec.events[0].id = "A".into()),
-            "events[0].id: 'A' is not a snake_case id (a lowercase letter, then lowercase \
+            Box::new(|spec| spec.events.push(EventSpec::new("A"))),
+            "events[5].id: 'A' is not a snake_case id (a lowercase letter, then lowercase \
              letters, digits or '_')",
         ),
         (

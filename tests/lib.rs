@@ -3,6 +3,7 @@
 mod action_properties;
 mod actions;
 mod agreement;
+mod all_problems;
 mod at_scale;
 mod binding;
 mod classify_example;
@@ -26,3 +27,4 @@ mod seed_actions;
 mod suite;
 mod support;
 mod throughput_example;
+mod warnings;

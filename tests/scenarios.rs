@@ -702,3 +702,32 @@ fn extreme_times_and_long_lists_never_panic() {
         "scenarios[0].expect.tags[1]: tag 'new' is listed twice"
     );
 }
+
+#[test]
+fn check_lists_every_scenarios_error_once_the_rest_is_valid() {
+    let mut spec = models::buying_process();
+    spec.scenarios = serde_json::from_value(json!([
+        fine(),
+        {"name": "a", "given": {"reviews_red": 1}, "expect": {"stage": "information_search"}},
+        {"name": "fine", "expect": {"stage": "evaluaton"}}
+    ]))
+    .unwrap();
+    assert_eq!(
+        Engine::builder(spec.clone()).check().to_string(),
+        "error: scenarios[1].given.reviews_red: unknown signal 'reviews_red', did you mean \
+         'reviews_read'?\n\
+         error: scenarios[2].name: scenario name 'fine' is already used by scenarios[0]\n\
+         error: scenarios[2].expect.stage: unknown stage 'evaluaton', did you mean \
+         'evaluation'?\n"
+    );
+    // A broken tag is reported once, at the tag, not by the scenarios that
+    // expect it.
+    spec.scenarios = models::buying_process().scenarios;
+    spec.tags[1].when = "purchases ==".into();
+    let problems = Engine::builder(spec).check();
+    assert_eq!(problems.errors().count(), 1, "{problems}");
+    assert_eq!(
+        problems.iter().next().unwrap().location().path(),
+        "tags[1].when"
+    );
+}

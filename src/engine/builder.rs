@@ -131,6 +131,10 @@ impl EngineBuilder {
     /// building it: what to show whoever wrote the ruleset. [`build`]
     /// succeeds exactly when there is no error here.
     ///
+    /// Every item is checked in full and every error listed, in the order
+    /// of the ruleset. A mistake is reported once: a rule that reads a
+    /// broken signal, or names a broken stage, is not reported for it.
+    ///
     /// [`build`]: EngineBuilder::build
     ///
     /// ```
@@ -146,6 +150,39 @@ impl EngineBuilder {
     ///      did you mean 'need_searches'?\n"
     /// );
     /// ```
+    ///
+    /// # Warnings
+    ///
+    /// A ruleset without errors is also checked for what cannot work as
+    /// written: a signal nothing reads, a stage no rule reaches (the entry
+    /// stage always is), a condition that never holds or always holds (a
+    /// written `true` or `false` is taken as meant), a stage rule that
+    /// never fires under the `first` hit policy because a rule tried before
+    /// it holds whenever it does, and an action that is never suggested.
+    ///
+    /// Whether a condition can hold is decided exactly, not by sampling:
+    /// the constants a signal is compared with cut its values into regions
+    /// in which every comparison holds or not alike, and the condition is
+    /// evaluated at one value of each region of each signal it reads. That
+    /// needs comparisons of one signal with constants, and at most 4096
+    /// combinations of regions; for arithmetic, comparisons of two signals
+    /// and larger conditions the check says nothing rather than guess.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.tags[0].when = "purchases >= 1 and purchases < 1".into();
+    /// let problems = Engine::builder(spec.clone()).check();
+    /// assert!(!problems.has_errors());
+    /// assert_eq!(
+    ///     problems.to_string(),
+    ///     "warning: tags[0].when: the condition can never hold, so no customer has tag \
+    ///      'prospect'; fix the condition or remove the tag\n"
+    /// );
+    /// // Warnings do not stop the ruleset being built.
+    /// assert!(Engine::builder(spec).build().is_ok());
+    /// ```
     pub fn check(&self) -> Problems {
         check(&self.spec, &self.limits)
     }
@@ -155,13 +192,13 @@ impl EngineBuilder {
     ///
     /// # Errors
     ///
-    /// The first error of validation, with its location in the ruleset: an invalid
-    /// schema or stage model, a duplicate or malformed id, a rule for an
-    /// unknown stage, non-finite points, condition text that does not parse
-    /// or check (with the column), a tag or action that names an unknown
-    /// stage or tag, a value, weight or propensity out of range, a contact
-    /// limit of 0, a transition that cannot move, and any exceeded
-    /// [`Limits`].
+    /// The first error that [`check`](EngineBuilder::check) lists, with its
+    /// location in the ruleset: an invalid schema or stage model, a
+    /// duplicate or malformed id, a rule for an unknown stage, non-finite
+    /// points, condition text that does not parse or check (with the
+    /// column), a tag or action that names an unknown stage or tag, a value,
+    /// weight or propensity out of range, a contact limit of 0, a transition
+    /// that cannot move, and any exceeded [`Limits`].
     ///
     /// ```
     /// use buyer_journey::{models, Engine};

@@ -74,8 +74,12 @@ impl Engine {
             events: &self.deriver,
             arbitration: self.arbitration(),
         };
-        let scenarios = validate_scenarios(scenarios, &context)?;
-        Ok(self.run(&scenarios))
+        let mut errors = Vec::new();
+        let scenarios = validate_scenarios(scenarios, &context, &mut errors);
+        match errors.into_iter().next() {
+            Some(error) => Err(error),
+            None => Ok(self.run(&scenarios)),
+        }
     }
 
     fn run(&self, scenarios: &[Scenario]) -> ScenarioReport {

@@ -42,6 +42,7 @@ pub use binding::{Binding, SignalFields};
 pub use column::{Column, Columns};
 pub use record::SignalRecord;
 pub use schema::Schema;
+pub(crate) use schema::SchemaBuilder;
 pub(crate) use source::gather;
 pub use source::Signals;
 

@@ -1,5 +1,6 @@
 //! The validated, ordered set of signals a ruleset reads.
 
+use std::collections::HashSet;
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::sync::{Arc, OnceLock};
 
@@ -86,31 +87,15 @@ impl Schema {
     /// As [`Schema::new`].
     pub fn with_limits(specs: &[SignalSpec], limits: &Limits) -> Result<Self, Error> {
         limits.check(Bound::Signals, specs.len(), || Location::new("signals"))?;
-        let mut signals = IndexMap::with_capacity(specs.len());
+        let mut builder = SchemaBuilder::with_capacity(specs.len());
+        let mut errors = Vec::new();
         for (i, spec) in specs.iter().enumerate() {
-            let at = |field: &str| Location::new(format!("signals[{i}]{field}"));
-            check_snake_case(&spec.id, "signal", limits)
-                .map_err(|e| e.at(&format!("signals[{i}].id")))?;
-            if signals.contains_key(&spec.id) {
-                return Err(Error::invalid(
-                    at(".id"),
-                    format!("signal '{}' is declared twice", spec.id),
-                ));
+            builder.add(i, spec, limits, &mut errors);
+            if !errors.is_empty() {
+                return Err(errors.swap_remove(0));
             }
-            let labels = check_labels(spec, limits, || at(".labels"))?;
-            let signal = Signal {
-                index: SignalIndex::new(i),
-                id: spec.id.clone(),
-                kind: spec.kind,
-                labels,
-                description: spec.description.clone(),
-            };
-            signals.insert(spec.id.clone(), signal);
         }
-        Ok(Schema {
-            layout: layout_hash(&signals),
-            signals: Arc::new(signals),
-        })
+        Ok(builder.finish())
     }
 
     /// The signal with id `id`.
@@ -218,6 +203,92 @@ impl Schema {
         // to collide. Comparing the signals instead would cost more than the
         // evaluation this check lets through.
         Arc::ptr_eq(&self.signals, &other.signals) || self.layout == other.layout
+    }
+}
+
+/// Signals validated one at a time, every error kept, so that checking a
+/// ruleset goes on past a broken signal: the one way signals are validated.
+#[derive(Debug)]
+pub(crate) struct SchemaBuilder {
+    signals: IndexMap<String, Signal>,
+    /// Every well-formed id seen, of broken signals too, so that a second
+    /// declaration is reported even when the first was broken.
+    declared: HashSet<String>,
+}
+
+impl SchemaBuilder {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        SchemaBuilder {
+            signals: IndexMap::with_capacity(capacity),
+            declared: HashSet::with_capacity(capacity),
+        }
+    }
+
+    /// A builder that starts with the signals of `schema`.
+    pub(crate) fn extending(schema: &Schema) -> Self {
+        SchemaBuilder {
+            signals: IndexMap::clone(&schema.signals),
+            declared: schema.signals.keys().cloned().collect(),
+        }
+    }
+
+    /// Validates `spec`, the `i`th of a ruleset's signals, and adds it
+    /// when it is valid; otherwise pushes each of its errors to `errors`,
+    /// and leaves it out. Returns whether it was added.
+    pub(crate) fn add(
+        &mut self,
+        i: usize,
+        spec: &SignalSpec,
+        limits: &Limits,
+        errors: &mut Vec<Error>,
+    ) -> bool {
+        let Some(signal) = self.check(i, spec, limits, errors) else {
+            return false;
+        };
+        self.signals.insert(spec.id.clone(), signal);
+        true
+    }
+
+    /// Validates `spec` as [`add`](Self::add) does, but only records its
+    /// id: for a signal that is wrong for a reason of its ruleset. The
+    /// signal, when it is valid on its own.
+    pub(crate) fn check(
+        &mut self,
+        i: usize,
+        spec: &SignalSpec,
+        limits: &Limits,
+        errors: &mut Vec<Error>,
+    ) -> Option<Signal> {
+        let at = |field: &str| Location::new(format!("signals[{i}]{field}"));
+        let before = errors.len();
+        match check_snake_case(&spec.id, "signal", limits) {
+            Err(e) => errors.push(e.at(&format!("signals[{i}].id"))),
+            Ok(()) if !self.declared.insert(spec.id.clone()) => errors.push(Error::invalid(
+                at(".id"),
+                format!("signal '{}' is declared twice", spec.id),
+            )),
+            Ok(()) => {}
+        }
+        let labels = check_labels(spec, limits, || at(".labels")).map_err(|e| errors.push(e));
+        if errors.len() > before {
+            return None;
+        }
+        Some(Signal {
+            // Dense over the signals kept; the position in the ruleset when
+            // none is broken, the only case an engine is built from.
+            index: SignalIndex::new(self.signals.len()),
+            id: spec.id.clone(),
+            kind: spec.kind,
+            labels: labels.ok()?,
+            description: spec.description.clone(),
+        })
+    }
+
+    pub(crate) fn finish(self) -> Schema {
+        Schema {
+            layout: layout_hash(&self.signals),
+            signals: Arc::new(self.signals),
+        }
     }
 }
 

@@ -4,16 +4,16 @@ use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexSet;
 
-use crate::condition::{Condition, When};
+use crate::condition::Condition;
 use crate::error::{Error, Location};
 use crate::index::{ActionIndex, StageIndex, TagIndex};
-use crate::limits::Limits;
 use crate::names::{check_plain, check_snake_case, suggest};
 use crate::signal::Schema;
 use crate::spec::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap};
 use crate::stage::StageModel;
 use crate::time::Span;
 
+use super::collector::{Collector, Declared};
 use super::{Ids, Tag};
 
 /// A propensity rule of a validated [`Action`].
@@ -362,50 +362,62 @@ impl Action {
 /// What an action's references resolve against.
 struct Context<'a> {
     schema: &'a Schema,
-    model: &'a StageModel,
+    model: Option<&'a StageModel>,
     /// Tag ids to their indices.
     tags: HashMap<&'a str, TagIndex>,
     all_tags: &'a [Tag],
-    limits: &'a Limits,
+    declared_tags: &'a Declared<'a>,
 }
 
 impl Context<'_> {
-    fn tag(&self, id: &str) -> Result<TagIndex, Error> {
-        self.tags.get(id).copied().ok_or_else(|| {
-            Error::unknown("tag", id, suggest(id, self.all_tags.iter().map(Tag::id)))
-        })
-    }
-
-    fn condition(&self, when: &When) -> Result<Condition, Error> {
-        when.compile(self.schema, self.limits)
+    /// The index of tag `id`, or `None` after keeping an unknown-tag error
+    /// at `path` unless the tag is declared but broken.
+    fn tag(&self, id: &str, path: &str, c: &mut Collector<'_>) -> Option<TagIndex> {
+        if let Some(&index) = self.tags.get(id) {
+            return Some(index);
+        }
+        if !self.declared_tags.contains(id) {
+            c.push(
+                Error::unknown("tag", id, suggest(id, self.all_tags.iter().map(Tag::id))).at(path),
+            );
+        }
+        None
     }
 }
 
-/// The actions, each indexed by its position, and how many distinct groups
-/// they have.
-pub(super) fn validate(
+/// The actions without errors, each indexed by its position among them,
+/// and how many distinct groups they have.
+pub(super) fn validate<'a>(
     specs: &[ActionSpec],
-    schema: &Schema,
-    model: &StageModel,
-    tags: &[Tag],
-    limits: &Limits,
-) -> Result<(Vec<Action>, usize), Error> {
+    schema: &'a Schema,
+    model: Option<&'a StageModel>,
+    tags: &'a [Tag],
+    declared_tags: &'a Declared<'a>,
+    c: &mut Collector<'_>,
+) -> (Vec<Action>, usize) {
     let context = Context {
         schema,
         model,
         tags: tags.iter().map(|tag| (tag.id(), tag.index())).collect(),
         all_tags: tags,
-        limits,
+        declared_tags,
     };
     let mut groups: IndexSet<&str> = IndexSet::new();
     let mut ids = Ids::new("action");
-    let mut actions = Vec::with_capacity(specs.len());
+    let mut actions: Vec<Action> = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let path = format!("actions[{i}]");
-        ids.insert(&spec.id, &path)?;
+        let before = c.count();
+        c.keep(ids.insert(&spec.id, &path));
+        let action = validate_action(spec, &path, &context, c);
+        let Some(mut action) = action else { continue };
+        if c.count() > before {
+            continue;
+        }
         let group = spec.group.as_deref().unwrap_or(&spec.kind);
-        let group_index = groups.insert_full(group).0;
-        actions.push(validate_action(spec, &path, i, group_index, &context)?);
+        action.index = ActionIndex::new(actions.len());
+        action.group_index = groups.insert_full(group).0;
+        actions.push(action);
     }
     let horizon = actions
         .iter()
@@ -415,61 +427,60 @@ pub(super) fn validate(
     for action in &mut actions {
         action.catalog_horizon = horizon;
     }
-    Ok((actions, groups.len()))
+    (actions, groups.len())
 }
 
-/// Validates the action at `path` (`actions[3]`), the `index`th of the
-/// catalog, whose group is the `group_index`th.
+/// Checks every field of the action at `path` (`actions[3]`), in the order
+/// a ruleset writes them: the action, with index 0 and group 0 for the
+/// caller to set, or `None` when a field is wrong.
 fn validate_action(
     spec: &ActionSpec,
     path: &str,
-    index: usize,
-    group_index: usize,
     context: &Context<'_>,
-) -> Result<Action, Error> {
-    let limits = context.limits;
+    c: &mut Collector<'_>,
+) -> Option<Action> {
+    let limits = c.limits;
+    let before = c.count();
     let at = |field: &str| format!("{path}.{field}");
-    check_plain(&spec.id, "action", limits).map_err(|e| e.at(&at("id")))?;
-    check_snake_case(&spec.kind, "kind", limits).map_err(|e| e.at(&at("kind")))?;
+    c.keep(check_plain(&spec.id, "action", limits).map_err(|e| e.at(&at("id"))));
+    c.keep(check_snake_case(&spec.kind, "kind", limits).map_err(|e| e.at(&at("kind"))));
     if spec.stages.is_empty() {
-        return Err(invalid(
+        c.push(invalid(
             at("stages"),
             format!("action '{}' needs at least one stage", spec.id),
         ));
     }
-    let mut stages = Vec::with_capacity(spec.stages.len());
-    for (i, stage) in spec.stages.iter().enumerate() {
-        let stage = context
-            .model
-            .resolve(stage)
-            .map_err(|e| e.at(&at(&format!("stages[{i}]"))))?;
-        stages.push(stage.index());
-    }
+    let mut stages: Vec<StageIndex> = spec
+        .stages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, stage)| c.stage(context.model, stage, &at(&format!("stages[{i}]"))))
+        .collect();
     stages.sort_unstable();
     stages.dedup();
-    let tags = |field: &str, ids: &[String]| -> Result<Vec<TagIndex>, Error> {
-        let mut indices = ids
+    let condition = match &spec.when {
+        Some(when) => c.condition(when, context.schema, &at("when")),
+        None => Some(Condition::Bool(true)),
+    };
+    let mut tags = |field: &str, ids: &[String]| -> Vec<TagIndex> {
+        let mut indices: Vec<TagIndex> = ids
             .iter()
             .enumerate()
-            .map(|(i, id)| {
-                context
-                    .tag(id)
-                    .map_err(|e| e.at(&at(&format!("{field}[{i}]"))))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+            .filter_map(|(i, id)| context.tag(id, &at(&format!("{field}[{i}]")), c))
+            .collect();
         indices.sort_unstable();
         indices.dedup();
-        Ok(indices)
+        indices
     };
-    let requires = tags("requires_tags", &spec.requires_tags)?;
-    let excludes = tags("excludes_tags", &spec.excludes_tags)?;
+    let requires = tags("requires_tags", &spec.requires_tags);
+    let excludes = tags("excludes_tags", &spec.excludes_tags);
     let excluded: HashSet<&str> = spec.excludes_tags.iter().map(String::as_str).collect();
     if let Some(both) = spec
         .requires_tags
         .iter()
         .find(|tag| excluded.contains(tag.as_str()))
     {
-        return Err(invalid(
+        c.push(invalid(
             at("excludes_tags"),
             format!(
                 "action '{}' both requires and excludes tag '{both}', so it can never be \
@@ -478,30 +489,32 @@ fn validate_action(
             ),
         ));
     }
-    check_amount(spec.value, "value", &at("value"))?;
-    check_amount(spec.weight, "weight", &at("weight"))?;
-    check_propensity(spec.propensity, &at("propensity"))?;
-    let condition = match &spec.when {
-        Some(when) => context.condition(when).map_err(|e| e.at(&at("when")))?,
-        None => Condition::Bool(true),
-    };
+    c.keep(check_amount(spec.value, "value", &at("value")));
+    c.keep(check_amount(spec.weight, "weight", &at("weight")));
+    c.keep(check_propensity(spec.propensity, &at("propensity")));
     let mut propensity_rules = Vec::with_capacity(spec.propensity_rules.len());
     for (i, rule) in spec.propensity_rules.iter().enumerate() {
         let rule_path = at(&format!("propensity_rules[{i}]"));
-        check_propensity(rule.propensity, &format!("{rule_path}.propensity"))?;
-        let condition = context
-            .condition(&rule.when)
-            .map_err(|e| e.at(&format!("{rule_path}.when")))?;
-        propensity_rules.push(PropensityRule {
-            condition,
-            propensity: rule.propensity,
-        });
+        let condition = c.condition(&rule.when, context.schema, &format!("{rule_path}.when"));
+        c.keep(check_propensity(
+            rule.propensity,
+            &format!("{rule_path}.propensity"),
+        ));
+        if let Some(condition) = condition {
+            propensity_rules.push(PropensityRule {
+                condition,
+                propensity: rule.propensity,
+            });
+        }
     }
     let group = spec.group.clone().unwrap_or_else(|| spec.kind.clone());
-    check_plain(&group, "group", limits).map_err(|e| e.at(&at("group")))?;
-    check_contact(&spec.contact, &spec.id, &at("contact"))?;
-    Ok(Action {
-        index: ActionIndex::new(index),
+    c.keep(check_plain(&group, "group", limits).map_err(|e| e.at(&at("group"))));
+    check_contact(&spec.contact, &spec.id, &at("contact"), c);
+    if c.count() > before {
+        return None;
+    }
+    Some(Action {
+        index: ActionIndex::new(0),
         id: spec.id.clone(),
         name: if spec.name.is_empty() {
             spec.id.clone()
@@ -510,14 +523,14 @@ fn validate_action(
         },
         kind: spec.kind.clone(),
         stages,
-        condition,
+        condition: condition?,
         requires,
         excludes,
         value: spec.value,
         weight: spec.weight,
         propensity: spec.propensity,
         propensity_rules,
-        group_index,
+        group_index: 0,
         group,
         contact: spec.contact,
         description: spec.description.clone(),
@@ -528,39 +541,37 @@ fn validate_action(
 
 /// A limit of 0 in a contact policy means the action is never shown: an
 /// error, so a typo does not silently switch an action off.
-fn check_contact(contact: &ContactPolicy, action: &str, path: &str) -> Result<(), Error> {
+fn check_contact(contact: &ContactPolicy, action: &str, path: &str, c: &mut Collector<'_>) {
     let never = |field: &str, what: &str| {
-        Err(invalid(
+        invalid(
             format!("{path}.{field}"),
             format!(
                 "{what} means action '{action}' is never shown: remove the action or give it \
                  weight 0"
             ),
-        ))
+        )
     };
     if let Some(FrequencyCap { times: 0, .. }) = contact.cap {
-        return never("cap.times", "a cap of 0 times");
+        c.push(never("cap.times", "a cap of 0 times"));
     }
     if contact.max_dismissals == Some(0) {
-        return never("max_dismissals", "a limit of 0 dismissals");
+        c.push(never("max_dismissals", "a limit of 0 dismissals"));
     }
-    Ok(())
 }
 
 /// Checks that both numbers of the arbitration are at least 1.
-pub(super) fn validate_arbitration(arbitration: &Arbitration) -> Result<(), Error> {
+pub(super) fn validate_arbitration(arbitration: &Arbitration, c: &mut Collector<'_>) {
     for (value, field) in [
         (arbitration.max_suggestions, "max_suggestions"),
         (arbitration.max_per_group, "max_per_group"),
     ] {
         if value == 0 {
-            return Err(invalid(
+            c.push(invalid(
                 format!("arbitration.{field}"),
                 format!("{field} must be at least 1"),
             ));
         }
     }
-    Ok(())
 }
 
 fn invalid(path: String, message: String) -> Error {

@@ -1,5 +1,6 @@
 //! Event types and the signals derived from them.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -11,6 +12,8 @@ use crate::limits::{Bound, Limits};
 use crate::names::{check_snake_case, suggest};
 use crate::signal::{SignalKind, SignalSpec};
 use crate::time::Span;
+
+use super::collector::{Collector, Declared};
 
 /// The smallest window: ten buckets of one second.
 const MIN_WINDOW: Span = Span::seconds(10);
@@ -70,51 +73,84 @@ pub(crate) enum DerivedRule {
     },
 }
 
-/// Validates the ruleset's `events`, its `tolerance` and the `from` of each
-/// of its `signals`.
-pub(crate) fn validate(
-    events: &[EventSpec],
-    signals: &[SignalSpec],
-    tolerance: Span,
+/// The event types a ruleset declares: the valid ones, and the ids of all.
+#[derive(Debug)]
+pub(super) struct EventTypes<'a> {
+    valid: IndexMap<&'a str, EventType>,
+    declared: Declared<'a>,
+}
+
+/// Validates the ruleset's `events`, pushing every error to `errors`.
+pub(super) fn types<'a>(
+    events: &'a [EventSpec],
     limits: &Limits,
-) -> Result<EventRules, Error> {
-    limits.check(Bound::Events, events.len(), || Location::new("events"))?;
-    let mut ids: IndexMap<&str, EventType> = IndexMap::with_capacity(events.len());
+    errors: &mut Vec<Error>,
+) -> EventTypes<'a> {
+    if let Err(e) = limits.check(Bound::Events, events.len(), || Location::new("events")) {
+        errors.push(e);
+        return EventTypes {
+            valid: IndexMap::new(),
+            declared: Declared::Every,
+        };
+    }
+    let mut valid: IndexMap<&str, EventType> = IndexMap::with_capacity(events.len());
+    // Every well-formed id seen, of broken events too, so that a second
+    // declaration is reported even when the first was broken.
+    let mut seen = HashSet::with_capacity(events.len());
     for (i, spec) in events.iter().enumerate() {
-        check_snake_case(&spec.id, "event", limits)
-            .map_err(|e| e.at(&format!("events[{i}].id")))?;
-        if ids.contains_key(spec.id.as_str()) {
-            return Err(Error::invalid(
+        let before = errors.len();
+        match check_snake_case(&spec.id, "event", limits) {
+            Err(e) => errors.push(e.at(&format!("events[{i}].id"))),
+            Ok(()) if !seen.insert(spec.id.as_str()) => errors.push(Error::invalid(
                 Location::new(format!("events[{i}].id")),
                 format!("event '{}' is declared twice", spec.id),
-            ));
+            )),
+            Ok(()) => {}
         }
         if let Some(range) = spec.value {
-            check_range(range).map_err(|e| e.at(&format!("events[{i}].value")))?;
+            if let Err(e) = check_range(range) {
+                errors.push(e.at(&format!("events[{i}].value")));
+            }
+        }
+        if errors.len() > before {
+            continue;
         }
         let event = EventType {
             id: Arc::from(spec.id.as_str()),
             value: spec.value,
         };
-        ids.insert(&spec.id, event);
+        valid.insert(&spec.id, event);
     }
-    let mut derived = Vec::new();
-    for (i, spec) in signals.iter().enumerate() {
-        if let Some(from) = &spec.from {
-            let path = format!("signals[{i}].from");
-            let rule = resolve(from, spec, &ids).map_err(|e| e.at(&path))?;
-            derived.push(Derived {
-                signal: SignalIndex::new(i),
-                id: Arc::from(spec.id.as_str()),
-                rule,
-            });
-        }
+    EventTypes {
+        valid,
+        declared: Declared::ids(events.iter().map(|event| &event.id)),
     }
-    Ok(EventRules {
-        events: ids.into_values().collect(),
+}
+
+/// The derivation of `signal`, the `i`th of the ruleset, its events
+/// resolved; `None` when it has none, or after keeping its errors.
+pub(super) fn derive(
+    i: usize,
+    signal: &SignalSpec,
+    events: &EventTypes<'_>,
+    c: &mut Collector<'_>,
+) -> Option<Derived> {
+    let from = signal.from.as_ref()?;
+    let rule = resolve(from, signal, events, &format!("signals[{i}].from"), c)?;
+    Some(Derived {
+        signal: SignalIndex::new(i),
+        id: Arc::from(signal.id.as_str()),
+        rule,
+    })
+}
+
+/// The ruleset's event rules, from its valid events and derivations.
+pub(super) fn finish(events: EventTypes<'_>, derived: Vec<Derived>, tolerance: Span) -> EventRules {
+    EventRules {
+        events: events.valid.into_values().collect(),
         derived,
         tolerance,
-    })
+    }
 }
 
 fn check_range(range: ValueRange) -> Result<(), Error> {
@@ -137,12 +173,16 @@ fn check_range(range: ValueRange) -> Result<(), Error> {
     Ok(())
 }
 
-/// The derivation of `signal`, its events resolved.
+/// The derivation of `signal`, written at `path`, its events resolved; or
+/// `None` after keeping its errors.
 fn resolve(
     from: &Derivation,
     signal: &SignalSpec,
-    events: &IndexMap<&str, EventType>,
-) -> Result<DerivedRule, Error> {
+    events: &EventTypes<'_>,
+    path: &str,
+    c: &mut Collector<'_>,
+) -> Option<DerivedRule> {
+    let before = c.count();
     let (name, kinds): (&str, &[SignalKind]) = match from {
         Derivation::Count(_) => ("count", &[SignalKind::Count]),
         Derivation::Balance { .. } => ("balance", &[SignalKind::Count, SignalKind::Number]),
@@ -151,38 +191,38 @@ fn resolve(
         Derivation::Latest { .. } => ("latest", &[SignalKind::Number]),
         Derivation::Decayed { .. } => ("decayed", &[SignalKind::Number]),
     };
+    let path = format!("{path}.{name}");
     if !kinds.contains(&signal.kind) {
         let expected = kinds
             .iter()
             .map(|kind| format!("a {kind}"))
             .collect::<Vec<_>>()
             .join(" or ");
-        return Err(Error::invalid(
-            Location::new(name),
+        c.push(Error::invalid(
+            Location::new(path.clone()),
             format!(
                 "signal '{}' is a {}, but a {name} derivation gives {expected}",
                 signal.id, signal.kind
             ),
         ));
     }
-    let list = |field: &str, ids: &[String], valued: bool| {
-        resolve_list(ids, events, valued).map_err(|e| e.at(&format!("{name}.{field}")))
+    let mut list = |field: &str, ids: &[String], valued: bool| {
+        resolve_list(ids, events, valued, &format!("{path}.{field}"), c)
     };
-    Ok(match from {
+    let rule = match from {
         Derivation::Count(tally) | Derivation::Sum(tally) => {
             let sum = matches!(from, Derivation::Sum(_));
-            let since = tally
-                .since
-                .as_deref()
-                .map(|id| find(id, events))
-                .transpose()
-                .map_err(|e| e.at(&format!("{name}.since")))?;
+            let listed = list("events", &tally.events, sum);
             if let Some(window) = tally.within {
-                check_window(window).map_err(|e| e.at(&format!("{name}.within")))?;
+                c.keep(check_window(window).map_err(|e| e.at(&format!("{path}.within"))));
             }
+            let since = match tally.since.as_deref() {
+                Some(id) => Some(find(id, events, &format!("{path}.since"), c)?),
+                None => None,
+            };
             DerivedRule::Tally {
                 sum,
-                events: list("events", &tally.events, sum)?,
+                events: listed?,
                 window: tally.within,
                 since,
             }
@@ -197,25 +237,26 @@ fn resolve(
             events: ids,
             half_life,
         } => {
+            let listed = list("events", ids, false);
             if *half_life == Span::ZERO {
-                return Err(Error::invalid(
-                    Location::new(format!("{name}.half_life")),
+                c.push(Error::invalid(
+                    Location::new(format!("{path}.half_life")),
                     "a half-life must be longer than zero".to_owned(),
                 ));
             }
             DerivedRule::Decayed {
-                events: list("events", ids, false)?,
+                events: listed?,
                 half_life: *half_life,
             }
         }
         Derivation::Balance { add, subtract } => {
-            let add = list("add", add, false)?;
-            let subtract = resolve_list(subtract, events, false)
-                .map_err(|e| e.at(&format!("{name}.subtract")))?;
+            let add = list("add", add, false);
+            let subtract = list("subtract", subtract, false);
+            let (add, subtract) = (add?, subtract?);
             if let Some(both) = add.iter().find(|event| subtract.contains(event)) {
-                return Err(Error::invalid(
-                    Location::new(format!("{name}.subtract")),
-                    format!("event '{}' both adds and subtracts", events[*both].id),
+                c.push(Error::invalid(
+                    Location::new(format!("{path}.subtract")),
+                    format!("event '{}' both adds and subtracts", events.valid[*both].id),
                 ));
             }
             DerivedRule::Balance {
@@ -224,50 +265,66 @@ fn resolve(
                 floor: signal.kind == SignalKind::Count,
             }
         }
-    })
+    };
+    (c.count() == before).then_some(rule)
 }
 
-/// `ids` resolved; at least one, none twice, each carrying a value when
-/// `valued`.
+/// `ids`, written at `path`, resolved; at least one, none twice, each
+/// carrying a value when `valued`. `None` after keeping their errors.
 fn resolve_list(
     ids: &[String],
-    events: &IndexMap<&str, EventType>,
+    events: &EventTypes<'_>,
     valued: bool,
-) -> Result<Vec<usize>, Error> {
+    path: &str,
+    c: &mut Collector<'_>,
+) -> Option<Vec<usize>> {
     if ids.is_empty() {
-        return Err(Error::invalid(
-            Location::default(),
+        c.push(Error::invalid(
+            Location::new(path),
             "name at least one event".to_owned(),
         ));
+        return None;
     }
+    let before = c.count();
+    let mut broken = false;
     let mut resolved = Vec::with_capacity(ids.len());
     for (j, id) in ids.iter().enumerate() {
-        let at = |e: Error| e.at(&format!("[{j}]"));
-        let index = find(id, events).map_err(at)?;
+        let at = format!("{path}[{j}]");
+        let Some(index) = find(id, events, &at, c) else {
+            broken = true;
+            continue;
+        };
         if resolved.contains(&index) {
-            return Err(at(Error::invalid(
-                Location::default(),
+            c.push(Error::invalid(
+                Location::new(at),
                 format!("event '{id}' is listed twice"),
-            )));
-        }
-        if valued && events[index].value.is_none() {
-            return Err(at(Error::invalid(
-                Location::default(),
+            ));
+        } else if valued && events.valid[index].value.is_none() {
+            c.push(Error::invalid(
+                Location::new(at),
                 format!(
                     "event '{id}' carries no value: declare one (\"value\": {{}}) or use another \
                      derivation"
                 ),
-            )));
+            ));
+        } else {
+            resolved.push(index);
         }
-        resolved.push(index);
     }
-    Ok(resolved)
+    (!broken && c.count() == before).then_some(resolved)
 }
 
-fn find(id: &str, events: &IndexMap<&str, EventType>) -> Result<usize, Error> {
-    events
-        .get_index_of(id)
-        .ok_or_else(|| Error::unknown("event", id, suggest(id, events.keys().copied())))
+/// The index of event `id`, or `None` after keeping an unknown-event error
+/// at `path` unless the event is declared but broken.
+fn find(id: &str, events: &EventTypes<'_>, path: &str, c: &mut Collector<'_>) -> Option<usize> {
+    if let Some(index) = events.valid.get_index_of(id) {
+        return Some(index);
+    }
+    if !events.declared.contains(id) {
+        let suggestion = suggest(id, events.valid.keys().copied());
+        c.push(Error::unknown("event", id, suggestion).at(path));
+    }
+    None
 }
 
 /// A window is kept in ten buckets of whole seconds.

@@ -3,12 +3,12 @@
 use crate::condition::{Condition, When};
 use crate::error::{Error, Location};
 use crate::index::{RuleIndex, StageIndex};
-use crate::limits::Limits;
 use crate::names::check_plain;
 use crate::signal::Schema;
-use crate::spec::RulesetSpec;
+use crate::spec::{ScoreRuleSpec, StageRuleSpec};
 use crate::stage::StageModel;
 
+use super::collector::Collector;
 use super::Ids;
 
 /// What a rule does when it holds.
@@ -169,65 +169,103 @@ struct Written<'a> {
     kind: RuleKind,
 }
 
-/// The stage rules, then the score rules, each indexed by its position.
-pub(super) fn validate(
-    spec: &RulesetSpec,
-    schema: &Schema,
-    model: &StageModel,
-    limits: &Limits,
-) -> Result<Vec<Rule>, Error> {
-    let stage_rules = spec
-        .stage_rules
-        .iter()
-        .enumerate()
-        .map(|(i, rule)| Written {
-            path: format!("stage_rules[{i}]"),
-            id: &rule.id,
-            stage: &rule.stage,
-            when: &rule.when,
-            description: &rule.description,
-            kind: RuleKind::Stage {
-                priority: rule.priority,
-            },
-        });
-    let score_rules = spec
-        .score_rules
-        .iter()
-        .enumerate()
-        .map(|(i, rule)| Written {
-            path: format!("score_rules[{i}]"),
-            id: &rule.id,
-            stage: &rule.stage,
-            when: &rule.when,
-            description: &rule.description,
-            kind: RuleKind::Score {
-                points: rule.points,
-            },
-        });
-    let mut rules = Vec::with_capacity(spec.stage_rules.len() + spec.score_rules.len());
-    let mut ids = Ids::new("rule");
-    for written in stage_rules.chain(score_rules) {
+/// The stage rules, then the score rules, validated into one list: a rule's
+/// index is its position there.
+pub(super) struct Rules<'a> {
+    rules: Vec<Rule>,
+    ids: Ids<'a>,
+}
+
+impl<'a> Rules<'a> {
+    pub(super) fn new() -> Self {
+        Rules {
+            rules: Vec::new(),
+            ids: Ids::new("rule"),
+        }
+    }
+
+    pub(super) fn stage_rules(
+        &mut self,
+        specs: &'a [StageRuleSpec],
+        schema: &Schema,
+        model: Option<&StageModel>,
+        c: &mut Collector<'_>,
+    ) {
+        self.rules.reserve(specs.len());
+        for (i, rule) in specs.iter().enumerate() {
+            let written = Written {
+                path: format!("stage_rules[{i}]"),
+                id: &rule.id,
+                stage: &rule.stage,
+                when: &rule.when,
+                description: &rule.description,
+                kind: RuleKind::Stage {
+                    priority: rule.priority,
+                },
+            };
+            self.add(&written, schema, model, c);
+        }
+    }
+
+    pub(super) fn score_rules(
+        &mut self,
+        specs: &'a [ScoreRuleSpec],
+        schema: &Schema,
+        model: Option<&StageModel>,
+        c: &mut Collector<'_>,
+    ) {
+        self.rules.reserve(specs.len());
+        for (i, rule) in specs.iter().enumerate() {
+            let written = Written {
+                path: format!("score_rules[{i}]"),
+                id: &rule.id,
+                stage: &rule.stage,
+                when: &rule.when,
+                description: &rule.description,
+                kind: RuleKind::Score {
+                    points: rule.points,
+                },
+            };
+            self.add(&written, schema, model, c);
+        }
+    }
+
+    /// Checks every field of `written`, in the order a ruleset writes them,
+    /// and keeps the rule if none is wrong.
+    fn add(
+        &mut self,
+        written: &Written<'a>,
+        schema: &Schema,
+        model: Option<&StageModel>,
+        c: &mut Collector<'_>,
+    ) {
         let path = &written.path;
-        check_plain(written.id, "rule", limits).map_err(|e| e.at(&format!("{path}.id")))?;
-        ids.insert(written.id, path)?;
+        let before = c.count();
+        if c.keep(
+            check_plain(written.id, "rule", c.limits).map_err(|e| e.at(&format!("{path}.id"))),
+        )
+        .is_some()
+        {
+            c.keep(self.ids.insert(written.id, path));
+        }
+        let stage = c.stage(model, written.stage, &format!("{path}.stage"));
+        let condition = c.condition(written.when, schema, &format!("{path}.when"));
         if let RuleKind::Score { points } = written.kind {
             if !points.is_finite() {
-                return Err(Error::invalid(
+                c.push(Error::invalid(
                     Location::new(format!("{path}.points")),
                     format!("points must be a finite number, found {points}"),
                 ));
             }
         }
-        let stage = model
-            .resolve(written.stage)
-            .map_err(|e| e.at(&format!("{path}.stage")))?
-            .index();
-        let condition = written
-            .when
-            .compile(schema, limits)
-            .map_err(|e| e.at(&format!("{path}.when")))?;
-        rules.push(Rule {
-            index: RuleIndex::new(rules.len()),
+        let (Some(stage), Some(condition)) = (stage, condition) else {
+            return;
+        };
+        if c.count() > before {
+            return;
+        }
+        self.rules.push(Rule {
+            index: RuleIndex::new(self.rules.len()),
             id: written.id.to_owned(),
             stage,
             kind: written.kind,
@@ -235,5 +273,8 @@ pub(super) fn validate(
             description: written.description.clone(),
         });
     }
-    Ok(rules)
+
+    pub(super) fn finish(self) -> Vec<Rule> {
+        self.rules
+    }
 }

@@ -13,7 +13,7 @@ use crate::journey::JourneyState;
 use crate::names::suggest;
 use crate::profile::Deriver;
 use crate::signal::{Schema, SignalRecord};
-use crate::spec::{Arbitration, ScenarioEvent, ScenarioSpec};
+use crate::spec::{Arbitration, RulesetSpec, ScenarioEvent, ScenarioSpec};
 use crate::stage::StageModel;
 use crate::time::Timestamp;
 
@@ -55,18 +55,19 @@ pub(crate) struct Context<'a> {
     pub(crate) arbitration: Arbitration,
 }
 
-/// Validates a ruleset's scenarios against its validated parts.
+/// Validates a ruleset's scenarios against its validated parts, adding
+/// every error to `errors`.
 pub(super) fn validate(
-    specs: &[ScenarioSpec],
+    spec: &RulesetSpec,
     schema: &Schema,
     model: &StageModel,
     tags: &[Tag],
     actions: &[Action],
     events: &EventRules,
-    arbitration: Arbitration,
-) -> Result<Vec<Scenario>, Error> {
-    if specs.is_empty() {
-        return Ok(Vec::new());
+    errors: &mut Vec<Error>,
+) -> Vec<Scenario> {
+    if spec.scenarios.is_empty() {
+        return Vec::new();
     }
     let deriver = Deriver::new(events);
     let context = Context {
@@ -75,32 +76,39 @@ pub(super) fn validate(
         tags: tags.iter().map(|tag| (tag.id(), tag)).collect(),
         actions: actions.iter().map(|action| (action.id(), action)).collect(),
         events: &deriver,
-        arbitration,
+        arbitration: spec.arbitration,
     };
-    validate_all(specs, &context)
+    validate_all(&spec.scenarios, &context, errors)
 }
 
 /// Validates `specs`, located under `scenarios`: each scenario, and that no
-/// two share a name.
+/// two share a name. Every error goes to `errors`; the scenarios returned
+/// are the valid ones.
 pub(crate) fn validate_all(
     specs: &[ScenarioSpec],
     context: &Context<'_>,
-) -> Result<Vec<Scenario>, Error> {
+    errors: &mut Vec<Error>,
+) -> Vec<Scenario> {
     let mut names: HashMap<&str, usize> = HashMap::with_capacity(specs.len());
     let mut scenarios = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
-        if let Some(first) = names.insert(&spec.name, i) {
-            return Err(Error::invalid(
+        if let Some(&first) = names.get(spec.name.as_str()) {
+            errors.push(Error::invalid(
                 Location::new(format!("scenarios[{i}].name")),
                 format!(
                     "scenario name '{}' is already used by scenarios[{first}]",
                     spec.name
                 ),
             ));
+        } else {
+            names.insert(&spec.name, i);
         }
-        scenarios.push(validate_one(spec, &format!("scenarios[{i}]"), context)?);
+        match validate_one(spec, &format!("scenarios[{i}]"), context) {
+            Ok(scenario) => scenarios.push(scenario),
+            Err(error) => errors.push(error),
+        }
     }
-    Ok(scenarios)
+    scenarios
 }
 
 /// Validates the scenario at `path` (`scenarios[3]`).

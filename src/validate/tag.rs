@@ -2,13 +2,12 @@
 //! that actions are chosen by.
 
 use crate::condition::Condition;
-use crate::error::Error;
 use crate::index::TagIndex;
-use crate::limits::Limits;
 use crate::names::check_snake_case;
 use crate::signal::Schema;
 use crate::spec::TagSpec;
 
+use super::collector::Collector;
 use super::Ids;
 
 /// A validated tag of an [`Engine`](crate::Engine).
@@ -92,28 +91,29 @@ impl Tag {
     }
 }
 
-/// The tags, each indexed by its position.
-pub(super) fn validate(
-    specs: &[TagSpec],
-    schema: &Schema,
-    limits: &Limits,
-) -> Result<Vec<Tag>, Error> {
+/// The tags without errors, each indexed by its position among them.
+pub(super) fn validate(specs: &[TagSpec], schema: &Schema, c: &mut Collector<'_>) -> Vec<Tag> {
     let mut tags: Vec<Tag> = Vec::with_capacity(specs.len());
     let mut ids = Ids::new("tag");
     for (i, spec) in specs.iter().enumerate() {
         let path = format!("tags[{i}]");
-        check_snake_case(&spec.id, "tag", limits).map_err(|e| e.at(&format!("{path}.id")))?;
-        ids.insert(&spec.id, &path)?;
-        let condition = spec
-            .when
-            .compile(schema, limits)
-            .map_err(|e| e.at(&format!("{path}.when")))?;
+        let before = c.count();
+        let id =
+            check_snake_case(&spec.id, "tag", c.limits).map_err(|e| e.at(&format!("{path}.id")));
+        if c.keep(id).is_some() {
+            c.keep(ids.insert(&spec.id, &path));
+        }
+        let condition = c.condition(&spec.when, schema, &format!("{path}.when"));
+        let Some(condition) = condition else { continue };
+        if c.count() > before {
+            continue;
+        }
         tags.push(Tag {
-            index: TagIndex::new(i),
+            index: TagIndex::new(tags.len()),
             id: spec.id.clone(),
             condition,
             description: spec.description.clone(),
         });
     }
-    Ok(tags)
+    tags
 }

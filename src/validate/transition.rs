@@ -7,11 +7,12 @@ use crate::error::{Error, Location};
 use crate::index::{StageIndex, TransitionIndex};
 use crate::limits::Limits;
 use crate::names::check_plain;
-use crate::signal::{Schema, SignalSpec};
+use crate::signal::{Schema, SchemaBuilder, SignalSpec};
 use crate::spec::{FromStages, TransitionSpec};
-use crate::stage::StageModel;
+use crate::stage::{Stage, StageModel};
 use crate::time::Span;
 
+use super::collector::Collector;
 use super::Ids;
 
 /// The id of the extra category signal transition conditions read: the
@@ -239,83 +240,108 @@ impl TransitionRule {
     }
 }
 
-/// The schema transition conditions are checked against: the host's signals,
-/// then `stage` and `days_in_stage`.
-pub(super) fn journey_schema(
-    signals: &[SignalSpec],
-    model: &StageModel,
-    limits: &Limits,
-) -> Result<Schema, Error> {
-    if let Some(i) = signals
-        .iter()
-        .position(|signal| signal.id == STAGE_SIGNAL || signal.id == DAYS_SIGNAL)
-    {
-        return Err(Error::invalid(
-            Location::new(format!("signals[{i}].id")),
-            format!(
-                "'{}' names a value of transition conditions (`stage` is the customer's stage, \
-                 `days_in_stage` the days in it); rename the signal",
-                signals[i].id
-            ),
-        ));
+/// Checks that signal `spec`, the `i`th of the ruleset, does not take the
+/// name of a value transition conditions read.
+pub(super) fn check_signal_name(i: usize, spec: &SignalSpec) -> Result<(), Error> {
+    if spec.id != STAGE_SIGNAL && spec.id != DAYS_SIGNAL {
+        return Ok(());
     }
-    let mut specs = signals.to_vec();
-    specs.push(SignalSpec::category(
-        STAGE_SIGNAL,
-        model.iter().map(|stage| stage.id().to_owned()),
-    ));
-    specs.push(SignalSpec::number(DAYS_SIGNAL));
+    Err(Error::invalid(
+        Location::new(format!("signals[{i}].id")),
+        format!(
+            "'{}' names a value of transition conditions (`stage` is the customer's stage, \
+             `days_in_stage` the days in it); rename the signal",
+            spec.id
+        ),
+    ))
+}
+
+/// The schema transition conditions are checked against: the host's
+/// signals (`schema`, which [`check_signal_name`] kept free of the two
+/// names), then `stage`, a category of the model's stages, and
+/// `days_in_stage`. Without a model there is no `stage`.
+pub(super) fn journey_schema(
+    schema: &Schema,
+    model: Option<&StageModel>,
+    limits: &Limits,
+) -> Schema {
+    let mut builder = SchemaBuilder::extending(schema);
     // The host's part is validated under the host's limits already; the two
     // extra signals must not push it over them.
     let roomy = limits.max_signals(usize::MAX).max_labels(usize::MAX);
-    Schema::with_limits(&specs, &roomy)
+    // Neither signal can fail: both ids are free, and the stage ids are
+    // valid, distinct and within the limits already.
+    let mut errors = Vec::new();
+    if let Some(model) = model {
+        let stage = SignalSpec::category(STAGE_SIGNAL, model.iter().map(|s| s.id().to_owned()));
+        builder.add(schema.len(), &stage, &roomy, &mut errors);
+    }
+    let days = SignalSpec::number(DAYS_SIGNAL);
+    builder.add(schema.len() + 1, &days, &roomy, &mut errors);
+    debug_assert!(errors.is_empty(), "{errors:?}");
+    builder.finish()
 }
 
-/// Validates the transition rules against the model and `schema` (from
-/// [`journey_schema`]), each indexed by its position.
+/// The transition rules without errors, checked against the model and
+/// `schema` (from [`journey_schema`]), each indexed by its position among
+/// them.
 pub(super) fn validate(
     specs: &[TransitionSpec],
-    model: &StageModel,
+    model: Option<&StageModel>,
     schema: &Schema,
-    limits: &Limits,
-) -> Result<Vec<TransitionRule>, Error> {
+    c: &mut Collector<'_>,
+) -> Vec<TransitionRule> {
     let mut rules = Vec::with_capacity(specs.len());
     let mut ids = Ids::new("transition");
     for (i, spec) in specs.iter().enumerate() {
         let path = format!("transitions[{i}]");
-        check_plain(&spec.id, "transition", limits).map_err(|e| e.at(&format!("{path}.id")))?;
-        ids.insert(&spec.id, &path)?;
-        let to = model
-            .resolve(&spec.to)
-            .map_err(|e| e.at(&format!("{path}.to")))?
-            .index();
-        let back = spec.back || spec.new_cycle;
-        let from = match &spec.from {
-            FromStages::Any => model
-                .iter()
-                .map(|stage| stage.index())
-                .filter(|&stage| stage != to && (back || stage < to))
-                .collect(),
-            FromStages::Stages(ids) => from_stages(ids, to, back, model, &path)?,
-        };
-        if from.is_empty() {
-            let message = if back {
-                "the model has no other stage to move from".to_owned()
-            } else {
-                format!(
-                    "'{}' is the first stage, so no forward move reaches it; add \"back\": true \
-                     (or \"new_cycle\": true) to permit moving back to it",
-                    spec.to
-                )
-            };
-            return Err(Error::invalid(Location::new(format!("{path}.to")), message));
+        let before = c.count();
+        let id =
+            check_plain(&spec.id, "transition", c.limits).map_err(|e| e.at(&format!("{path}.id")));
+        if c.keep(id).is_some() {
+            c.keep(ids.insert(&spec.id, &path));
         }
-        let condition = spec
-            .when
-            .compile(schema, limits)
-            .map_err(|e| e.at(&format!("{path}.when")))?;
+        // `from` is checked against `to`, but written before it: the error
+        // of `to`, if any, comes after those of `from`.
+        let to = model
+            .and_then(|model| model.find(&spec.to))
+            .map(Stage::index);
+        let back = spec.back || spec.new_cycle;
+        let from = match (&spec.from, model, to) {
+            (FromStages::Any, Some(model), Some(to)) => Some(
+                model
+                    .iter()
+                    .map(Stage::index)
+                    .filter(|&stage| stage != to && (back || stage < to))
+                    .collect(),
+            ),
+            (FromStages::Any, ..) => None,
+            (FromStages::Stages(ids), ..) => from_stages(ids, to, back, model, &path, c),
+        };
+        c.stage(model, &spec.to, &format!("{path}.to"));
+        if let (Some(from), Some(_)) = (&from, to) {
+            if from.is_empty() {
+                let message = if back {
+                    "the model has no other stage to move from".to_owned()
+                } else {
+                    format!(
+                        "'{}' is the first stage, so no forward move reaches it; add \"back\": \
+                         true (or \"new_cycle\": true) to permit moving back to it",
+                        spec.to
+                    )
+                };
+                c.push(Error::invalid(Location::new(format!("{path}.to")), message));
+            }
+        }
+        let condition = c.journey_condition(&spec.when, schema, &format!("{path}.when"));
+        let (Some(from), Some(to), Some(condition)) = (from, to, condition) else {
+            continue;
+        };
+        if c.count() > before {
+            continue;
+        }
         rules.push(TransitionRule {
-            index: TransitionIndex::new(i),
+            index: TransitionIndex::new(rules.len()),
             id: Arc::from(spec.id.as_str()),
             from,
             any: spec.from == FromStages::Any,
@@ -328,54 +354,57 @@ pub(super) fn validate(
             description: spec.description.clone(),
         });
     }
-    Ok(rules)
+    rules
 }
 
-/// The stages of an explicit `from` list, in model order.
+/// The stages of an explicit `from` list, in model order, or `None` after
+/// keeping the errors of its entries; `to` is the index of the target
+/// stage, when it is valid.
 fn from_stages(
     ids: &[String],
-    to: StageIndex,
+    to: Option<StageIndex>,
     back: bool,
-    model: &StageModel,
+    model: Option<&StageModel>,
     path: &str,
-) -> Result<Vec<StageIndex>, Error> {
+    c: &mut Collector<'_>,
+) -> Option<Vec<StageIndex>> {
     if ids.is_empty() {
-        return Err(Error::invalid(
+        c.push(Error::invalid(
             Location::new(format!("{path}.from")),
             "a transition needs at least one stage to move from, or \"any\"".into(),
         ));
+        return None;
     }
-    let to_id = model.stage(to).map_or("", |stage| stage.id());
+    let before = c.count();
+    let to_id = to
+        .and_then(|to| model?.stage(to))
+        .map_or("", |stage| stage.id());
     let mut from = Vec::with_capacity(ids.len());
+    let mut broken = false;
     for (j, id) in ids.iter().enumerate() {
         let at = || Location::new(format!("{path}.from[{j}]"));
-        let stage = model
-            .resolve(id)
-            .map_err(|e| e.at(&format!("{path}.from[{j}]")))?;
-        let stage = stage.index();
-        if from.contains(&stage) {
-            return Err(Error::invalid(
-                at(),
-                format!("stage '{id}' is listed twice"),
-            ));
-        }
-        if stage == to {
-            return Err(Error::invalid(
-                at(),
-                format!("a transition from '{id}' to '{to_id}' would not move"),
-            ));
-        }
-        if stage > to && !back {
-            return Err(Error::invalid(
-                at(),
-                format!(
-                    "'{id}' comes after '{to_id}', so this transition goes back; add \
-                     \"back\": true (or \"new_cycle\": true) to permit it"
-                ),
-            ));
-        }
-        from.push(stage);
+        let Some(stage) = c.stage(model, id, &format!("{path}.from[{j}]")) else {
+            broken = true;
+            continue;
+        };
+        let error = if from.contains(&stage) {
+            format!("stage '{id}' is listed twice")
+        } else if Some(stage) == to {
+            format!("a transition from '{id}' to '{to_id}' would not move")
+        } else if to.is_some_and(|to| stage > to) && !back {
+            format!(
+                "'{id}' comes after '{to_id}', so this transition goes back; add \
+                 \"back\": true (or \"new_cycle\": true) to permit it"
+            )
+        } else {
+            from.push(stage);
+            continue;
+        };
+        c.push(Error::invalid(at(), error));
+    }
+    if broken || c.count() > before {
+        return None;
     }
     from.sort_unstable();
-    Ok(from)
+    Some(from)
 }
