@@ -141,6 +141,11 @@
 //! `stage_rules[3].when, column 17: unknown signal 'cart_add', did you mean
 //! 'cart_adds'?`.
 //!
+//! A ruleset can carry its own tests, [scenarios](ScenarioSpec): customers
+//! and the stage, tags and actions they must get. [`Engine::run_scenarios`]
+//! runs them and reports what differed, so whoever edits the rules learns
+//! which promises they broke; the built-in model's pass.
+//!
 //! When reading rulesets with `serde_json`, enable its `float_roundtrip`
 //! feature: without it a constant can be read back one unit in the last
 //! place off, and a threshold such as `0.1` may then compare differently.
@@ -342,6 +347,7 @@ mod explain;
 mod funnel;
 mod picture;
 mod reload;
+mod scenario;
 
 pub mod models;
 
@@ -367,6 +373,7 @@ pub use picture::EdgeLabels;
 pub use problem::{Problem, Problems, Severity};
 pub use profile::Profile;
 pub use reload::SharedEngine;
+pub use scenario::{Difference, ScenarioReport, ScenarioResult};
 pub use score::{Evidence, FiredRules, ScoreInput, StageScorer};
 pub use signal::{
     Binding, Column, Columns, Schema, Signal, SignalFields, SignalKind, SignalRecord, SignalSpec,
@@ -376,6 +383,7 @@ pub use spec::{
     ActionSpec, Arbitration, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
 };
+pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use stage::{Stage, StageModel, StageSpec};
 pub use time::{Span, TimeUnit, Timestamp};
 pub use validate::{Action, PropensityRule, Rule, RuleKind, Tag, TransitionRule};

@@ -581,7 +581,7 @@ fn apply(mutation: &Mutation, spec: &mut RulesetSpec, limits: &mut Limits) {
 /// The rank of the part of the ruleset a path is in, and the index of the
 /// item in it (0 for the part as a whole).
 fn place(path: &str) -> (usize, usize) {
-    const PARTS: [&str; 11] = [
+    const PARTS: [&str; 12] = [
         "signals",
         "stages",
         "hit_policy",
@@ -593,6 +593,7 @@ fn place(path: &str) -> (usize, usize) {
         "transitions",
         "events",
         "event_tolerance",
+        "scenarios",
     ];
     let end = path.find(['[', '.']).unwrap_or(path.len());
     let part = PARTS

@@ -26,6 +26,7 @@ mod principles;
 mod regressions;
 mod reload;
 mod replay_example;
+mod scenarios;
 mod seed_actions;
 mod suite;
 mod support;

@@ -943,6 +943,7 @@ fn identical_comparisons_compile_once() {
     let mut rules_only = models::buying_process();
     rules_only.tags.clear();
     rules_only.actions.clear();
+    rules_only.scenarios.clear();
     assert_eq!(build(rules_only).atom_count(), 14);
     // Tags and actions reuse those and add 11 of their own (`purchases ==
     // 1`, `satisfaction >= 8`, `reviews_read >= 3`, ...).

@@ -252,6 +252,7 @@ impl EngineBuilder {
             deriver,
             program: compiled.program,
             action_scorer: self.action_scorer,
+            scenarios: ruleset.scenarios,
             id: next_engine_id(),
             about,
         })

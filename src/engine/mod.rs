@@ -8,6 +8,7 @@ mod builder;
 mod classifier;
 mod decision;
 mod observe;
+mod scenario;
 mod scratch;
 mod stored;
 
@@ -25,7 +26,7 @@ use crate::signal::{gather, Schema, SignalRecord, Signals};
 use crate::spec::{Arbitration, HitPolicy, RulesetSpec};
 use crate::stage::{Stage, StageModel};
 use crate::time::Timestamp;
-use crate::validate::{Action, Rule, Tag, TransitionRule};
+use crate::validate::{Action, Rule, Scenario, Tag, TransitionRule};
 
 pub use batch::{Batch, BatchScratch};
 pub use builder::EngineBuilder;
@@ -66,6 +67,8 @@ pub struct Engine {
     /// catalog's actions, compiled together.
     program: Program,
     action_scorer: Option<Box<dyn ActionScorer>>,
+    /// The ruleset's own tests: see [`Engine::run_scenarios`].
+    scenarios: Vec<Scenario>,
     /// Unique in the process: what a [`Scratch`] remembers it was fitted
     /// to.
     id: u64,
@@ -95,6 +98,7 @@ impl fmt::Debug for Engine {
             .field("action_scorer", &self.action_scorer.is_some())
             .field("transitions", &self.machine.rules().len())
             .field("derived_signals", &self.deriver.len())
+            .field("scenarios", &self.scenarios.len())
             .finish_non_exhaustive()
     }
 }

@@ -1,14 +1,17 @@
 //! The five-stage customer buying process of the seed texts.
 
+use crate::action::ContactLog;
 use crate::condition::When;
 use crate::error::Error;
 use crate::event::{Derivation, EventSpec, Tally, ValueRange};
+use crate::journey::JourneyState;
 use crate::signal::{Schema, SignalRecord, SignalSpec, Value};
 use crate::spec::{
-    ActionSpec, Arbitration, HitPolicy, RulesetSpec, StageRuleSpec, TagSpec, TransitionSpec,
+    ActionSpec, Arbitration, HitPolicy, RulesetSpec, ScenarioSpec, StageRuleSpec, TagSpec,
+    TransitionSpec,
 };
 use crate::stage::StageSpec;
-use crate::time::Span;
+use crate::time::{Span, Timestamp};
 
 /// Every count of the current buying cycle, with the event it counts:
 /// activity since the last purchase, within the look-back window.
@@ -217,6 +220,7 @@ pub fn buying_process() -> RulesetSpec {
         tags: tags(),
         actions: catalog(),
         arbitration: Arbitration::default(),
+        scenarios: scenarios(),
         ..RulesetSpec::default()
     }
 }
@@ -925,6 +929,209 @@ fn catalog() -> Vec<ActionSpec> {
         )
         .propensity(0.5)
         .fallback(),
+    ]
+}
+
+/// What the seed texts say of each stage, as scenarios the model must pass
+/// ([`Engine::run_scenarios`](crate::Engine::run_scenarios)): where a
+/// customer is, which type of customer they are and what to offer them. The
+/// customers are those of [`sample_customers`], and a few whose events,
+/// journey or contact history matter.
+fn scenarios() -> Vec<ScenarioSpec> {
+    let day = |n: u64| Timestamp::from_unix_seconds(1_700_000_000) + Span::days(n);
+    let hours = |n: u64| day(0) + Span::hours(n);
+    let mut advisor_shown = ContactLog::new();
+    advisor_shown.record_shown("evaluation.advisor_call", day(0));
+    vec![
+        // Need recognition: the customer knows of a need, perhaps only
+        // vaguely of the product; show what products exist and how they
+        // meet it, and no sales pitch.
+        ScenarioSpec::new(
+            "a customer of whom nothing is known yet starts at need recognition",
+            "need_recognition",
+        )
+        .expect_tags(&["prospect"])
+        .expect_confidence(0.0),
+        ScenarioSpec::new(
+            "a customer who only searched for a need is in need recognition: shown what \
+             products exist and how they meet it, no sales pitch",
+            "need_recognition",
+        )
+        .given("need_searches", 2)
+        .given("category_views", 3)
+        .expect_tags(&["prospect"])
+        .expect_actions(&[
+            "need_recognition.product_overview",
+            "need_recognition.needs_guide",
+            "need_recognition.customer_stories",
+        ])
+        .expect_confidence(1.0),
+        // Information search: opinions from the social network, own
+        // research, promotional material; be found there.
+        ScenarioSpec::new(
+            "a customer doing own research in reviews and guides is in information search: \
+             reviews and a buying guide lead",
+            "information_search",
+        )
+        .given("reviews_read", 3)
+        .given("info_page_views", 5)
+        .expect_tags(&["prospect"])
+        .expect_actions(&[
+            "information_search.reviews",
+            "information_search.buying_guide",
+            "information_search.comparison_chart",
+        ]),
+        ScenarioSpec::new(
+            "a customer asking others for recommendations is in information search: put in \
+             touch with someone who bought",
+            "information_search",
+        )
+        .given("recommendations_sought", 2)
+        .given("brochures_downloaded", 1)
+        .given("category_views", 1)
+        .expect_tags(&["prospect"])
+        .expect_actions(&["information_search.recommend_a_friend"]),
+        // Evaluation: sales and service staff matter now; listen, ask
+        // clarifying questions, show the value of the offer.
+        ScenarioSpec::new(
+            "a customer comparing the options found is in evaluation: an advisor listens, \
+             then the value of the offer",
+            "evaluation",
+        )
+        .given("reviews_read", 4)
+        .given("comparisons", 3)
+        .expect_tags(&["prospect"])
+        .expect_actions(&["evaluation.advisor_call", "evaluation.value_comparison"]),
+        ScenarioSpec::new(
+            "a customer who talked to sales and asked for a demo is in evaluation",
+            "evaluation",
+        )
+        .given("sales_contacts", 1)
+        .given("quote_requests", 1)
+        .expect_actions(&["evaluation.advisor_call"])
+        .expect_confidence(1.0),
+        ScenarioSpec::new(
+            "an evaluating customer just offered an advisor is next shown the value of the \
+             offer, not the advisor again",
+            "evaluation",
+        )
+        .given("comparisons", 2)
+        .with_history(advisor_shown)
+        .at(hours(4))
+        .expect_actions(&["evaluation.value_comparison"]),
+        // Purchase decision: customer-service support becomes extremely
+        // important; help them complete.
+        ScenarioSpec::new(
+            "a customer who filled a cart has decided to buy: help to complete comes first",
+            "purchase_decision",
+        )
+        .given("comparisons", 1)
+        .given("cart_adds", 2)
+        .expect_tags(&["prospect"])
+        .expect_actions(&["purchase_decision.checkout_help"]),
+        ScenarioSpec::new(
+            "a returning customer who buys again and again fills a cart: a loyal customer \
+             deciding to buy",
+            "purchase_decision",
+        )
+        .given("purchases", 5)
+        .given("days_since_purchase", 30)
+        .given("cart_adds", 1)
+        .expect_tags(&["returning", "loyal"])
+        .expect_actions(&["purchase_decision.checkout_help"]),
+        // Post-purchase: build the relationship, know the type of
+        // customer, handle complaints and questions.
+        ScenarioSpec::new(
+            "a first purchase, quiet since: a new customer in post-purchase, helped to get \
+             started",
+            "post_purchase",
+        )
+        .given("purchases", 1)
+        .given("days_since_purchase", 7)
+        .given("satisfaction", 9)
+        .expect_tags(&["new", "satisfied"])
+        .expect_actions(&["post_purchase.onboarding"]),
+        ScenarioSpec::new(
+            "a returning customer with a complaint open is in post-purchase: the complaint \
+             is handled first",
+            "post_purchase",
+        )
+        .given("purchases", 3)
+        .given("days_since_purchase", 12)
+        .given("open_complaints", 1)
+        .given("reviews_read", 1)
+        .expect_tags(&["returning", "complaining"])
+        .expect_actions(&["post_purchase.resolve_complaint", "post_purchase.care_tips"]),
+        ScenarioSpec::new(
+            "a returning customer with a question open gets it answered first",
+            "post_purchase",
+        )
+        .given("purchases", 2)
+        .given("days_since_purchase", 20)
+        .given("open_tickets", 1)
+        .expect_tags(&["returning", "has_question"])
+        .expect_actions(&["post_purchase.answer_question"]),
+        ScenarioSpec::new(
+            "an unhappy returning customer is at risk: a service call checks in first",
+            "post_purchase",
+        )
+        .given("purchases", 3)
+        .given("days_since_purchase", 40)
+        .given("satisfaction", 3)
+        .expect_tags(&["returning", "at_risk"])
+        .expect_actions(&["post_purchase.check_in"]),
+        ScenarioSpec::new(
+            "a customer who buys again and again, and gladly, is invited to the loyalty \
+             programme",
+            "post_purchase",
+        )
+        .given("purchases", 6)
+        .given("days_since_purchase", 40)
+        .given("satisfaction", 9)
+        .expect_tags(&["returning", "loyal", "satisfied"])
+        .expect_actions(&["post_purchase.loyalty_program"]),
+        ScenarioSpec::new(
+            "a returning customer comparing options again starts a new cycle in evaluation",
+            "evaluation",
+        )
+        .given("purchases", 2)
+        .given("days_since_purchase", 120)
+        .given("comparisons", 2)
+        .expect_tags(&["returning"])
+        .expect_actions(&["evaluation.advisor_call"]),
+        // The loop over time: events and stored journeys.
+        ScenarioSpec::new(
+            "a customer who read reviews, compared, filled a cart and bought is a new \
+             customer in post-purchase",
+            "post_purchase",
+        )
+        .event("review_read", day(0))
+        .event("comparison", day(1))
+        .event("cart_add", day(2))
+        .event("purchase", day(2))
+        .expect_tags(&["new"])
+        .expect_actions(&["post_purchase.onboarding"]),
+        ScenarioSpec::new(
+            "reading a guide two days after the first purchase is getting to know the \
+             product, not a new need",
+            "post_purchase",
+        )
+        .event("purchase", day(0))
+        .event("info_page_view", day(2))
+        .expect_tags(&["new"])
+        .expect_actions(&["post_purchase.onboarding"]),
+        ScenarioSpec::new(
+            "two weeks after a purchase, asking for recommendations starts a new cycle in \
+             information search",
+            "information_search",
+        )
+        .in_state(JourneyState::in_stage("post_purchase", day(0)))
+        .given("purchases", 1)
+        .given("days_since_purchase", 14)
+        .given("recommendations_sought", 1)
+        .at(day(14))
+        .expect_tags(&["new"])
+        .expect_actions(&["information_search.recommend_a_friend"]),
     ]
 }
 

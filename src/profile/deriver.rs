@@ -137,6 +137,11 @@ impl Deriver {
         self.plans.len()
     }
 
+    /// Whether the signal at `signal` is derived from events.
+    pub(crate) fn derives(&self, signal: SignalIndex) -> bool {
+        self.signals.contains(&signal)
+    }
+
     /// Checks `event` against its declaration: the index of its type.
     pub(crate) fn check(&self, event: &Event<'_>) -> Result<u32, Error> {
         let Some((index, _, range)) = self.events.get_full(event.id()) else {

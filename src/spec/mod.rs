@@ -9,6 +9,7 @@
 
 mod action;
 mod rule;
+mod scenario;
 mod transition;
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ use crate::time::Span;
 
 pub use action::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec};
 pub use rule::{ScoreRuleSpec, StageRuleSpec, TagSpec};
+pub use scenario::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use transition::{FromStages, TransitionSpec};
 
 /// A whole ruleset as data: signals, stages, rules and the hit policy, the
@@ -121,6 +123,10 @@ pub struct RulesetSpec {
     /// [`Profile`](crate::Profile).
     #[serde(default = "default_event_tolerance")]
     pub event_tolerance: Span,
+    /// Tests of the ruleset: customers and the decisions they must get.
+    /// See [`Engine::run_scenarios`](crate::Engine::run_scenarios).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<ScenarioSpec>,
 }
 
 /// The default of [`RulesetSpec::event_tolerance`].
@@ -145,6 +151,7 @@ impl Default for RulesetSpec {
             transitions: Vec::new(),
             events: Vec::new(),
             event_tolerance: default_event_tolerance(),
+            scenarios: Vec::new(),
         }
     }
 }

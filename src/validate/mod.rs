@@ -18,6 +18,7 @@ mod collector;
 mod event;
 mod lint;
 mod rule;
+mod scenario;
 mod signal;
 mod tag;
 mod transition;
@@ -35,6 +36,9 @@ use rule::Rules;
 pub use action::{Action, PropensityRule};
 pub(crate) use event::{DerivedRule, EventRules};
 pub use rule::{Rule, RuleKind};
+pub(crate) use scenario::{
+    validate_all as validate_scenarios, Context as ScenarioContext, Scenario,
+};
 pub use tag::Tag;
 pub use transition::TransitionRule;
 
@@ -56,6 +60,7 @@ pub(crate) struct Ruleset {
     pub(crate) journey_schema: Schema,
     pub(crate) transitions: Vec<TransitionRule>,
     pub(crate) events: EventRules,
+    pub(crate) scenarios: Vec<Scenario>,
 }
 
 /// Validates the whole ruleset under `limits`: ids, references, conditions,
@@ -135,6 +140,13 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
     let (true, Some(model)) = (errors.is_empty(), model) else {
         return Err(errors);
     };
+    // Scenarios name the other parts, so they are checked once those are
+    // valid: a mistake in a tag is reported once, not again by each
+    // scenario that expects it.
+    let scenarios = scenario::validate(spec, &schema, model, &tags, &actions, &events, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     Ok(Ruleset {
         schema,
         model: model.clone(),
@@ -147,6 +159,7 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
         journey_schema,
         transitions,
         events,
+        scenarios,
     })
 }
 
