@@ -82,12 +82,13 @@ fn input(name: &str) -> Vec<u8> {
 }
 
 /// The arguments example `name` is run with: `throughput` measures a few
-/// customers once per path rather than 100,000 for a second.
+/// customers once per path rather than 100,000 for a second, and `check`
+/// checks the built-in model's document.
 fn args(name: &str) -> &'static [&'static str] {
-    if name == "throughput" {
-        &["--customers", "2000", "--seconds", "0"]
-    } else {
-        &[]
+    match name {
+        "throughput" => &["--customers", "2000", "--seconds", "0"],
+        "check" => &["examples/models/buying_process.json"],
+        _ => &[],
     }
 }
 
@@ -188,6 +189,11 @@ fn ends_quietly_on_a_closed_pipe(name: &str) {
     // Into a pipe closed before it starts.
     let (child, feeder) = start(name, pipe_without_reader());
     assert_quiet_success(name, "writing to a closed pipe", &finish(child, feeder));
+}
+
+#[test]
+fn check_ends_quietly_on_a_closed_pipe() {
+    ends_quietly_on_a_closed_pipe("check");
 }
 
 #[test]
