@@ -12,8 +12,8 @@ use std::cmp::Reverse;
 use std::sync::OnceLock;
 
 use buyer_journey::{
-    models, Column, Columns, Condition, ContactLog, Customer, DecisionRecord, EdgeLabels, Engine,
-    Error, Event, Explanation, Funnel, JourneyState, Limits, Location, Outcome, Reason,
+    models, Column, Columns, Condition, ContactLog, Customer, DecisionRecord, Document, EdgeLabels,
+    Engine, Error, Event, Explanation, Funnel, JourneyState, Limits, Location, Outcome, Reason,
     RulesetSpec, Schema, Scratch, SignalKind, SignalRecord, SignalSpec, Span, StageRuleSpec,
     StageSpec, TimeUnit, Timestamp, Transition, TransitionRule, Value, When,
 };
@@ -139,8 +139,13 @@ fn one_rule(condition: impl Into<When>) -> RulesetSpec {
 /// A ruleset document: JSON that is not a ruleset is an error; a ruleset
 /// survives a serde round trip, builds or fails with a clear error (the
 /// same one every time), and an engine it builds keeps every promise of
-/// [`engine_keeps_promises`].
+/// [`engine_keeps_promises`]. Read as a [`Document`], as JSON and as TOML,
+/// it is the same ruleset, or a clear error placed in the text; its
+/// problems agree with the build; its scenarios run.
 pub fn ruleset_document(bytes: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        document_agrees(text);
+    }
     let Ok(spec) = serde_json::from_slice::<RulesetSpec>(bytes) else {
         return;
     };
@@ -149,6 +154,53 @@ pub fn ruleset_document(bytes: &[u8]) {
         .unwrap_or_else(|e| panic!("a ruleset serializes as {json}, which does not parse: {e}"));
     assert_eq!(back, spec, "the serde round trip of a ruleset");
     ruleset(spec);
+}
+
+/// `text` read as a JSON and as a TOML [`Document`]: either a clear error
+/// placed in the text, or a ruleset serde reads alike, whose TOML form
+/// reads back the same, whose problems list an error exactly when it does
+/// not build (first the build's error), and whose scenarios run.
+fn document_agrees(text: &str) {
+    let lines = text.lines().count().max(1);
+    for document in [Document::from_json(text), Document::from_toml(text)] {
+        let document = match document {
+            Ok(document) => document,
+            Err(error) => {
+                error_is_clear(&error);
+                if let Some(position) = error.location().and_then(|l| l.position()) {
+                    assert!(position.line >= 1 && position.line <= lines + 1, "{error}");
+                }
+                continue;
+            }
+        };
+        let spec = document.spec();
+        if let Ok(toml) = spec.to_toml() {
+            let back = Document::from_toml(&toml)
+                .unwrap_or_else(|e| panic!("a ruleset writes as TOML {toml}, which reads as {e}"));
+            assert_eq!(back.spec(), spec, "the TOML round trip of a ruleset");
+        }
+        let problems = document.check(&Limits::default());
+        match Engine::builder(spec.clone()).build() {
+            Ok(engine) => {
+                assert!(!problems.has_errors(), "built, yet {problems}");
+                for problem in &problems {
+                    assert!(!problem.message().is_empty());
+                }
+                let _ = engine.run_scenarios().to_string();
+            }
+            Err(error) => {
+                let first = problems
+                    .errors()
+                    .next()
+                    .expect("a build error is a problem");
+                assert_eq!(first.message(), error.kind().to_string());
+                assert_eq!(
+                    first.location().path(),
+                    error.location().map_or("", |l| l.path())
+                );
+            }
+        }
+    }
 }
 
 /// A ruleset, from a document or generated: builds or fails with a clear
