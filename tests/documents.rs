@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use buyer_journey::{
     models, ActionSpec, ContactLog, Customer, Derivation, Document, Engine, ErrorKind, EventSpec,
-    FromStages, HitPolicy, Limits, Position, RulesetSpec, SignalRecord, Span, Tally, Timestamp,
-    TransitionSpec, ValueRange,
+    FromStages, HitPolicy, JourneyState, Limits, Position, RulesetSpec, ScenarioSpec, SignalKind,
+    SignalRecord, Span, Tally, Timestamp, TransitionSpec, ValueRange,
 };
 use proptest::prelude::*;
 
@@ -726,10 +726,24 @@ fn spread(spec: &mut RulesetSpec, extras: Extras) {
         if switch() % 4 == 0 {
             signal.labels.push(string());
         }
+        if switch() % 3 == 0 && signal.kind.is_numeric() {
+            signal.range = Some(match switch() % 3 {
+                0 => ValueRange::between(float(), float()),
+                1 => ValueRange::between(-float().abs(), f64::MAX),
+                _ => ValueRange::any(),
+            });
+        }
+        if switch() % 3 == 0 && signal.kind == SignalKind::Category {
+            let label = signal.labels.first().cloned().unwrap_or_default();
+            signal.aliases.insert(string(), label);
+        }
     }
     for stage in &mut spec.stages {
         stage.name = string();
         stage.description = string();
+        if switch() % 3 == 0 {
+            stage.aliases = vec![string(), string()];
+        }
     }
     for rule in &mut spec.stage_rules {
         if switch() % 2 == 0 {
@@ -761,6 +775,9 @@ fn spread(spec: &mut RulesetSpec, extras: Extras) {
     for action in &mut spec.actions {
         spread_action(action, &mut string, &mut switch, &mut float);
     }
+    spec.scenarios = (0..switch() % 4)
+        .map(|_| scenario(spec, &mut string, &mut switch, &mut float))
+        .collect();
     spec.transitions = extras.transitions;
     spec.events = extras.events;
     spec.event_tolerance = SPANS[usize::from(switch()) % SPANS.len()];
@@ -768,6 +785,59 @@ fn spread(spec: &mut RulesetSpec, extras: Extras) {
         // The largest count TOML has.
         spec.arbitration.max_suggestions = usize::try_from(i64::MAX).unwrap_or(usize::MAX);
     }
+}
+
+/// A scenario with every field some of the time, its ids and values odd
+/// strings and extreme numbers as often as the ruleset's own.
+fn scenario(
+    spec: &RulesetSpec,
+    string: &mut impl FnMut() -> String,
+    switch: &mut impl FnMut() -> u8,
+    float: &mut impl FnMut() -> f64,
+) -> ScenarioSpec {
+    let stage = spec
+        .stages
+        .first()
+        .map_or_else(&mut *string, |s| s.id.clone());
+    let mut scenario = ScenarioSpec::new(&string(), &stage);
+    for signal in &spec.signals {
+        match switch() % 4 {
+            0 => scenario = scenario.given(&signal.id, float()),
+            1 => scenario = scenario.given(&signal.id, switch() % 2 == 0),
+            2 => scenario = scenario.given(&signal.id, string()),
+            _ => {}
+        }
+    }
+    let at = |n: u8| Timestamp::from_unix_seconds(i64::from(n) * 86_400);
+    if switch() % 3 == 0 {
+        scenario = scenario.event(&string(), at(switch())).event_with_value(
+            &string(),
+            at(switch()),
+            float(),
+        );
+    }
+    if switch() % 2 == 0 {
+        scenario = scenario.at(at(switch()));
+    }
+    if switch() % 3 == 0 {
+        scenario = scenario.in_state(JourneyState::in_stage(&stage, at(switch())));
+    }
+    if switch() % 3 == 0 {
+        let mut history = ContactLog::new();
+        history.record_shown(&string(), at(switch()));
+        history.record_dismissed(&string());
+        scenario = scenario.with_history(history);
+    }
+    if switch() % 2 == 0 {
+        scenario = scenario.expect_tags(&[&string(), &string()]);
+    }
+    if switch() % 2 == 0 {
+        scenario = scenario.expect_actions(&[&string()]);
+    }
+    if switch() % 2 == 0 {
+        scenario = scenario.expect_confidence(float());
+    }
+    scenario
 }
 
 fn spread_action(
@@ -799,6 +869,9 @@ fn spread_action(
     if switch() % 5 == 0 {
         action.requires_tags.push(string());
         action.stages.push(string());
+    }
+    if switch() % 4 == 0 {
+        action.aliases = vec![string()];
     }
 }
 
