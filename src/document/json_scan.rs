@@ -8,7 +8,7 @@
 
 use crate::error::Position;
 
-use super::places::{push_index, push_key, Place, Places, Verbatim};
+use super::places::{push_index, push_key, Escapes, Place, Places, Verbatim};
 
 /// How deep the scanner follows nesting: `serde_json`'s own limit, past
 /// which no text reads as a ruleset anyway.
@@ -179,7 +179,7 @@ impl Scanner<'_> {
     /// decoded, how many characters it has, and which are escapes, with
     /// their widths. A JSON string has no line break, so each character
     /// is on the line it starts on.
-    fn string(&mut self) -> Result<(String, usize, Vec<(usize, usize)>), Stop> {
+    fn string(&mut self) -> Result<(String, usize, Escapes), Stop> {
         let mut content = Vec::new();
         let mut chars = 0;
         let mut escapes = Vec::new();

@@ -27,10 +27,13 @@ pub(crate) struct Verbatim {
     /// past its end (where "found the end of the text" points) is in place
     /// too.
     pub(crate) whole: bool,
-    /// The characters written as escapes among the first `chars`: each one's
-    /// index in the content and its width in the text (`\"` is 2).
-    pub(crate) escapes: Vec<(usize, usize)>,
+    /// The characters written as escapes among the first `chars`.
+    pub(crate) escapes: Escapes,
 }
+
+/// The characters of a string written as escapes: each one's index in the
+/// content and its width in the text (`\"` is 2).
+pub(crate) type Escapes = Vec<(usize, usize)>;
 
 impl Verbatim {
     /// The column in the text of the character `offset` characters into

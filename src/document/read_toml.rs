@@ -7,7 +7,7 @@ use toml::Spanned;
 use crate::error::{Error, Location};
 use crate::spec::RulesetSpec;
 
-use super::places::{push_index, push_key, Lines, Place, Places, Verbatim};
+use super::places::{push_index, push_key, Escapes, Lines, Place, Places, Verbatim};
 use super::{path_of, Document};
 
 /// How deep the walk over the parsed text goes; the `toml` crate stops
@@ -121,7 +121,7 @@ impl Walk<'_, '_> {
 /// break, whether all can, and the escapes among them with their widths.
 /// In a multi-line string, the first escape ends the characters placed: a
 /// backslash at the end of a line swallows the line break.
-fn verbatim(raw: &str, offset: usize) -> Option<(usize, usize, bool, Vec<(usize, usize)>)> {
+fn verbatim(raw: &str, offset: usize) -> Option<(usize, usize, bool, Escapes)> {
     let delimiter = ["\"\"\"", "'''", "\"", "'"]
         .into_iter()
         .find(|delimiter| raw.starts_with(delimiter))?;
