@@ -276,7 +276,7 @@ fn a_problem_in_condition_text_is_placed_at_its_character_in_a_json_document() {
 }
 
 #[test]
-fn an_escape_before_the_column_places_the_problem_at_the_string() {
+fn an_escape_before_the_column_counts_at_its_width_in_the_text() {
     // `\u0020` is one character of the condition, six of the text.
     let text = "{\"signals\": [{\"id\": \"visits\", \"kind\": \"count\"}],\n\
                 \"stages\": [{\"id\": \"p\", \"name\": \"P\"}],\n\
@@ -284,7 +284,7 @@ fn an_escape_before_the_column_places_the_problem_at_the_string() {
     let document = Document::from_json(text).unwrap();
     let (path, column, position) = first_problem(&document, &Limits::default());
     assert_eq!((path.as_str(), column), ("tags[0].when", Some(16)));
-    assert_eq!(position, Position::new(3, 30));
+    assert_eq!(position, Position::new(3, 51));
     // An escape after the column does not matter.
     let text = text.replace(
         "visits\\u0020> 1 and visit > 2",

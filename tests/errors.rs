@@ -761,7 +761,7 @@ fn build_bad_category_labels() {
         .push(SignalSpec::category("plan", ["free", "pro", "free"]));
     assert_eq!(
         build_fails(spec).to_string(),
-        "signals[16].labels: signal 'plan' declares label 'free' twice"
+        "signals[16].labels[2]: signal 'plan' declares label 'free' twice"
     );
 
     let mut spec = models::buying_process();

@@ -85,7 +85,7 @@ fn long_signal_ids_and_labels_are_limit_errors() {
     .build()
     .unwrap_err();
     assert!(err.is_limit(), "{err}");
-    assert_eq!(err.location().unwrap().path(), "signals[0].labels");
+    assert_eq!(err.location().unwrap().path(), "signals[0].labels[0]");
 }
 
 #[test]

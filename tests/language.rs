@@ -330,8 +330,8 @@ fn not_in_is_checked_like_in() {
     );
     assert_eq!(
         rule_fails("is_member not in [1]"),
-        "stage_rules[0].when, column 1: cannot compare a flag with a number in \
-         'is_member == 1': compare a flag with true or false"
+        "stage_rules[0].when, column 19: '1' in the 'not in' list is a number, but 'is_member' \
+         is a flag: compare a flag with true or false"
     );
 }
 

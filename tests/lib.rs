@@ -7,6 +7,7 @@ mod aliases;
 mod all_problems;
 mod at_scale;
 mod binding;
+mod broken_documents;
 mod check_example;
 mod classify_example;
 mod customers;

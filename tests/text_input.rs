@@ -700,13 +700,13 @@ fn aliases_are_checked_when_the_schema_is_built() {
     );
     assert_eq!(
         fails(SignalSpec::category("month", ["Feb", "Mar"]).alias("March", "Marc")),
-        "signals[1].aliases: alias 'March' of signal 'month' names 'Marc', which is not one of \
-         its labels, did you mean 'Mar'?"
+        "signals[1].aliases.March: alias 'March' of signal 'month' names 'Marc', which is not \
+         one of its labels, did you mean 'Mar'?"
     );
     assert_eq!(
         fails(SignalSpec::category("month", ["Feb", "Mar"]).alias("March", "Dezember")),
-        "signals[1].aliases: alias 'March' of signal 'month' names 'Dezember', which is not one \
-         of its labels"
+        "signals[1].aliases.March: alias 'March' of signal 'month' names 'Dezember', which is \
+         not one of its labels"
     );
     assert_eq!(
         fails(
@@ -714,7 +714,7 @@ fn aliases_are_checked_when_the_schema_is_built() {
                 .alias("February", "Feb")
                 .alias("Mar", "Feb")
         ),
-        "signals[1].aliases: alias 'Mar' of signal 'month' is one of its labels already"
+        "signals[1].aliases.Mar: alias 'Mar' of signal 'month' is one of its labels already"
     );
     assert_eq!(
         fails(SignalSpec::category("month", ["Feb"]).alias("", "Feb")),

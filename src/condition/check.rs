@@ -101,7 +101,26 @@ impl<'s> Checker<'s> {
                             first_signal(item).unwrap_or(Node::Expr(item)),
                         ));
                     }
-                    Self::comparable(condition, value, ty, CompareOp::Eq, item, self.expr(item)?)?;
+                    let item_type = self.expr(item)?;
+                    Self::comparable(condition, value, ty, CompareOp::Eq, item, item_type)
+                        .map_err(|failed| match (failed.error.kind(), ty, item_type) {
+                            // A duration's error is about the signal's unit.
+                            (_, Type::Number(_), Type::Duration) | (_, Type::Duration, _) => failed,
+                            // Said of the item, in the words written: no
+                            // `==` appears in the text.
+                            (ErrorKind::Type { .. }, _, _) => type_error(
+                                format!(
+                                    "'{}' in the '{keyword}' list is {}, but '{}' is {}{}",
+                                    Excerpt(&item.to_string()),
+                                    item_type.describe(),
+                                    Excerpt(&value.to_string()),
+                                    ty.describe(),
+                                    hint(ty, item_type)
+                                ),
+                                Node::Expr(item),
+                            ),
+                            _ => failed,
+                        })?;
                 }
                 Ok(())
             }

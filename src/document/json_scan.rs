@@ -8,7 +8,7 @@
 
 use crate::error::Position;
 
-use super::places::{push_index, push_key, Place, Places, Verbatim};
+use super::places::{push_index, push_key, Escapes, Place, Places, Verbatim};
 
 /// How deep the scanner follows nesting: `serde_json`'s own limit, past
 /// which no text reads as a ruleset anyway.
@@ -97,11 +97,12 @@ impl Scanner<'_> {
             b'"' => {
                 self.bump();
                 let content = self.position();
-                let (_, chars, whole) = self.string()?;
+                let (_, chars, escapes) = self.string()?;
                 let text = Verbatim {
                     content,
                     chars,
-                    whole,
+                    whole: true,
+                    escapes,
                 };
                 let place = Place {
                     start,
@@ -175,30 +176,34 @@ impl Scanner<'_> {
     }
 
     /// The rest of a string whose opening quote was read: its content
-    /// decoded, how many characters come before the first escape, and
-    /// whether there is none.
-    fn string(&mut self) -> Result<(String, usize, bool), Stop> {
+    /// decoded, how many characters it has, and which are escapes, with
+    /// their widths. A JSON string has no line break, so each character
+    /// is on the line it starts on.
+    fn string(&mut self) -> Result<(String, usize, Escapes), Stop> {
         let mut content = Vec::new();
-        let mut verbatim = 0;
-        let mut escaped = false;
+        let mut chars = 0;
+        let mut escapes = Vec::new();
         loop {
+            let before = self.at;
             let byte = self.bump().ok_or(Stop)?;
             match byte {
                 b'"' => break,
                 b'\\' => {
-                    escaped = true;
                     self.escape(&mut content)?;
+                    // Escapes are ASCII: a byte is a column.
+                    escapes.push((chars, self.at - before));
+                    chars += 1;
                 }
                 _ => {
-                    if !escaped && !is_continuation(Some(byte)) {
-                        verbatim += 1;
+                    if !is_continuation(Some(byte)) {
+                        chars += 1;
                     }
                     content.push(byte);
                 }
             }
         }
         let content = String::from_utf8(content).map_err(|_| Stop)?;
-        Ok((content, verbatim, !escaped))
+        Ok((content, chars, escapes))
     }
 
     /// One escape after its backslash, decoded onto `content`.
@@ -274,15 +279,18 @@ mod tests {
     }
 
     #[test]
-    fn columns_in_a_string_are_placed_up_to_the_first_escape() {
+    fn columns_in_a_string_count_escapes_at_their_width() {
         let places = scan(r#"{"w": "ab\ncd", "v": "é ab"}"#);
         let column = |path: &str, column| {
             let error = Error::syntax(column, String::new()).at(path);
             places.position(error.location().unwrap())
         };
         assert_eq!(column("w", 2), Some(Position::new(1, 9)));
-        // After the escape: the string's start.
-        assert_eq!(column("w", 4), Some(Position::new(1, 7)));
+        // After the escape: two columns of the text for its one character.
+        assert_eq!(column("w", 3), Some(Position::new(1, 10)));
+        assert_eq!(column("w", 4), Some(Position::new(1, 12)));
+        // Just past the end of a string with escapes: its closing quote.
+        assert_eq!(column("w", 6), Some(Position::new(1, 14)));
         assert_eq!(column("v", 3), Some(Position::new(1, 25)));
         // Just past the end of an escape-free string: its closing quote.
         assert_eq!(column("v", 5), Some(Position::new(1, 27)));

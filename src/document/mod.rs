@@ -204,7 +204,8 @@ impl Document {
     /// The same problems, each placed at its line and column in the
     /// document: the start of the value at its path, or of the value
     /// enclosing it most closely; for a column in condition text, the
-    /// character it points at, when no escape comes before it in the
+    /// character it points at (the start of its escape, if the document
+    /// writes it as one), when no line break comes before it in the
     /// document's string (else the string's start).
     ///
     /// ```

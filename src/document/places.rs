@@ -8,7 +8,7 @@ use crate::error::{Location, Position};
 
 /// Where one value starts in the text and, for a string, how much of its
 /// content can be read off the text character for character.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Place {
     /// The first character of the value: a string's opening quote.
     pub(crate) start: Position,
@@ -16,16 +16,37 @@ pub(crate) struct Place {
     pub(crate) text: Option<Verbatim>,
 }
 
-/// The start of a string's content, and how many of its characters stand
-/// in the text as they are: those before the first escape or line break,
-/// after which characters and columns part ways.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The start of a string's content, and how many of its characters can be
+/// placed in the text: those before the first line break (or escape the
+/// reader does not follow), after which characters and columns part ways.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Verbatim {
     pub(crate) content: Position,
     pub(crate) chars: usize,
-    /// Whether the whole content is verbatim, so that the column just past
-    /// its end (where "found the end of the text" points) is in place too.
+    /// Whether the whole content can be placed, so that the column just
+    /// past its end (where "found the end of the text" points) is in place
+    /// too.
     pub(crate) whole: bool,
+    /// The characters written as escapes among the first `chars`.
+    pub(crate) escapes: Escapes,
+}
+
+/// The characters of a string written as escapes: each one's index in the
+/// content and its width in the text (`\"` is 2).
+pub(crate) type Escapes = Vec<(usize, usize)>;
+
+impl Verbatim {
+    /// The column in the text of the character `offset` characters into
+    /// the content, counting each escape before it at its width.
+    fn column(&self, offset: usize) -> usize {
+        let wider: usize = self
+            .escapes
+            .iter()
+            .take_while(|&&(at, _)| at < offset)
+            .map(|&(_, width)| width.saturating_sub(1))
+            .sum();
+        self.content.column + offset + wider
+    }
 }
 
 /// The places of a document's values, by path.
@@ -56,16 +77,17 @@ impl Places {
     }
 
     /// Where in the text `location` is: for a column in a string's
-    /// content, that character when the text has it verbatim; else the
+    /// content, that character (the start of its escape, if written as
+    /// one) when it is before any line break in the string; else the
     /// start of the value at the location's path or of the nearest value
     /// enclosing it.
     pub(crate) fn position(&self, location: &Location) -> Option<Position> {
         let (place, exact) = self.nearest(location.path())?;
-        let in_text = match (exact, location.column(), place.text) {
+        let in_text = match (exact, location.column(), &place.text) {
             (true, Some(column), Some(text)) => {
                 let offset = column.saturating_sub(1);
                 (offset < text.chars || (text.whole && offset == text.chars))
-                    .then(|| Position::new(text.content.line, text.content.column + offset))
+                    .then(|| Position::new(text.content.line, text.column(offset)))
             }
             _ => None,
         };

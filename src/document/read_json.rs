@@ -9,6 +9,17 @@ use super::{path_of, Document};
 
 /// The ruleset in `text`, with the places of its values.
 pub(super) fn read(text: &str) -> Result<Document, Error> {
+    // serde reads a struct from an array too, field by field in order, so
+    // an array would be reported as a wrong `name`.
+    let body = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    if body.starts_with('[') {
+        let at = Lines::new(text).position(text.len() - body.len());
+        return Err(Error::document(
+            Location::default(),
+            "a ruleset is a JSON object, not an array".into(),
+        )
+        .at_position(at));
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let spec =
         serde_path_to_error::deserialize::<_, RulesetSpec>(&mut deserializer).map_err(|error| {

@@ -7,7 +7,7 @@ use toml::Spanned;
 use crate::error::{Error, Location};
 use crate::spec::RulesetSpec;
 
-use super::places::{push_index, push_key, Lines, Place, Places, Verbatim};
+use super::places::{push_index, push_key, Escapes, Lines, Place, Places, Verbatim};
 use super::{path_of, Document};
 
 /// How deep the walk over the parsed text goes; the `toml` crate stops
@@ -98,10 +98,11 @@ impl Walk<'_, '_> {
                     .text
                     .get(span.clone())
                     .and_then(|raw| verbatim(raw, span.start));
-                let text = verbatim.map(|(start, chars, whole)| Verbatim {
+                let text = verbatim.map(|(start, chars, whole, escapes)| Verbatim {
                     content: self.lines.position(start),
                     chars,
                     whole,
+                    escapes,
                 });
                 self.record(span, text);
             }
@@ -116,15 +117,42 @@ impl Walk<'_, '_> {
 }
 
 /// For the raw text of a string value at byte `offset`: where its content
-/// starts, how many of its characters stand verbatim before the first
-/// escape or line break, and whether all do.
-fn verbatim(raw: &str, offset: usize) -> Option<(usize, usize, bool)> {
-    let (delimiter, escapes) = ["\"\"\"", "'''", "\"", "'"]
+/// starts, how many of its characters can be placed before the first line
+/// break, whether all can, and the escapes among them with their widths.
+/// In a multi-line string, the first escape ends the characters placed: a
+/// backslash at the end of a line swallows the line break.
+fn verbatim(raw: &str, offset: usize) -> Option<(usize, usize, bool, Escapes)> {
+    let delimiter = ["\"\"\"", "'''", "\"", "'"]
         .into_iter()
-        .find(|delimiter| raw.starts_with(delimiter))
-        .map(|delimiter| (delimiter, delimiter.starts_with('"')))?;
+        .find(|delimiter| raw.starts_with(delimiter))?;
     let content = raw.get(delimiter.len()..raw.len().checked_sub(delimiter.len())?)?;
-    let breaks = |c: char| c == '\n' || c == '\r' || (escapes && c == '\\');
-    let chars = content.chars().take_while(|&c| !breaks(c)).count();
-    Some((offset + delimiter.len(), chars, !content.contains(breaks)))
+    let mut rest = content.chars();
+    let mut chars = 0;
+    let mut escapes = Vec::new();
+    let whole = loop {
+        let Some(c) = rest.next() else {
+            break true;
+        };
+        match c {
+            '\n' | '\r' => break false,
+            '\\' if delimiter == "\"" => {
+                // The width of the escape in the text; all are ASCII.
+                let width = match rest.next() {
+                    Some('b' | 't' | 'n' | 'f' | 'r' | 'e' | '"' | '\\') => 2,
+                    Some('x') => 4,
+                    Some('u') => 6,
+                    Some('U') => 10,
+                    _ => break false,
+                };
+                for _ in 2..width {
+                    rest.next();
+                }
+                escapes.push((chars, width));
+            }
+            '\\' if delimiter == "\"\"\"" => break false,
+            _ => {}
+        }
+        chars += 1;
+    };
+    Some((offset + delimiter.len(), chars, whole, escapes))
 }

@@ -404,17 +404,19 @@ fn check_labels(
         ));
     }
     let mut labels = IndexSet::with_capacity(spec.labels.len());
-    for label in &spec.labels {
-        limits.check(Bound::IdLen, label.len(), &at)?;
+    for (j, label) in spec.labels.iter().enumerate() {
+        // At the label itself, so that a document points at its line.
+        let at_label = || Location::new(format!("{}[{j}]", at().path()));
+        limits.check(Bound::IdLen, label.len(), at_label)?;
         if label.is_empty() {
             return Err(Error::invalid(
-                at(),
+                at_label(),
                 format!("signal '{}' has an empty label", spec.id),
             ));
         }
         if !labels.insert(label.clone()) {
             return Err(Error::invalid(
-                at(),
+                at_label(),
                 format!("signal '{}' declares label '{label}' twice", spec.id),
             ));
         }
@@ -445,7 +447,9 @@ fn check_aliases(
     limits.check(Bound::Labels, spec.aliases.len(), &at)?;
     let mut aliases = IndexMap::with_capacity(spec.aliases.len());
     for (alias, label) in &spec.aliases {
-        limits.check(Bound::IdLen, alias.len(), &at)?;
+        // At the alias's entry, so that a document points at its line.
+        let at_alias = || Location::new(format!("{}.{alias}", at().path()));
+        limits.check(Bound::IdLen, alias.len(), at_alias)?;
         if alias.is_empty() {
             return Err(Error::invalid(
                 at(),
@@ -454,7 +458,7 @@ fn check_aliases(
         }
         if labels.contains(alias) {
             return Err(Error::invalid(
-                at(),
+                at_alias(),
                 format!(
                     "alias '{}' of signal '{}' is one of its labels already",
                     Excerpt(alias),
@@ -467,7 +471,7 @@ fn check_aliases(
                 .map(|label| format!(", did you mean '{label}'?"))
                 .unwrap_or_default();
             return Err(Error::invalid(
-                at(),
+                at_alias(),
                 format!(
                     "alias '{}' of signal '{}' names '{}', which is not one of its labels{did_you_mean}",
                     Excerpt(alias),
