@@ -78,7 +78,7 @@ const QUALIFIED_POINTS: f64 = 10.0;
 ///
 /// The ids are looked up once, when the scorer is made, so scoring is a few
 /// array reads and allocates nothing.
-struct ProductQualified {
+pub(crate) struct ProductQualified {
     trial_started: SignalIndex,
     trial_days_left: SignalIndex,
     paid_seats: SignalIndex,
@@ -89,7 +89,7 @@ struct ProductQualified {
 
 impl ProductQualified {
     /// Resolves the ids the scorer reads in the ruleset it will score for.
-    fn new(spec: &RulesetSpec) -> Result<Self, Box<dyn Error>> {
+    pub(crate) fn new(spec: &RulesetSpec) -> Result<Self, Box<dyn Error>> {
         let signal = signal_finder(spec)?;
         let model = spec.stage_model()?;
         Ok(ProductQualified {
@@ -143,13 +143,14 @@ const FULL_SPAN: f64 = 0.5;
 ///   its NPS out of 10 (a referral only from 6 up);
 ///
 /// and the document's own propensity for every other action.
-struct ExpansionPropensity {
+pub(crate) struct ExpansionPropensity {
     seat_utilization: SignalIndex,
     nps: SignalIndex,
 }
 
 impl ExpansionPropensity {
-    fn new(spec: &RulesetSpec) -> Result<Self, Box<dyn Error>> {
+    /// Resolves the ids the scorer reads in the ruleset it will score for.
+    pub(crate) fn new(spec: &RulesetSpec) -> Result<Self, Box<dyn Error>> {
         let signal = signal_finder(spec)?;
         Ok(ExpansionPropensity {
             seat_utilization: signal("seat_utilization")?,
@@ -189,11 +190,15 @@ fn signal_finder(
     })
 }
 
+/// The model this example reads when given no path.
+pub(crate) fn default_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models/b2b_saas.toml")
+}
+
 fn main() -> ExitCode {
-    let path = std::env::args_os().nth(1).map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models/b2b_saas.toml"),
-        PathBuf::from,
-    );
+    let path = std::env::args_os()
+        .nth(1)
+        .map_or_else(default_model, PathBuf::from);
     let document = match read(&path) {
         Ok(document) => document,
         Err(err) => {
