@@ -139,13 +139,13 @@ fn day(n: u64) -> Timestamp {
     Timestamp::from_unix_seconds(1_767_225_600) + Span::days(n)
 }
 
-/// Walks one account through the funnel with `advance`, each step a
-/// change of its signals (as `(id, text)`, text as a CSV cell gives it)
-/// on a day, and the stage and rule expected after it.
-/// One step of [`walk`]: the day, the signals that change, the stage
-/// expected and the rule of the last move, if any.
+/// One step of [`walk`]: the day, the signals that change (as `(id,
+/// text)`, text as a CSV cell gives it), the stage expected and the rule of
+/// the last move, if any.
 type WalkStep<'a> = (u64, &'a [(&'a str, &'a str)], &'a str, Option<&'a str>);
 
+/// Walks one account through the funnel with `advance`, a step at a time,
+/// checking where each step leaves it; returns the last state.
 fn walk(steps: &[WalkStep<'_>]) -> JourneyState {
     let engine = rules_only();
     let mut scratch = engine.scratch();
