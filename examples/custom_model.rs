@@ -76,6 +76,11 @@ const QUALIFIED_POINTS: f64 = 10.0;
 /// team that is active and the share of deep adoption reached, each at most
 /// 1, add up to [`QUALIFIED_POINTS`] of `negotiation` evidence.
 ///
+/// It changes what `classify` and `decide` say. A stored journey moves only
+/// by the document's transitions, which read signals, not evidence: a host
+/// that stores journeys and wants a qualified trial moved would give the
+/// model a signal for it and a transition that reads it.
+///
 /// The ids are looked up once, when the scorer is made, so scoring is a few
 /// array reads and allocates nothing.
 pub(crate) struct ProductQualified {
