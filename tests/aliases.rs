@@ -10,7 +10,8 @@
 
 use buyer_journey::{
     ActionSpec, ContactLog, Customer, Engine, ErrorKind, Funnel, JourneyState, RulesetSpec,
-    Severity, SignalSpec, Span, StageModel, StageRuleSpec, StageSpec, Timestamp, TransitionSpec,
+    ScenarioSpec, Severity, SignalSpec, Span, StageModel, StageRuleSpec, StageSpec, Timestamp,
+    TransitionSpec,
 };
 
 use crate::support::{build, build_fails, record};
@@ -258,6 +259,44 @@ fn the_ruleset_names_its_own_stages_by_their_current_ids() {
     assert_eq!(
         build_fails(spec).to_string(),
         "actions[0].stages[0]: unknown stage 'opportunity', did you mean 'evaluation'?"
+    );
+}
+
+#[test]
+fn a_scenario_state_stored_under_an_old_stage_id_runs_as_the_host_would() {
+    // The stored state is the host's data, which keeps its old ids; what the
+    // scenario expects is the ruleset's, in the current ids.
+    let stored = |stage: &str| {
+        ScenarioSpec::new(&format!("stored in {stage}"), "customer")
+            .given("orders", 1)
+            .in_state(JourneyState::in_stage(stage, day(0)).with_previous("opportunity"))
+            .at(day(1))
+    };
+    let mut spec = ruleset("evaluation", Some("opportunity"));
+    spec.scenarios = vec![
+        stored("opportunity"),
+        ScenarioSpec::new("stays", "evaluation")
+            .in_state(JourneyState::in_stage("opportunity", day(0)))
+            .at(day(1)),
+    ];
+    let report = build(spec).run_scenarios();
+    assert!(report.passed(), "{report}");
+    assert_eq!(
+        report.results[0].decision.as_ref().unwrap().stage,
+        "customer"
+    );
+
+    let mut spec = ruleset("evaluation", None);
+    spec.scenarios = vec![stored("opportunity")];
+    assert_eq!(
+        build_fails(spec).to_string(),
+        "scenarios[0].state.stage: unknown stage 'opportunity'"
+    );
+    let mut spec = ruleset("evaluation", Some("opportunity"));
+    spec.scenarios = vec![ScenarioSpec::new("expects an old id", "opportunity")];
+    assert_eq!(
+        build_fails(spec).to_string(),
+        "scenarios[0].expect.stage: unknown stage 'opportunity', did you mean 'evaluation'?"
     );
 }
 

@@ -207,6 +207,11 @@ fn contact_policy_ends_quietly_on_a_closed_pipe() {
 }
 
 #[test]
+fn custom_model_ends_quietly_on_a_closed_pipe() {
+    ends_quietly_on_a_closed_pipe("custom_model");
+}
+
+#[test]
 fn custom_scorer_ends_quietly_on_a_closed_pipe() {
     ends_quietly_on_a_closed_pipe("custom_scorer");
 }

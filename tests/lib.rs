@@ -6,6 +6,7 @@ mod agreement;
 mod aliases;
 mod all_problems;
 mod at_scale;
+mod b2b_model;
 mod binding;
 mod broken_documents;
 mod check_example;

@@ -98,7 +98,8 @@ pub struct ScenarioSpec {
     pub now: Option<Timestamp>,
     /// The journey state the host stored for the customer; without one the
     /// scenario tests the classification alone (unless it has events, which
-    /// always move a journey).
+    /// always move a journey). Like a stored state, it may name a stage by
+    /// an [alias](crate::StageSpec::aliases), its id before a rename.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

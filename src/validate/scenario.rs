@@ -124,11 +124,13 @@ pub(crate) fn validate_one(
     let signals = given(spec, &at("given"), context)?;
     events(&spec.events, &at("events"), context)?;
     if let Some(state) = &spec.state {
+        // What a host stored, so an old id of a renamed stage resolves, as
+        // in `Engine::advance`: a scenario can show the migration.
         for (field, id) in [("stage", state.stage()), ("previous", state.previous())] {
             if let Some(id) = id {
                 context
                     .model
-                    .resolve(id)
+                    .resolve_stored(id)
                     .map_err(|e| e.at(&at(&format!("state.{field}"))))?;
             }
         }
