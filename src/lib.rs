@@ -154,7 +154,12 @@
 //! reads a ruleset from JSON or TOML text and places every error at its line
 //! and column there as well (`line 12, column 30: stage_rules[3].when,
 //! column 17: ...`); `RulesetSpec::to_json` and `to_toml` write one. The
-//! built-in model is in `examples/models/buying_process.json`.
+//! built-in model is in `examples/models/buying_process.json`; the seed
+//! texts say every industry has its own model, and
+//! `examples/models/b2b_saas.toml` is a second, a business-to-business
+//! software funnel written as a document alone. The `check` example checks
+//! documents from the command line; [`EngineBuilder::check`] lists every
+//! problem, errors and warnings, without a document.
 //!
 //! # Next-best-actions
 //!
