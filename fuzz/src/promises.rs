@@ -728,8 +728,8 @@ fn journey_schema(engine: &Engine) -> Option<Schema> {
 /// event ID SECONDS [VALUE]
 /// ```
 ///
-/// A `set` either stores exactly the value or fails with an error and
-/// leaves the record as it was; a state or history that deserializes is
+/// A `set` (or a `text`, a value in its text form) either stores exactly
+/// the value or fails with an error and leaves the record as it was; a state or history that deserializes is
 /// decided and stepped at the given time and at both ends of the clock,
 /// keeping every promise of [`engine_keeps_promises`]. An `event` is
 /// observed for a customer of the profile, state and history read so far,
@@ -756,6 +756,10 @@ pub fn host_input(bytes: &[u8]) {
             "set" => {
                 let (id, value) = rest.split_once(' ').unwrap_or((rest, ""));
                 set_keeps_its_promise(&mut customer, id, value);
+            }
+            "text" => {
+                let (id, value) = rest.split_once(' ').unwrap_or((rest, ""));
+                text_keeps_its_promise(&mut customer, id, value);
             }
             "unset" => {
                 let before = customer.clone();
@@ -809,6 +813,29 @@ pub fn host_input(bytes: &[u8]) {
     }
     history_keeps_time(&history, &times);
     engine_keeps_promises(engine, &customer, &[history], &[state], &times);
+}
+
+/// Setting a signal from text either stores what the signal reads the
+/// text as (nothing, for empty text) or fails with a clear error naming
+/// the signal and leaves the record as it was.
+fn text_keeps_its_promise(customer: &mut SignalRecord, id: &str, text: &str) {
+    let before = customer.clone();
+    match customer.set_text(id, text) {
+        Ok(()) => {
+            let signal = customer
+                .schema()
+                .find(id)
+                .expect("a signal set by id exists");
+            let read = signal
+                .parse_text(text)
+                .expect("text that set a signal parses");
+            assert_eq!(customer.get(id), read, "set_text({id:?}, {text:?})");
+        }
+        Err(error) => {
+            error_is_clear(&error);
+            assert_eq!(customer, &before, "a failed set_text changed the record");
+        }
+    }
 }
 
 /// Observing an event either succeeds, with signals that fit their kinds
