@@ -357,7 +357,8 @@ mod scenario;
 pub mod models;
 
 pub use action::{
-    ActionInput, ActionScorer, ContactHistory, ContactLog, Suggestion, SuggestionRecord, Why,
+    ActionInput, ActionScorer, ContactHistory, ContactLog, Response, Suggestion, SuggestionRecord,
+    Why,
 };
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
 pub use customer::Customer;

@@ -10,12 +10,14 @@
 mod catalog;
 mod contact;
 mod history;
+mod response;
 mod scorer;
 mod suggestion;
 
 pub(crate) use catalog::{Catalog, Customer, Pick, RankBuffers};
 pub(crate) use contact::{contact_blocks, ContactBlock};
 pub use history::{ContactHistory, ContactLog};
+pub use response::Response;
 pub(crate) use scorer::priority;
 pub use scorer::{ActionInput, ActionScorer};
 pub use suggestion::{Suggestion, SuggestionRecord, Why};
