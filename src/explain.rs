@@ -70,6 +70,9 @@ pub struct Explanation {
 /// let held: Vec<&str> = explanation.rules.iter().filter(|r| r.held).map(|r| r.id.as_str()).collect();
 /// assert_eq!(held, ["purchase_decision.cart"]);
 /// assert_eq!(explanation.rules.len(), engine.rules().len());
+/// // A rule that did not hold says why.
+/// let checkout = explanation.rules.iter().find(|r| r.id == "purchase_decision.checkout").unwrap();
+/// assert_eq!(checkout.misses[0].to_string(), "checkout_starts is missing, needs >= 1");
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,6 +107,10 @@ pub struct RuleTrace {
 /// let loyal = explanation.tags.iter().find(|t| t.id == "loyal").unwrap();
 /// assert!(loyal.held);
 /// assert_eq!(loyal.condition, "purchases >= 5 or purchases >= 3 and satisfaction >= 8");
+/// assert!(loyal.misses.is_empty());
+/// let new = explanation.tags.iter().find(|t| t.id == "new").unwrap();
+/// assert_eq!(new.misses[0].to_string(), "purchases is 6, needs == 1");
+/// assert_eq!(new.misses[0].gap, Some(-5.0));
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -351,17 +358,16 @@ pub enum Reason {
 ///
 /// let engine = Engine::builder(models::buying_process()).build()?;
 /// let mut customer = engine.record();
-/// customer.set("reviews_read", 1)?;
+/// customer.set("comparisons", 1)?;
 /// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
-/// for action in &explanation.actions {
-///     let Outcome::NotSuggested { reasons } = &action.outcome else { continue };
-///     let (Some(Reason::Outranked { by, .. } | Reason::GroupFull { by, .. }), Some(own)) =
-///         (reasons.first(), &action.priority) else { continue };
-///     for winner in by {
-///         assert!(winner.priority >= own.priority);
-///         assert_eq!(winner.factor, Some(winner.priority / own.priority));
-///     }
-/// }
+/// let testimonials = explanation.actions.iter().find(|a| a.id == "evaluation.testimonials").unwrap();
+/// assert_eq!(testimonials.priority.as_ref().unwrap().priority, 10.0);
+/// let Outcome::NotSuggested { reasons } = &testimonials.outcome else { panic!("suggested") };
+/// let Reason::Outranked { by, .. } = &reasons[0] else { panic!("{reasons:?}") };
+/// assert_eq!(by.len(), 3);
+/// assert_eq!((by[0].id.as_str(), by[0].priority, by[0].factor),
+///     ("evaluation.advisor_call", 30.0, Some(3.0)));
+/// assert_eq!(by[0].to_string(), "evaluation.advisor_call (priority 30, 3.0× this one)");
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
