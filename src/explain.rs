@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::action::{contact_blocks, priority, ActionInput, ContactBlock, ContactHistory};
-use crate::condition::{evaluate_dense, Condition};
+use crate::condition::{evaluate_dense, near_misses, Condition, NearMiss};
 use crate::engine::{Engine, Scratch};
 use crate::error::Error;
 use crate::index::{StageIndex, TagIndex};
@@ -70,9 +70,12 @@ pub struct Explanation {
 /// let held: Vec<&str> = explanation.rules.iter().filter(|r| r.held).map(|r| r.id.as_str()).collect();
 /// assert_eq!(held, ["purchase_decision.cart"]);
 /// assert_eq!(explanation.rules.len(), engine.rules().len());
+/// // A rule that did not hold says why.
+/// let checkout = explanation.rules.iter().find(|r| r.id == "purchase_decision.checkout").unwrap();
+/// assert_eq!(checkout.misses[0].to_string(), "checkout_starts is missing, needs >= 1");
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RuleTrace {
     /// The rule's id.
@@ -86,6 +89,10 @@ pub struct RuleTrace {
     /// Whether it fired: it held and counts in the decision.
     #[serde(default)]
     pub fired: bool,
+    /// When it did not hold, the comparisons that failed it and by how
+    /// much; empty when it held.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub misses: Vec<NearMiss>,
 }
 
 /// One tag and whether the customer has it.
@@ -100,9 +107,13 @@ pub struct RuleTrace {
 /// let loyal = explanation.tags.iter().find(|t| t.id == "loyal").unwrap();
 /// assert!(loyal.held);
 /// assert_eq!(loyal.condition, "purchases >= 5 or purchases >= 3 and satisfaction >= 8");
+/// assert!(loyal.misses.is_empty());
+/// let new = explanation.tags.iter().find(|t| t.id == "new").unwrap();
+/// assert_eq!(new.misses[0].to_string(), "purchases is 6, needs == 1");
+/// assert_eq!(new.misses[0].gap, Some(-5.0));
 /// # Ok::<(), buyer_journey::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TagTrace {
     /// The tag's id.
@@ -111,6 +122,10 @@ pub struct TagTrace {
     pub condition: String,
     /// Whether the customer has the tag.
     pub held: bool,
+    /// When the customer does not have it, the comparisons that failed
+    /// its condition and by how much.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub misses: Vec<NearMiss>,
 }
 
 /// One action: its priority if it was eligible, and whether it was
@@ -282,6 +297,9 @@ pub enum Reason {
     ConditionFalse {
         /// The condition, as text.
         condition: String,
+        /// The comparisons that failed it and by how much.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        misses: Vec<NearMiss>,
     },
     /// Shown too recently.
     Cooldown {
@@ -314,15 +332,56 @@ pub enum Reason {
         group: String,
         /// How many of one group are suggested at most.
         max_per_group: usize,
+        /// The suggested actions of the group that took its place.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        by: Vec<Outranker>,
     },
     /// Eligible, but the suggestions were full with higher priorities.
     Outranked {
         /// How many actions are suggested at most.
         max_suggestions: usize,
+        /// The suggested actions that ranked above it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        by: Vec<Outranker>,
     },
     /// A fallback of the customer's stage, not needed: regular actions were
     /// suggested. Given besides any other reason the fallback has.
     RegularActionsSuggested,
+}
+
+/// A suggested action that beat an eligible one to a place: its priority,
+/// and how many times the beaten action's priority that is. Prints as
+/// `evaluation.demo (priority 40, 3.3× this one)`.
+///
+/// ```
+/// use buyer_journey::{models, ContactLog, Engine, Outcome, Reason, Timestamp};
+///
+/// let engine = Engine::builder(models::buying_process()).build()?;
+/// let mut customer = engine.record();
+/// customer.set("comparisons", 1)?;
+/// let explanation = engine.explain(&customer, &ContactLog::new(), Timestamp::EPOCH);
+/// let testimonials = explanation.actions.iter().find(|a| a.id == "evaluation.testimonials").unwrap();
+/// assert_eq!(testimonials.priority.as_ref().unwrap().priority, 10.0);
+/// let Outcome::NotSuggested { reasons } = &testimonials.outcome else { panic!("suggested") };
+/// let Reason::Outranked { by, .. } = &reasons[0] else { panic!("{reasons:?}") };
+/// assert_eq!(by.len(), 3);
+/// assert_eq!((by[0].id.as_str(), by[0].priority, by[0].factor),
+///     ("evaluation.advisor_call", 30.0, Some(3.0)));
+/// assert_eq!(by[0].to_string(), "evaluation.advisor_call (priority 30, 3.0× this one)");
+/// # Ok::<(), buyer_journey::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Outranker {
+    /// The suggested action's id.
+    pub id: String,
+    /// Its priority.
+    pub priority: f64,
+    /// Its priority divided by the beaten action's, at least 1; none when
+    /// the quotient is too large for an `f64`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
 }
 
 impl From<ContactBlock> for Reason {
@@ -435,6 +494,7 @@ impl Engine {
         let stage = decision.stage();
         let values = &scratch.values;
         let holds = |condition: &Condition| evaluate_dense(condition, self.schema(), values);
+        let misses = |condition: &Condition| near_misses(condition, self.schema(), values);
 
         let rules = self
             .rules()
@@ -444,6 +504,7 @@ impl Engine {
                 condition: rule.condition().to_string(),
                 held: holds(rule.condition()),
                 fired: scratch.classified.has_fired(rule.index()),
+                misses: misses(rule.condition()),
             })
             .collect();
         let tags = self
@@ -452,6 +513,7 @@ impl Engine {
                 id: tag.id().to_owned(),
                 condition: tag.condition().to_string(),
                 held: decision.has_tag(tag.id()),
+                misses: misses(tag.condition()),
             })
             .collect();
 
@@ -473,6 +535,7 @@ impl Engine {
                 if !holds(action.condition()) {
                     reasons.push(Reason::ConditionFalse {
                         condition: action.condition().to_string(),
+                        misses: misses(action.condition()),
                     });
                 }
                 reasons.extend(
@@ -565,33 +628,56 @@ impl Engine {
                         }
             })
             .collect();
-        let priority = |i: usize| actions[i].priority.as_ref().map_or(0.0, |p| p.priority);
+        let priorities: Vec<f64> = actions
+            .iter()
+            .map(|trace| trace.priority.as_ref().map_or(0.0, |p| p.priority))
+            .collect();
+        let priority = |i: usize| priorities[i];
         eligible.sort_by(|&a, &b| priority(b).total_cmp(&priority(a)));
         let mut per_group: HashMap<String, usize> = HashMap::new();
-        let mut suggested = 0;
+        // The suggested so far, best first: every one ranked above the
+        // actions still to come.
+        let mut winners: Vec<usize> = Vec::new();
         for i in eligible {
-            let trace = &mut actions[i];
-            let in_group = per_group.entry(trace.group.clone()).or_default();
-            trace.outcome = if suggested == arbitration.max_suggestions {
+            let own = priority(i);
+            let group = actions[i].group.clone();
+            let beaten_by = |actions: &[ActionTrace], same_group: bool| -> Vec<Outranker> {
+                winners
+                    .iter()
+                    .filter(|&&w| !same_group || actions[w].group == group)
+                    .map(|&w| Outranker {
+                        id: actions[w].id.clone(),
+                        priority: priority(w),
+                        factor: Some(priority(w) / own).filter(|f| f.is_finite()),
+                    })
+                    .collect()
+            };
+            let in_group = per_group.entry(group.clone()).or_default();
+            let outcome = if winners.len() == arbitration.max_suggestions {
                 Outcome::NotSuggested {
                     reasons: vec![Reason::Outranked {
                         max_suggestions: arbitration.max_suggestions,
+                        by: beaten_by(actions, false),
                     }],
                 }
             } else if *in_group == arbitration.max_per_group {
                 Outcome::NotSuggested {
                     reasons: vec![Reason::GroupFull {
-                        group: trace.group.clone(),
+                        group: group.clone(),
                         max_per_group: arbitration.max_per_group,
+                        by: beaten_by(actions, true),
                     }],
                 }
             } else {
                 *in_group += 1;
-                suggested += 1;
-                Outcome::Suggested { rank: suggested }
+                winners.push(i);
+                Outcome::Suggested {
+                    rank: winners.len(),
+                }
             };
+            actions[i].outcome = outcome;
         }
-        suggested
+        winners.len()
     }
 }
 
@@ -621,10 +707,12 @@ impl Explanation {
 }
 
 impl fmt::Display for Explanation {
-    /// Several lines: the stage, the rules that held, the tags, the
-    /// suggested actions with their priorities, and every other action of
-    /// the customer's stage with the reasons it was not suggested, then the
-    /// actions of other stages on one line.
+    /// Several lines: the stage, the rules that held, those that did not
+    /// with the comparisons that failed them, the tags (and those the
+    /// customer lacks, with why), the suggested actions with their
+    /// priorities, and every other action of the customer's stage with the
+    /// reasons it was not suggested, then the actions of other stages on
+    /// one line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "stage {} (confidence {:.2}", self.stage, self.confidence)?;
         if self.classified_stage != self.stage {
@@ -645,6 +733,14 @@ impl fmt::Display for Explanation {
         if !any {
             writeln!(f, "  none")?;
         }
+        let mut missed = self.rules.iter().filter(|rule| !rule.held).peekable();
+        if missed.peek().is_some() {
+            writeln!(f, "rules that did not hold:")?;
+        }
+        for rule in missed {
+            write!(f, "  {} → {}: ", rule.id, rule.stage)?;
+            write_why_not(f, &rule.condition, &rule.misses)?;
+        }
         let tags: Vec<&str> = self
             .tags
             .iter()
@@ -655,6 +751,10 @@ impl fmt::Display for Explanation {
             writeln!(f, "tags: none")?;
         } else {
             writeln!(f, "tags: {}", tags.join(", "))?;
+        }
+        for tag in self.tags.iter().filter(|tag| !tag.held) {
+            write!(f, "  not {}: ", tag.id)?;
+            write_why_not(f, &tag.condition, &tag.misses)?;
         }
         writeln!(f, "suggested:")?;
         let mut any = false;
@@ -732,7 +832,10 @@ impl fmt::Display for Reason {
             }
             Reason::MissingTag { tag } => write!(f, "needs tag {tag}"),
             Reason::ExcludedTag { tag } => write!(f, "not for tag {tag}"),
-            Reason::ConditionFalse { condition } => write!(f, "{condition} does not hold"),
+            Reason::ConditionFalse { condition, misses } => {
+                write!(f, "{condition} does not hold")?;
+                write_misses(f, misses)
+            }
             Reason::Cooldown { last_shown, until } => {
                 write!(f, "shown at {last_shown}, cooling down until {until}")
             }
@@ -751,14 +854,74 @@ impl fmt::Display for Reason {
             Reason::GroupFull {
                 group,
                 max_per_group,
-            } => write!(f, "group {group} already has {max_per_group} suggested"),
-            Reason::Outranked { max_suggestions } => write!(
-                f,
-                "outranked: the {max_suggestions} suggestions went to actions ranked higher"
-            ),
+                by,
+            } => {
+                write!(f, "group {group} already has {max_per_group} suggested")?;
+                write_outrankers(f, by)
+            }
+            Reason::Outranked {
+                max_suggestions,
+                by,
+            } => {
+                write!(
+                    f,
+                    "outranked: the {max_suggestions} suggestions went to actions ranked higher"
+                )?;
+                write_outrankers(f, by)
+            }
             Reason::RegularActionsSuggested => {
                 f.write_str("a fallback, not needed: regular actions were suggested")
             }
         }
+    }
+}
+
+/// The line of a rule or tag that did not hold: its misses, which name
+/// the comparisons; its condition only when it has none (an explanation
+/// read from older JSON).
+fn write_why_not(f: &mut fmt::Formatter<'_>, condition: &str, misses: &[NearMiss]) -> fmt::Result {
+    if misses.is_empty() {
+        return writeln!(f, "{condition} does not hold");
+    }
+    for (i, miss) in misses.iter().enumerate() {
+        if i > 0 {
+            f.write_str("; ")?;
+        }
+        write!(f, "{miss}")?;
+    }
+    writeln!(f)
+}
+
+/// ` (a is 2, needs >= 3; b is missing, needs present)`, nothing when
+/// there are none.
+fn write_misses(f: &mut fmt::Formatter<'_>, misses: &[NearMiss]) -> fmt::Result {
+    for (i, miss) in misses.iter().enumerate() {
+        f.write_str(if i == 0 { " (" } else { "; " })?;
+        write!(f, "{miss}")?;
+    }
+    if !misses.is_empty() {
+        f.write_str(")")?;
+    }
+    Ok(())
+}
+
+/// `: a (priority 40, 3.3× this one), b (…)`, nothing when there are none.
+fn write_outrankers(f: &mut fmt::Formatter<'_>, by: &[Outranker]) -> fmt::Result {
+    for (i, winner) in by.iter().enumerate() {
+        f.write_str(if i == 0 { ": " } else { ", " })?;
+        write!(f, "{winner}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Outranker {
+    /// `evaluation.demo (priority 40, 3.3× this one)`: the factor to one
+    /// decimal.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (priority {}", self.id, self.priority)?;
+        if let Some(factor) = self.factor {
+            write!(f, ", {factor:.1}× this one")?;
+        }
+        f.write_str(")")
     }
 }

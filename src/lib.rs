@@ -361,6 +361,7 @@ pub use action::{
     Why,
 };
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
+pub use condition::{NearMiss, Observed};
 pub use customer::Customer;
 #[cfg(any(feature = "json", feature = "toml"))]
 #[cfg(any(feature = "json", feature = "toml"))]
@@ -370,6 +371,7 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind, Location, Position};
 pub use event::{Derivation, Event, EventSpec, Tally, ValueRange};
+pub use explain::Outranker;
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
 pub use funnel::{Funnel, FunnelStats, StageStats};
 pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, TransitionIndex};

@@ -36,3 +36,4 @@ mod support;
 mod text_input;
 mod throughput_example;
 mod warnings;
+mod why_not;

@@ -7,7 +7,7 @@ use crate::signal::{Schema, SignalKind};
 
 /// A value while interpreting.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Val<'a> {
+pub(super) enum Val<'a> {
     Missing,
     Number(f64),
     Flag(bool),
@@ -23,13 +23,19 @@ pub(crate) fn evaluate_dense(condition: &Condition, schema: &Schema, values: &[f
     Interpreter { schema, values }.condition(condition)
 }
 
-struct Interpreter<'a> {
+/// The walk itself, which the near-miss finder also walks with, so that
+/// what it reports can never disagree with what holds.
+pub(super) struct Interpreter<'a> {
     schema: &'a Schema,
     values: &'a [f64],
 }
 
 impl<'a> Interpreter<'a> {
-    fn condition(&self, condition: &'a Condition) -> bool {
+    pub(super) fn new(schema: &'a Schema, values: &'a [f64]) -> Self {
+        Interpreter { schema, values }
+    }
+
+    pub(super) fn condition(&self, condition: &'a Condition) -> bool {
         match condition {
             Condition::Bool(b) => *b,
             Condition::Compare { left, op, right } => {
@@ -70,7 +76,7 @@ impl<'a> Interpreter<'a> {
     /// The value of `expr`, compared with `partner`: a duration is in the
     /// unit of time of the signal it is compared with, and a label has its
     /// position among the labels of that signal.
-    fn operand(&self, expr: &'a Expr, partner: &Expr) -> Val<'a> {
+    pub(super) fn operand(&self, expr: &'a Expr, partner: &Expr) -> Val<'a> {
         let partner = match partner {
             Expr::Signal(name) => self.schema.find(name),
             _ => None,
@@ -106,7 +112,7 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    fn signal(&self, name: &str) -> Val<'a> {
+    pub(super) fn signal(&self, name: &str) -> Val<'a> {
         let Some(signal) = self.schema.find(name) else {
             return Val::Missing;
         };

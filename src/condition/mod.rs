@@ -99,6 +99,7 @@ mod alias;
 mod check;
 mod duration;
 mod interp;
+mod miss;
 mod parse;
 mod print;
 mod span;
@@ -115,6 +116,8 @@ use crate::signal::{Schema, Signals};
 
 pub use duration::Duration;
 pub(crate) use interp::evaluate_dense;
+pub(crate) use miss::near_misses;
+pub use miss::{NearMiss, Observed};
 pub use when::When;
 
 /// A condition: the structured form of the condition language.
@@ -584,6 +587,56 @@ impl Condition {
             return Ok(evaluate_dense(&labelled, schema, &values));
         }
         Ok(evaluate_dense(self, schema, &values))
+    }
+
+    /// Why the condition does not hold for one customer: the comparisons
+    /// that failed it, with the customer's values, what each needs and by
+    /// how much it missed (see [`NearMiss`]). Empty exactly when
+    /// [`evaluate`](Condition::evaluate) is true, since both walk the tree
+    /// with the same interpreter.
+    ///
+    /// Checks the condition first, as `evaluate` does. Allocates.
+    ///
+    /// # Errors
+    ///
+    /// As [`Condition::check`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use buyer_journey::{models, Condition};
+    ///
+    /// let schema = models::buying_process().schema()?;
+    /// let mut customer = schema.record();
+    /// customer.set("reviews_read", 2)?;
+    /// let condition = Condition::parse("reviews_read >= 3 or cart_adds + checkout_starts >= 2")?;
+    /// let misses: Vec<String> = condition
+    ///     .near_misses(&schema, &customer)?
+    ///     .iter()
+    ///     .map(ToString::to_string)
+    ///     .collect();
+    /// assert_eq!(misses, [
+    ///     "reviews_read is 2, needs >= 3",
+    ///     "cart_adds + checkout_starts is missing, needs >= 2",
+    /// ]);
+    /// customer.set("reviews_read", 3)?;
+    /// assert!(condition.near_misses(&schema, &customer)?.is_empty());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn near_misses<S: Signals + ?Sized>(
+        &self,
+        schema: &Schema,
+        signals: &S,
+    ) -> Result<Vec<NearMiss>, Error> {
+        self.check(schema)?;
+        let mut values = vec![f64::NAN; schema.len()];
+        crate::signal::gather(schema, signals, &mut values);
+        if schema.has_aliases() {
+            let mut labelled = self.clone();
+            alias::to_labels(&mut labelled, schema);
+            return Ok(near_misses(&labelled, schema, &values));
+        }
+        Ok(near_misses(self, schema, &values))
     }
 
     /// The nesting depth and the number of nodes, measured without recursion
