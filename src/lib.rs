@@ -323,6 +323,7 @@
 // for people (`explain`, `funnel`, `picture`).
 mod bits;
 mod error;
+mod hash;
 mod index;
 mod limits;
 mod names;
@@ -348,6 +349,7 @@ mod journey;
 mod profile;
 mod score;
 
+mod experiment;
 mod explain;
 mod funnel;
 mod picture;
@@ -370,8 +372,13 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind, Location, Position};
 pub use event::{Derivation, Event, EventSpec, Tally, ValueRange};
+pub use experiment::{
+    Arm, ArmCounts, ArmDecision, ArmDecisionRecord, ArmReport, Experiment, ExperimentCounts,
+    ExperimentReport, ExperimentScratch, ExperimentStats, Interval, Split, Verdict, MIN_OUTCOMES,
+};
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
 pub use funnel::{Funnel, FunnelStats, StageStats};
+pub use hash::{daily_seed, stable_hash, StableHasher};
 pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, TransitionIndex};
 pub use journey::{JourneyState, Moves, Step, Transition};
 pub use limits::Limits;
@@ -386,7 +393,7 @@ pub use signal::{
     Signals, Value,
 };
 pub use spec::{
-    ActionSpec, Arbitration, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
+    ActionSpec, Arbitration, ChallengerSpec, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
 };
 pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
