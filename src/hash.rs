@@ -181,11 +181,11 @@ pub fn stable_hash<P: AsRef<[u8]>>(parts: &[P]) -> u64 {
 /// ```
 /// use buyer_journey::{daily_seed, Span, StableHasher, Timestamp};
 ///
-/// let morning = Timestamp::from_unix_seconds(1_700_000_000); // 22:13 UTC
-/// let later = morning + Span::hours(1);
-/// assert_eq!(daily_seed("c-42", morning), daily_seed("c-42", later));
-/// assert_ne!(daily_seed("c-42", morning), daily_seed("c-42", morning + Span::days(1)));
-/// assert_eq!(daily_seed("c-42", morning), StableHasher::new().str("c-42").i64(19_675).finish());
+/// let evening = Timestamp::from_unix_seconds(1_700_000_000); // 22:13 UTC
+/// let later = evening + Span::hours(1);
+/// assert_eq!(daily_seed("c-42", evening), daily_seed("c-42", later));
+/// assert_ne!(daily_seed("c-42", evening), daily_seed("c-42", evening + Span::days(1)));
+/// assert_eq!(daily_seed("c-42", evening), StableHasher::new().str("c-42").i64(19_675).finish());
 /// ```
 #[must_use]
 pub fn daily_seed(customer_id: &str, now: Timestamp) -> u64 {

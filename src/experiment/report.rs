@@ -237,8 +237,8 @@ impl ExperimentReport {
         else {
             let which = match (self.challenger.rate, self.champion.rate) {
                 (None, None) => "neither arm has",
-                (None, Some(_)) => "the challenger has",
-                _ => "the champion has",
+                (None, Some(_)) => "the challenger has not",
+                _ => "the champion has not",
             };
             return format!("too little data: {which} shown an action yet");
         };
@@ -334,9 +334,19 @@ fn wilson(p: f64, n: f64, z: f64) -> Interval {
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    // At p = 0 the lower bound is 0 exactly, at p = 1 the upper bound is 1,
+    // though rounding may miss them by an ulp.
     Interval {
-        low: (centre - half).max(0.0),
-        high: (centre + half).min(1.0),
+        low: if p == 0.0 {
+            0.0
+        } else {
+            (centre - half).max(0.0)
+        },
+        high: if p == 1.0 {
+            1.0
+        } else {
+            (centre + half).min(1.0)
+        },
     }
 }
 
