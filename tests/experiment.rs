@@ -798,3 +798,35 @@ fn reports_are_serde_data_and_text_for_people() {
         .to_string()
         .ends_with("99 % Wilson intervals; two-sided two-proportion z test at 0.01"));
 }
+
+// ---------------------------------------------------------------------------
+// The example
+// ---------------------------------------------------------------------------
+
+/// The `experiment` example runs, and what it prints is a report of all
+/// its customers, as text and as the same report in JSON. Its market
+/// favours social proof, which the challenger weights up, so the
+/// challenger wins. Needs the built examples (`cargo build --examples`).
+#[test]
+fn the_example_reports_its_simulated_market() {
+    let output = std::process::Command::new(crate::examples_pipe::example("experiment"))
+        .output()
+        .expect("the example runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(output.stderr.is_empty(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "{text}");
+    assert_eq!(
+        lines[0],
+        "# champion 'buying_process' vs challenger 'social_proof_first' on 50 % of 20000 \
+         simulated customers (salt 'example')"
+    );
+    let report: ExperimentReport = serde_json::from_str(lines[5]).unwrap();
+    assert_eq!(lines[1..5].join("\n"), report.to_string());
+    assert_eq!(report.verdict, Verdict::ChallengerBetter);
+    let (champion, challenger) = (&report.champion.counts, &report.challenger.counts);
+    assert_eq!(champion.decisions + challenger.decisions, 20_000);
+    // Counted by the Python rewrite of the hash: by chance exactly half.
+    assert_eq!(challenger.decisions, 10_000);
+}
