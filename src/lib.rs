@@ -284,6 +284,21 @@
 //! [`Engine::check_histories`] and [`Engine::check_customers`] report the
 //! stored ids a new engine would no longer know, before it is swapped in.
 //!
+//! # Trying a change: champion and challenger
+//!
+//! A ruleset may name a [challenger](ChallengerSpec): another ruleset, by
+//! its name, tried on a share of the customers before it ships. An
+//! [`Experiment`] of the two engines sends each customer to one [`Arm`] by
+//! a [stable hash](StableHasher) of a salt and the customer's id, the same
+//! arm on every machine and after every restart, and every
+//! [`ArmDecision`] says which arm made it. The host counts what it showed
+//! and how customers [responded](Response) in the experiment's
+//! [`ExperimentStats`] (no lock; serde; merged across machines), and
+//! [`ExperimentReport`] compares the arms' response rates, with confidence
+//! intervals, and says whether the difference is significant. The
+//! `experiment` example runs one on a simulated market. [`daily_seed`] is
+//! the seed for anything random for a customer on a day.
+//!
 //! # Limits and untrusted input
 //!
 //! Rulesets and condition text may come from people other than the host's
