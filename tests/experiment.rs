@@ -304,6 +304,41 @@ fn a_challenger_whose_name_does_not_match_is_an_error() {
     );
 }
 
+/// One experiment serves every thread, each recording into its counts.
+#[test]
+fn experiments_are_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Experiment>();
+    shared::<ExperimentStats>();
+    let (champion, challenger) = engines(0.5, "demo_first");
+    let experiment = Experiment::new(champion, challenger).unwrap();
+    let signals = record(experiment.champion(), &[("comparisons", 2.0)]);
+    std::thread::scope(|scope| {
+        for t in 0..2 {
+            let (experiment, signals) = (&experiment, &signals);
+            scope.spawn(move || {
+                let mut scratch = experiment.scratch();
+                for id in ids(500).skip(t * 250).take(250) {
+                    let decided = experiment.decide(
+                        &id,
+                        signals,
+                        &ContactLog::new(),
+                        Timestamp::EPOCH,
+                        &mut scratch,
+                    );
+                    experiment.stats().record_shown(decided.arm);
+                }
+            });
+        }
+    });
+    let counts = experiment.stats().counts();
+    assert_eq!(counts.champion.decisions + counts.challenger.decisions, 500);
+    assert_eq!(
+        (counts.champion.shown, counts.challenger.shown),
+        (counts.champion.decisions, counts.challenger.decisions)
+    );
+}
+
 /// Every decision is the decision of the arm's engine, and says which arm
 /// made it; the decisions are counted per arm.
 #[test]
