@@ -284,6 +284,21 @@
 //! [`Engine::check_histories`] and [`Engine::check_customers`] report the
 //! stored ids a new engine would no longer know, before it is swapped in.
 //!
+//! # Trying a change: champion and challenger
+//!
+//! A ruleset may name a [challenger](ChallengerSpec): another ruleset, by
+//! its name, tried on a share of the customers before it ships. An
+//! [`Experiment`] of the two engines sends each customer to one [`Arm`] by
+//! a [stable hash](StableHasher) of a salt and the customer's id, the same
+//! arm on every machine and after every restart, and every
+//! [`ArmDecision`] says which arm made it. The host counts what it showed
+//! and how customers [responded](Response) in the experiment's
+//! [`ExperimentStats`] (no lock; serde; merged across machines), and
+//! [`ExperimentReport`] compares the arms' response rates, with confidence
+//! intervals, and says whether the difference is significant. The
+//! `experiment` example runs one on a simulated market. [`daily_seed`] is
+//! the seed for anything random for a customer on a day.
+//!
 //! # Limits and untrusted input
 //!
 //! Rulesets and condition text may come from people other than the host's
@@ -323,6 +338,7 @@
 // for people (`explain`, `funnel`, `picture`).
 mod bits;
 mod error;
+mod hash;
 mod index;
 mod limits;
 mod names;
@@ -348,6 +364,7 @@ mod journey;
 mod profile;
 mod score;
 
+mod experiment;
 mod explain;
 mod funnel;
 mod picture;
@@ -371,9 +388,14 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind, Location, Position};
 pub use event::{Derivation, Event, EventSpec, Tally, ValueRange};
+pub use experiment::{
+    Arm, ArmCounts, ArmDecision, ArmDecisionRecord, ArmReport, Experiment, ExperimentCounts,
+    ExperimentReport, ExperimentScratch, ExperimentStats, Interval, Split, Verdict, MIN_OUTCOMES,
+};
 pub use explain::Outranker;
 pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace, TagTrace};
 pub use funnel::{Funnel, FunnelStats, StageStats};
+pub use hash::{daily_seed, stable_hash, StableHasher};
 pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, TransitionIndex};
 pub use journey::{JourneyState, Moves, Step, Transition};
 pub use limits::Limits;
@@ -388,7 +410,7 @@ pub use signal::{
     Signals, Value,
 };
 pub use spec::{
-    ActionSpec, Arbitration, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
+    ActionSpec, Arbitration, ChallengerSpec, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
 };
 pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};

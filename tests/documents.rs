@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 
 use buyer_journey::{
-    models, ActionSpec, ContactLog, Customer, Derivation, Document, Engine, ErrorKind, EventSpec,
-    FromStages, HitPolicy, JourneyState, Limits, Position, RulesetSpec, ScenarioSpec, SignalKind,
-    SignalRecord, Span, Tally, Timestamp, TransitionSpec, ValueRange,
+    models, ActionSpec, ChallengerSpec, ContactLog, Customer, Derivation, Document, Engine,
+    ErrorKind, EventSpec, FromStages, HitPolicy, JourneyState, Limits, Position, RulesetSpec,
+    ScenarioSpec, SignalKind, SignalRecord, Span, Tally, Timestamp, TransitionSpec, ValueRange,
 };
 use proptest::prelude::*;
 
@@ -784,6 +784,9 @@ fn spread(spec: &mut RulesetSpec, extras: Extras) {
     if switch() % 4 == 0 {
         // The largest count TOML has.
         spec.arbitration.max_suggestions = usize::try_from(i64::MAX).unwrap_or(usize::MAX);
+    }
+    if switch() % 3 == 0 {
+        spec.challenger = Some(ChallengerSpec::new(&string(), float(), &string()));
     }
 }
 

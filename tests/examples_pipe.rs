@@ -217,6 +217,11 @@ fn custom_scorer_ends_quietly_on_a_closed_pipe() {
 }
 
 #[test]
+fn experiment_ends_quietly_on_a_closed_pipe() {
+    ends_quietly_on_a_closed_pipe("experiment");
+}
+
+#[test]
 fn journey_ends_quietly_on_a_closed_pipe() {
     ends_quietly_on_a_closed_pipe("journey");
 }

@@ -17,6 +17,7 @@ mod derivations;
 mod documents;
 mod errors;
 mod examples_pipe;
+mod experiment;
 mod hostile;
 mod journey_example;
 mod journey_properties;

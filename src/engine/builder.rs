@@ -218,6 +218,7 @@ impl EngineBuilder {
             name: std::mem::take(&mut self.spec.name),
             version: std::mem::take(&mut self.spec.version),
             description: std::mem::take(&mut self.spec.description),
+            challenger: self.spec.challenger.take(),
         };
         let compiled = compile(&ruleset);
         let classifier = Classifier::new(

@@ -23,7 +23,7 @@ use crate::index::{ActionIndex, RuleIndex, StageIndex, TagIndex, TransitionIndex
 use crate::journey::{JourneyState, Machine, Moves, Step, Transition};
 use crate::profile::Deriver;
 use crate::signal::{gather, Schema, SignalRecord, Signals};
-use crate::spec::{Arbitration, HitPolicy, RulesetSpec};
+use crate::spec::{Arbitration, ChallengerSpec, HitPolicy, RulesetSpec};
 use crate::stage::{Stage, StageModel};
 use crate::time::Timestamp;
 use crate::validate::{Action, Rule, Scenario, Tag, TransitionRule};
@@ -81,6 +81,7 @@ struct About {
     name: String,
     version: String,
     description: String,
+    challenger: Option<ChallengerSpec>,
 }
 
 impl fmt::Debug for Engine {
@@ -159,6 +160,23 @@ impl Engine {
     #[must_use]
     pub fn description(&self) -> &str {
         &self.about.description
+    }
+
+    /// The ruleset's [`challenger`](RulesetSpec::challenger): the ruleset it
+    /// is tried against in an [`Experiment`](crate::Experiment), if any.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ChallengerSpec, Engine};
+    ///
+    /// let mut spec = models::buying_process();
+    /// assert!(Engine::builder(spec.clone()).build()?.challenger().is_none());
+    /// spec.challenger = Some(ChallengerSpec::new("buying_process_v2", 0.2, "may"));
+    /// assert_eq!(Engine::builder(spec).build()?.challenger().unwrap().ruleset, "buying_process_v2");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn challenger(&self) -> Option<&ChallengerSpec> {
+        self.about.challenger.as_ref()
     }
 
     /// The schema of the signals the engine reads.

@@ -8,6 +8,7 @@
 //! which live with the [`Schema`] and [`StageModel`] they describe.
 
 mod action;
+mod challenger;
 mod rule;
 mod scenario;
 mod transition;
@@ -21,6 +22,7 @@ use crate::stage::{StageModel, StageSpec};
 use crate::time::Span;
 
 pub use action::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec};
+pub use challenger::ChallengerSpec;
 pub use rule::{ScoreRuleSpec, StageRuleSpec, TagSpec};
 pub use scenario::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use transition::{FromStages, TransitionSpec};
@@ -127,6 +129,10 @@ pub struct RulesetSpec {
     /// See [`Engine::run_scenarios`](crate::Engine::run_scenarios).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenarios: Vec<ScenarioSpec>,
+    /// The ruleset this one is tried against, and on what share of the
+    /// customers: see [`Experiment`](crate::Experiment). Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenger: Option<ChallengerSpec>,
 }
 
 /// The default of [`RulesetSpec::event_tolerance`].
@@ -152,6 +158,7 @@ impl Default for RulesetSpec {
             events: Vec::new(),
             event_tolerance: default_event_tolerance(),
             scenarios: Vec::new(),
+            challenger: None,
         }
     }
 }

@@ -14,6 +14,7 @@
 //! [`TransitionRule`]. Nothing after this step checks input again.
 
 mod action;
+mod challenger;
 mod collector;
 mod event;
 mod lint;
@@ -34,6 +35,7 @@ use collector::{Collector, Declared};
 use rule::Rules;
 
 pub use action::{Action, PropensityRule};
+pub(crate) use challenger::{check_salt, check_share};
 pub(crate) use event::{DerivedRule, EventRules};
 pub use rule::{Rule, RuleKind};
 pub(crate) use scenario::{
@@ -137,6 +139,9 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
     let events = event::finish(event_types, derived, spec.event_tolerance);
     let mut errors = c.errors;
     errors.append(&mut event_errors);
+    if let Some(challenger) = &spec.challenger {
+        challenger::validate(challenger, &spec.name, &mut errors);
+    }
     let (true, Some(model)) = (errors.is_empty(), model) else {
         return Err(errors);
     };
