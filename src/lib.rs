@@ -353,6 +353,7 @@ mod funnel;
 mod picture;
 mod reload;
 mod scenario;
+mod what_if;
 
 pub mod models;
 
@@ -393,3 +394,4 @@ pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use stage::{Stage, StageModel, StageSpec};
 pub use time::{Span, TimeUnit, Timestamp};
 pub use validate::{Action, PropensityRule, Rule, RuleKind, Tag, TransitionRule};
+pub use what_if::{ChangedCustomer, NoActionCounts, WhatIf, WhatIfReport, WhatIfSide};
