@@ -676,15 +676,16 @@ impl fmt::Display for WhatIfReport {
     /// B (each bar the share of the population, `-` for an item the engine
     /// does not have): stages, the moves as a table, the customers whose
     /// top action changed with examples, the top action per kind and per
-    /// action, the actions suggested at any rank, and the customers left
-    /// without an action per stage. No line has trailing spaces.
+    /// action, the actions suggested at any rank (these three list only
+    /// what either engine counted), and the customers left without an
+    /// action per stage. No line has trailing spaces.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
             "what if: {} customers, each decided by a and by b at {} with an empty contact history",
             self.population, self.now
         )?;
-        section(f, self, "stages", &self.a.stages, &self.b.stages)?;
+        section(f, self, "stages", false, &self.a.stages, &self.b.stages)?;
         self.moves_table(f)?;
         writeln!(
             f,
@@ -700,6 +701,7 @@ impl fmt::Display for WhatIfReport {
             f,
             self,
             "top action per kind",
+            true,
             &self.a.top_kind,
             &self.b.top_kind,
         )?;
@@ -707,6 +709,7 @@ impl fmt::Display for WhatIfReport {
             f,
             self,
             "top action",
+            true,
             &self.a.top_action,
             &self.b.top_action,
         )?;
@@ -714,6 +717,7 @@ impl fmt::Display for WhatIfReport {
             f,
             self,
             "suggested at any rank",
+            true,
             &self.a.suggested,
             &self.b.suggested,
         )?;
@@ -721,6 +725,7 @@ impl fmt::Display for WhatIfReport {
             f,
             self,
             "no action, per stage",
+            false,
             &self.no_action.a,
             &self.no_action.b,
         )
@@ -777,11 +782,13 @@ impl WhatIfReport {
 }
 
 /// One section of the text report: a row per item of `a` then of `b` not
-/// in `a`, with A's bar and count beside B's and the difference.
+/// in `a` (with `skip_zeros`, only those counted under either), with A's
+/// bar and count beside B's and the difference.
 fn section(
     f: &mut fmt::Formatter<'_>,
     report: &WhatIfReport,
     title: &str,
+    skip_zeros: bool,
     a: &IndexMap<String, u64>,
     b: &IndexMap<String, u64>,
 ) -> fmt::Result {
@@ -789,8 +796,16 @@ fn section(
         .keys()
         .chain(b.keys().filter(|id| !a.contains_key(*id)))
         .map(String::as_str)
+        .filter(|id| {
+            !skip_zeros || a.get(*id).is_some_and(|&n| n > 0) || b.get(*id).is_some_and(|&n| n > 0)
+        })
         .collect();
-    let label_width = items.iter().map(|id| id.chars().count()).max().unwrap_or(0);
+    let label_width = items
+        .iter()
+        .map(|id| id.chars().count())
+        .chain([title.chars().count()])
+        .max()
+        .unwrap_or(0);
     let count_width = a
         .values()
         .chain(b.values())
