@@ -186,5 +186,5 @@ struct Output<'a> {
 fn read_customer(line: &[u8], record: &mut SignalRecord) -> Result<String, String> {
     let customer = CustomerLine::parse(line)?;
     customer.set_into(&mut [record])?;
-    Ok(customer.id)
+    Ok(customer.id.into_owned())
 }

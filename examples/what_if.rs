@@ -252,7 +252,7 @@ fn read(
             } else {
                 customer.set_into(&mut [&mut record_a, &mut record_b])?;
             }
-            Ok(customer.id)
+            Ok(customer.id.into_owned())
         });
         match parsed {
             Ok(id) => {
