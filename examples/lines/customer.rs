@@ -185,6 +185,7 @@ impl<'de> Deserialize<'de> for Scalar<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ScalarVisitor;
         impl ScalarVisitor {
+            // Called by `scalar_visits!`.
             #[allow(clippy::unused_self)]
             fn scalar<'a>(&self, scalar: Scalar<'a>) -> Scalar<'a> {
                 scalar
@@ -209,7 +210,8 @@ impl<'de> Deserialize<'de> for Signals<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct SignalsVisitor;
         impl SignalsVisitor {
-            #[allow(clippy::unused_self)]
+            // Called by `scalar_visits!` for what is not an object.
+            #[allow(clippy::unused_self, clippy::needless_pass_by_value)]
             fn scalar<'a>(&self, scalar: Scalar<'a>) -> Signals<'a> {
                 Signals::Other(scalar.kind())
             }
@@ -228,7 +230,8 @@ impl<'de> Deserialize<'de> for Signals<'de> {
                 // As a JSON object's keys are read elsewhere: in the order of
                 // names, and of a name given twice the last value.
                 signals.sort_by(|(a, _), (b, _)| a.cmp(b));
-                let mut unique: Vec<(Cow<'de, str>, Scalar<'de>)> = Vec::with_capacity(signals.len());
+                let mut unique: Vec<(Cow<'de, str>, Scalar<'de>)> =
+                    Vec::with_capacity(signals.len());
                 for (name, value) in signals {
                     match unique.last_mut() {
                         Some(last) if last.0 == name => last.1 = value,
@@ -246,7 +249,8 @@ impl<'de> Deserialize<'de> for Raw<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RawVisitor;
         impl RawVisitor {
-            #[allow(clippy::unused_self)]
+            // Called by `scalar_visits!` for what is not an object.
+            #[allow(clippy::unused_self, clippy::needless_pass_by_value)]
             fn scalar<'a>(&self, scalar: Scalar<'a>) -> Raw<'a> {
                 Raw::Other(scalar.kind())
             }
