@@ -300,17 +300,29 @@ fn set(record: &mut SignalRecord, name: &str, value: &Scalar<'_>) -> Result<(), 
         ErrorKind::Unknown { .. } => Rejected::Unknown(err.to_string()),
         _ => Rejected::Value(err.to_string()),
     };
-    match value {
-        Scalar::Null => record.unset(name).map_err(rejected),
-        Scalar::Flag(flag) => record.set(name, *flag).map_err(rejected),
-        Scalar::Text(label) => record.set(name, Value::Label(label)).map_err(rejected),
-        Scalar::Number(number) => record.set(name, *number).map_err(rejected),
+    // A plain scan of a few ids costs less than hashing the name; an alias
+    // or an unknown name goes the long way, by `set`.
+    let index = record
+        .schema()
+        .iter()
+        .find(|signal| signal.id() == name)
+        .map(|signal| signal.index());
+    let value = match value {
+        Scalar::Null => return record.unset(name).map_err(rejected),
+        Scalar::Flag(flag) => Value::Flag(*flag),
+        Scalar::Text(label) => Value::Label(label),
+        Scalar::Number(number) => Value::Number(*number),
         Scalar::Other(kind) => {
             // Still report an unknown name before the shape of its value.
             record.unset(name).map_err(rejected)?;
-            Err(Rejected::Value(format!(
+            return Err(Rejected::Value(format!(
                 "signal '{name}' must be a number, true, false, a label or null, got {kind}"
-            )))
+            )));
         }
+    };
+    match index {
+        Some(index) => record.set_at(index, value),
+        None => record.set(name, value),
     }
+    .map_err(rejected)
 }
