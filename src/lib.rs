@@ -45,7 +45,8 @@
 //!    [`Decision`] the one-at-a-time path's.
 //!
 //! Then the reports for people, off the hot path: [`Engine::explain`],
-//! [`Funnel`], [`Engine::to_mermaid`].
+//! [`Funnel`], [`Engine::to_mermaid`], and [`WhatIf`], a ruleset tried on a
+//! population before it ships.
 //!
 //! # Ids and indices
 //!
