@@ -1,12 +1,23 @@
 //! Classify customers read as NDJSON (one JSON object per line) with the
-//! built-in buying-process model and write one NDJSON decision per customer.
+//! built-in buying-process model, or a ruleset document of your own, and
+//! write one NDJSON decision per customer.
 //!
 //! Run it on a file, or on standard input when no file is given:
 //!
 //! ```text
+//! cargo run --example classify -- [--ruleset RULESET] [customers.ndjson]
 //! cargo run --example classify -- customers.ndjson
 //! echo '{"id":"a","signals":{"cart_adds":1}}' | cargo run --example classify
+//! cargo run --example classify -- --ruleset examples/models/b2b_saas.toml accounts.ndjson
 //! ```
+//!
+//! `--ruleset RULESET` names a `.json` or `.toml` ruleset document (see
+//! [`Document`](buyer_journey::Document)) to decide with instead of the
+//! built-in model; `examples/models/buying_process.json` is the built-in
+//! model as a document. A ruleset that cannot be read or has errors is not
+//! used: its problems are printed on standard error as the `check` example
+//! prints them, and the exit status is 1. The `what_if` example reads the
+//! same customers and the same documents.
 //!
 //! Each input line is a customer:
 //!
@@ -14,7 +25,8 @@
 //! {"id": "c1", "signals": {"reviews_read": 3, "info_page_views": 5}}
 //! ```
 //!
-//! `id` is a string and required. `signals` maps signal ids to values:
+//! `id` is a string and required. `signals` maps signal ids (of the
+//! ruleset's schema) to values:
 //! JSON numbers for `number` and `count` signals, `true`/`false` for flags,
 //! strings for the labels of `category` signals; `null` or an absent signal
 //! means missing, and an absent `signals` means that nothing is known. Each
@@ -41,31 +53,50 @@
 //! negative count, ...) is reported on standard error as `line N: <reason>`
 //! and skipped; blank lines are ignored; every other line is still
 //! classified. The exit status is 0 when every line was good, 2 when some
-//! line was bad, and 1 when the input cannot be opened or read or the output
-//! cannot be written. When the reader closes standard output early (as
-//! `| head` does), the example stops quietly, with the status of the lines
-//! read so far: 0, or 2 if one of them was bad.
+//! line was bad, and 1 when the input or the ruleset cannot be opened or
+//! read, the ruleset has errors, or the output cannot be written. When the
+//! reader closes standard output early (as `| head` does), the example
+//! stops quietly, with the status of the lines read so far: 0, or 2 if one
+//! of them was bad.
 
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use buyer_journey::{models, ContactLog, DecisionRecord, Engine, SignalRecord, Timestamp, Value};
+use std::ffi::OsString;
+
+use buyer_journey::{models, ContactLog, DecisionRecord, Engine, SignalRecord, Timestamp};
 use serde::Serialize;
-use serde_json::Value as Json;
 
+#[path = "lines/customer.rs"]
+mod customer;
 mod lines;
+#[path = "lines/ruleset.rs"]
+mod ruleset;
 
-use lines::{json_error, kind, Lines, Reported};
+use customer::CustomerLine;
+use lines::{Lines, Reported};
+
+const USAGE: &str = "usage: classify [--ruleset RULESET] [CUSTOMERS]";
 
 fn main() -> ExitCode {
-    let engine = match Engine::builder(models::buying_process()).build() {
+    let Some((ruleset, path)) = args(std::env::args_os().skip(1)) else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let engine = match ruleset {
+        Some(path) => ruleset::load("classify", &path.to_string_lossy()),
+        None => Engine::builder(models::buying_process())
+            .build()
+            .map_err(|err| format!("classify: {err}")),
+    };
+    let engine = match engine {
         Ok(engine) => engine,
-        Err(err) => {
-            eprintln!("classify: {err}");
+        Err(reason) => {
+            eprintln!("{reason}");
             return ExitCode::FAILURE;
         }
     };
-    let input = match lines::input("classify") {
+    let input = match lines::open("classify", path.as_deref()) {
         Ok(input) => input,
         Err(status) => return status,
     };
@@ -74,6 +105,23 @@ fn main() -> ExitCode {
     let result = run(&engine, input, &mut output, &mut errors);
     let result = result.and_then(|all_good| output.flush().map(|()| all_good));
     lines::exit("classify", result, errors.any)
+}
+
+/// The ruleset and the input named on the command line, or `None` when
+/// the arguments do not follow [`USAGE`].
+fn args(mut args: impl Iterator<Item = OsString>) -> Option<(Option<OsString>, Option<OsString>)> {
+    let mut ruleset = None;
+    let mut input = None;
+    while let Some(arg) = args.next() {
+        if arg == "--ruleset" {
+            ruleset = Some(args.next()?);
+        } else if arg.to_string_lossy().starts_with("--") || input.is_some() {
+            return None;
+        } else {
+            input = Some(arg);
+        }
+    }
+    Some((ruleset, input))
 }
 
 /// Decides for every customer in the NDJSON `input` with `engine` (an empty
@@ -136,49 +184,7 @@ struct Output<'a> {
 /// Parses one customer into `record` (which starts empty) and returns its id,
 /// or the reason the line is bad.
 fn read_customer(line: &[u8], record: &mut SignalRecord) -> Result<String, String> {
-    let json: Json = serde_json::from_slice(line).map_err(|err| json_error(&err))?;
-    let Json::Object(mut customer) = json else {
-        return Err(format!("expected a JSON object, got {}", kind(&json)));
-    };
-    let id = match customer.remove("id") {
-        Some(Json::String(id)) => id,
-        Some(other) => return Err(format!("\"id\" must be a string, got {}", kind(&other))),
-        None => return Err("missing \"id\"".to_owned()),
-    };
-    let signals = match customer.remove("signals") {
-        Some(Json::Object(signals)) => signals,
-        Some(other) => {
-            return Err(format!(
-                "\"signals\" must be an object, got {}",
-                kind(&other)
-            ))
-        }
-        None => serde_json::Map::new(),
-    };
-    if let Some(field) = customer.keys().next() {
-        return Err(format!(
-            "unknown field '{field}', expected \"id\" or \"signals\""
-        ));
-    }
-    for (name, value) in &signals {
-        let result = match value {
-            Json::Null => record.unset(name),
-            Json::Bool(flag) => record.set(name, *flag),
-            Json::String(label) => record.set(name, Value::Label(label)),
-            Json::Number(number) => match number.as_f64() {
-                Some(number) => record.set(name, number),
-                None => return Err(format!("signal '{name}': {number} is not a usable number")),
-            },
-            Json::Array(_) | Json::Object(_) => {
-                // Still report an unknown name before the shape of its value.
-                record.unset(name).map_err(|err| err.to_string())?;
-                return Err(format!(
-                    "signal '{name}' must be a number, true, false, a label or null, got {}",
-                    kind(value)
-                ));
-            }
-        };
-        result.map_err(|err| err.to_string())?;
-    }
-    Ok(id)
+    let customer = CustomerLine::parse(line)?;
+    customer.set_into(&mut [record])?;
+    Ok(customer.id.into_owned())
 }

@@ -45,7 +45,8 @@
 //!    [`Decision`] the one-at-a-time path's.
 //!
 //! Then the reports for people, off the hot path: [`Engine::explain`],
-//! [`Funnel`], [`Engine::to_mermaid`].
+//! [`Funnel`], [`Engine::to_mermaid`], and [`WhatIf`], a ruleset tried on a
+//! population before it ships.
 //!
 //! # Ids and indices
 //!
@@ -370,6 +371,7 @@ mod funnel;
 mod picture;
 mod reload;
 mod scenario;
+mod what_if;
 
 pub mod models;
 
@@ -417,3 +419,4 @@ pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use stage::{Stage, StageModel, StageSpec};
 pub use time::{Span, TimeUnit, Timestamp};
 pub use validate::{Action, PropensityRule, Rule, RuleKind, Tag, TransitionRule};
+pub use what_if::{ChangedCustomer, NoActionCounts, WhatIf, WhatIfReport, WhatIfSide};

@@ -596,3 +596,107 @@ fn flags_and_labels_map_to_their_signal_kinds() {
         ]
     );
 }
+
+/// Runs the built `classify` example with `args`, `input` on standard input.
+fn classify_binary(args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(crate::examples_pipe::example("classify"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the classify example runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(input.as_bytes()).expect("the input");
+    drop(stdin);
+    child.wait_with_output().expect("the classify example ran")
+}
+
+#[test]
+fn the_built_in_model_as_a_ruleset_document_decides_as_the_built_in_model() {
+    let input = sample_input();
+    let built_in = classify_binary(&[], &input);
+    let document = classify_binary(
+        &["--ruleset", "examples/models/buying_process.json"],
+        &input,
+    );
+    assert_eq!(built_in.status.code(), Some(0));
+    assert_eq!(document.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&document.stderr), "");
+    assert_eq!(built_in.stdout.len(), document.stdout.len());
+    assert_eq!(
+        String::from_utf8_lossy(&document.stdout),
+        String::from_utf8_lossy(&built_in.stdout)
+    );
+}
+
+#[test]
+fn another_ruleset_document_is_the_one_deciding() {
+    let path = "examples/models/b2b_saas.toml";
+    let text = std::fs::read_to_string(path).unwrap();
+    let spec = buyer_journey::Document::from_toml(&text)
+        .unwrap()
+        .into_spec();
+    let engine = Engine::builder(spec).build().unwrap();
+    // Accounts with the B2B model's signals, read by the example from a file.
+    let mut input = String::new();
+    for (n, signal) in engine.schema().iter().enumerate() {
+        let value = match signal.kind() {
+            buyer_journey::SignalKind::Flag => "true".to_owned(),
+            buyer_journey::SignalKind::Category => {
+                format!("\"{}\"", signal.labels().next().unwrap())
+            }
+            _ => "1".to_owned(),
+        };
+        input += &serde_json::json!({"id": format!("a{n}"), "signals": {signal.id(): serde_json::from_str::<serde_json::Value>(&value).unwrap()}}).to_string();
+        input.push('\n');
+    }
+    let file = std::env::temp_dir().join(format!("classify_{}_b2b.ndjson", std::process::id()));
+    std::fs::write(&file, &input).unwrap();
+    let output = classify_binary(&["--ruleset", path, file.to_str().unwrap()], "");
+    std::fs::remove_file(&file).ok();
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert_eq!(output.status.code(), Some(0));
+    let expected = run(&engine, &input);
+    assert!(expected.all_good, "{:?}", expected.errors);
+    let lines: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines, expected.output);
+    let stages: HashSet<String> = lines.iter().map(|line| parse(line).1.stage).collect();
+    assert!(stages
+        .iter()
+        .all(|stage| engine.model().find(stage).is_some()));
+    assert!(
+        stages
+            .iter()
+            .any(|stage| built_in().model().find(stage).is_none()),
+        "{stages:?}"
+    );
+
+    // With the built-in model the same accounts are bad lines.
+    let built_in = classify_binary(&[], &input);
+    assert_eq!(built_in.status.code(), Some(2));
+}
+
+#[test]
+fn a_ruleset_that_cannot_be_used_is_status_1() {
+    let output = classify_binary(&["--ruleset", "no/such/rules.json"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .starts_with("classify: no/such/rules.json: cannot read the file: "));
+    let output = classify_binary(&["--ruleset", "Cargo.toml"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!output.stderr.is_empty());
+    let output = classify_binary(&["--ruleset"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "usage: classify [--ruleset RULESET] [CUSTOMERS]\n"
+    );
+}

@@ -82,12 +82,21 @@ fn input(name: &str) -> Vec<u8> {
 }
 
 /// The arguments example `name` is run with: `throughput` measures a few
-/// customers once per path rather than 100,000 for a second, and `check`
-/// checks the built-in model's document.
+/// customers once per path rather than 100,000 for a second, `check`
+/// checks the built-in model's document, and `what_if` compares it with a
+/// changed copy over a small population.
 fn args(name: &str) -> &'static [&'static str] {
     match name {
         "throughput" => &["--customers", "2000", "--seconds", "0"],
         "check" => &["examples/models/buying_process.json"],
+        "what_if" => &[
+            "--population",
+            "tests/data/what_if/population.ndjson",
+            "--a",
+            "examples/models/buying_process.json",
+            "--b",
+            "tests/data/what_if/changed.json",
+        ],
         _ => &[],
     }
 }
@@ -239,4 +248,9 @@ fn quickstart_ends_quietly_on_a_closed_pipe() {
 #[test]
 fn throughput_ends_quietly_on_a_closed_pipe() {
     ends_quietly_on_a_closed_pipe("throughput");
+}
+
+#[test]
+fn what_if_ends_quietly_on_a_closed_pipe() {
+    ends_quietly_on_a_closed_pipe("what_if");
 }

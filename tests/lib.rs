@@ -37,4 +37,6 @@ mod support;
 mod text_input;
 mod throughput_example;
 mod warnings;
+mod what_if;
+mod what_if_example;
 mod why_not;
