@@ -342,6 +342,7 @@ mod spec;
 mod validate;
 
 mod action;
+mod calibration;
 mod customer;
 mod engine;
 mod journey;
@@ -360,6 +361,7 @@ pub use action::{
     ActionInput, ActionScorer, ContactHistory, ContactLog, Response, Suggestion, SuggestionRecord,
     Why,
 };
+pub use calibration::{Block, Calibration, Sample, StageCalibration};
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
 pub use customer::Customer;
 #[cfg(any(feature = "json", feature = "toml"))]
