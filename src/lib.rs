@@ -47,6 +47,12 @@
 //! Then the reports for people, off the hot path: [`Engine::explain`],
 //! [`Funnel`], [`Engine::to_mermaid`].
 //!
+//! A decision's confidence is the share of the evidence for its stage, not
+//! a probability. A [`Calibration`], fitted from customers whose outcome is
+//! known and kept as a JSON document beside the ruleset, maps it per stage
+//! to the outcome rate observed at that confidence:
+//! [`Decision::calibrated_confidence`].
+//!
 //! # Ids and indices
 //!
 //! Every entity a ruleset declares (signal, stage, rule, tag, action,
