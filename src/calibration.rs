@@ -2,51 +2,7 @@
 //! a given [confidence](crate::Decision::confidence), went on to the
 //! outcome, learned from customers whose outcome is known.
 //!
-//! A decision's confidence is the share of the evidence that supports its
-//! stage, not a probability: in one shop's data, customers with confidence 1
-//! converted less often than those below 0.5. A [`Calibration`] maps it,
-//! per stage, to the outcome rate observed at that confidence. It is data,
-//! fitted once from [`Sample`]s with [`Calibration::fit`], kept as a small
-//! JSON document beside the ruleset, and given to
-//! [`EngineBuilder::calibration`](crate::EngineBuilder::calibration); then
-//! [`Decision::calibrated_confidence`](crate::Decision::calibrated_confidence)
-//! reports the mapped value.
-//!
-//! # What a calibrated value means
-//!
-//! A calibrated confidence of 0.3 for a customer in `evaluation` says:
-//! *among the customers of the fitting data in `evaluation` with about this
-//! confidence, 30 % had the outcome.* Nothing more:
-//!
-//! - it is not causal: it does not say the stage or an action brought the
-//!   outcome about, nor what would happen if the customer were treated
-//!   otherwise;
-//! - it is only as good as the outcome's definition (which event, within
-//!   which time) and as the fitting data's resemblance to today's customers:
-//!   a new campaign, season or ruleset version can make it stale; refit
-//!   after each change of the ruleset;
-//! - a rate from few samples is uncertain: each [`Block`] says how many
-//!   samples its rate stands on.
-//!
-//! # The fit
-//!
-//! Per stage, isotonic regression: the non-decreasing function of the
-//! confidence that is nearest to the outcomes (1 for an outcome, 0 for none)
-//! in weighted least squares, found by pooling adjacent violators. Samples
-//! of equal confidence are pooled first, so the fit is a sequence of
-//! [`Block`]s, each a range of confidences seen in the data with the
-//! weighted outcome rate of its samples, rates strictly increasing from
-//! block to block.
-//!
-//! # Applying it
-//!
-//! Inside a block's range the value is the block's rate; between two blocks
-//! it runs linearly from the rate of the one below to the rate of the one
-//! above; below the first block it is the first block's rate, above the last
-//! the last one's (it is clamped, never extrapolated). So the map is
-//! continuous and non-decreasing, and at every confidence seen in the data
-//! it is exactly the fitted rate. A stage without samples has no
-//! calibration, and its decisions report none.
+//! The [`Calibration`] type documents what the value means.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -162,14 +118,71 @@ impl Sample {
 }
 
 /// Per stage, a monotone map from a decision's confidence to the rate of
-/// the outcome among customers of the fitting data: see the [module
-/// documentation](self) for what it means, how it is fitted and how it is
-/// applied.
+/// the outcome among customers of the fitting data.
+///
+/// A decision's confidence is the share of the evidence that supports its
+/// stage, not a probability: in one shop's data, customers with confidence 1
+/// converted less often than those below 0.5. A calibration maps it, per
+/// stage, to the outcome rate observed at that confidence. It is data,
+/// fitted once from [`Sample`]s with [`fit`](Calibration::fit), kept as a small
+/// JSON document beside the ruleset, and given to
+/// [`EngineBuilder::calibration`](crate::EngineBuilder::calibration); then
+/// [`Decision::calibrated_confidence`](crate::Decision::calibrated_confidence)
+/// reports the mapped value.
+///
+/// # What a calibrated value means
+///
+/// A calibrated confidence of 0.3 for a customer in `evaluation` says:
+/// *among the customers of the fitting data in `evaluation` with about this
+/// confidence, 30 % had the outcome.* Nothing more:
+///
+/// - it is not causal: it does not say the stage or an action brought the
+///   outcome about, nor what would happen if the customer were treated
+///   otherwise;
+/// - it is only as good as the outcome's definition (which event, within
+///   which time) and as the fitting data's resemblance to today's customers:
+///   a new campaign, season or ruleset version can make it stale; refit
+///   after each change of the ruleset;
+/// - a rate from few samples is uncertain: each [`Block`] says how many
+///   samples its rate stands on.
+///
+/// # Fitting data
+///
+/// Each [`Sample`] is the stage and confidence a decision reported when it
+/// was made, and whether the customer had the outcome afterwards (within a
+/// time the host fixes). Decisions recomputed later from today's signals
+/// would flatter the fit: a customer who converted has a buyer's signals by
+/// now. Fit per ruleset version: another ruleset gives other confidences.
+/// The `calibrate` example fits NDJSON samples from a file.
+///
+/// # The fit
+///
+/// Per stage, isotonic regression: the non-decreasing function of the
+/// confidence that is nearest to the outcomes (1 for an outcome, 0 for none)
+/// in weighted least squares, found by pooling adjacent violators. Samples
+/// of equal confidence are pooled first, so the fit is a sequence of
+/// [`Block`]s, each a range of confidences seen in the data with the
+/// weighted outcome rate of its samples, rates strictly increasing from
+/// block to block.
+///
+/// # Applying it
+///
+/// Inside a block's range the value is the block's rate; between two blocks
+/// it runs linearly from the rate of the one below to the rate of the one
+/// above; below the first block it is the first block's rate, above the last
+/// the last one's (it is clamped, never extrapolated). So the map is
+/// continuous and non-decreasing, and at every confidence seen in the data
+/// it is exactly the fitted rate. A stage without samples has no
+/// calibration, and its decisions report none.
+///
+/// # As data
 ///
 /// Serialized as `{"stages": {STAGE: {"blocks": [BLOCK, ...]}, ...}}`; a
 /// value read through serde is checked (blocks in order, not overlapping,
 /// rates in [0, 1] that do not decrease, positive weights and counts), so
 /// every `Calibration` is usable.
+///
+/// # Example
 ///
 /// ```
 /// use buyer_journey::{Calibration, Sample};
