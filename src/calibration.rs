@@ -550,7 +550,10 @@ impl StageCalibration {
     /// ```
     #[must_use]
     pub fn samples(&self) -> u64 {
-        self.blocks.iter().map(|block| block.samples).sum()
+        // Saturating: a document may claim any counts.
+        self.blocks
+            .iter()
+            .fold(0, |sum, block| sum.saturating_add(block.samples))
     }
 
     /// The calibrated value of `confidence`: the rate of the block whose

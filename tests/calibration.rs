@@ -352,6 +352,13 @@ fn documents_that_are_not_calibrations_are_rejected() {
         assert!(matches!(err.kind(), ErrorKind::Document { .. }), "{err}");
         assert_eq!(err.to_string(), message, "{json}");
     }
+    // Counts a document claims are added without overflow.
+    let huge = Calibration::from_json(&document(&[
+        block(0.0, 0.0, 0.0).replace(r#""samples": 1"#, &format!(r#""samples": {}"#, u64::MAX)),
+        block(1.0, 1.0, 1.0).replace(r#""samples": 1"#, &format!(r#""samples": {}"#, u64::MAX)),
+    ]))
+    .unwrap();
+    assert_eq!(huge.stage("evaluation").unwrap().samples(), u64::MAX);
     let err = Calibration::from_json(r#"{"stages": {}, "model": "x"}"#).unwrap_err();
     assert_eq!(
         err.to_string(),
