@@ -49,7 +49,7 @@
 use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
-use buyer_journey::{Calibration, Sample};
+use buyer_journey::{Calibration, OutcomeSample};
 
 // `lines::kind` names JSON values for the examples that take lines apart
 // by hand; this one lets serde read each line.
@@ -111,8 +111,8 @@ pub(crate) fn run(
 }
 
 /// One sample, or the reason the line is not one.
-fn read_sample(line: &[u8]) -> Result<Sample, String> {
-    let sample: Sample = serde_json::from_slice(line).map_err(|err| {
+fn read_sample(line: &[u8]) -> Result<OutcomeSample, String> {
+    let sample: OutcomeSample = serde_json::from_slice(line).map_err(|err| {
         if err.is_data() {
             // A value that does not fit: the message names the field.
             let message = err.to_string();

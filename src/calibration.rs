@@ -19,17 +19,17 @@ use crate::stage::StageModel;
 /// "outcome": true}`, with an optional `"weight"` (default 1).
 ///
 /// ```
-/// use buyer_journey::Sample;
+/// use buyer_journey::OutcomeSample;
 ///
-/// let sample: Sample =
+/// let sample: OutcomeSample =
 ///     serde_json::from_str(r#"{"stage": "evaluation", "confidence": 0.5, "outcome": true}"#)
 ///         .unwrap();
-/// assert_eq!(sample, Sample::new("evaluation", 0.5, true));
+/// assert_eq!(sample, OutcomeSample::new("evaluation", 0.5, true));
 /// assert_eq!(sample.weight, 1.0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Sample {
+pub struct OutcomeSample {
     /// The id of the stage the decision reported.
     pub stage: String,
     /// The confidence the decision reported, in [0, 1].
@@ -51,18 +51,18 @@ fn is_one(weight: &f64) -> bool {
     *weight == 1.0
 }
 
-impl Sample {
+impl OutcomeSample {
     /// A sample of weight 1.
     ///
     /// ```
-    /// use buyer_journey::Sample;
+    /// use buyer_journey::OutcomeSample;
     ///
-    /// let sample = Sample::new("purchase_decision", 1.0, false);
+    /// let sample = OutcomeSample::new("purchase_decision", 1.0, false);
     /// assert_eq!((sample.confidence, sample.outcome, sample.weight), (1.0, false, 1.0));
     /// ```
     #[must_use]
     pub fn new(stage: impl Into<String>, confidence: f64, outcome: bool) -> Self {
-        Sample {
+        OutcomeSample {
             stage: stage.into(),
             confidence,
             outcome,
@@ -73,9 +73,9 @@ impl Sample {
     /// The same sample with weight `weight`.
     ///
     /// ```
-    /// use buyer_journey::Sample;
+    /// use buyer_journey::OutcomeSample;
     ///
-    /// assert_eq!(Sample::new("evaluation", 0.5, true).weighted(3.0).weight, 3.0);
+    /// assert_eq!(OutcomeSample::new("evaluation", 0.5, true).weighted(3.0).weight, 3.0);
     /// ```
     #[must_use]
     pub fn weighted(mut self, weight: f64) -> Self {
@@ -92,12 +92,12 @@ impl Sample {
     /// The first field that is out of range, located at it.
     ///
     /// ```
-    /// use buyer_journey::Sample;
+    /// use buyer_journey::OutcomeSample;
     ///
-    /// assert!(Sample::new("evaluation", 0.5, true).check().is_ok());
-    /// let err = Sample::new("evaluation", 1.5, true).check().unwrap_err();
+    /// assert!(OutcomeSample::new("evaluation", 0.5, true).check().is_ok());
+    /// let err = OutcomeSample::new("evaluation", 1.5, true).check().unwrap_err();
     /// assert_eq!(err.to_string(), "confidence: must be in [0, 1], got 1.5");
-    /// let err = Sample::new("evaluation", 0.5, true).weighted(0.0).check().unwrap_err();
+    /// let err = OutcomeSample::new("evaluation", 0.5, true).weighted(0.0).check().unwrap_err();
     /// assert_eq!(err.to_string(), "weight: must be a finite number > 0, got 0");
     /// ```
     pub fn check(&self) -> Result<(), Error> {
@@ -124,7 +124,7 @@ impl Sample {
 /// stage, not a probability: in one shop's data, customers with confidence 1
 /// converted less often than those below 0.5. A calibration maps it, per
 /// stage, to the outcome rate observed at that confidence. It is data,
-/// fitted once from [`Sample`]s with [`fit`](Calibration::fit), kept as a small
+/// fitted once from [`OutcomeSample`]s with [`fit`](Calibration::fit), kept as a small
 /// JSON document beside the ruleset, and given to
 /// [`EngineBuilder::calibration`](crate::EngineBuilder::calibration); then
 /// [`Decision::calibrated_confidence`](crate::Decision::calibrated_confidence)
@@ -143,12 +143,12 @@ impl Sample {
 ///   which time) and as the fitting data's resemblance to today's customers:
 ///   a new campaign, season or ruleset version can make it stale; refit
 ///   after each change of the ruleset;
-/// - a rate from few samples is uncertain: each [`Block`] says how many
+/// - a rate from few samples is uncertain: each [`CalibrationBlock`] says how many
 ///   samples its rate stands on.
 ///
 /// # Fitting data
 ///
-/// Each [`Sample`] is the stage and confidence a decision reported when it
+/// Each [`OutcomeSample`] is the stage and confidence a decision reported when it
 /// was made, and whether the customer had the outcome afterwards (within a
 /// time the host fixes). Decisions recomputed later from today's signals
 /// would flatter the fit: a customer who converted has a buyer's signals by
@@ -161,7 +161,7 @@ impl Sample {
 /// confidence that is nearest to the outcomes (1 for an outcome, 0 for none)
 /// in weighted least squares, found by pooling adjacent violators. Samples
 /// of equal confidence are pooled first, so the fit is a sequence of
-/// [`Block`]s, each a range of confidences seen in the data with the
+/// [`CalibrationBlock`]s, each a range of confidences seen in the data with the
 /// weighted outcome rate of its samples, rates strictly increasing from
 /// block to block.
 ///
@@ -185,12 +185,12 @@ impl Sample {
 /// # Example
 ///
 /// ```
-/// use buyer_journey::{Calibration, Sample};
+/// use buyer_journey::{Calibration, OutcomeSample};
 ///
 /// let samples = [
-///     Sample::new("evaluation", 0.5, false),
-///     Sample::new("evaluation", 0.5, true),
-///     Sample::new("evaluation", 1.0, true),
+///     OutcomeSample::new("evaluation", 0.5, false),
+///     OutcomeSample::new("evaluation", 0.5, true),
+///     OutcomeSample::new("evaluation", 1.0, true),
 /// ];
 /// let calibration = Calibration::fit(&samples)?;
 /// assert_eq!(calibration.apply("evaluation", 0.5), Some(0.5));
@@ -217,16 +217,19 @@ struct Unchecked {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Blocks {
-    blocks: Vec<Block>,
+    blocks: Vec<CalibrationBlock>,
 }
 
-/// The calibration of one stage: its [`Block`]s, in order of confidence,
+/// The calibration of one stage: its [`CalibrationBlock`]s, in order of confidence,
 /// rates strictly increasing after a fit.
 ///
 /// ```
-/// use buyer_journey::{Calibration, Sample};
+/// use buyer_journey::{Calibration, OutcomeSample};
 ///
-/// let samples = [Sample::new("evaluation", 0.2, true), Sample::new("evaluation", 0.8, false)];
+/// let samples = [
+///     OutcomeSample::new("evaluation", 0.2, true),
+///     OutcomeSample::new("evaluation", 0.8, false),
+/// ];
 /// let calibration = Calibration::fit(&samples)?;
 /// let evaluation = calibration.stage("evaluation").unwrap();
 /// // The outcome fell as the confidence rose: pooled into one block.
@@ -236,18 +239,18 @@ struct Blocks {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageCalibration {
-    blocks: Vec<Block>,
+    blocks: Vec<CalibrationBlock>,
 }
 
 /// A range of confidences and the outcome rate of the samples in it: one
 /// step of a [`StageCalibration`].
 ///
 /// ```
-/// use buyer_journey::{Calibration, Sample};
+/// use buyer_journey::{Calibration, OutcomeSample};
 ///
 /// let samples = [
-///     Sample::new("evaluation", 0.4, false),
-///     Sample::new("evaluation", 0.6, true).weighted(3.0),
+///     OutcomeSample::new("evaluation", 0.4, false),
+///     OutcomeSample::new("evaluation", 0.6, true).weighted(3.0),
 /// ];
 /// let calibration = Calibration::fit(&samples)?;
 /// let blocks = calibration.stage("evaluation").unwrap().blocks();
@@ -257,7 +260,7 @@ pub struct StageCalibration {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Block {
+pub struct CalibrationBlock {
     low: f64,
     high: f64,
     rate: f64,
@@ -273,32 +276,33 @@ impl Calibration {
     ///
     /// # Errors
     ///
-    /// A sample that [`Sample::check`] rejects, located at its index:
+    /// A sample that [`OutcomeSample::check`] rejects, located at its index:
     /// `samples[3].confidence: must be in [0, 1], got 1.5`; weights that
     /// add up to more than the largest `f64`.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
     /// // Rates 0, 1, 0.5 at confidences 0.2, 0.5, 0.8 are not monotone:
     /// // the last two pool into one block of rate 2/3.
     /// let samples = [
-    ///     Sample::new("evaluation", 0.2, false),
-    ///     Sample::new("evaluation", 0.5, true),
-    ///     Sample::new("evaluation", 0.8, true),
-    ///     Sample::new("evaluation", 0.8, false),
+    ///     OutcomeSample::new("evaluation", 0.2, false),
+    ///     OutcomeSample::new("evaluation", 0.5, true),
+    ///     OutcomeSample::new("evaluation", 0.8, true),
+    ///     OutcomeSample::new("evaluation", 0.8, false),
     /// ];
     /// let calibration = Calibration::fit(&samples)?;
     /// let rates: Vec<f64> =
     ///     calibration.stage("evaluation").unwrap().blocks().iter().map(|b| b.rate()).collect();
     /// assert_eq!(rates, [0.0, 2.0 / 3.0]);
     ///
-    /// let err = Calibration::fit(&[Sample::new("evaluation", f64::NAN, true)]).unwrap_err();
+    /// let nan = OutcomeSample::new("evaluation", f64::NAN, true);
+    /// let err = Calibration::fit(&[nan]).unwrap_err();
     /// assert_eq!(err.to_string(), "samples[0].confidence: must be in [0, 1], got NaN");
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
-    pub fn fit(samples: &[Sample]) -> Result<Self, Error> {
-        let mut by_stage: IndexMap<&str, Vec<&Sample>> = IndexMap::new();
+    pub fn fit(samples: &[OutcomeSample]) -> Result<Self, Error> {
+        let mut by_stage: IndexMap<&str, Vec<&OutcomeSample>> = IndexMap::new();
         for (i, sample) in samples.iter().enumerate() {
             sample
                 .check()
@@ -325,9 +329,9 @@ impl Calibration {
     /// samples in it.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let calibration = Calibration::fit(&[Sample::new("evaluation", 0.5, true)])?;
+    /// let calibration = Calibration::fit(&[OutcomeSample::new("evaluation", 0.5, true)])?;
     /// assert!(calibration.stage("evaluation").is_some());
     /// assert!(calibration.stage("post_purchase").is_none());
     /// # Ok::<(), buyer_journey::Error>(())
@@ -341,9 +345,12 @@ impl Calibration {
     /// (after a fit: of their first sample).
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let samples = [Sample::new("evaluation", 0.5, true), Sample::new("need_recognition", 0.0, false)];
+    /// let samples = [
+    ///     OutcomeSample::new("evaluation", 0.5, true),
+    ///     OutcomeSample::new("need_recognition", 0.0, false),
+    /// ];
     /// let calibration = Calibration::fit(&samples)?;
     /// let ids: Vec<&str> = calibration.stages().map(|(id, _)| id).collect();
     /// assert_eq!(ids, ["evaluation", "need_recognition"]);
@@ -358,9 +365,9 @@ impl Calibration {
     /// calibration or `confidence` is NaN. Allocates nothing.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let calibration = Calibration::fit(&[Sample::new("evaluation", 0.5, true)])?;
+    /// let calibration = Calibration::fit(&[OutcomeSample::new("evaluation", 0.5, true)])?;
     /// assert_eq!(calibration.apply("evaluation", 0.1), Some(1.0));
     /// assert_eq!(calibration.apply("evaluation", f64::NAN), None);
     /// assert_eq!(calibration.apply("evaluaton", 0.5), None);
@@ -400,7 +407,8 @@ impl Calibration {
     ///     "stages.evaluation.blocks[1].rate: 0.1 is below the rate of the block before \
     ///      it (0.3): rates must not decrease",
     /// );
-    /// let err = Calibration::from_json(r#"{"stages": {"evaluation": {"blocks": 3}}}"#).unwrap_err();
+    /// let not_a_list = r#"{"stages": {"evaluation": {"blocks": 3}}}"#;
+    /// let err = Calibration::from_json(not_a_list).unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
     ///     "line 1, column 38: invalid type: integer `3`, expected a sequence",
@@ -432,9 +440,9 @@ impl Calibration {
     /// `Result` is that of the JSON writer.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let calibration = Calibration::fit(&[Sample::new("evaluation", 0.5, true)])?;
+    /// let calibration = Calibration::fit(&[OutcomeSample::new("evaluation", 0.5, true)])?;
     /// let json = calibration.to_json()?;
     /// assert!(json.contains(r#""rate": 1.0"#));
     /// assert_eq!(Calibration::from_json(&json)?, calibration);
@@ -503,7 +511,7 @@ impl ByStage {
 impl StageCalibration {
     /// Pools adjacent violators over `samples`, all of one stage and
     /// checked, which it sorts by confidence.
-    fn fit(samples: &mut [&Sample]) -> Self {
+    fn fit(samples: &mut [&OutcomeSample]) -> Self {
         samples.sort_by(|a, b| a.confidence.total_cmp(&b.confidence));
         let mut pools: Vec<Pool> = Vec::new();
         for tied in samples.chunk_by(|a, b| a.confidence == b.confidence) {
@@ -526,25 +534,29 @@ impl StageCalibration {
     /// The blocks, in order of confidence.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let samples = [Sample::new("evaluation", 0.5, false), Sample::new("evaluation", 1.0, true)];
+    /// let samples = [
+    ///     OutcomeSample::new("evaluation", 0.5, false),
+    ///     OutcomeSample::new("evaluation", 1.0, true),
+    /// ];
     /// let calibration = Calibration::fit(&samples)?;
-    /// let lows: Vec<f64> = calibration.stage("evaluation").unwrap().blocks().iter().map(|b| b.low()).collect();
+    /// let blocks = calibration.stage("evaluation").unwrap().blocks();
+    /// let lows: Vec<f64> = blocks.iter().map(|b| b.low()).collect();
     /// assert_eq!(lows, [0.5, 1.0]);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
-    pub fn blocks(&self) -> &[Block] {
+    pub fn blocks(&self) -> &[CalibrationBlock] {
         &self.blocks
     }
 
     /// How many samples the calibration stands on.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let samples = vec![Sample::new("evaluation", 0.5, false); 7];
+    /// let samples = vec![OutcomeSample::new("evaluation", 0.5, false); 7];
     /// assert_eq!(Calibration::fit(&samples)?.stage("evaluation").unwrap().samples(), 7);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
@@ -562,11 +574,11 @@ impl StageCalibration {
     /// takes O(log b) time for b blocks.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
     /// let samples = [
-    ///     Sample::new("evaluation", 0.25, false),
-    ///     Sample::new("evaluation", 0.75, true),
+    ///     OutcomeSample::new("evaluation", 0.25, false),
+    ///     OutcomeSample::new("evaluation", 0.75, true),
     /// ];
     /// let calibration = Calibration::fit(&samples)?;
     /// let evaluation = calibration.stage("evaluation").unwrap();
@@ -622,7 +634,7 @@ impl TryFrom<Unchecked> for Calibration {
 
 /// Checks the blocks of one stage read from a document: the message starts
 /// with the path below the stage.
-fn check_blocks(blocks: &[Block]) -> Result<(), String> {
+fn check_blocks(blocks: &[CalibrationBlock]) -> Result<(), String> {
     if blocks.is_empty() {
         return Err(
             "blocks: a calibrated stage needs at least one block; leave a stage \
@@ -653,13 +665,16 @@ fn check_blocks(blocks: &[Block]) -> Result<(), String> {
     Ok(())
 }
 
-impl Block {
+impl CalibrationBlock {
     /// The lowest confidence of the block's samples.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let samples = [Sample::new("evaluation", 0.3, true), Sample::new("evaluation", 0.7, false)];
+    /// let samples = [
+    ///     OutcomeSample::new("evaluation", 0.3, true),
+    ///     OutcomeSample::new("evaluation", 0.7, false),
+    /// ];
     /// let calibration = Calibration::fit(&samples)?;
     /// let block = calibration.stage("evaluation").unwrap().blocks()[0];
     /// assert_eq!((block.low(), block.high()), (0.3, 0.7));
@@ -673,9 +688,9 @@ impl Block {
     /// The highest confidence of the block's samples.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let calibration = Calibration::fit(&[Sample::new("evaluation", 0.3, true)])?;
+    /// let calibration = Calibration::fit(&[OutcomeSample::new("evaluation", 0.3, true)])?;
     /// assert_eq!(calibration.stage("evaluation").unwrap().blocks()[0].high(), 0.3);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
@@ -688,11 +703,11 @@ impl Block {
     /// [0, 1].
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
     /// let samples = [
-    ///     Sample::new("evaluation", 0.5, true),
-    ///     Sample::new("evaluation", 0.5, false).weighted(3.0),
+    ///     OutcomeSample::new("evaluation", 0.5, true),
+    ///     OutcomeSample::new("evaluation", 0.5, false).weighted(3.0),
     /// ];
     /// let calibration = Calibration::fit(&samples)?;
     /// assert_eq!(calibration.stage("evaluation").unwrap().blocks()[0].rate(), 0.25);
@@ -706,9 +721,9 @@ impl Block {
     /// How many samples the block holds.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let samples = vec![Sample::new("evaluation", 0.5, true).weighted(2.0); 3];
+    /// let samples = vec![OutcomeSample::new("evaluation", 0.5, true).weighted(2.0); 3];
     /// let block = Calibration::fit(&samples)?.stage("evaluation").unwrap().blocks()[0];
     /// assert_eq!((block.samples(), block.weight()), (3, 6.0));
     /// # Ok::<(), buyer_journey::Error>(())
@@ -722,10 +737,11 @@ impl Block {
     /// each has weight 1.
     ///
     /// ```
-    /// use buyer_journey::{Calibration, Sample};
+    /// use buyer_journey::{Calibration, OutcomeSample};
     ///
-    /// let samples = vec![Sample::new("evaluation", 0.5, true); 4];
-    /// assert_eq!(Calibration::fit(&samples)?.stage("evaluation").unwrap().blocks()[0].weight(), 4.0);
+    /// let samples = vec![OutcomeSample::new("evaluation", 0.5, true); 4];
+    /// let calibration = Calibration::fit(&samples)?;
+    /// assert_eq!(calibration.stage("evaluation").unwrap().blocks()[0].weight(), 4.0);
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
@@ -773,7 +789,7 @@ struct Pool {
 
 impl Pool {
     /// The pool of samples of one confidence.
-    fn of(tied: &[&Sample]) -> Self {
+    fn of(tied: &[&OutcomeSample]) -> Self {
         // `+ 0.0` turns a -0.0 into 0.0, which reads better in a document.
         let confidence = tied.first().map_or(0.0, |sample| sample.confidence + 0.0);
         Pool {
@@ -802,8 +818,8 @@ impl Pool {
         self.outcomes += above.outcomes;
     }
 
-    fn block(&self) -> Block {
-        Block {
+    fn block(&self) -> CalibrationBlock {
+        CalibrationBlock {
             low: self.low,
             high: self.high,
             rate: self.rate(),

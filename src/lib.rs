@@ -367,7 +367,7 @@ pub use action::{
     ActionInput, ActionScorer, ContactHistory, ContactLog, Response, Suggestion, SuggestionRecord,
     Why,
 };
-pub use calibration::{Block, Calibration, Sample, StageCalibration};
+pub use calibration::{Calibration, CalibrationBlock, OutcomeSample, StageCalibration};
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
 pub use customer::Customer;
 #[cfg(any(feature = "json", feature = "toml"))]

@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 
 use buyer_journey::{
     models, Calibration, Column, Columns, ContactLog, DecisionRecord, Engine, ErrorKind,
-    RulesetSpec, Sample, SignalSpec, StageRuleSpec, StageSpec, Timestamp,
+    OutcomeSample, RulesetSpec, SignalSpec, StageRuleSpec, StageSpec, Timestamp,
 };
 use proptest::prelude::*;
 
@@ -32,17 +32,17 @@ const TOLERANCE: f64 = 1e-9;
 
 /// Samples of one stage: confidences on a coarse grid, so that ties are
 /// common, and weights of a few sizes.
-fn samples_of(stage: &'static str) -> impl Strategy<Value = Vec<Sample>> {
+fn samples_of(stage: &'static str) -> impl Strategy<Value = Vec<OutcomeSample>> {
     let sample = (0u32..=8, any::<bool>(), prop_oneof![Just(1.0), 0.1f64..5.0]).prop_map(
         move |(step, outcome, weight)| {
-            Sample::new(stage, f64::from(step) / 8.0, outcome).weighted(weight)
+            OutcomeSample::new(stage, f64::from(step) / 8.0, outcome).weighted(weight)
         },
     );
     prop::collection::vec(sample, 1..40)
 }
 
 /// The samples of two stages, interleaved.
-fn two_stages() -> impl Strategy<Value = Vec<Sample>> {
+fn two_stages() -> impl Strategy<Value = Vec<OutcomeSample>> {
     (samples_of("evaluation"), samples_of("information_search")).prop_map(|(a, b)| {
         let mut all = Vec::new();
         let mut b = b.into_iter();
@@ -57,9 +57,9 @@ fn two_stages() -> impl Strategy<Value = Vec<Sample>> {
 
 /// The samples of one stage pooled by confidence: `(confidence, weight,
 /// weight of the outcomes, count)`, in order of confidence.
-fn pooled(samples: &[Sample], stage: &str) -> Vec<(f64, f64, f64, u64)> {
+fn pooled(samples: &[OutcomeSample], stage: &str) -> Vec<(f64, f64, f64, u64)> {
     let mut points: Vec<(f64, f64, f64, u64)> = Vec::new();
-    let mut mine: Vec<&Sample> = samples.iter().filter(|s| s.stage == stage).collect();
+    let mut mine: Vec<&OutcomeSample> = samples.iter().filter(|s| s.stage == stage).collect();
     mine.sort_by(|a, b| a.confidence.total_cmp(&b.confidence));
     for sample in mine {
         let outcome = if sample.outcome { sample.weight } else { 0.0 };
@@ -119,7 +119,7 @@ proptest! {
             let mut held = 0;
             for block in blocks {
                 prop_assert!(block.low() <= block.high());
-                let inside: Vec<&Sample> = samples
+                let inside: Vec<&OutcomeSample> = samples
                     .iter()
                     .filter(|s| s.stage == stage)
                     .filter(|s| (block.low()..=block.high()).contains(&s.confidence))
@@ -166,15 +166,18 @@ proptest! {
             sum += rise;
             let rate = f64::from(sum) / 240.0;
             let confidence = f64::from(step) / 100.0;
-            samples.push(Sample::new("evaluation", confidence, true).weighted(rate));
-            samples.push(Sample::new("evaluation", confidence, false).weighted(1.0 - rate));
+            samples.push(OutcomeSample::new("evaluation", confidence, true).weighted(rate));
+            samples.push(OutcomeSample::new("evaluation", confidence, false).weighted(1.0 - rate));
             expected.push((confidence, rate));
         }
         let calibration = Calibration::fit(&samples).unwrap();
         let blocks = calibration.stage("evaluation").unwrap().blocks();
         prop_assert_eq!(blocks.len(), expected.len());
         for (block, (confidence, rate)) in blocks.iter().zip(expected) {
-            prop_assert_eq!((block.low(), block.high(), block.samples()), (confidence, confidence, 2));
+            prop_assert_eq!(
+                (block.low(), block.high(), block.samples()),
+                (confidence, confidence, 2)
+            );
             prop_assert!((block.rate() - rate).abs() < TOLERANCE);
         }
     }
@@ -186,9 +189,9 @@ proptest! {
         step in 0u32..=8,
     ) {
         let confidence = f64::from(step) / 8.0;
-        let samples: Vec<Sample> = samples
+        let samples: Vec<OutcomeSample> = samples
             .into_iter()
-            .map(|s| Sample { confidence, ..s })
+            .map(|s| OutcomeSample { confidence, ..s })
             .collect();
         let calibration = Calibration::fit(&samples).unwrap();
         let blocks = calibration.stage("evaluation").unwrap().blocks();
@@ -265,7 +268,7 @@ fn between_blocks_the_value_is_linear_between_their_rates() {
 
 #[test]
 fn a_stage_without_samples_has_no_calibration() {
-    let calibration = Calibration::fit(&[Sample::new("evaluation", 0.5, true)]).unwrap();
+    let calibration = Calibration::fit(&[OutcomeSample::new("evaluation", 0.5, true)]).unwrap();
     assert!(calibration.stage("information_search").is_none());
     assert_eq!(calibration.apply("information_search", 0.5), None);
     assert_eq!(Calibration::fit(&[]).unwrap().stages().len(), 0);
@@ -273,14 +276,14 @@ fn a_stage_without_samples_has_no_calibration() {
 
 #[test]
 fn fitting_rejects_bad_samples_at_their_index() {
-    let good = Sample::new("evaluation", 0.5, true);
+    let good = OutcomeSample::new("evaluation", 0.5, true);
     let cases = [
         (
-            Sample::new("evaluation", -0.1, true),
+            OutcomeSample::new("evaluation", -0.1, true),
             "samples[1].confidence: must be in [0, 1], got -0.1",
         ),
         (
-            Sample::new("evaluation", f64::INFINITY, true),
+            OutcomeSample::new("evaluation", f64::INFINITY, true),
             "samples[1].confidence: must be in [0, 1], got inf",
         ),
         (
@@ -371,9 +374,9 @@ fn documents_that_are_not_calibrations_are_rejected() {
 #[test]
 fn the_builder_rejects_unknown_stages_with_the_nearest_id() {
     let samples = [
-        Sample::new("evaluation", 0.5, true),
-        Sample::new("purchase", 0.5, true),
-        Sample::new("informaton_search", 0.5, true),
+        OutcomeSample::new("evaluation", 0.5, true),
+        OutcomeSample::new("purchase", 0.5, true),
+        OutcomeSample::new("informaton_search", 0.5, true),
     ];
     let calibration = Calibration::fit(&samples).unwrap();
     let builder = Engine::builder(models::buying_process()).calibration(calibration);
@@ -415,7 +418,7 @@ fn a_renamed_stage_is_calibrated_by_its_old_id_but_only_once() {
         "comparing",
         "comparisons >= 1",
     )];
-    let old = Calibration::fit(&[Sample::new("evaluation", 1.0, true)]).unwrap();
+    let old = Calibration::fit(&[OutcomeSample::new("evaluation", 1.0, true)]).unwrap();
     let engine = Engine::builder(spec.clone())
         .calibration(old)
         .build()
@@ -431,8 +434,8 @@ fn a_renamed_stage_is_calibrated_by_its_old_id_but_only_once() {
     );
 
     let both = Calibration::fit(&[
-        Sample::new("evaluation", 1.0, true),
-        Sample::new("comparing", 1.0, true),
+        OutcomeSample::new("evaluation", 1.0, true),
+        OutcomeSample::new("comparing", 1.0, true),
     ])
     .unwrap();
     let err = Engine::builder(spec).calibration(both).build().unwrap_err();
@@ -506,11 +509,11 @@ fn calibration_for(population: &Population) -> Calibration {
     let engine = built_in();
     let mut scratch = engine.scratch();
     let mut random = XorShift(7);
-    let samples: Vec<Sample> = (0..population.len())
+    let samples: Vec<OutcomeSample> = (0..population.len())
         .map(|i| {
             let decision = engine.classify(&population.record(&engine, i), &mut scratch);
             let outcome = (random.below(100) as f64) < 20.0 + decision.confidence() * 40.0;
-            Sample::new(decision.stage().id(), decision.confidence(), outcome)
+            OutcomeSample::new(decision.stage().id(), decision.confidence(), outcome)
         })
         .filter(|sample| sample.stage != "post_purchase")
         .collect();
@@ -557,8 +560,8 @@ fn decisions_report_the_calibrated_confidence_on_both_paths() {
 #[test]
 fn decide_in_calibrates_the_confidence_in_the_given_stage() {
     let calibration = Calibration::fit(&[
-        Sample::new("evaluation", 0.0, false),
-        Sample::new("evaluation", 1.0, true),
+        OutcomeSample::new("evaluation", 0.0, false),
+        OutcomeSample::new("evaluation", 1.0, true),
     ])
     .unwrap();
     let engine = Engine::builder(models::buying_process())
@@ -671,10 +674,10 @@ fn the_example_fits_the_good_lines_and_reports_the_bad_ones() {
     );
     let fitted = Calibration::from_json(&output).unwrap();
     let expected = Calibration::fit(&[
-        Sample::new("evaluation", 0.5, true),
-        Sample::new("evaluation", 1.0, false).weighted(2.0),
-        Sample::new("evaluation", 1.0, true),
-        Sample::new("need_recognition", 0.0, false),
+        OutcomeSample::new("evaluation", 0.5, true),
+        OutcomeSample::new("evaluation", 1.0, false).weighted(2.0),
+        OutcomeSample::new("evaluation", 1.0, true),
+        OutcomeSample::new("need_recognition", 0.0, false),
     ])
     .unwrap();
     assert_eq!(fitted, expected);
@@ -697,7 +700,7 @@ fn the_example_reads_the_decisions_it_fits_and_ends_quietly_on_a_closed_pipe() {
     let mut input = String::new();
     for i in 0..population.len() {
         let decision = engine.classify(&population.record(&engine, i), &mut scratch);
-        let sample = Sample::new(decision.stage().id(), decision.confidence(), i % 3 == 0);
+        let sample = OutcomeSample::new(decision.stage().id(), decision.confidence(), i % 3 == 0);
         input.push_str(&serde_json::to_string(&sample).unwrap());
         input.push('\n');
     }

@@ -1062,12 +1062,16 @@ fn reading_the_calibrated_confidence_does_not_allocate() {
     let records = generated(&plain, 300, 0x5EED);
     let mut scratch = plain.scratch();
     // Outcomes for every other customer: each stage decided has a fit.
-    let samples: Vec<buyer_journey::Sample> = records
+    let samples: Vec<buyer_journey::OutcomeSample> = records
         .iter()
         .enumerate()
         .map(|(i, record)| {
             let decision = plain.classify(record, &mut scratch);
-            buyer_journey::Sample::new(decision.stage().id(), decision.confidence(), i % 2 == 0)
+            buyer_journey::OutcomeSample::new(
+                decision.stage().id(),
+                decision.confidence(),
+                i % 2 == 0,
+            )
         })
         .collect();
     let calibration = buyer_journey::Calibration::fit(&samples).unwrap();

@@ -144,12 +144,12 @@ impl EngineBuilder {
     /// [`Decision::calibrated_confidence`]: crate::Decision::calibrated_confidence
     ///
     /// ```
-    /// use buyer_journey::{models, Calibration, Engine, Sample};
+    /// use buyer_journey::{models, Calibration, Engine, OutcomeSample};
     ///
     /// let samples = [
-    ///     Sample::new("evaluation", 0.5, false),
-    ///     Sample::new("evaluation", 1.0, true),
-    ///     Sample::new("evaluation", 1.0, false),
+    ///     OutcomeSample::new("evaluation", 0.5, false),
+    ///     OutcomeSample::new("evaluation", 1.0, true),
+    ///     OutcomeSample::new("evaluation", 1.0, false),
     /// ];
     /// let engine = Engine::builder(models::buying_process())
     ///     .calibration(Calibration::fit(&samples)?)
@@ -160,7 +160,7 @@ impl EngineBuilder {
     /// let decision = engine.classify(&customer, &mut scratch);
     /// assert_eq!((decision.confidence(), decision.calibrated_confidence()), (1.0, Some(0.5)));
     ///
-    /// let unknown = Calibration::fit(&[Sample::new("evaluaton", 0.5, true)])?;
+    /// let unknown = Calibration::fit(&[OutcomeSample::new("evaluaton", 0.5, true)])?;
     /// let err = Engine::builder(models::buying_process()).calibration(unknown).build().unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),

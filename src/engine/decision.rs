@@ -140,14 +140,14 @@ impl<'a> Decision<'a> {
     /// today's customers. See [`Calibration`](crate::Calibration).
     ///
     /// ```
-    /// use buyer_journey::{models, Calibration, Engine, Sample};
+    /// use buyer_journey::{models, Calibration, Engine, OutcomeSample};
     ///
     /// // Of the fitting data's customers in information_search, those at
     /// // confidence 0.5 converted at 20 %, those at 1 at 10 %: pooled, 15 %.
     /// let mut samples = Vec::new();
     /// for (confidence, converted, of) in [(0.5, 2, 10), (1.0, 1, 10)] {
     ///     for i in 0..of {
-    ///         samples.push(Sample::new("information_search", confidence, i < converted));
+    ///         samples.push(OutcomeSample::new("information_search", confidence, i < converted));
     ///     }
     /// }
     /// let engine = Engine::builder(models::buying_process())
