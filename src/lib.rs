@@ -48,6 +48,12 @@
 //! [`Funnel`], [`Engine::to_mermaid`], and [`WhatIf`], a ruleset tried on a
 //! population before it ships.
 //!
+//! A decision's confidence is the share of the evidence for its stage, not
+//! a probability. A [`Calibration`], fitted from customers whose outcome is
+//! known and kept as a JSON document beside the ruleset, maps it per stage
+//! to the outcome rate observed at that confidence:
+//! [`Decision::calibrated_confidence`].
+//!
 //! # Ids and indices
 //!
 //! Every entity a ruleset declares (signal, stage, rule, tag, action,
@@ -359,6 +365,7 @@ mod spec;
 mod validate;
 
 mod action;
+mod calibration;
 mod customer;
 mod engine;
 mod journey;
@@ -379,6 +386,7 @@ pub use action::{
     ActionInput, ActionScorer, ContactHistory, ContactLog, Response, Suggestion, SuggestionRecord,
     Why,
 };
+pub use calibration::{Calibration, CalibrationBlock, OutcomeSample, StageCalibration};
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
 pub use condition::{NearMiss, Observed};
 pub use customer::Customer;

@@ -9,6 +9,7 @@ mod at_scale;
 mod b2b_model;
 mod binding;
 mod broken_documents;
+mod calibration;
 mod check_example;
 mod classify_example;
 mod customers;

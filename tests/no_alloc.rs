@@ -1055,3 +1055,44 @@ fn batches_after_the_first_do_not_allocate() {
     assert_eq!(allocations(|| sum = run(&mut scratch)), 0);
     assert!(sum > 0.0);
 }
+
+#[test]
+fn reading_the_calibrated_confidence_does_not_allocate() {
+    let plain = Engine::builder(models::buying_process()).build().unwrap();
+    let records = generated(&plain, 300, 0x5EED);
+    let mut scratch = plain.scratch();
+    // Outcomes for every other customer: each stage decided has a fit.
+    let samples: Vec<buyer_journey::OutcomeSample> = records
+        .iter()
+        .enumerate()
+        .map(|(i, record)| {
+            let decision = plain.classify(record, &mut scratch);
+            buyer_journey::OutcomeSample::new(
+                decision.stage().id(),
+                decision.confidence(),
+                i % 2 == 0,
+            )
+        })
+        .collect();
+    let calibration = buyer_journey::Calibration::fit(&samples).unwrap();
+    let engine = Engine::builder(models::buying_process())
+        .calibration(calibration)
+        .build()
+        .unwrap();
+    let history = ContactLog::new();
+    let mut scratch = engine.scratch();
+    let mut sum = 0.0;
+    let count = allocations(|| {
+        for record in &records {
+            let decision = engine.decide(record, &history, now(), &mut scratch);
+            sum += decision
+                .calibrated_confidence()
+                .expect("every stage seen is calibrated");
+        }
+    });
+    assert_eq!(
+        count, 0,
+        "reading the calibrated confidence allocated {count} times"
+    );
+    assert!(sum > 0.0);
+}

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::action::{ActionScorer, Catalog};
+use crate::calibration::{ByStage, Calibration};
 use crate::compile::compile;
 use crate::error::Error;
 use crate::journey::Machine;
@@ -35,6 +36,7 @@ pub struct EngineBuilder {
     limits: Limits,
     scorers: Vec<Box<dyn StageScorer>>,
     action_scorer: Option<Box<dyn ActionScorer>>,
+    calibration: Option<Calibration>,
 }
 
 impl fmt::Debug for EngineBuilder {
@@ -44,6 +46,7 @@ impl fmt::Debug for EngineBuilder {
             .field("limits", &self.limits)
             .field("scorers", &self.scorers.len())
             .field("action_scorer", &self.action_scorer.is_some())
+            .field("calibration", &self.calibration)
             .finish()
     }
 }
@@ -55,6 +58,7 @@ impl EngineBuilder {
             limits: Limits::default(),
             scorers: Vec::new(),
             action_scorer: None,
+            calibration: None,
         }
     }
 
@@ -127,6 +131,48 @@ impl EngineBuilder {
         self
     }
 
+    /// Maps each decision's confidence to an outcome rate with
+    /// `calibration`, which [`Decision::calibrated_confidence`] then
+    /// reports; a second call replaces the first. Stages the calibration
+    /// has no samples for report none. Without a calibration, deciding
+    /// costs what it did: the value is computed only when read.
+    ///
+    /// The calibration names stages by id (or by an alias of a renamed
+    /// stage); [`build`](EngineBuilder::build) fails for an id the model
+    /// does not have. See [`Calibration`] for what the value means.
+    ///
+    /// [`Decision::calibrated_confidence`]: crate::Decision::calibrated_confidence
+    ///
+    /// ```
+    /// use buyer_journey::{models, Calibration, Engine, OutcomeSample};
+    ///
+    /// let samples = [
+    ///     OutcomeSample::new("evaluation", 0.5, false),
+    ///     OutcomeSample::new("evaluation", 1.0, true),
+    ///     OutcomeSample::new("evaluation", 1.0, false),
+    /// ];
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .calibration(Calibration::fit(&samples)?)
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 2)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert_eq!((decision.confidence(), decision.calibrated_confidence()), (1.0, Some(0.5)));
+    ///
+    /// let unknown = Calibration::fit(&[OutcomeSample::new("evaluaton", 0.5, true)])?;
+    /// let err = Engine::builder(models::buying_process()).calibration(unknown).build().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "calibration.stages.evaluaton: unknown stage 'evaluaton', did you mean 'evaluation'?",
+    /// );
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn calibration(mut self, calibration: Calibration) -> Self {
+        self.calibration = Some(calibration);
+        self
+    }
+
     /// Every problem with the ruleset, errors and warnings, without
     /// building it: what to show whoever wrote the ruleset. [`build`]
     /// succeeds exactly when there is no error here.
@@ -184,7 +230,14 @@ impl EngineBuilder {
     /// assert!(Engine::builder(spec).build().is_ok());
     /// ```
     pub fn check(&self) -> Problems {
-        check(&self.spec, &self.limits)
+        let mut problems = check(&self.spec, &self.limits);
+        // Stage ids can be checked only against a valid stage model.
+        if let (Some(calibration), Ok(model)) = (&self.calibration, self.spec.stage_model()) {
+            for problem in calibration.problems(&model) {
+                problems.push(problem);
+            }
+        }
+        problems
     }
 
     /// Validates the ruleset and compiles it. Warnings do not stop it:
@@ -198,7 +251,8 @@ impl EngineBuilder {
     /// points, condition text that does not parse or check (with the
     /// column), a tag or action that names an unknown stage or tag, a value,
     /// weight or propensity out of range, a contact limit of 0, a transition
-    /// that cannot move, and any exceeded [`Limits`].
+    /// that cannot move, and any exceeded [`Limits`]; then a
+    /// [calibration](EngineBuilder::calibration) of an unknown stage.
     ///
     /// ```
     /// use buyer_journey::{models, Engine};
@@ -238,6 +292,10 @@ impl EngineBuilder {
             &compiled.layout,
             classifier.model(),
         );
+        let calibration = match self.calibration {
+            Some(calibration) => calibration.by_stage(classifier.model())?,
+            None => ByStage::default(),
+        };
         let deriver = Deriver::new(&ruleset.events);
         let catalog = Catalog::new(
             ruleset.actions,
@@ -253,6 +311,7 @@ impl EngineBuilder {
             deriver,
             program: compiled.program,
             action_scorer: self.action_scorer,
+            calibration,
             scenarios: ruleset.scenarios,
             id: next_engine_id(),
             about,

@@ -128,6 +128,51 @@ impl<'a> Decision<'a> {
         }
     }
 
+    /// The [confidence](Decision::confidence) mapped to an outcome rate by
+    /// the engine's [calibration](crate::EngineBuilder::calibration):
+    /// among the customers of the fitting data in this stage with about
+    /// this confidence, the share that had the outcome. `None` when the
+    /// engine has no calibration or the calibration has no samples for
+    /// this stage. Computed when read, allocating nothing.
+    ///
+    /// It is an observed rate, not a cause: it is only as good as the
+    /// outcome's definition and as the fitting data's resemblance to
+    /// today's customers. See [`Calibration`](crate::Calibration).
+    ///
+    /// ```
+    /// use buyer_journey::{models, Calibration, Engine, OutcomeSample};
+    ///
+    /// // Of the fitting data's customers in information_search, those at
+    /// // confidence 0.5 converted at 20 %, those at 1 at 10 %: pooled, 15 %.
+    /// let mut samples = Vec::new();
+    /// for (confidence, converted, of) in [(0.5, 2, 10), (1.0, 1, 10)] {
+    ///     for i in 0..of {
+    ///         samples.push(OutcomeSample::new("information_search", confidence, i < converted));
+    ///     }
+    /// }
+    /// let engine = Engine::builder(models::buying_process())
+    ///     .calibration(Calibration::fit(&samples)?)
+    ///     .build()?;
+    /// let mut customer = engine.record();
+    /// customer.set("reviews_read", 3)?;
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.classify(&customer, &mut scratch);
+    /// assert_eq!(decision.confidence(), 1.0);
+    /// assert!((decision.calibrated_confidence().unwrap() - 0.15).abs() < 1e-12);
+    ///
+    /// // No samples for evaluation: no calibrated value.
+    /// customer.set("comparisons", 1)?;
+    /// assert_eq!(engine.classify(&customer, &mut scratch).calibrated_confidence(), None);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn calibrated_confidence(&self) -> Option<f64> {
+        self.engine
+            .calibration
+            .get(self.stage)?
+            .apply(self.confidence())
+    }
+
     /// The evidence for each stage, in model order: one point per stage rule
     /// that fired, the points of the score rules that fired, and what the
     /// host's scorers added.
@@ -318,6 +363,7 @@ impl<'a> Decision<'a> {
         DecisionRecord {
             stage: self.stage().id().to_owned(),
             confidence: self.confidence(),
+            calibrated_confidence: self.calibrated_confidence(),
             evidence: self
                 .evidence()
                 .map(|(stage, points)| (stage.id().to_owned(), points))
@@ -350,6 +396,10 @@ pub struct DecisionRecord {
     pub stage: String,
     /// The confidence in [0, 1]; see [`Decision::confidence`].
     pub confidence: f64,
+    /// The calibrated confidence, when the engine has a calibration for
+    /// the stage; see [`Decision::calibrated_confidence`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibrated_confidence: Option<f64>,
     /// The evidence per stage id, in model order.
     pub evidence: IndexMap<String, f64>,
     /// The ids of the rules that fired, in rule order.

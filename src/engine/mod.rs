@@ -67,6 +67,8 @@ pub struct Engine {
     /// catalog's actions, compiled together.
     program: Program,
     action_scorer: Option<Box<dyn ActionScorer>>,
+    /// What [`Decision::calibrated_confidence`] maps confidences with.
+    calibration: crate::calibration::ByStage,
     /// The ruleset's own tests: see [`Engine::run_scenarios`].
     scenarios: Vec<Scenario>,
     /// Unique in the process: what a [`Scratch`] remembers it was fitted
