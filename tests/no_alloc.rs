@@ -1096,3 +1096,43 @@ fn reading_the_calibrated_confidence_does_not_allocate() {
     );
     assert!(sum > 0.0);
 }
+
+#[test]
+fn deciding_and_recording_in_an_experiment_does_not_allocate() {
+    use buyer_journey::{Experiment, Response, Split};
+    use std::sync::Arc;
+
+    let champion = Arc::new(Engine::builder(models::buying_process()).build().unwrap());
+    let challenger = Arc::new(Engine::builder(models::buying_process()).build().unwrap());
+    let experiment = Experiment::with_split(
+        champion.clone(),
+        challenger,
+        Split::new(0.5, "no-alloc").unwrap(),
+    );
+    let records = generated(&champion, 200, 0xA11);
+    let ids: Vec<String> = (0..records.len())
+        .map(|i| format!("customer-{i}"))
+        .collect();
+    let history = ContactLog::new();
+    let mut scratch = experiment.scratch();
+    let mut suggested = 0;
+    let count = allocations(|| {
+        for (id, record) in ids.iter().zip(&records) {
+            let decided = experiment.decide(id, record, &history, now(), &mut scratch);
+            if decided.decision.actions().next().is_some() {
+                experiment.stats().record_shown(decided.arm);
+                experiment
+                    .stats()
+                    .record_response(decided.arm, Response::Accepted);
+                suggested += 1;
+            }
+        }
+    });
+    assert_eq!(
+        count, 0,
+        "an experiment's decisions allocated {count} times"
+    );
+    let counts = experiment.stats().counts();
+    assert_eq!(counts.champion.decisions + counts.challenger.decisions, 200);
+    assert_eq!(counts.champion.shown + counts.challenger.shown, suggested);
+}
