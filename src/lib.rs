@@ -357,8 +357,8 @@ mod scenario;
 pub mod models;
 
 pub use action::{
-    ActionInput, ActionScorer, ContactHistory, ContactLog, Response, Suggestion, SuggestionRecord,
-    Why,
+    ActionInput, ActionScorer, ContactHistory, ContactLog, IgnoredShowing, Response, Suggestion,
+    SuggestionRecord, Why,
 };
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
 pub use customer::Customer;
@@ -389,6 +389,7 @@ pub use spec::{
     ActionSpec, Arbitration, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
 };
+pub use spec::{ContactLimitSpec, Suppression};
 pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use stage::{Stage, StageModel, StageSpec};
 pub use time::{Span, TimeUnit, Timestamp};

@@ -232,19 +232,19 @@ fn histories(engine: &Engine) -> Vec<ContactLog> {
         busy.record_shown(id, now().before(Span::minutes(1)));
         if i % 3 == 0 {
             light.record_shown(id, now().before(Span::days(3)));
-            light.record_dismissed(id);
+            light.record_dismissed(id, now().before(Span::days(2)));
         }
         let i = i as u64;
         for j in 0..(i / 4) % 4 {
             heavy.record_shown(id, now().before(Span::hours(1 + 5 * j + i % 7)));
         }
         for _ in 0..i % 3 {
-            heavy.record_dismissed(id);
+            heavy.record_dismissed(id, now().before(Span::hours(2)));
         }
         heavy.record_shown(id, now().before(Span::days(20 + i)));
     }
     light.record_shown("not.in.the.catalog", now());
-    heavy.record_dismissed("not.in.the.catalog");
+    heavy.record_dismissed("not.in.the.catalog", now());
     vec![ContactLog::new(), light, heavy, busy]
 }
 

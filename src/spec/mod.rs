@@ -8,6 +8,7 @@
 //! which live with the [`Schema`] and [`StageModel`] they describe.
 
 mod action;
+mod contact_limit;
 mod rule;
 mod scenario;
 mod transition;
@@ -20,7 +21,10 @@ use crate::signal::{Schema, SignalSpec};
 use crate::stage::{StageModel, StageSpec};
 use crate::time::Span;
 
-pub use action::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec};
+pub use action::{
+    ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec, Suppression,
+};
+pub use contact_limit::ContactLimitSpec;
 pub use rule::{ScoreRuleSpec, StageRuleSpec, TagSpec};
 pub use scenario::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use transition::{FromStages, TransitionSpec};
@@ -110,6 +114,10 @@ pub struct RulesetSpec {
     /// How many actions to suggest, and how many of one group.
     #[serde(default)]
     pub arbitration: Arbitration,
+    /// How often a customer may be contacted at all, over every action or
+    /// a group of them: see [`ContactLimitSpec`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contact_limits: Vec<ContactLimitSpec>,
     /// The rules that move a customer with a stored stage: see
     /// [`Engine::advance`](crate::Engine::advance).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -148,6 +156,7 @@ impl Default for RulesetSpec {
             tags: Vec::new(),
             actions: Vec::new(),
             arbitration: Arbitration::default(),
+            contact_limits: Vec::new(),
             transitions: Vec::new(),
             events: Vec::new(),
             event_tolerance: default_event_tolerance(),

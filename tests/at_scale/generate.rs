@@ -182,7 +182,7 @@ impl History {
             log.record_shown(Self::id(slot, ids), at(now, before));
         }
         for &slot in &self.dismissed {
-            log.record_dismissed(Self::id(slot, ids));
+            log.record_dismissed(Self::id(slot, ids), now);
         }
         if let Some(before) = self.everything {
             for id in ids {
