@@ -11,6 +11,7 @@ mod binding;
 mod broken_documents;
 mod check_example;
 mod classify_example;
+mod contact_limits;
 mod customers;
 mod decide_in;
 mod derivations;
