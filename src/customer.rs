@@ -45,8 +45,11 @@ pub struct Customer {
     pub profile: Profile,
     /// The customer's stage, kept between evaluations.
     pub journey: JourneyState,
-    /// What the customer was shown and dismissed: record the actions shown
-    /// here, so contact policies apply.
+    /// What the customer was shown and how they responded: record the
+    /// actions shown and the responses here (through
+    /// [`record_shown`](Customer::record_shown) and
+    /// [`record_response`](Customer::record_response) to keep it bounded),
+    /// so contact policies apply.
     pub history: ContactLog,
 }
 

@@ -171,8 +171,9 @@
 //! 1. **Filter.** An action is a candidate when it applies in the stage,
 //!    the customer has every tag it requires and none it excludes, its
 //!    condition holds, and its [`ContactPolicy`] (cooldown, cap per window,
-//!    dismissals) allows it at `now` given the customer's
-//!    [`ContactHistory`].
+//!    dismissals that may expire, suppression after rejections) and the
+//!    ruleset's [contact limits](ContactLimitSpec) allow it at `now` given
+//!    the customer's [`ContactHistory`].
 //! 2. **Score.** priority = propensity × value × weight. The propensity is
 //!    the action's built-in one (the first of its propensity rules that
 //!    holds, else its base propensity) or the host's [`ActionScorer`].

@@ -662,6 +662,40 @@ fn many_responses_to_one_action_keep_at_most_the_bound() {
     );
 }
 
+#[test]
+fn a_restored_history_keeps_what_policies_still_read_and_forgets_the_rest() {
+    let engine = build(ruleset(
+        vec![
+            action("x", "mail").max_dismissals(1),
+            action("y", "web").cooldown(Span::hours(1)),
+            action("z", "web").cap(1, Span::days(2)),
+        ],
+        Vec::new(),
+    ));
+    let find = |id: &str| engine.find_action(id).unwrap();
+    let mut customer = Customer::new();
+    customer.record_response(find("x"), Response::Dismissed, at(T));
+    customer.record_shown(find("z"), at(T));
+    let json = serde_json::to_string(&customer).unwrap();
+    let mut restored: Customer = serde_json::from_str(&json).unwrap();
+    let later = at(T) + Span::days(400);
+    restored.record_shown(find("y"), later);
+    // The dismissal never expires; the cap's showing is long out of sight.
+    assert!(restored
+        .history
+        .responses("x", Response::Dismissed)
+        .eq([at(T)]));
+    assert_eq!(restored.history.shown("z").count(), 0);
+    assert_eq!(suggested(&engine, &restored.history, later), ["z"]);
+    assert_eq!(
+        reasons(&engine, &restored.history, later, "x"),
+        [Reason::Dismissed {
+            dismissals: 1,
+            max: 1,
+        }]
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Validation
 // ---------------------------------------------------------------------------

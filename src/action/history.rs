@@ -607,7 +607,11 @@ impl ContactLog {
         self.actions.retain(|_, contacts| {
             let seen = match contacts.expires {
                 Some(expires) => expires > at,
-                None => contacts.latest().is_some_and(|last| last > stale),
+                // Restored: dismissals may never expire.
+                None => {
+                    !contacts.responses[slot(Response::Dismissed)].is_empty()
+                        || contacts.latest().is_some_and(|last| last > stale)
+                }
             };
             contacts.undated_dismissals > 0 || seen
         });

@@ -530,13 +530,16 @@ pub(super) fn validate<'a>(
 }
 
 /// Sets what each action needs to know of the catalog's look-back, once
-/// the contact limits over the actions are known.
+/// the contact limits over the actions are known. Dismissals that never
+/// expire do not stretch it: a history keeps every entry with dismissals
+/// whose policy it does not know.
 pub(super) fn set_horizons(actions: &mut [Action]) {
     let horizon = actions
         .iter()
         .map(Action::retention)
         .flat_map(|keep| [keep.showings_for, keep.responses_for])
         .flatten()
+        .filter(|&span| span != FOREVER)
         .max()
         .unwrap_or(Span::ZERO);
     for action in actions {
