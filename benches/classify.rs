@@ -266,7 +266,7 @@ fn small_history(now: Timestamp) -> ContactLog {
         now.before(Span::hours(30)),
     );
     log.record_shown("evaluation.advisor_call", now.before(Span::days(1)));
-    log.record_dismissed("evaluation.advisor_call");
+    log.record_dismissed("evaluation.advisor_call", now.before(Span::days(1)));
     log.record_shown(
         "purchase_decision.checkout_help",
         now.before(Span::hours(20)),
@@ -276,9 +276,9 @@ fn small_history(now: Timestamp) -> ContactLog {
         now.before(Span::hours(3)),
     );
     log.record_shown("purchase_decision.cart_reminder", now.before(Span::days(5)));
-    log.record_dismissed("purchase_decision.bundle");
-    log.record_dismissed("post_purchase.onboarding");
-    log.record_dismissed("post_purchase.onboarding");
+    log.record_dismissed("purchase_decision.bundle", now.before(Span::days(3)));
+    log.record_dismissed("post_purchase.onboarding", now.before(Span::days(4)));
+    log.record_dismissed("post_purchase.onboarding", now.before(Span::days(4)));
     log.record_shown("post_purchase.care_tips", now.before(Span::days(2)));
     log
 }

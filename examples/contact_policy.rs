@@ -275,7 +275,7 @@ fn simulate(
             log.record_shown(top, now);
             let mut happened = format!("shown {}", short(top));
             if script.dismisses.contains(&top.as_str()) {
-                log.record_dismissed(top);
+                log.record_dismissed(top, now);
                 let action = engine.find_action(top).ok_or("no such action")?;
                 let count = log.dismissals(action);
                 match action.contact().max_dismissals {

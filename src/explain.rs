@@ -8,7 +8,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::{contact_blocks, priority, ActionInput, ContactBlock, ContactHistory};
+use crate::action::{
+    contact_blocks, contacts, priority, ActionInput, ContactBlock, ContactHistory,
+};
 use crate::condition::{evaluate_dense, near_misses, Condition, NearMiss};
 use crate::engine::{Engine, Scratch};
 use crate::error::Error;
@@ -16,6 +18,7 @@ use crate::index::{StageIndex, TagIndex};
 use crate::signal::Signals;
 use crate::stage::Stage;
 use crate::time::{Span, Timestamp};
+use crate::validate::ContactLimit;
 
 /// Everything behind one decision: every rule with whether it held, every
 /// tag, and for every action of the catalog whether it was suggested and
@@ -319,10 +322,35 @@ pub enum Reason {
     },
     /// Dismissed as often as the policy allows.
     Dismissed {
-        /// How often the customer dismissed it.
+        /// How often the customer dismissed it: the dismissals not expired
+        /// (see [`ContactPolicy::dismissals_expire`](crate::ContactPolicy::dismissals_expire)).
         dismissals: u32,
         /// The most dismissals the policy allows.
         max: u32,
+    },
+    /// The customer had as many contacts as a contact limit of the ruleset
+    /// allows, over the actions in its scope (see
+    /// [`ContactLimitSpec`](crate::ContactLimitSpec)).
+    ContactLimit {
+        /// The limit's id.
+        limit: String,
+        /// How many contacts in scope the customer had within the window.
+        contacts: u32,
+        /// How many the limit allows.
+        times: u32,
+        /// The window.
+        window: Span,
+    },
+    /// Hidden after repeated rejections (see
+    /// [`Suppression`](crate::Suppression)).
+    Suppressed {
+        /// How many rejections there were within the suppression's window
+        /// ending at `since`.
+        rejections: u32,
+        /// The rejection that started the suppression.
+        since: Timestamp,
+        /// When the action is shown again.
+        until: Timestamp,
     },
     /// Its priority is 0 (a propensity, value or weight of 0).
     ZeroPriority,
@@ -398,6 +426,15 @@ impl From<ContactBlock> for Reason {
                 window,
             },
             ContactBlock::Dismissed { dismissals, max } => Reason::Dismissed { dismissals, max },
+            ContactBlock::Suppressed {
+                rejections,
+                since,
+                until,
+            } => Reason::Suppressed {
+                rejections,
+                since,
+                until,
+            },
         }
     }
 }
@@ -521,6 +558,14 @@ impl Engine {
         let customer_tags = &scratch.classified.tags[..];
         let all_tags = self.tag_table();
         let has = |tag: &TagIndex| customer_tags.contains(tag);
+        // Each limit is counted once for the whole catalog, as the ranking
+        // does.
+        let reached: Vec<(&ContactLimit, u32)> = self
+            .contact_limits()
+            .iter()
+            .map(|limit| (limit, contacts(limit, self.actions(), history, now)))
+            .filter(|(limit, contacts)| *contacts >= limit.times)
+            .collect();
         let tag_id = |tag: &TagIndex| all_tags[tag.as_usize()].id().to_owned();
         let mut actions: Vec<ActionTrace> = Vec::with_capacity(self.actions().len());
         for action in self.actions() {
@@ -536,6 +581,14 @@ impl Engine {
                     reasons.push(Reason::ConditionFalse {
                         condition: action.condition().to_string(),
                         misses: misses(action.condition()),
+                    });
+                }
+                for (limit, contacts) in reached.iter().filter(|(limit, _)| limit.covers(action)) {
+                    reasons.push(Reason::ContactLimit {
+                        limit: limit.id.clone(),
+                        contacts: *contacts,
+                        times: limit.times,
+                        window: limit.window,
                     });
                 }
                 reasons.extend(
@@ -850,6 +903,24 @@ impl fmt::Display for Reason {
             Reason::Dismissed { dismissals, max } => {
                 write!(f, "dismissed {dismissals} times, the limit is {max}")
             }
+            Reason::ContactLimit {
+                limit,
+                contacts,
+                times,
+                window,
+            } => write!(
+                f,
+                "contact limit '{limit}' reached: {contacts} contacts in the last {window}, \
+                 the limit is {times}"
+            ),
+            Reason::Suppressed {
+                rejections,
+                since,
+                until,
+            } => write!(
+                f,
+                "rejected {rejections} times by {since}, hidden until {until}"
+            ),
             Reason::ZeroPriority => f.write_str("priority 0"),
             Reason::GroupFull {
                 group,

@@ -178,8 +178,9 @@
 //! 1. **Filter.** An action is a candidate when it applies in the stage,
 //!    the customer has every tag it requires and none it excludes, its
 //!    condition holds, and its [`ContactPolicy`] (cooldown, cap per window,
-//!    dismissals) allows it at `now` given the customer's
-//!    [`ContactHistory`].
+//!    dismissals that may expire, suppression after rejections) and the
+//!    ruleset's [contact limits](ContactLimitSpec) allow it at `now` given
+//!    the customer's [`ContactHistory`].
 //! 2. **Score.** priority = propensity × value × weight. The propensity is
 //!    the action's built-in one (the first of its propensity rules that
 //!    holds, else its base propensity) or the host's [`ActionScorer`].
@@ -383,8 +384,8 @@ mod what_if;
 pub mod models;
 
 pub use action::{
-    ActionInput, ActionScorer, ContactHistory, ContactLog, Response, Suggestion, SuggestionRecord,
-    Why,
+    ActionInput, ActionScorer, ContactHistory, ContactLog, IgnoredShowing, Response, Suggestion,
+    SuggestionRecord, Why,
 };
 pub use calibration::{Calibration, CalibrationBlock, OutcomeSample, StageCalibration};
 pub use condition::{ArithOp, CompareOp, Condition, Expr, When};
@@ -423,6 +424,7 @@ pub use spec::{
     ActionSpec, Arbitration, ChallengerSpec, ContactPolicy, FrequencyCap, FromStages, HitPolicy,
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
 };
+pub use spec::{ContactLimitSpec, Suppression};
 pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use stage::{Stage, StageModel, StageSpec};
 pub use time::{Span, TimeUnit, Timestamp};

@@ -65,7 +65,7 @@ impl History {
             log.record_shown(Self::id(slot, ids), at);
         }
         for &slot in &self.dismissed {
-            log.record_dismissed(Self::id(slot, ids));
+            log.record_dismissed(Self::id(slot, ids), now);
         }
         if let Some(before) = self.everything {
             let at = Timestamp::from_unix_seconds(now.unix_seconds().saturating_sub(before));
@@ -1127,12 +1127,14 @@ impl Reference {
                 let shown: Vec<String> =
                     shown.iter().map(|t| t.unix_seconds().to_string()).collect();
                 let shown = format!("[{}]", shown.join(","));
-                // A list of showings, or an object once dismissed.
+                // A list of showings, or an object once dismissed (at the
+                // epoch).
+                let dismissed = vec!["0"; *dismissals as usize].join(",");
                 match (*dismissals, shown.as_str()) {
                     (0, _) => format!(r#""{}":{shown}"#, IDS[*a]),
-                    (_, "[]") => format!(r#""{}":{{"dismissals":{dismissals}}}"#, IDS[*a]),
+                    (_, "[]") => format!(r#""{}":{{"dismissed":[{dismissed}]}}"#, IDS[*a]),
                     _ => format!(
-                        r#""{}":{{"shown":{shown},"dismissals":{dismissals}}}"#,
+                        r#""{}":{{"shown":{shown},"dismissed":[{dismissed}]}}"#,
                         IDS[*a]
                     ),
                 }
@@ -1160,7 +1162,7 @@ proptest! {
                     shown.insert(position, at);
                 }
                 Op::Dismiss(a) => {
-                    log.record_dismissed(IDS[a]);
+                    log.record_dismissed(IDS[a], Timestamp::EPOCH);
                     reference.entry(a).2 += 1;
                 }
                 Op::Forget(t) => {

@@ -322,9 +322,9 @@ fn dismissals_block_at_the_maximum_and_allow_below_it() {
     let nobody = engine.record();
     let mut log = ContactLog::new();
     assert_eq!(suggested(&engine, &nobody, &log, at(T)), ["x"]);
-    log.record_dismissed("x");
+    log.record_dismissed("x", at(T));
     assert_eq!(suggested(&engine, &nobody, &log, at(T)), ["x"]);
-    log.record_dismissed("x");
+    log.record_dismissed("x", at(T));
     assert_eq!(suggested(&engine, &nobody, &log, at(T)), ["y"]);
     assert_eq!(
         reasons(&engine, &nobody, &log, at(T), "x"),
@@ -333,7 +333,7 @@ fn dismissals_block_at_the_maximum_and_allow_below_it() {
             max: 2,
         }]
     );
-    log.record_dismissed("x");
+    log.record_dismissed("x", at(T));
     assert_eq!(
         reasons(&engine, &nobody, &log, at(T), "x"),
         [Reason::Dismissed {
@@ -362,7 +362,7 @@ fn every_limit_that_blocks_is_a_reason_in_policy_order() {
     let nobody = engine.record();
     let mut log = ContactLog::new();
     log.record_shown("x", at(T));
-    log.record_dismissed("x");
+    log.record_dismissed("x", at(T));
     assert_eq!(
         reasons(&engine, &nobody, &log, at(T + 60), "x"),
         [
@@ -401,7 +401,7 @@ fn without_a_contact_policy_the_history_does_not_matter() {
     let mut log = ContactLog::new();
     for i in 0..100 {
         log.record_shown("x", at(T + i));
-        log.record_dismissed("x");
+        log.record_dismissed("x", at(T + i));
     }
     assert_eq!(suggested(&engine, &nobody, &log, at(T + 100)), ["x"]);
 }
@@ -431,6 +431,27 @@ impl ContactHistory for Asked {
             .push(format!("dismissals {}", action.id()));
         0
     }
+
+    fn dismissals_after(&self, action: &Action, after: Timestamp) -> u32 {
+        self.0
+            .borrow_mut()
+            .push(format!("dismissals_after {} {after}", action.id()));
+        0
+    }
+
+    fn rejections_between(&self, action: &Action, after: Timestamp, upto: Timestamp) -> u32 {
+        self.0
+            .borrow_mut()
+            .push(format!("rejections_between {} {after} {upto}", action.id()));
+        0
+    }
+
+    fn last_rejection(&self, action: &Action, upto: Timestamp) -> Option<Timestamp> {
+        self.0
+            .borrow_mut()
+            .push(format!("last_rejection {} {upto}", action.id()));
+        Some(upto)
+    }
 }
 
 #[test]
@@ -449,6 +470,14 @@ fn decide_asks_the_history_only_what_an_eligible_actions_policy_needs() {
         ActionSpec::new("cool", "mail", &["browse"], 1.0).cooldown(Span::hours(1)),
         ActionSpec::new("capped", "call", &["browse"], 1.0).cap(3, Span::seconds(100)),
         ActionSpec::new("dismissable", "web", &["browse"], 1.0).max_dismissals(2),
+        ActionSpec::new("forgiving", "sms", &["browse"], 1.0)
+            .max_dismissals(2)
+            .dismissals_expire(Span::seconds(500)),
+        ActionSpec::new("touchy", "push", &["browse"], 1.0).suppress(
+            2,
+            Span::seconds(300),
+            Span::seconds(2),
+        ),
     ]));
     let nobody = engine.record();
     let history = Asked::default();
@@ -463,6 +492,14 @@ fn decide_asks_the_history_only_what_an_eligible_actions_policy_needs() {
             "last_shown cool",
             &format!("times_shown_after capped {}", at(T + 900)),
             "dismissals dismissable",
+            &format!("dismissals_after forgiving {}", at(T + 500)),
+            // The latest rejection is now: too few within the window
+            // before it, so the one before that is asked about.
+            &format!("last_rejection touchy {}", at(T + 1000)),
+            &format!("rejections_between touchy {} {}", at(T + 700), at(T + 1000)),
+            &format!("last_rejection touchy {}", at(T + 999)),
+            &format!("rejections_between touchy {} {}", at(T + 699), at(T + 999)),
+            &format!("last_rejection touchy {}", at(T + 998)),
         ]
     );
 }
@@ -1345,7 +1382,7 @@ fn a_fallbacks_own_contact_policy_applies() {
     // it was shown and dismissed.
     for i in 0..50 {
         log.record_shown("always", at(T + i));
-        log.record_dismissed("always");
+        log.record_dismissed("always", at(T + i));
         assert_eq!(suggested(&engine, &buyer, &log, at(T + i + 1)), ["always"]);
     }
 }
@@ -1974,13 +2011,13 @@ fn a_contact_log_round_trips_through_json() {
     let mut log = ContactLog::new();
     log.record_shown("x", at(T) + Span::days(1));
     log.record_shown("x", at(T));
-    log.record_dismissed("x");
-    log.record_dismissed("y");
+    log.record_dismissed("x", at(T + 10));
+    log.record_dismissed("y", at(T));
     log.record_shown("z", at(T - 5));
     let json = serde_json::to_string(&log).unwrap();
     assert_eq!(
         json,
-        r#"{"x":{"shown":[1700000000,1700086400],"dismissals":1},"y":{"dismissals":1},"z":[1699999995]}"#
+        r#"{"x":{"shown":[1700000000,1700086400],"dismissed":[1700000010]},"y":{"dismissed":[1700000000]},"z":[1699999995]}"#
     );
     assert_eq!(serde_json::from_str::<ContactLog>(&json).unwrap(), log);
     assert_eq!(
@@ -1992,10 +2029,12 @@ fn a_contact_log_round_trips_through_json() {
 #[test]
 fn a_contact_log_accepts_showings_out_of_order_in_json() {
     let log: ContactLog = serde_json::from_str(&format!(
-        r#"{{"x": {{"shown": [{}, {}, {}]}}, "y": {{"dismissals": 2}}}}"#,
+        r#"{{"x": {{"shown": [{}, {}, {}]}}, "y": {{"dismissed": [{}, {}]}}}}"#,
         T + 200,
         T,
-        T + 100
+        T + 100,
+        T + 7,
+        T + 3
     ))
     .unwrap();
     assert_eq!(
@@ -2007,8 +2046,8 @@ fn a_contact_log_accepts_showings_out_of_order_in_json() {
     for t in [T, T + 100, T + 200] {
         recorded.record_shown("x", at(t));
     }
-    recorded.record_dismissed("y");
-    recorded.record_dismissed("y");
+    recorded.record_dismissed("y", at(T + 3));
+    recorded.record_dismissed("y", at(T + 7));
     assert_eq!(log, recorded);
 
     // The engine sees the latest showing as the last one.

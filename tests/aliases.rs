@@ -135,7 +135,9 @@ fn a_customer_stored_under_old_ids_is_observed_in_the_current_ids() {
     customer.journey = JourneyState::in_stage("opportunity", day(0));
     let action = v1.find_action("opportunity.demo").unwrap();
     customer.record_shown(action, day(0));
-    customer.history.record_dismissed("opportunity.guide");
+    customer
+        .history
+        .record_dismissed("opportunity.guide", day(0));
     let stored = serde_json::to_string(&customer).unwrap();
 
     let mut customer: Customer = serde_json::from_str(&stored).unwrap();
@@ -153,7 +155,8 @@ fn a_customer_stored_under_old_ids_is_observed_in_the_current_ids() {
     let json = serde_json::to_value(&customer.history).unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"opportunity.demo": [t0()], "evaluation.guide": {"dismissals": 1}})
+        // The guide limits no dismissals: its dismissal is forgotten.
+        serde_json::json!({"opportunity.demo": [t0()]})
     );
 }
 
@@ -179,12 +182,12 @@ fn a_contact_log_counts_what_it_holds_under_an_old_action_id() {
 
     // Dismissals add up across the ids: two stop the demo.
     let mut log = ContactLog::new();
-    log.record_dismissed("opportunity.demo");
+    log.record_dismissed("opportunity.demo", day(0));
     assert_eq!(
         suggested(&v2, &log, day(0)),
         ["evaluation.demo", "evaluation.guide"]
     );
-    log.record_dismissed("evaluation.demo");
+    log.record_dismissed("evaluation.demo", day(0));
     assert_eq!(suggested(&v2, &log, day(0)), ["evaluation.guide"]);
     assert_eq!(
         suggested(&bare, &log, day(0)),
@@ -195,7 +198,10 @@ fn a_contact_log_counts_what_it_holds_under_an_old_action_id() {
     let migrated = v2.resolve_history(&log);
     assert_eq!(
         serde_json::to_string(&migrated).unwrap(),
-        r#"{"evaluation.demo":{"dismissals":2}}"#
+        format!(
+            r#"{{"evaluation.demo":{{"dismissed":[{0},{0}]}}}}"#,
+            t0().unix_seconds()
+        )
     );
     assert_eq!(suggested(&bare, &migrated, day(0)), ["evaluation.guide"]);
 }

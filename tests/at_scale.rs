@@ -697,11 +697,12 @@ struct Fact {
 }
 
 /// Whether the contact policy lets an action shown at `shown` and dismissed
-/// `dismissals` times be shown at `now`, from the documented rules: a
+/// at `dismissed` be shown at `now`, from the documented rules: a
 /// cooldown blocks while `now < last shown + cooldown`; a cap blocks when
 /// the showings strictly after `now - window` are at least `times`;
-/// dismissals block when at least `max`.
-fn contact_allows(policy: &ContactPolicy, shown: &[i64], dismissals: u32, now: i64) -> bool {
+/// dismissals block when at least `max`, counting only those strictly after
+/// `now - dismissals_expire` when they expire.
+fn contact_allows(policy: &ContactPolicy, shown: &[i64], dismissed: &[i64], now: i64) -> bool {
     if let (Some(cooldown), Some(&last)) = (policy.cooldown, shown.iter().max()) {
         if now < last.saturating_add_unsigned(cooldown.as_seconds()) {
             return false;
@@ -714,7 +715,15 @@ fn contact_allows(policy: &ContactPolicy, shown: &[i64], dismissals: u32, now: i
             return false;
         }
     }
-    policy.max_dismissals.is_none_or(|max| dismissals < max)
+    let counted = |&&t: &&i64| {
+        policy
+            .dismissals_expire
+            .is_none_or(|expire| t > now.saturating_sub_unsigned(expire.as_seconds()))
+    };
+    let dismissals = dismissed.iter().filter(counted).count();
+    policy
+        .max_dismissals
+        .is_none_or(|max| dismissals < max as usize)
 }
 
 /// A propensity as the arbitration uses it: NaN as 0, clamped into [0, 1].
@@ -742,7 +751,7 @@ fn action_facts(
                 && contact_allows(
                     action.contact(),
                     &history.shown(action.id(), &ids, customer.now),
-                    history.dismissals(action.id(), &ids),
+                    &history.dismissals(action.id(), &ids, customer.now),
                     customer.now.unix_seconds(),
                 );
             let rules = action.propensity_rules();

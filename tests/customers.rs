@@ -3,7 +3,9 @@
 //! events through `Engine::observe`, and the customer as one bounded
 //! document.
 
-use buyer_journey::{models, ContactLog, Customer, Engine, Event, Scratch, Span, Timestamp, Value};
+use buyer_journey::{
+    models, ContactLog, Customer, Engine, Event, Response, Scratch, Span, Timestamp, Value,
+};
 use proptest::prelude::*;
 
 use crate::support::{built_in, XorShift};
@@ -437,8 +439,8 @@ proptest! {
                 full.record_shown(action.id(), now);
                 bounded.record_shown(action, now);
                 if dismiss {
-                    full.record_dismissed(action.id());
-                    bounded.history.record_dismissed(action.id());
+                    full.record_dismissed(action.id(), now);
+                    bounded.record_response(action, Response::Dismissed, now);
                 }
             }
         }

@@ -6,9 +6,10 @@
 use std::path::PathBuf;
 
 use buyer_journey::{
-    models, ActionSpec, ChallengerSpec, ContactLog, Customer, Derivation, Document, Engine,
-    ErrorKind, EventSpec, FromStages, HitPolicy, JourneyState, Limits, Position, RulesetSpec,
-    ScenarioSpec, SignalKind, SignalRecord, Span, Tally, Timestamp, TransitionSpec, ValueRange,
+    models, ActionSpec, ChallengerSpec, ContactLimitSpec, ContactLog, Customer, Derivation,
+    Document, Engine, ErrorKind, EventSpec, FromStages, HitPolicy, JourneyState, Limits, Position,
+    Response, RulesetSpec, ScenarioSpec, SignalKind, SignalRecord, Span, Suppression, Tally,
+    Timestamp, TransitionSpec, ValueRange,
 };
 use proptest::prelude::*;
 
@@ -781,6 +782,20 @@ fn spread(spec: &mut RulesetSpec, extras: Extras) {
     spec.transitions = extras.transitions;
     spec.events = extras.events;
     spec.event_tolerance = SPANS[usize::from(switch()) % SPANS.len()];
+    spec.contact_limits = (0..switch() % 3)
+        .map(|_| {
+            let limit = ContactLimitSpec::new(
+                &string(),
+                u32::from(switch()),
+                SPANS[usize::from(switch()) % SPANS.len()],
+            );
+            if switch() % 2 == 0 {
+                limit.group(&string())
+            } else {
+                limit
+            }
+        })
+        .collect();
     if switch() % 4 == 0 {
         // The largest count TOML has.
         spec.arbitration.max_suggestions = usize::try_from(i64::MAX).unwrap_or(usize::MAX);
@@ -828,7 +843,12 @@ fn scenario(
     if switch() % 3 == 0 {
         let mut history = ContactLog::new();
         history.record_shown(&string(), at(switch()));
-        history.record_dismissed(&string());
+        history.record_dismissed(&string(), at(switch()));
+        history.record_response(
+            &string(),
+            Response::ALL[usize::from(switch()) % 4],
+            at(switch()),
+        );
         scenario = scenario.with_history(history);
     }
     if switch() % 2 == 0 {
@@ -868,6 +888,17 @@ fn spread_action(
     if switch() % 4 == 0 {
         action.contact.cooldown = Some(SPANS[usize::from(switch()) % SPANS.len()]);
         action.contact.max_dismissals = Some(u32::MAX);
+    }
+    if switch() % 3 == 0 {
+        action.contact.dismissals_expire = Some(SPANS[usize::from(switch()) % SPANS.len()]);
+        action.response_window = Some(SPANS[usize::from(switch()) % SPANS.len()]);
+    }
+    if switch() % 3 == 0 {
+        action.contact.suppress = Some(Suppression::new(
+            u32::from(switch()),
+            SPANS[usize::from(switch()) % SPANS.len()],
+            SPANS[usize::from(switch()) % SPANS.len()],
+        ));
     }
     if switch() % 5 == 0 {
         action.requires_tags.push(string());

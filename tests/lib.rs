@@ -12,6 +12,7 @@ mod broken_documents;
 mod calibration;
 mod check_example;
 mod classify_example;
+mod contact_limits;
 mod customers;
 mod decide_in;
 mod derivations;

@@ -13,10 +13,10 @@ use std::cell::Cell;
 use std::fmt::Write;
 
 use buyer_journey::{
-    models, ActionInput, ActionSpec, Arbitration, ContactLog, Decision, Engine, Evidence,
-    HitPolicy, JourneyState, Outcome, Reason, RulesetSpec, ScoreInput, ScoreRuleSpec, Scratch,
-    Signal, SignalRecord, SignalSpec, Signals, Span, StageRuleSpec, StageSpec, Step, TagSpec,
-    Timestamp, TransitionSpec, Value,
+    models, ActionInput, ActionSpec, Arbitration, ContactLimitSpec, ContactLog, Decision, Engine,
+    Evidence, HitPolicy, JourneyState, Outcome, Reason, Response, RulesetSpec, ScoreInput,
+    ScoreRuleSpec, Scratch, Signal, SignalRecord, SignalSpec, Signals, Span, StageRuleSpec,
+    StageSpec, Step, TagSpec, Timestamp, TransitionSpec, Value,
 };
 
 // Shared with the integration binary; this binary uses only some of it.
@@ -232,19 +232,19 @@ fn histories(engine: &Engine) -> Vec<ContactLog> {
         busy.record_shown(id, now().before(Span::minutes(1)));
         if i % 3 == 0 {
             light.record_shown(id, now().before(Span::days(3)));
-            light.record_dismissed(id);
+            light.record_dismissed(id, now().before(Span::days(2)));
         }
         let i = i as u64;
         for j in 0..(i / 4) % 4 {
             heavy.record_shown(id, now().before(Span::hours(1 + 5 * j + i % 7)));
         }
         for _ in 0..i % 3 {
-            heavy.record_dismissed(id);
+            heavy.record_dismissed(id, now().before(Span::hours(2)));
         }
         heavy.record_shown(id, now().before(Span::days(20 + i)));
     }
     light.record_shown("not.in.the.catalog", now());
-    heavy.record_dismissed("not.in.the.catalog");
+    heavy.record_dismissed("not.in.the.catalog", now());
     vec![ContactLog::new(), light, heavy, busy]
 }
 
@@ -294,6 +294,8 @@ struct Seen {
     cooldowns: usize,
     caps: usize,
     dismissals: usize,
+    contact_limits: usize,
+    suppressions: usize,
 }
 
 /// Checks `decide` against `explain` (ids, order) for every customer and
@@ -321,6 +323,8 @@ fn check_against_explain(
                             Reason::Cooldown { .. } => seen.cooldowns += 1,
                             Reason::Capped { .. } => seen.caps += 1,
                             Reason::Dismissed { .. } => seen.dismissals += 1,
+                            Reason::ContactLimit { .. } => seen.contact_limits += 1,
+                            Reason::Suppressed { .. } => seen.suppressions += 1,
                             _ => {}
                         }
                     }
@@ -369,6 +373,50 @@ fn decide_on_the_built_in_model_does_not_allocate() {
     );
     assert!(seen.fallbacks > records.len() / 2, "{seen:?}");
 
+    let count = decide_all(&engine, &records, &histories);
+    assert_eq!(count, 0, "decide allocated {count} times");
+}
+
+/// The built-in model with every limit that reads responses and counts
+/// contacts across actions, and histories that reach each of them.
+#[test]
+fn decide_with_contact_limits_and_responses_does_not_allocate() {
+    let mut spec = models::buying_process();
+    for (i, action) in spec.actions.iter_mut().enumerate() {
+        match i % 3 {
+            0 => {
+                *action = action.clone().response_window(Span::hours(6)).suppress(
+                    2,
+                    Span::days(5),
+                    Span::days(2),
+                );
+            }
+            1 => action.contact.dismissals_expire = Some(Span::days(3)),
+            _ => {}
+        }
+    }
+    spec.contact_limits = vec![
+        ContactLimitSpec::new("daily", 4, Span::days(1)),
+        ContactLimitSpec::new("consultations", 1, Span::days(2)).group("consultation"),
+    ];
+    let engine = Engine::builder(spec).build().unwrap();
+    let mut records = customers(&engine);
+    records.extend(generated(&engine, 300, 0x5EED_0014));
+    let mut histories = histories(&engine);
+    let mut answered = ContactLog::new();
+    for (i, action) in engine.actions().enumerate() {
+        let i = i as u64;
+        answered.record_shown(action.id(), now().before(Span::hours(7 + i)));
+        answered.record_shown(action.id(), now().before(Span::days(1 + i % 3)));
+        let response = Response::ALL[(i % 4) as usize];
+        answered.record_response(action.id(), response, now().before(Span::hours(i)));
+    }
+    histories.push(answered);
+    let seen = check_against_explain(&engine, &records, &histories);
+    assert!(
+        seen.contact_limits > 0 && seen.suppressions > 0 && seen.dismissals > 0,
+        "{seen:?}"
+    );
     let count = decide_all(&engine, &records, &histories);
     assert_eq!(count, 0, "decide allocated {count} times");
 }

@@ -567,7 +567,7 @@ fn every_customer_gets_a_suggestion_whatever_the_history() {
     for action in engine.actions() {
         for _ in 0..3 {
             busy.record_shown(action.id(), now.before(Span::minutes(1)));
-            busy.record_dismissed(action.id());
+            busy.record_dismissed(action.id(), now.before(Span::minutes(1)));
         }
     }
     let mut scratch = engine.scratch();

@@ -326,7 +326,7 @@ fn histories(engine: &Engine) -> Vec<ContactLog> {
     for action in engine.actions() {
         busy.record_shown(action.id(), Timestamp::from_unix_seconds(1_699_990_000));
         busy.record_shown(action.id(), Timestamp::from_unix_seconds(1_700_000_000));
-        busy.record_dismissed(action.id());
+        busy.record_dismissed(action.id(), Timestamp::from_unix_seconds(1_700_000_000));
     }
     vec![ContactLog::new(), busy]
 }

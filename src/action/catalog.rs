@@ -8,9 +8,9 @@ use crate::score::ScoreInput;
 use crate::spec::Arbitration;
 use crate::stage::Stage;
 use crate::time::Timestamp;
-use crate::validate::{Action, Tag};
+use crate::validate::{Action, ContactLimit, Tag};
 
-use super::contact::contact_blocks;
+use super::contact::{contact_blocks, contacts};
 use super::scorer::priority;
 use super::{ActionInput, ActionScorer, ContactHistory};
 
@@ -52,6 +52,8 @@ pub(crate) struct Catalog {
     widest_stage: usize,
     groups: usize,
     arbitration: Arbitration,
+    /// The customer-level contact limits.
+    limits: Vec<ContactLimit>,
 }
 
 impl Catalog {
@@ -62,6 +64,7 @@ impl Catalog {
         stages: usize,
         groups: usize,
         arbitration: Arbitration,
+        limits: Vec<ContactLimit>,
         layout: &Layout,
     ) -> Catalog {
         let mut by_stage = vec![StageActions::default(); stages];
@@ -98,6 +101,7 @@ impl Catalog {
             widest_stage,
             groups,
             arbitration,
+            limits,
         }
     }
 
@@ -122,6 +126,30 @@ impl Catalog {
         self.arbitration
     }
 
+    /// The customer-level contact limits, in ruleset order.
+    pub(crate) fn limits(&self) -> &[ContactLimit] {
+        &self.limits
+    }
+
+    /// Marks in `buffers` the contact limits the customer has reached at
+    /// `now`: once per ranking, not per action, and only when the ruleset
+    /// declares limits.
+    fn check_limits<H: ContactHistory + ?Sized>(
+        &self,
+        history: &H,
+        now: Timestamp,
+        buffers: &mut RankBuffers,
+    ) {
+        buffers.any_limit_reached = false;
+        if self.limits.is_empty() {
+            return;
+        }
+        for (limit, reached) in self.limits.iter().zip(&mut buffers.limits_reached) {
+            *reached = contacts(limit, self.actions(), history, now) >= limit.times;
+            buffers.any_limit_reached |= *reached;
+        }
+    }
+
     /// Ranks the actions of the customer's stage into `buffers.picks`, best
     /// first: the regular actions, or, when none of them is suggested, the
     /// fallbacks.
@@ -140,6 +168,7 @@ impl Catalog {
             buffers.picks.clear();
             return;
         };
+        self.check_limits(history, now, buffers);
         self.rank_among(
             &lists.regular,
             scorer,
@@ -186,6 +215,12 @@ impl Catalog {
                 && !action.excludes().iter().any(|tag| has(customer.tags, *tag));
             if !tags_fit
                 || !customer.program.eval(entry.condition, customer.bits, stack)
+                || (buffers.any_limit_reached
+                    && self
+                        .limits
+                        .iter()
+                        .zip(&buffers.limits_reached)
+                        .any(|(limit, &reached)| reached && limit.covers(action)))
                 || contact_blocks(action, history, now)
                     .iter()
                     .any(Option::is_some)
@@ -258,6 +293,9 @@ pub(crate) struct RankBuffers {
     candidates: Vec<Pick>,
     pub(crate) picks: Vec<Pick>,
     group_counts: Vec<usize>,
+    /// Whether the customer reached each contact limit, in ruleset order.
+    limits_reached: Vec<bool>,
+    any_limit_reached: bool,
 }
 
 impl RankBuffers {
@@ -272,6 +310,7 @@ impl RankBuffers {
             .reserve(catalog.widest_stage.saturating_sub(self.candidates.len()));
         self.picks.reserve(picks.saturating_sub(self.picks.len()));
         self.group_counts.resize(catalog.groups, 0);
+        self.limits_reached.resize(catalog.limits.len(), false);
     }
 }
 

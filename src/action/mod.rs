@@ -15,8 +15,8 @@ mod scorer;
 mod suggestion;
 
 pub(crate) use catalog::{Catalog, Customer, Pick, RankBuffers};
-pub(crate) use contact::{contact_blocks, ContactBlock};
-pub use history::{ContactHistory, ContactLog};
+pub(crate) use contact::{contact_blocks, contacts, ContactBlock};
+pub use history::{ContactHistory, ContactLog, IgnoredShowing};
 pub use response::Response;
 pub(crate) use scorer::priority;
 pub use scorer::{ActionInput, ActionScorer};

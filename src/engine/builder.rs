@@ -302,6 +302,7 @@ impl EngineBuilder {
             classifier.model().len(),
             ruleset.groups,
             ruleset.arbitration,
+            ruleset.contact_limits,
             &compiled.layout,
         );
         Ok(Engine {

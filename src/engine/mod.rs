@@ -1043,6 +1043,11 @@ impl Engine {
         self.classifier.score_input(values, fired)
     }
 
+    /// The customer-level contact limits, in ruleset order.
+    pub(crate) fn contact_limits(&self) -> &[crate::validate::ContactLimit] {
+        self.catalog.limits()
+    }
+
     /// The tags, by index.
     pub(crate) fn tag_table(&self) -> &[Tag] {
         self.classifier.tags()

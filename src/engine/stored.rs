@@ -90,13 +90,13 @@ impl Engine {
     /// let mut stored = ContactLog::new();
     /// stored.record_shown("evaluation.demo", at(100));
     /// stored.record_shown("evaluation.live_demo", at(200));
-    /// stored.record_dismissed("retired.action");
+    /// stored.record_dismissed("retired.action", at(150));
     /// let log = engine.resolve_history(&stored);
     /// assert_eq!(log.shown("evaluation.live_demo").collect::<Vec<_>>(), [at(100), at(200)]);
     /// assert_eq!(log.shown("evaluation.demo").count(), 0);
     /// assert_eq!(
     ///     serde_json::to_string(&log).unwrap(),
-    ///     r#"{"evaluation.live_demo":[100,200],"retired.action":{"dismissals":1}}"#
+    ///     r#"{"evaluation.live_demo":[100,200],"retired.action":{"dismissed":[150]}}"#
     /// );
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```

@@ -77,6 +77,14 @@ pub struct ActionSpec {
     /// How often the action may be shown to one customer.
     #[serde(default, skip_serializing_if = "ContactPolicy::is_unlimited")]
     pub contact: ContactPolicy,
+    /// How long the customer has to respond to a showing: a showing at
+    /// `t` with no [`Response`](crate::Response) recorded at `t` or later
+    /// and before `t + response_window` counts as
+    /// [`Response::Ignored`](crate::Response::Ignored) from `t +
+    /// response_window` on. Default: none, a showing is never ignored.
+    /// More than zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_window: Option<Span>,
     /// What the action is, for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -132,6 +140,7 @@ impl ActionSpec {
             propensity_rules: Vec::new(),
             group: None,
             contact: ContactPolicy::default(),
+            response_window: None,
             description: None,
             fallback: false,
         }
@@ -314,6 +323,56 @@ impl ActionSpec {
         self
     }
 
+    /// The same action, counting a showing the customer did not respond to
+    /// within `window` as ignored (see [`ActionSpec::response_window`]).
+    ///
+    /// ```
+    /// use buyer_journey::{ActionSpec, Span};
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0)
+    ///     .response_window(Span::days(2));
+    /// assert_eq!(demo.response_window, Some(Span::days(2)));
+    /// ```
+    #[must_use]
+    pub fn response_window(mut self, window: Span) -> Self {
+        self.response_window = Some(window);
+        self
+    }
+
+    /// The same action, hidden for `hide` once the customer rejected it
+    /// `rejections` times within `window` (see [`Suppression`]).
+    ///
+    /// ```
+    /// use buyer_journey::{ActionSpec, Span, Suppression};
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0)
+    ///     .suppress(3, Span::days(30), Span::days(14));
+    /// assert_eq!(demo.contact.suppress, Some(Suppression::new(3, Span::days(30), Span::days(14))));
+    /// ```
+    #[must_use]
+    pub fn suppress(mut self, rejections: u32, window: Span, hide: Span) -> Self {
+        self.contact.suppress = Some(Suppression::new(rejections, window, hide));
+        self
+    }
+
+    /// The same action, whose dismissals stop counting towards
+    /// [`max_dismissals`](ContactPolicy::max_dismissals) once they are
+    /// `after` old.
+    ///
+    /// ```
+    /// use buyer_journey::{ActionSpec, Span};
+    ///
+    /// let demo = ActionSpec::new("evaluation.demo", "offer", &["evaluation"], 40.0)
+    ///     .max_dismissals(2)
+    ///     .dismissals_expire(Span::days(90));
+    /// assert_eq!(demo.contact.dismissals_expire, Some(Span::days(90)));
+    /// ```
+    #[must_use]
+    pub fn dismissals_expire(mut self, after: Span) -> Self {
+        self.contact.dismissals_expire = Some(after);
+        self
+    }
+
     /// The same action as a **fallback**: offered only when no regular
     /// (non-fallback) action of the customer's stage can be suggested, for
     /// example because every one is cooling down, so that a customer is not
@@ -426,9 +485,19 @@ pub struct ContactPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<FrequencyCap>,
     /// No longer shown once the customer dismissed it this many times; at
-    /// least 1.
+    /// least 1. Only the dismissals younger than
+    /// [`dismissals_expire`](ContactPolicy::dismissals_expire) count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_dismissals: Option<u32>,
+    /// How long a dismissal counts towards `max_dismissals`: a dismissal
+    /// at `t` counts while `now - t < dismissals_expire`. Default: for
+    /// ever. A dismissal stored without a time (by version 0.1's
+    /// `record_dismissed`) never expires. More than zero.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dismissals_expire: Option<Span>,
+    /// Hidden for a while after repeated rejections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppress: Option<Suppression>,
 }
 
 impl ContactPolicy {
@@ -453,6 +522,57 @@ impl ContactPolicy {
             .into_iter()
             .chain(self.cap.map(|cap| cap.window))
             .max()
+    }
+}
+
+/// Hides an action for `hide` once the customer rejected it `rejections`
+/// times within `window`: "3 rejections in 30 days: hide for 14 days".
+///
+/// A rejection is a [dismissal](crate::Response::Dismissed) or an
+/// [ignored](crate::Response::Ignored) showing (recorded by the host, or a
+/// showing left unanswered for the action's
+/// [`response_window`](ActionSpec::response_window), ignored at the instant
+/// the window ends). A rejection at `t` that is at least the
+/// `rejections`-th within the window ending at it (the rejections at `r`
+/// with `t - window < r <= t`) starts a suppression: the action is hidden
+/// at every `now` with `t <= now < t + hide`, and shown again at exactly
+/// `t + hide`.
+///
+/// ```
+/// use buyer_journey::{Span, Suppression};
+///
+/// let suppression: Suppression =
+///     serde_json::from_str(r#"{"rejections": 3, "window": "30d", "hide": "14d"}"#).unwrap();
+/// assert_eq!(suppression, Suppression::new(3, Span::days(30), Span::days(14)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Suppression {
+    /// How many rejections within `window` start a suppression; at least 1.
+    pub rejections: u32,
+    /// The window the rejections are counted in; more than zero.
+    pub window: Span,
+    /// How long the action is hidden; more than zero.
+    pub hide: Span,
+}
+
+impl Suppression {
+    /// Hidden for `hide` after `rejections` rejections within `window`.
+    ///
+    /// ```
+    /// use buyer_journey::{Span, Suppression};
+    ///
+    /// let suppression = Suppression::new(3, Span::days(30), Span::days(14));
+    /// assert_eq!(suppression.hide, Span::days(14));
+    /// ```
+    #[must_use]
+    pub fn new(rejections: u32, window: Span, hide: Span) -> Self {
+        Suppression {
+            rejections,
+            window,
+            hide,
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod action;
 mod challenger;
+mod contact_limit;
 mod rule;
 mod scenario;
 mod transition;
@@ -21,8 +22,11 @@ use crate::signal::{Schema, SignalSpec};
 use crate::stage::{StageModel, StageSpec};
 use crate::time::Span;
 
-pub use action::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec};
+pub use action::{
+    ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec, Suppression,
+};
 pub use challenger::ChallengerSpec;
+pub use contact_limit::ContactLimitSpec;
 pub use rule::{ScoreRuleSpec, StageRuleSpec, TagSpec};
 pub use scenario::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use transition::{FromStages, TransitionSpec};
@@ -112,6 +116,10 @@ pub struct RulesetSpec {
     /// How many actions to suggest, and how many of one group.
     #[serde(default)]
     pub arbitration: Arbitration,
+    /// How often a customer may be contacted at all, over every action or
+    /// a group of them: see [`ContactLimitSpec`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contact_limits: Vec<ContactLimitSpec>,
     /// The rules that move a customer with a stored stage: see
     /// [`Engine::advance`](crate::Engine::advance).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -154,6 +162,7 @@ impl Default for RulesetSpec {
             tags: Vec::new(),
             actions: Vec::new(),
             arbitration: Arbitration::default(),
+            contact_limits: Vec::new(),
             transitions: Vec::new(),
             events: Vec::new(),
             event_tolerance: default_event_tolerance(),

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexSet;
 
+use crate::action::ContactLog;
 use crate::condition::Condition;
 use crate::error::{Error, Location};
 use crate::index::{ActionIndex, StageIndex, TagIndex};
@@ -98,12 +99,31 @@ pub struct Action {
     /// Dense index of `group` among the catalog's groups.
     pub(crate) group_index: usize,
     contact: ContactPolicy,
+    response_window: Option<Span>,
     description: Option<String>,
-    /// The longest time any contact policy of the catalog looks back: a
-    /// showing older than that is seen by none.
+    /// The longest time any contact policy or limit of the catalog looks
+    /// back: a record older than that is seen by none.
     pub(crate) catalog_horizon: Span,
+    /// The longest window and the most times of the contact limits that
+    /// count this action's showings, if any does.
+    pub(crate) limit_reach: Option<(Span, u32)>,
     fallback: bool,
 }
+
+/// What a customer's history must keep of one action for its policy, the
+/// contact limits over it and its response window to see all they look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Retention {
+    /// How far back showings are read; `None` when none are.
+    pub(crate) showings_for: Option<Span>,
+    /// How many of the latest showings are read at most.
+    pub(crate) showings: u32,
+    /// How far back responses are read; `None` when none are.
+    pub(crate) responses_for: Option<Span>,
+}
+
+/// As long as time goes: dismissals that never expire.
+const FOREVER: Span = Span::seconds(u64::MAX);
 
 impl Action {
     /// The action's index in its engine's catalog.
@@ -341,6 +361,68 @@ impl Action {
         &self.contact
     }
 
+    /// How long the customer has to respond to a showing before it counts
+    /// as ignored ([`ActionSpec::response_window`]); `None` if never.
+    ///
+    /// ```
+    /// use buyer_journey::{models, Engine};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// assert!(engine.actions().all(|action| action.response_window().is_none()));
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    #[must_use]
+    pub fn response_window(&self) -> Option<Span> {
+        self.response_window
+    }
+
+    /// What a customer's history must keep of the action.
+    pub(crate) fn retention(&self) -> Retention {
+        let policy = &self.contact;
+        let window = self.response_window;
+        // Ignored showings are rejections at the end of their window.
+        let suppression = policy
+            .suppress
+            .map(|s| s.window.as_seconds().saturating_add(s.hide.as_seconds()));
+        let ignored = window
+            .and(suppression)
+            .zip(window)
+            .map(|(back, window)| Span::seconds(back.saturating_add(window.as_seconds())));
+        let showings_for = [
+            policy.horizon(),
+            self.limit_reach.map(|(window, _)| window),
+            window,
+            ignored,
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        let mut showings = policy.cap.map_or(1, |cap| cap.times.max(1));
+        if let Some((_, times)) = self.limit_reach {
+            showings = showings.max(times);
+        }
+        if window.is_some() {
+            showings = showings.max(ContactLog::KEPT);
+        }
+        let dismissals = policy
+            .max_dismissals
+            .map(|_| policy.dismissals_expire.unwrap_or(FOREVER));
+        let responses_for = [
+            dismissals,
+            suppression.map(Span::seconds),
+            // Responses answer the showings kept.
+            window.and(showings_for),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        Retention {
+            showings_for,
+            showings,
+            responses_for,
+        }
+    }
+
     /// What the action is, if the catalog says.
     ///
     /// ```
@@ -444,15 +526,25 @@ pub(super) fn validate<'a>(
         action.group_index = groups.insert_full(group).0;
         actions.push(action);
     }
+    (actions, groups.len())
+}
+
+/// Sets what each action needs to know of the catalog's look-back, once
+/// the contact limits over the actions are known. Dismissals that never
+/// expire do not stretch it: a history keeps every entry with dismissals
+/// whose policy it does not know.
+pub(super) fn set_horizons(actions: &mut [Action]) {
     let horizon = actions
         .iter()
-        .filter_map(|action| action.contact.horizon())
+        .map(Action::retention)
+        .flat_map(|keep| [keep.showings_for, keep.responses_for])
+        .flatten()
+        .filter(|&span| span != FOREVER)
         .max()
         .unwrap_or(Span::ZERO);
-    for action in &mut actions {
+    for action in actions {
         action.catalog_horizon = horizon;
     }
-    (actions, groups.len())
 }
 
 /// Checks every field of the action at `path` (`actions[3]`), in the order
@@ -535,6 +627,15 @@ fn validate_action(
     let group = spec.group.clone().unwrap_or_else(|| spec.kind.clone());
     c.keep(check_plain(&group, "group", limits).map_err(|e| e.at(&at("group"))));
     check_contact(&spec.contact, &spec.id, &at("contact"), c);
+    if spec.response_window == Some(Span::ZERO) {
+        c.push(invalid(
+            at("response_window"),
+            format!(
+                "the response window of action '{}' must be more than zero",
+                spec.id
+            ),
+        ));
+    }
     if c.count() > before {
         return None;
     }
@@ -559,8 +660,10 @@ fn validate_action(
         group_index: 0,
         group,
         contact: spec.contact,
+        response_window: spec.response_window,
         description: spec.description.clone(),
         catalog_horizon: Span::ZERO,
+        limit_reach: None,
         fallback: spec.fallback,
     })
 }
@@ -624,6 +727,32 @@ fn check_contact(contact: &ContactPolicy, action: &str, path: &str, c: &mut Coll
     }
     if contact.max_dismissals == Some(0) {
         c.push(never("max_dismissals", "a limit of 0 dismissals"));
+    }
+    let zero = |field: &str, what: &str| {
+        invalid(
+            format!("{path}.{field}"),
+            format!("{what} of action '{action}' must be more than zero"),
+        )
+    };
+    if contact.dismissals_expire == Some(Span::ZERO) {
+        c.push(zero(
+            "dismissals_expire",
+            "the time dismissals expire after",
+        ));
+    }
+    if let Some(suppress) = contact.suppress {
+        if suppress.rejections == 0 {
+            c.push(invalid(
+                format!("{path}.suppress.rejections"),
+                format!("a suppression of action '{action}' needs at least 1 rejection"),
+            ));
+        }
+        if suppress.window == Span::ZERO {
+            c.push(zero("suppress.window", "the suppression window"));
+        }
+        if suppress.hide == Span::ZERO {
+            c.push(zero("suppress.hide", "the time a suppression hides"));
+        }
     }
 }
 

@@ -16,6 +16,7 @@
 mod action;
 mod challenger;
 mod collector;
+mod contact_limit;
 mod event;
 mod lint;
 mod rule;
@@ -36,6 +37,7 @@ use rule::Rules;
 
 pub use action::{Action, PropensityRule};
 pub(crate) use challenger::{check_salt, check_share};
+pub(crate) use contact_limit::ContactLimit;
 pub(crate) use event::{DerivedRule, EventRules};
 pub use rule::{Rule, RuleKind};
 pub(crate) use scenario::{
@@ -57,6 +59,7 @@ pub(crate) struct Ruleset {
     /// How many distinct groups the actions have.
     pub(crate) groups: usize,
     pub(crate) arbitration: Arbitration,
+    pub(crate) contact_limits: Vec<ContactLimit>,
     /// The host's signals, then `stage` and `days_in_stage`: what transition
     /// conditions read.
     pub(crate) journey_schema: Schema,
@@ -120,12 +123,15 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
     let actions_bound = limits.check(Bound::Actions, spec.actions.len(), || {
         Location::new("actions")
     });
-    let (actions, groups) = if c.keep(actions_bound).is_some() && actions_fit {
+    let (mut actions, groups) = if c.keep(actions_bound).is_some() && actions_fit {
         action::validate(&spec.actions, &schema, model, &tags, &declared_tags, &mut c)
     } else {
         (Vec::new(), 0)
     };
     action::validate_arbitration(&spec.arbitration, &mut c);
+    let contact_limits =
+        contact_limit::validate(&spec.contact_limits, &spec.actions, &mut actions, &mut c);
+    action::set_horizons(&mut actions);
     let journey_schema = if spec.transitions.is_empty() {
         schema.clone()
     } else {
@@ -161,6 +167,7 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
         actions,
         groups,
         arbitration: spec.arbitration,
+        contact_limits,
         journey_schema,
         transitions,
         events,

@@ -162,7 +162,8 @@ pub(super) enum Val {
 pub(super) struct History {
     /// (slot, seconds before `now`; negative for a showing after `now`).
     pub(super) shown: Vec<(usize, i64)>,
-    pub(super) dismissed: Vec<usize>,
+    /// (slot, seconds before `now`), as `shown`.
+    pub(super) dismissed: Vec<(usize, i64)>,
     /// Seconds before `now` at which every action was shown once more, if
     /// at all: a busy history that holds back every action with a
     /// cooldown, so that fallbacks come up.
@@ -181,8 +182,8 @@ impl History {
         for &(slot, before) in &self.shown {
             log.record_shown(Self::id(slot, ids), at(now, before));
         }
-        for &slot in &self.dismissed {
-            log.record_dismissed(Self::id(slot, ids));
+        for &(slot, before) in &self.dismissed {
+            log.record_dismissed(Self::id(slot, ids), at(now, before));
         }
         if let Some(before) = self.everything {
             for id in ids {
@@ -206,14 +207,13 @@ impl History {
             .collect()
     }
 
-    /// How often action `id` was dismissed.
-    pub(super) fn dismissals(&self, id: &str, ids: &[String]) -> u32 {
-        let count = self
-            .dismissed
+    /// When action `id` was dismissed, in Unix seconds.
+    pub(super) fn dismissals(&self, id: &str, ids: &[String], now: Timestamp) -> Vec<i64> {
+        self.dismissed
             .iter()
-            .filter(|slot| Self::id(**slot, ids) == id)
-            .count();
-        u32::try_from(count).unwrap_or(u32::MAX)
+            .filter(|(slot, _)| Self::id(*slot, ids) == id)
+            .map(|(_, before)| at(now, *before).unix_seconds())
+            .collect()
     }
 }
 
@@ -1015,6 +1015,10 @@ fn action(v: &Arc<Vocabulary>, stages: usize) -> impl Strategy<Value = (ActionSp
             }
             if let Some(dismissals) = dismissals {
                 spec = spec.max_dismissals(dismissals);
+                // Derived, not drawn, as the times of dismissals are.
+                if kind % 3 != 0 {
+                    spec = spec.dismissals_expire(WINDOWS[kind % WINDOWS.len()]);
+                }
             }
             if fallback {
                 spec = spec.fallback();
@@ -1153,9 +1157,18 @@ fn history() -> impl Strategy<Value = History> {
                 .into_iter()
                 .flat_map(|(slot, times)| times.into_iter().map(move |t| (slot, t)))
                 .collect(),
+            // The times are derived, not drawn, so that the worlds drawn
+            // before dismissals had times are drawn still: on, just before
+            // and just after the windows dismissals expire after.
             dismissed: dismissed
                 .into_iter()
-                .flat_map(|(slot, times)| std::iter::repeat_n(slot, times))
+                .flat_map(|(slot, times)| {
+                    (0..times).map(move |j| {
+                        let boundary = BOUNDARIES[(slot + j) % BOUNDARIES.len()];
+                        let nudge = i64::try_from((slot + 2 * j) % 3).unwrap_or(0) - 1;
+                        (slot, boundary + nudge)
+                    })
+                })
                 .collect(),
             everything,
         })
