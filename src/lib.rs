@@ -345,6 +345,7 @@ mod action;
 mod customer;
 mod engine;
 mod journey;
+mod learn;
 mod profile;
 mod score;
 
@@ -374,6 +375,9 @@ pub use explain::{ActionTrace, Explanation, Outcome, Priority, Reason, RuleTrace
 pub use funnel::{Funnel, FunnelStats, StageStats};
 pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, TransitionIndex};
 pub use journey::{JourneyState, Moves, Step, Transition};
+pub use learn::{
+    Estimate, LearnedCell, LearnedCount, LearnedPropensity, LearnedSnapshot, LearnedStore, Learning,
+};
 pub use limits::Limits;
 pub use picture::EdgeLabels;
 pub use problem::{Problem, Problems, Severity};
@@ -390,6 +394,7 @@ pub use spec::{
     PropensityRuleSpec, RulesetSpec, ScoreRuleSpec, StageRuleSpec, TagSpec, TransitionSpec,
 };
 pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
+pub use spec::{LearningSpec, Success};
 pub use stage::{Stage, StageModel, StageSpec};
 pub use time::{Span, TimeUnit, Timestamp};
 pub use validate::{Action, PropensityRule, Rule, RuleKind, Tag, TransitionRule};

@@ -253,6 +253,7 @@ impl EngineBuilder {
             program: compiled.program,
             action_scorer: self.action_scorer,
             scenarios: ruleset.scenarios,
+            learning: ruleset.learning,
             id: next_engine_id(),
             about,
         })

@@ -8,6 +8,7 @@
 //! which live with the [`Schema`] and [`StageModel`] they describe.
 
 mod action;
+mod learning;
 mod rule;
 mod scenario;
 mod transition;
@@ -21,6 +22,7 @@ use crate::stage::{StageModel, StageSpec};
 use crate::time::Span;
 
 pub use action::{ActionSpec, Arbitration, ContactPolicy, FrequencyCap, PropensityRuleSpec};
+pub use learning::{LearningSpec, Success};
 pub use rule::{ScoreRuleSpec, StageRuleSpec, TagSpec};
 pub use scenario::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use transition::{FromStages, TransitionSpec};
@@ -127,6 +129,11 @@ pub struct RulesetSpec {
     /// See [`Engine::run_scenarios`](crate::Engine::run_scenarios).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenarios: Vec<ScenarioSpec>,
+    /// How propensities learn from responses, when the host keeps a
+    /// [`LearnedStore`](crate::LearnedStore). Default: none (a store then
+    /// uses [`LearningSpec::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning: Option<LearningSpec>,
 }
 
 /// The default of [`RulesetSpec::event_tolerance`].
@@ -152,6 +159,7 @@ impl Default for RulesetSpec {
             events: Vec::new(),
             event_tolerance: default_event_tolerance(),
             scenarios: Vec::new(),
+            learning: None,
         }
     }
 }

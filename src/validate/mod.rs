@@ -16,6 +16,7 @@
 mod action;
 mod collector;
 mod event;
+mod learning;
 mod lint;
 mod rule;
 mod scenario;
@@ -61,6 +62,7 @@ pub(crate) struct Ruleset {
     pub(crate) transitions: Vec<TransitionRule>,
     pub(crate) events: EventRules,
     pub(crate) scenarios: Vec<Scenario>,
+    pub(crate) learning: crate::learn::Settings,
 }
 
 /// Validates the whole ruleset under `limits`: ids, references, conditions,
@@ -124,6 +126,7 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
         (Vec::new(), 0)
     };
     action::validate_arbitration(&spec.arbitration, &mut c);
+    let learning = learning::validate(spec.learning.as_ref(), &tags, &declared_tags, &mut c);
     let journey_schema = if spec.transitions.is_empty() {
         schema.clone()
     } else {
@@ -160,6 +163,8 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
         transitions,
         events,
         scenarios,
+        // Valid: validating it added no error.
+        learning: learning.unwrap_or_default(),
     })
 }
 
