@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use buyer_journey::{
     models, ActionSpec, ContactLog, Customer, Derivation, Document, Engine, ErrorKind, EventSpec,
-    FromStages, HitPolicy, JourneyState, Limits, Position, RulesetSpec, ScenarioSpec, SignalKind,
-    SignalRecord, Span, Tally, Timestamp, TransitionSpec, ValueRange,
+    FromStages, HitPolicy, JourneyState, LearningSpec, Limits, Position, RulesetSpec, ScenarioSpec,
+    SignalKind, SignalRecord, Span, Success, Tally, Timestamp, TransitionSpec, ValueRange,
 };
 use proptest::prelude::*;
 
@@ -781,6 +781,19 @@ fn spread(spec: &mut RulesetSpec, extras: Extras) {
     spec.transitions = extras.transitions;
     spec.events = extras.events;
     spec.event_tolerance = SPANS[usize::from(switch()) % SPANS.len()];
+    if switch() % 3 == 0 {
+        let mut learning = LearningSpec::new()
+            .prior_strength(float())
+            .half_life(SPANS[usize::from(switch()) % SPANS.len()])
+            .maturity(float());
+        if switch() % 2 == 0 {
+            learning.by_tags = vec![string(), string()];
+        }
+        if switch() % 2 == 0 {
+            learning.success = Success::Converted;
+        }
+        spec.learning = Some(learning);
+    }
     if switch() % 4 == 0 {
         // The largest count TOML has.
         spec.arbitration.max_suggestions = usize::try_from(i64::MAX).unwrap_or(usize::MAX);
