@@ -5,16 +5,24 @@
 /// `SplitMix64`: one 64-bit state, fast, and good enough to sample from;
 /// not for cryptography.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix(u64);
+pub(crate) struct SplitMix {
+    state: u64,
+    /// The second normal draw of the last Box–Muller pair: a Beta draw
+    /// takes two, and this halves the logarithms and roots.
+    spare: Option<f64>,
+}
 
 impl SplitMix {
     pub(crate) fn new(seed: u64) -> Self {
-        SplitMix(seed)
+        SplitMix {
+            state: seed,
+            spare: None,
+        }
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix(self.state)
     }
 
     /// Uniform in (0, 1): never 0, so its logarithm is finite.
@@ -24,8 +32,13 @@ impl SplitMix {
 
     /// A standard normal draw (Box–Muller).
     fn normal(&mut self) -> f64 {
+        if let Some(normal) = self.spare.take() {
+            return normal;
+        }
         let radius = (-2.0 * self.uniform().ln()).sqrt();
-        radius * (std::f64::consts::TAU * self.uniform()).cos()
+        let (sin, cos) = (std::f64::consts::TAU * self.uniform()).sin_cos();
+        self.spare = Some(radius * sin);
+        radius * cos
     }
 
     /// A Gamma(`shape`, 1) draw, Marsaglia and Tsang's method; 0 for a
