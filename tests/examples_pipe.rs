@@ -82,12 +82,13 @@ fn input(name: &str) -> Vec<u8> {
 }
 
 /// The arguments example `name` is run with: `throughput` measures a few
-/// customers once per path rather than 100,000 for a second, and `check`
-/// checks the built-in model's document.
+/// customers once per path rather than 100,000 for a second, `check`
+/// checks the built-in model's document, and `learn` runs 1,000 rounds.
 fn args(name: &str) -> &'static [&'static str] {
     match name {
         "throughput" => &["--customers", "2000", "--seconds", "0"],
         "check" => &["examples/models/buying_process.json"],
+        "learn" => &["--rounds", "1000"],
         _ => &[],
     }
 }
@@ -219,6 +220,11 @@ fn custom_scorer_ends_quietly_on_a_closed_pipe() {
 #[test]
 fn journey_ends_quietly_on_a_closed_pipe() {
     ends_quietly_on_a_closed_pipe("journey");
+}
+
+#[test]
+fn learn_ends_quietly_on_a_closed_pipe() {
+    ends_quietly_on_a_closed_pipe("learn");
 }
 
 #[test]
