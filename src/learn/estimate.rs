@@ -110,6 +110,7 @@ impl Estimate {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn alpha(&self) -> f64 {
         self.prior * self.prior_strength + self.successes
     }
@@ -126,6 +127,7 @@ impl Estimate {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn beta(&self) -> f64 {
         (1.0 - self.prior) * self.prior_strength + (self.responses - self.successes).max(0.0)
     }
@@ -143,6 +145,7 @@ impl Estimate {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn mean(&self) -> f64 {
         let (alpha, beta) = (self.alpha(), self.beta());
         let total = alpha + beta;
@@ -169,6 +172,7 @@ impl Estimate {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn is_mature(&self) -> bool {
         self.responses >= self.maturity
     }
@@ -189,6 +193,7 @@ impl Estimate {
     /// # Ok::<(), buyer_journey::Error>(())
     /// ```
     #[must_use]
+    #[inline]
     pub fn exploit(&self) -> f64 {
         if self.is_mature() {
             self.mean()

@@ -50,6 +50,7 @@ struct Layout {
 
 impl Layout {
     /// Cells per (action, stage): one without a tag, one per tag.
+    #[inline]
     fn slots(&self) -> usize {
         self.tags.len() + 1
     }
@@ -60,6 +61,7 @@ impl Layout {
 
     /// How many half-lives `at` is after the landmark, within
     /// ±[`MAX_HALF_LIVES`].
+    #[inline]
     fn half_lives(&self, landmark: Timestamp, at: Timestamp) -> f64 {
         let seconds = at.unix_seconds() as f64 - landmark.unix_seconds() as f64;
         (seconds / self.half_life.as_seconds() as f64).clamp(-MAX_HALF_LIVES, MAX_HALF_LIVES)
@@ -80,6 +82,7 @@ struct Counts {
 }
 
 impl Counts {
+    #[inline]
     fn load(&self) -> (f64, f64) {
         (load(&self.successes), load(&self.responses))
     }
@@ -94,6 +97,7 @@ impl Counts {
     }
 }
 
+#[inline]
 fn load(sum: &AtomicU64) -> f64 {
     f64::from_bits(sum.load(Ordering::Relaxed))
 }
@@ -450,10 +454,12 @@ impl LearnedStore {
     }
 
     /// What one response recorded at the landmark weighs at `now`.
+    #[inline]
     fn decay(&self, now: Timestamp) -> f64 {
         (-self.layout.half_lives(self.landmark, now)).exp2()
     }
 
+    #[inline]
     fn estimate_at(&self, cell: usize, prior: f64, decay: f64) -> Estimate {
         let (successes, responses) = self.cells.get(cell).map_or((0.0, 0.0), Counts::load);
         let responses = responses * decay;
@@ -782,6 +788,7 @@ impl CustomerLearning<'_> {
         ))
     }
 
+    #[inline]
     fn estimate(&self, action: ActionIndex, prior: f64) -> Option<(Estimate, usize)> {
         if !self.active {
             return None;
