@@ -15,6 +15,7 @@ use crate::condition::{evaluate_dense, near_misses, Condition, NearMiss};
 use crate::engine::{Engine, Scratch};
 use crate::error::Error;
 use crate::index::{StageIndex, TagIndex};
+use crate::learn::{LearnedPropensity, Learning};
 use crate::signal::Signals;
 use crate::stage::Stage;
 use crate::time::{Span, Timestamp};
@@ -236,6 +237,10 @@ pub struct Priority {
     /// The condition of the propensity rule that gave the built-in
     /// propensity, if one held.
     pub propensity_rule: Option<String>,
+    /// How the propensity was learned, under
+    /// [`Engine::explain_learning`]; then `propensity` is the learned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<LearnedPropensity>,
 }
 
 /// Whether an action was suggested. See [`ActionTrace`] for an example.
@@ -470,7 +475,56 @@ impl Engine {
     {
         let scratch = self.interpret(signals);
         let stage = scratch.classified.stage;
-        self.explain_view(&scratch, stage, history, now)
+        self.explain_view(&scratch, stage, history, now, None)
+    }
+
+    /// Explains the decision [`decide_learning`](Engine::decide_learning)
+    /// makes with `learning`, as [`explain`](Engine::explain) explains
+    /// [`decide`](Engine::decide): each eligible action's
+    /// [`Priority`] has the learned propensity and says how it was learned
+    /// ([`Priority::learned`]), for example `learned 0.31 from 412
+    /// responses; prior 0.5`. Under exploration the draws are the
+    /// decision's own: the same seed gives the same draws.
+    ///
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, LearnedStore, Response, Timestamp};
+    ///
+    /// let engine = Engine::builder(models::buying_process()).build()?;
+    /// let now = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let store = LearnedStore::new(&engine, now);
+    /// let call = store.cell_for("evaluation.advisor_call", "evaluation", &[])?;
+    /// for i in 0..412 {
+    ///     let response = if i % 10 < 3 { Response::Accepted } else { Response::Ignored };
+    ///     store.record_in(call, response, now);
+    /// }
+    /// let mut customer = engine.record();
+    /// customer.set("comparisons", 2)?;
+    /// let history = ContactLog::new();
+    /// let explanation = engine.explain_learning(&customer, &history, now, store.exploit());
+    /// let trace = explanation.actions.iter().find(|a| a.id == "evaluation.advisor_call").unwrap();
+    /// let priority = trace.priority.as_ref().unwrap();
+    /// assert_eq!(priority.learned.unwrap().to_string(), "learned 0.31 from 412 responses; prior 0.5");
+    /// let mut scratch = engine.scratch();
+    /// let decision = engine.decide_learning(&customer, &history, now, store.exploit(), &mut scratch);
+    /// let fast: Vec<&str> = decision.actions().map(|a| a.id()).collect();
+    /// let explained: Vec<&str> = explanation.suggested().map(|a| a.id.as_str()).collect();
+    /// assert_eq!(fast, explained);
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn explain_learning<S, H>(
+        &self,
+        signals: &S,
+        history: &H,
+        now: Timestamp,
+        learning: Learning<'_>,
+    ) -> Explanation
+    where
+        S: Signals + ?Sized,
+        H: ContactHistory + ?Sized,
+    {
+        let scratch = self.interpret(signals);
+        let stage = scratch.classified.stage;
+        self.explain_view(&scratch, stage, history, now, Some(learning))
     }
 
     /// Explains the decision [`decide_in`](Engine::decide_in) makes for this
@@ -515,17 +569,19 @@ impl Engine {
     {
         let stage = self.own_stage(stage)?;
         let scratch = self.interpret(signals);
-        Ok(self.explain_view(&scratch, stage, history, now))
+        Ok(self.explain_view(&scratch, stage, history, now, None))
     }
 
     /// The explanation of the customer classified into `scratch` (by the
-    /// interpreter), with the actions ranked for `stage`.
+    /// interpreter), with the actions ranked for `stage`, with propensities
+    /// from `learning` when given.
     fn explain_view<H: ContactHistory + ?Sized>(
         &self,
         scratch: &Scratch,
         stage: StageIndex,
         history: &H,
         now: Timestamp,
+        learning: Option<Learning<'_>>,
     ) -> Explanation {
         let decision = scratch.view(self, stage);
         let stage = decision.stage();
@@ -557,6 +613,8 @@ impl Engine {
         let signals = self.score_input(values, &scratch.classified.fired);
         let customer_tags = &scratch.classified.tags[..];
         let all_tags = self.tag_table();
+        let learning =
+            learning.map(|learning| learning.for_customer(self, stage.index(), customer_tags, now));
         let has = |tag: &TagIndex| customer_tags.contains(tag);
         // Each limit is counted once for the whole catalog, as the ranking
         // does.
@@ -619,7 +677,9 @@ impl Engine {
                     action,
                     rule,
                 };
-                let propensity = input.propensity(self.action_scorer());
+                let prior = input.propensity(self.action_scorer());
+                let learned = learning.and_then(|l| l.learned(action.index(), prior));
+                let propensity = learned.map_or(prior, |learned| learned.propensity);
                 Priority {
                     priority: priority(propensity, action),
                     propensity,
@@ -628,6 +688,7 @@ impl Engine {
                     propensity_rule: input
                         .propensity_rule()
                         .map(|rule| rule.condition().to_string()),
+                    learned,
                 }
             });
             if priority.as_ref().is_some_and(|p| p.priority <= 0.0) {
@@ -872,6 +933,9 @@ impl fmt::Display for Priority {
         )?;
         if let Some(rule) = &self.propensity_rule {
             write!(f, " (propensity because {rule})")?;
+        }
+        if let Some(learned) = &self.learned {
+            write!(f, " ({learned})")?;
         }
         Ok(())
     }

@@ -370,6 +370,7 @@ mod calibration;
 mod customer;
 mod engine;
 mod journey;
+mod learn;
 mod profile;
 mod score;
 
@@ -409,6 +410,9 @@ pub use funnel::{Funnel, FunnelStats, StageStats};
 pub use hash::{daily_seed, stable_hash, StableHasher};
 pub use index::{ActionIndex, RuleIndex, SignalIndex, StageIndex, TagIndex, TransitionIndex};
 pub use journey::{JourneyState, Moves, Step, Transition};
+pub use learn::{
+    Estimate, LearnedCell, LearnedCount, LearnedPropensity, LearnedSnapshot, LearnedStore, Learning,
+};
 pub use limits::Limits;
 pub use picture::EdgeLabels;
 pub use problem::{Problem, Problems, Severity};
@@ -426,6 +430,7 @@ pub use spec::{
 };
 pub use spec::{ContactLimitSpec, Suppression};
 pub use spec::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
+pub use spec::{LearningSpec, Success};
 pub use stage::{Stage, StageModel, StageSpec};
 pub use time::{Span, TimeUnit, Timestamp};
 pub use validate::{Action, PropensityRule, Rule, RuleKind, Tag, TransitionRule};

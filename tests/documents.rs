@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use buyer_journey::{
     models, ActionSpec, ChallengerSpec, ContactLimitSpec, ContactLog, Customer, Derivation,
-    Document, Engine, ErrorKind, EventSpec, FromStages, HitPolicy, JourneyState, Limits, Position,
-    Response, RulesetSpec, ScenarioSpec, SignalKind, SignalRecord, Span, Suppression, Tally,
-    Timestamp, TransitionSpec, ValueRange,
+    Document, Engine, ErrorKind, EventSpec, FromStages, HitPolicy, JourneyState, LearningSpec,
+    Limits, Position, Response, RulesetSpec, ScenarioSpec, SignalKind, SignalRecord, Span, Success,
+    Suppression, Tally, Timestamp, TransitionSpec, ValueRange,
 };
 use proptest::prelude::*;
 
@@ -796,6 +796,19 @@ fn spread(spec: &mut RulesetSpec, extras: Extras) {
             }
         })
         .collect();
+    if switch() % 3 == 0 {
+        let mut learning = LearningSpec::new()
+            .prior_strength(float())
+            .half_life(SPANS[usize::from(switch()) % SPANS.len()])
+            .maturity(float());
+        if switch() % 2 == 0 {
+            learning.by_tags = vec![string(), string()];
+        }
+        if switch() % 2 == 0 {
+            learning.success = Success::Converted;
+        }
+        spec.learning = Some(learning);
+    }
     if switch() % 4 == 0 {
         // The largest count TOML has.
         spec.arbitration.max_suggestions = usize::try_from(i64::MAX).unwrap_or(usize::MAX);

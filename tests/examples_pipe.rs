@@ -83,8 +83,8 @@ fn input(name: &str) -> Vec<u8> {
 
 /// The arguments example `name` is run with: `throughput` measures a few
 /// customers once per path rather than 100,000 for a second, `check`
-/// checks the built-in model's document, and `what_if` compares it with a
-/// changed copy over a small population.
+/// checks the built-in model's document, `what_if` compares it with a
+/// changed copy over a small population, and `learn` runs 1,000 rounds.
 fn args(name: &str) -> &'static [&'static str] {
     match name {
         "throughput" => &["--customers", "2000", "--seconds", "0"],
@@ -97,6 +97,7 @@ fn args(name: &str) -> &'static [&'static str] {
             "--b",
             "tests/data/what_if/changed.json",
         ],
+        "learn" => &["--rounds", "1000"],
         _ => &[],
     }
 }
@@ -233,6 +234,11 @@ fn experiment_ends_quietly_on_a_closed_pipe() {
 #[test]
 fn journey_ends_quietly_on_a_closed_pipe() {
     ends_quietly_on_a_closed_pipe("journey");
+}
+
+#[test]
+fn learn_ends_quietly_on_a_closed_pipe() {
+    ends_quietly_on_a_closed_pipe("learn");
 }
 
 #[test]

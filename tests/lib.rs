@@ -25,6 +25,7 @@ mod journey_example;
 mod journey_properties;
 mod journeys;
 mod language;
+mod learning;
 mod limits;
 mod pictures;
 mod policies;

@@ -1,8 +1,9 @@
 //! `Engine::classify`, `Engine::decide`, `Engine::decide_in`,
 //! `Engine::advance` and, for a customer kept in memory, `Engine::observe`
-//! and `Engine::refresh` do not allocate, nor does reading their answers: a
-//! counting global allocator around the hot path. Its own binary, because a
-//! global allocator is process-wide.
+//! and `Engine::refresh`, and `Engine::decide_learning` with what a
+//! `LearnedStore` records and reads, do not allocate, nor does reading
+//! their answers: a counting global allocator around the hot path. Its own
+//! binary, because a global allocator is process-wide.
 
 // A global allocator can only be written with `unsafe`; the library itself
 // forbids it.
@@ -14,9 +15,9 @@ use std::fmt::Write;
 
 use buyer_journey::{
     models, ActionInput, ActionSpec, Arbitration, ContactLimitSpec, ContactLog, Decision, Engine,
-    Evidence, HitPolicy, JourneyState, Outcome, Reason, Response, RulesetSpec, ScoreInput,
-    ScoreRuleSpec, Scratch, Signal, SignalRecord, SignalSpec, Signals, Span, StageRuleSpec,
-    StageSpec, Step, TagSpec, Timestamp, TransitionSpec, Value,
+    Evidence, HitPolicy, JourneyState, LearnedStore, Outcome, Reason, Response, RulesetSpec,
+    ScoreInput, ScoreRuleSpec, Scratch, Signal, SignalRecord, SignalSpec, Signals, Span,
+    StageRuleSpec, StageSpec, Step, TagSpec, Timestamp, TransitionSpec, Value,
 };
 
 // Shared with the integration binary; this binary uses only some of it.
@@ -1183,4 +1184,34 @@ fn deciding_and_recording_in_an_experiment_does_not_allocate() {
     let counts = experiment.stats().counts();
     assert_eq!(counts.champion.decisions + counts.challenger.decisions, 200);
     assert_eq!(counts.champion.shown + counts.challenger.shown, suggested);
+}
+
+#[test]
+fn deciding_with_learned_propensities_and_recording_do_not_allocate() {
+    let engine = Engine::builder(models::buying_process()).build().unwrap();
+    let records = customers(&engine);
+    let store = LearnedStore::new(&engine, now());
+    let history = ContactLog::new();
+    let mut scratch = engine.scratch();
+    let mut why = String::with_capacity(4096);
+    let mut checksum = 0.0;
+    let count = allocations(|| {
+        for (i, customer) in records.iter().enumerate() {
+            let at = now() + Span::minutes(i as u64);
+            for learning in [store.exploit(), store.explore(i as u64)] {
+                let decision =
+                    engine.decide_learning(customer, &history, at, learning, &mut scratch);
+                checksum += read(&decision, &mut why);
+                if let Some(top) = decision.actions().next() {
+                    let cell = store
+                        .cell(top.action(), decision.stage(), decision.tags())
+                        .unwrap();
+                    store.record_in(cell, Response::ALL[i % 4], at);
+                    checksum += store.estimate(cell, top.propensity(), at).mean();
+                }
+            }
+        }
+    });
+    assert!(checksum > 0.0 && store.responses() > 0.0);
+    assert_eq!(count, 0, "learning allocated {count} times");
 }

@@ -24,6 +24,24 @@ pub(crate) struct Pick {
     pub(crate) rule: Option<u32>,
 }
 
+/// Where ranking takes each action's propensity from, given the one the
+/// ruleset or the host's scorer gives (`prior`): [`Fixed`] keeps it, a
+/// learned store replaces it. Generic, so that [`Fixed`] costs nothing.
+pub(crate) trait Propensity {
+    fn propensity(&self, action: ActionIndex, prior: f64) -> f64;
+}
+
+/// The propensities of the ruleset and the host's scorer, unchanged.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fixed;
+
+impl Propensity for Fixed {
+    #[inline(always)]
+    fn propensity(&self, _: ActionIndex, prior: f64) -> f64 {
+        prior
+    }
+}
+
 /// One action as ranking reads it: the action, and the formulas of its
 /// eligibility condition and propensity rules.
 #[derive(Debug)]
@@ -154,9 +172,10 @@ impl Catalog {
     /// first: the regular actions, or, when none of them is suggested, the
     /// fallbacks.
     #[allow(clippy::too_many_arguments)] // the inputs of one decision, each of a different kind
-    pub(crate) fn rank<H: ContactHistory + ?Sized>(
+    pub(crate) fn rank<H: ContactHistory + ?Sized, P: Propensity>(
         &self,
         scorer: Option<&dyn ActionScorer>,
+        learned: &P,
         customer: &Customer<'_>,
         history: &H,
         now: Timestamp,
@@ -172,6 +191,7 @@ impl Catalog {
         self.rank_among(
             &lists.regular,
             scorer,
+            learned,
             customer,
             history,
             now,
@@ -184,6 +204,7 @@ impl Catalog {
             self.rank_among(
                 &lists.fallback,
                 scorer,
+                learned,
                 customer,
                 history,
                 now,
@@ -196,10 +217,11 @@ impl Catalog {
     /// Ranks `actions` (all of the customer's stage) into `buffers.picks`,
     /// best first: filter, score, keep the best within the arbitration.
     #[allow(clippy::too_many_arguments)] // as `rank`, and the actions to rank
-    fn rank_among<H: ContactHistory + ?Sized>(
+    fn rank_among<H: ContactHistory + ?Sized, P: Propensity>(
         &self,
         actions: &[ActionIndex],
         scorer: Option<&dyn ActionScorer>,
+        learned: &P,
         customer: &Customer<'_>,
         history: &H,
         now: Timestamp,
@@ -239,7 +261,7 @@ impl Catalog {
                 action,
                 rule,
             };
-            let propensity = input.propensity(scorer);
+            let propensity = learned.propensity(index, input.propensity(scorer));
             let priority = priority(propensity, action);
             if priority > 0.0 {
                 // Within the capacity fitted to the widest stage.

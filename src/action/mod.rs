@@ -14,7 +14,7 @@ mod response;
 mod scorer;
 mod suggestion;
 
-pub(crate) use catalog::{Catalog, Customer, Pick, RankBuffers};
+pub(crate) use catalog::{Catalog, Customer, Fixed, Pick, Propensity, RankBuffers};
 pub(crate) use contact::{contact_blocks, contacts, ContactBlock};
 pub use history::{ContactHistory, ContactLog, IgnoredShowing};
 pub use response::Response;

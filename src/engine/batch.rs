@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use crate::action::{ContactHistory, ContactLog, Customer, Pick, RankBuffers};
+use crate::action::{ContactHistory, ContactLog, Customer, Fixed, Pick, RankBuffers};
 use crate::bits::Ones;
 use crate::compile::Lanes;
 use crate::error::{Error, Location};
@@ -441,6 +441,7 @@ impl Engine {
                 };
                 self.catalog.rank(
                     self.action_scorer.as_deref(),
+                    &Fixed,
                     &customer,
                     &histories[i],
                     now,

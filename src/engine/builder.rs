@@ -314,6 +314,7 @@ impl EngineBuilder {
             action_scorer: self.action_scorer,
             calibration,
             scenarios: ruleset.scenarios,
+            learning: ruleset.learning,
             id: next_engine_id(),
             about,
         })

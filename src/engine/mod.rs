@@ -7,6 +7,7 @@ mod batch;
 mod builder;
 mod classifier;
 mod decision;
+mod learned;
 mod observe;
 mod scenario;
 mod scratch;
@@ -16,11 +17,12 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::action::{ActionScorer, Catalog, ContactHistory, Customer};
+use crate::action::{ActionScorer, Catalog, ContactHistory, Customer, Fixed, Propensity};
 use crate::compile::Program;
 use crate::error::Error;
 use crate::index::{ActionIndex, RuleIndex, StageIndex, TagIndex, TransitionIndex};
 use crate::journey::{JourneyState, Machine, Moves, Step, Transition};
+use crate::learn::Settings as LearningSettings;
 use crate::profile::Deriver;
 use crate::signal::{gather, Schema, SignalRecord, Signals};
 use crate::spec::{Arbitration, ChallengerSpec, HitPolicy, RulesetSpec};
@@ -71,6 +73,8 @@ pub struct Engine {
     calibration: crate::calibration::ByStage,
     /// The ruleset's own tests: see [`Engine::run_scenarios`].
     scenarios: Vec<Scenario>,
+    /// How a [`LearnedStore`](crate::LearnedStore) of this engine learns.
+    learning: LearningSettings,
     /// Unique in the process: what a [`Scratch`] remembers it was fitted
     /// to.
     id: u64,
@@ -589,7 +593,7 @@ impl Engine {
     {
         self.classify_into(signals, scratch);
         let stage = scratch.classified.stage;
-        self.rank_into(stage, history, now, scratch);
+        self.rank_into(stage, history, now, &Fixed, scratch);
         scratch.view(self, stage)
     }
 
@@ -683,7 +687,7 @@ impl Engine {
     {
         let stage = self.own_stage(stage)?;
         self.classify_into(signals, scratch);
-        self.rank_into(stage, history, now, scratch);
+        self.rank_into(stage, history, now, &Fixed, scratch);
         Ok(scratch.view(self, stage))
     }
 
@@ -920,12 +924,13 @@ impl Engine {
     }
 
     /// Ranks the actions of `stage` for the customer classified into
-    /// `scratch`, into `scratch.ranking`.
-    fn rank_into<H: ContactHistory + ?Sized>(
+    /// `scratch`, into `scratch.ranking`, with propensities from `learned`.
+    fn rank_into<H: ContactHistory + ?Sized, P: Propensity>(
         &self,
         stage: StageIndex,
         history: &H,
         now: Timestamp,
+        learned: &P,
         scratch: &mut Scratch,
     ) {
         let Scratch {
@@ -947,6 +952,7 @@ impl Engine {
         };
         self.catalog.rank(
             self.action_scorer.as_deref(),
+            learned,
             &customer,
             history,
             now,
@@ -1056,6 +1062,16 @@ impl Engine {
     /// The host's action scorer, if one is registered.
     pub(crate) fn action_scorer(&self) -> Option<&dyn ActionScorer> {
         self.action_scorer.as_deref()
+    }
+
+    /// How a store of this engine learns.
+    pub(crate) fn learning_settings(&self) -> &LearningSettings {
+        &self.learning
+    }
+
+    /// The number no other engine of this process has.
+    pub(crate) fn unique_id(&self) -> u64 {
+        self.id
     }
 }
 

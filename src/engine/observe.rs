@@ -2,6 +2,7 @@
 //! profile, settles the journey and ranks the actions for the journey's
 //! stage.
 
+use crate::action::Fixed;
 use crate::customer::Customer;
 use crate::error::Error;
 use crate::event::Event;
@@ -267,7 +268,7 @@ impl Engine {
             .and_then(|id| self.machine.find_stage(id))
             .unwrap_or_else(|| self.model().entry().index());
         self.classify_into(&record, scratch);
-        self.rank_into(stage, &customer.history, now, scratch);
+        self.rank_into(stage, &customer.history, now, &Fixed, scratch);
         scratch.record = record;
         let scratch: &'a Scratch = scratch;
         Ok(Observation {

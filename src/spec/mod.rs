@@ -10,6 +10,7 @@
 mod action;
 mod challenger;
 mod contact_limit;
+mod learning;
 mod rule;
 mod scenario;
 mod transition;
@@ -27,6 +28,7 @@ pub use action::{
 };
 pub use challenger::ChallengerSpec;
 pub use contact_limit::ContactLimitSpec;
+pub use learning::{LearningSpec, Success};
 pub use rule::{ScoreRuleSpec, StageRuleSpec, TagSpec};
 pub use scenario::{Expectation, ScenarioEvent, ScenarioSpec, SignalValue};
 pub use transition::{FromStages, TransitionSpec};
@@ -141,6 +143,11 @@ pub struct RulesetSpec {
     /// customers: see [`Experiment`](crate::Experiment). Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub challenger: Option<ChallengerSpec>,
+    /// How propensities learn from responses, when the host keeps a
+    /// [`LearnedStore`](crate::LearnedStore). Default: none (a store then
+    /// uses [`LearningSpec::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning: Option<LearningSpec>,
 }
 
 /// The default of [`RulesetSpec::event_tolerance`].
@@ -168,6 +175,7 @@ impl Default for RulesetSpec {
             event_tolerance: default_event_tolerance(),
             scenarios: Vec::new(),
             challenger: None,
+            learning: None,
         }
     }
 }

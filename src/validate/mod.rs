@@ -18,6 +18,7 @@ mod challenger;
 mod collector;
 mod contact_limit;
 mod event;
+mod learning;
 mod lint;
 mod rule;
 mod scenario;
@@ -66,6 +67,7 @@ pub(crate) struct Ruleset {
     pub(crate) transitions: Vec<TransitionRule>,
     pub(crate) events: EventRules,
     pub(crate) scenarios: Vec<Scenario>,
+    pub(crate) learning: crate::learn::Settings,
 }
 
 /// Validates the whole ruleset under `limits`: ids, references, conditions,
@@ -132,6 +134,7 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
     let contact_limits =
         contact_limit::validate(&spec.contact_limits, &spec.actions, &mut actions, &mut c);
     action::set_horizons(&mut actions);
+    let learning = learning::validate(spec.learning.as_ref(), &tags, &declared_tags, &mut c);
     let journey_schema = if spec.transitions.is_empty() {
         schema.clone()
     } else {
@@ -172,6 +175,8 @@ fn collect(spec: &RulesetSpec, limits: &Limits) -> Result<Ruleset, Vec<Error>> {
         transitions,
         events,
         scenarios,
+        // Valid: validating it added no error.
+        learning: learning.unwrap_or_default(),
     })
 }
 
