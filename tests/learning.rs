@@ -246,8 +246,15 @@ fn exploring_decides_the_same_for_the_same_seed_and_differently_across_seeds() {
         tops.insert(first.actions[0].id.clone());
     }
     // With nothing learned yet the three evaluation actions of close
-    // priority (30, 28 and 27) each come first for some seeds.
-    assert_eq!(tops.len(), 3, "{tops:?}");
+    // priority (30, 28 and 27) each come first for some seeds (and a
+    // lower one may, now and then: the prior is wide).
+    for close in [
+        "evaluation.advisor_call",
+        "evaluation.demo",
+        "evaluation.offer",
+    ] {
+        assert!(tops.contains(close), "{close} never came first: {tops:?}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@
 #[derive(Debug, Clone)]
 pub(crate) struct SplitMix {
     state: u64,
-    /// The second normal draw of the last Box–Muller pair: a Beta draw
+    /// The second normal draw of the last polar pair: a Beta draw
     /// takes two, and this halves the logarithms and roots.
     spare: Option<f64>,
 }
@@ -30,15 +30,27 @@ impl SplitMix {
         ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
     }
 
-    /// A standard normal draw (Box–Muller).
+    /// A standard normal draw: Marsaglia's polar method, which needs no
+    /// sine or cosine (the most expensive part of Box–Muller) for a
+    /// rejection of about one point in five.
     fn normal(&mut self) -> f64 {
         if let Some(normal) = self.spare.take() {
             return normal;
         }
-        let radius = (-2.0 * self.uniform().ln()).sqrt();
-        let (sin, cos) = (std::f64::consts::TAU * self.uniform()).sin_cos();
-        self.spare = Some(radius * sin);
-        radius * cos
+        // Each try is accepted with probability π/4: 64 tries all rejected
+        // does not happen with a working generator, and 0 (the mean)
+        // stands in rather than looping on.
+        for _ in 0..64 {
+            let x = 2.0 * self.uniform() - 1.0;
+            let y = 2.0 * self.uniform() - 1.0;
+            let square = x * x + y * y;
+            if square < 1.0 && square > 0.0 {
+                let factor = (-2.0 * square.ln() / square).sqrt();
+                self.spare = Some(y * factor);
+                return x * factor;
+            }
+        }
+        0.0
     }
 
     /// A Gamma(`shape`, 1) draw, Marsaglia and Tsang's method; 0 for a
