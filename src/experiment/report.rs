@@ -10,7 +10,7 @@ use crate::error::{Error, Location};
 
 use super::normal::{critical_z, two_sided_p};
 use super::split::Arm;
-use super::stats::{ArmCounts, ExperimentCounts};
+use super::stats::{ArmCounts, ExperimentCounts, ExperimentStats};
 
 /// How many positive showings, and how many others, each arm needs before
 /// the arms are compared: the usual condition (n·p ≥ 5 and n·(1 − p) ≥ 5)
@@ -384,5 +384,60 @@ impl fmt::Display for Trimmed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = format!("{:.4}", self.0);
         f.write_str(text.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+// The reports of the counts live with the report, so that the counts know
+// nothing of how they are compared.
+impl ExperimentCounts {
+    /// The comparison of the arms at the 5 % level: see
+    /// [`ExperimentReport`].
+    ///
+    /// ```
+    /// use buyer_journey::ExperimentCounts;
+    ///
+    /// let report = ExperimentCounts::default().report();
+    /// assert_eq!(report.alpha, 0.05);
+    /// ```
+    #[must_use]
+    pub fn report(&self) -> ExperimentReport {
+        ExperimentReport::new(self, ExperimentReport::ALPHA)
+    }
+
+    /// The comparison of the arms at the level `alpha`: a difference is
+    /// significant when its p-value is below `alpha`, and the intervals
+    /// hold the rate with confidence 1 − `alpha`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) at `alpha` when it
+    /// is not strictly between 0 and 1.
+    ///
+    /// ```
+    /// use buyer_journey::ExperimentCounts;
+    ///
+    /// assert_eq!(ExperimentCounts::default().report_at(0.01)?.alpha, 0.01);
+    /// assert_eq!(ExperimentCounts::default().report_at(1.0).unwrap_err().to_string(),
+    ///     "alpha: a significance level must be between 0 and 1, exclusive, found 1");
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
+    pub fn report_at(&self, alpha: f64) -> Result<ExperimentReport, Error> {
+        ExperimentReport::check_alpha(alpha)?;
+        Ok(ExperimentReport::new(self, alpha))
+    }
+}
+
+impl ExperimentStats {
+    /// The comparison of the arms so far, at the 5 % level: see
+    /// [`ExperimentCounts::report`].
+    ///
+    /// ```
+    /// use buyer_journey::{ExperimentStats, Verdict};
+    ///
+    /// assert_eq!(ExperimentStats::new().report().verdict, Verdict::TooLittleData);
+    /// ```
+    #[must_use]
+    pub fn report(&self) -> ExperimentReport {
+        self.counts().report()
     }
 }

@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::action::Response;
-use crate::error::Error;
 
-use super::report::ExperimentReport;
 use super::split::Arm;
 
 /// The counts of one arm: decisions made, actions shown, and each response.
@@ -198,42 +196,6 @@ impl ExperimentCounts {
         self.champion.merge(&other.champion);
         self.challenger.merge(&other.challenger);
     }
-
-    /// The comparison of the arms at the 5 % level: see
-    /// [`ExperimentReport`].
-    ///
-    /// ```
-    /// use buyer_journey::ExperimentCounts;
-    ///
-    /// let report = ExperimentCounts::default().report();
-    /// assert_eq!(report.alpha, 0.05);
-    /// ```
-    #[must_use]
-    pub fn report(&self) -> ExperimentReport {
-        ExperimentReport::new(self, ExperimentReport::ALPHA)
-    }
-
-    /// The comparison of the arms at the level `alpha`: a difference is
-    /// significant when its p-value is below `alpha`, and the intervals
-    /// hold the rate with confidence 1 − `alpha`.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) at `alpha` when it
-    /// is not strictly between 0 and 1.
-    ///
-    /// ```
-    /// use buyer_journey::ExperimentCounts;
-    ///
-    /// assert_eq!(ExperimentCounts::default().report_at(0.01)?.alpha, 0.01);
-    /// assert_eq!(ExperimentCounts::default().report_at(1.0).unwrap_err().to_string(),
-    ///     "alpha: a significance level must be between 0 and 1, exclusive, found 1");
-    /// # Ok::<(), buyer_journey::Error>(())
-    /// ```
-    pub fn report_at(&self, alpha: f64) -> Result<ExperimentReport, Error> {
-        ExperimentReport::check_alpha(alpha)?;
-        Ok(ExperimentReport::new(self, alpha))
-    }
 }
 
 /// One arm's counters, each counted on its own.
@@ -419,19 +381,6 @@ impl ExperimentStats {
     pub fn add(&self, counts: &ExperimentCounts) {
         self.champion.add(&counts.champion);
         self.challenger.add(&counts.challenger);
-    }
-
-    /// The comparison of the arms so far, at the 5 % level: see
-    /// [`ExperimentCounts::report`].
-    ///
-    /// ```
-    /// use buyer_journey::{ExperimentStats, Verdict};
-    ///
-    /// assert_eq!(ExperimentStats::new().report().verdict, Verdict::TooLittleData);
-    /// ```
-    #[must_use]
-    pub fn report(&self) -> ExperimentReport {
-        self.counts().report()
     }
 }
 
