@@ -709,7 +709,24 @@ impl ContactLog {
     /// Allocates the list; takes `O(a log n)` time for `a` actions, plus
     /// `O(log n)` per showing looked at.
     ///
-    /// See [`IgnoredShowing`] for an example.
+    /// ```
+    /// use buyer_journey::{models, ContactLog, Engine, Span, Timestamp};
+    ///
+    /// let mut spec = models::buying_process();
+    /// spec.actions[0] = spec.actions[0].clone().response_window(Span::days(3));
+    /// let id = spec.actions[0].id.clone();
+    /// let engine = Engine::builder(spec).build()?;
+    /// let shown = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let mut log = ContactLog::new();
+    /// log.record_shown(&id, shown);
+    ///
+    /// // Ignored from exactly the end of its window, and reported once.
+    /// assert!(log.settle(&engine, (shown + Span::days(3)).before(Span::seconds(1))).is_empty());
+    /// let ignored = log.settle(&engine, shown + Span::days(3));
+    /// assert_eq!((ignored[0].action.as_str(), ignored[0].shown_at), (id.as_str(), shown));
+    /// assert!(log.settle(&engine, shown + Span::days(4)).is_empty());
+    /// # Ok::<(), buyer_journey::Error>(())
+    /// ```
     pub fn settle(&mut self, engine: &Engine, now: Timestamp) -> Vec<IgnoredShowing> {
         let mut ignored = Vec::new();
         for (id, contacts) in &mut self.actions {

@@ -15,6 +15,20 @@ use super::stats::{ArmCounts, ExperimentCounts, ExperimentStats};
 /// How many positive showings, and how many others, each arm needs before
 /// the arms are compared: the usual condition (n·p ≥ 5 and n·(1 − p) ≥ 5)
 /// for the normal approximation the z test rests on.
+///
+/// ```
+/// use buyer_journey::{Arm, ExperimentStats, Response, Verdict, MIN_OUTCOMES};
+///
+/// let stats = ExperimentStats::new();
+/// for arm in [Arm::Champion, Arm::Challenger] {
+///     for i in 0..2 * MIN_OUTCOMES {
+///         stats.record_shown(arm);
+///         let response = if i < MIN_OUTCOMES { Response::Accepted } else { Response::Ignored };
+///         stats.record_response(arm, response);
+///     }
+/// }
+/// assert_ne!(stats.report().verdict, Verdict::TooLittleData);
+/// ```
 pub const MIN_OUTCOMES: u64 = 5;
 
 /// The comparison of the two arms of an experiment: each arm's **response
@@ -159,6 +173,12 @@ pub enum Verdict {
 
 impl ExperimentReport {
     /// The significance level of [`ExperimentCounts::report`].
+    ///
+    /// ```
+    /// use buyer_journey::{ExperimentCounts, ExperimentReport};
+    ///
+    /// assert_eq!(ExperimentCounts::default().report().alpha, ExperimentReport::ALPHA);
+    /// ```
     pub const ALPHA: f64 = 0.05;
 
     /// An error unless `alpha` is strictly between 0 and 1.
