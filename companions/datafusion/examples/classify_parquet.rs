@@ -95,7 +95,8 @@ fn options() -> Result<Options, String> {
         };
         match flag.as_str() {
             "--customers" => {
-                options.customers = usize::try_from(number(value()?)?).map_err(|e| e.to_string())?;
+                options.customers =
+                    usize::try_from(number(value()?)?).map_err(|e| e.to_string())?;
             }
             "--runs" => {
                 options.runs = usize::try_from(number(value()?)?).map_err(|e| e.to_string())?;
