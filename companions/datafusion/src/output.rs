@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use buyer_journey::Batch;
-use datafusion::arrow::array::{
-    ArrayRef, Float64Array, ListArray, StringArray, StringBuilder, StructArray,
-};
+use datafusion::arrow::array::{ArrayRef, Float64Array, ListArray, StringBuilder, StructArray};
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 
@@ -50,9 +48,7 @@ impl Output {
 
     pub(crate) fn array(self, batch: &Batch<'_>) -> ArrayRef {
         match self {
-            Output::Stage => Arc::new(StringArray::from_iter_values(
-                batch.iter().map(|d| d.stage().id()),
-            )),
+            Output::Stage => stages(batch),
             Output::Confidence => Arc::new(Float64Array::from_iter_values(
                 batch.iter().map(|d| d.confidence()),
             )),
@@ -81,6 +77,15 @@ fn action_field() -> FieldRef {
         DataType::Struct(action_fields()),
         false,
     ))
+}
+
+fn stages(batch: &Batch<'_>) -> ArrayRef {
+    // Sized for ids of up to 24 bytes, so that most batches never grow it.
+    let mut ids = StringBuilder::with_capacity(batch.len(), batch.len() * 24);
+    for decision in batch.iter() {
+        ids.append_value(decision.stage().id());
+    }
+    Arc::new(ids.finish())
 }
 
 fn tags(batch: &Batch<'_>) -> ArrayRef {

@@ -50,7 +50,8 @@ impl Rng {
 
 /// Writes `customers` customers of `engine`'s schema to `path`: counts as
 /// `Int64`, numbers as `Float64`, flags as `Boolean`, categories as text,
-/// in row groups of 131,072 rows, so that partitions can split the file.
+/// in sixteen row groups of one size, so that up to sixteen partitions
+/// split the file evenly (a partition reads whole row groups).
 pub(crate) fn write_customers(
     engine: &Engine,
     customers: usize,
@@ -73,7 +74,7 @@ pub(crate) fn write_customers(
     let schema = Arc::new(Schema::new(fields));
     let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let properties = WriterProperties::builder()
-        .set_max_row_group_row_count(Some(131_072))
+        .set_max_row_group_row_count(Some(customers.div_ceil(16).max(1)))
         .build();
     let mut writer =
         ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(|e| e.to_string())?;
