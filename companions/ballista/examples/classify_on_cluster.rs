@@ -49,9 +49,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use buyer_journey::{models, Engine, Signal};
+use buyer_journey::Signal;
 use buyer_journey_ballista::{connect, LocalCluster};
-use buyer_journey_datafusion::JourneyFunctions;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
 #[path = "../../datafusion/examples/customers/mod.rs"]
@@ -122,22 +121,12 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let options = options()?;
-    let functions = match &options.ruleset {
-        Some(path) => JourneyFunctions::from_file(path).map_err(|e| e.to_string())?,
-        None => JourneyFunctions::new(
-            Engine::builder(models::buying_process())
-                .build()
-                .map_err(|e| e.to_string())?,
-        ),
-    };
+    let functions = customers::functions(options.ruleset.as_deref())?;
     let engine = functions.engine();
-    let path = options.file.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!(
-            "buyer-journey-{}-{}.parquet",
-            engine.name(),
-            options.customers
-        ))
-    });
+    let path = options
+        .file
+        .clone()
+        .unwrap_or_else(|| customers::default_file(engine.name(), options.customers));
     customers::write_customers(engine, options.customers, options.seed, &path)?;
     let path = std::path::absolute(&path).map_err(|e| format!("{}: {e}", path.display()))?;
 

@@ -57,8 +57,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
-use buyer_journey::{models, Column, Columns, Engine, Signal, SignalIndex, SignalKind};
-use buyer_journey_datafusion::JourneyFunctions;
+use buyer_journey::{Column, Columns, Engine, Signal, SignalIndex, SignalKind};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
@@ -127,22 +126,12 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let options = options()?;
-    let functions = match &options.ruleset {
-        Some(path) => JourneyFunctions::from_file(path).map_err(|e| e.to_string())?,
-        None => JourneyFunctions::new(
-            Engine::builder(models::buying_process())
-                .build()
-                .map_err(|e| e.to_string())?,
-        ),
-    };
+    let functions = customers::functions(options.ruleset.as_deref())?;
     let engine = Arc::clone(functions.engine());
-    let path = options.file.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!(
-            "buyer-journey-{}-{}.parquet",
-            engine.name(),
-            options.customers
-        ))
-    });
+    let path = options
+        .file
+        .clone()
+        .unwrap_or_else(|| customers::default_file(engine.name(), options.customers));
     let started = Instant::now();
     customers::write_customers(&engine, options.customers, options.seed, &path)?;
     let written = started.elapsed();

@@ -120,14 +120,14 @@ pub(crate) fn write_customers(engine: &Engine, dir: &Path, files: usize, rows: u
     }
 }
 
-pub(crate) async fn answers(ctx: &SessionContext, query: &str) -> String {
+async fn answers(ctx: &SessionContext, query: &str) -> String {
     let batches = ctx.sql(query).await.unwrap().collect().await.unwrap();
     pretty_format_batches(&batches).unwrap().to_string()
 }
 
 /// All four functions on every row, the stage counts, and a filter on
 /// the stage with the signals given as one struct.
-pub(crate) fn queries(engine: &Engine) -> [String; 3] {
+fn queries(engine: &Engine) -> [String; 3] {
     let signals: Vec<&str> = engine.schema().iter().map(Signal::id).collect();
     let list = signals.join(", ");
     let pairs: Vec<String> = signals.iter().map(|s| format!("'{s}', {s}")).collect();
@@ -150,11 +150,35 @@ pub(crate) fn queries(engine: &Engine) -> [String; 3] {
 }
 
 /// The sum of the counts column of the stage counts' table.
-pub(crate) fn total(counts: &str) -> u64 {
+fn total(counts: &str) -> u64 {
     counts
         .lines()
         .filter_map(|line| line.split('|').nth(2)?.trim().parse::<u64>().ok())
         .sum()
+}
+
+/// Asks both sessions [`queries`] over their table `customers` of
+/// `customers` rows and checks that the answers are the same, text for
+/// text, and count every customer once.
+pub(crate) async fn same_answers(
+    engine: &Engine,
+    on_one_machine: &SessionContext,
+    on_the_cluster: &SessionContext,
+    customers: u64,
+) {
+    let queries = queries(engine);
+    for query in &queries {
+        let expected = answers(on_one_machine, query).await;
+        let answered = answers(on_the_cluster, query).await;
+        assert!(expected.lines().count() > 3, "{expected}");
+        assert_eq!(answered, expected, "{query}");
+    }
+    let counts = answers(on_the_cluster, &queries[1]).await;
+    assert_eq!(
+        total(&counts),
+        customers,
+        "every customer counted once: {counts}"
+    );
 }
 
 /// A directory of this test process's own under the temporary directory.

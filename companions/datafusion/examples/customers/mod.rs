@@ -11,16 +11,35 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use buyer_journey::{Engine, Signal, SignalKind};
+use buyer_journey::{models, Engine, Signal, SignalKind};
+use buyer_journey_datafusion::JourneyFunctions;
 use datafusion::arrow::array::{
     ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::properties::WriterProperties;
+
+/// The functions of the ruleset document at `ruleset`, or of the built-in
+/// model.
+pub(crate) fn functions(ruleset: Option<&Path>) -> Result<JourneyFunctions, String> {
+    match ruleset {
+        Some(path) => JourneyFunctions::from_file(path).map_err(|e| e.to_string()),
+        None => Engine::builder(models::buying_process())
+            .build()
+            .map(JourneyFunctions::new)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Where the examples write `customers` customers of `ruleset` unless
+/// told otherwise: a file in the temporary directory.
+pub(crate) fn default_file(ruleset: &str, customers: usize) -> PathBuf {
+    std::env::temp_dir().join(format!("buyer-journey-{ruleset}-{customers}.parquet"))
+}
 
 /// Stage and count of each row of `SELECT stage, count(*) ... GROUP BY 1`.
 pub(crate) fn stage_counts(batches: &[RecordBatch]) -> BTreeMap<String, u64> {
